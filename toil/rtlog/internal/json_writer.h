@@ -1,0 +1,30 @@
+// Appending JSON values to a string: string literals, numbers, and the
+// special doubles of the protobuf JSON mapping.
+//
+// Strings are always written as valid UTF-8 (invalid bytes become U+FFFD), so
+// that any JSON reader, Python's json.loads included, accepts the result.
+#ifndef TOIL_RTLOG_INTERNAL_JSON_WRITER_H_
+#define TOIL_RTLOG_INTERNAL_JSON_WRITER_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace toil::rtlog::internal {
+
+// Appends `"text"`, escaping '"', '\\' and control characters.
+void AppendJsonString(absl::string_view text, std::string* out);
+
+// Appends a decimal integer.
+void AppendJsonInt(int64_t value, std::string* out);
+void AppendJsonUint(uint64_t value, std::string* out);
+
+// Appends the shortest text that reads back as the same double. NaN and the
+// infinities, which JSON has no numbers for, are written as the strings
+// "NaN", "Infinity" and "-Infinity", as the protobuf JSON mapping does.
+void AppendJsonDouble(double value, std::string* out);
+
+}  // namespace toil::rtlog::internal
+
+#endif  // TOIL_RTLOG_INTERNAL_JSON_WRITER_H_

@@ -1,0 +1,514 @@
+// The LogRecord JSON codec; see record_codec.h.
+#include "toil/rtlog/internal/record_codec.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "simdjson.h"
+#include "toil/rtlog/internal/json_writer.h"
+
+namespace toil::rtlog::internal {
+
+namespace od = simdjson::ondemand;
+
+// ---------------------------------------------------------------- encoding
+
+namespace {
+
+void Key(const char* quoted_key_colon, bool* first, std::string* out) {
+  if (!*first) out->push_back(',');
+  *first = false;
+  out->append(quoted_key_colon);
+}
+
+}  // namespace
+
+void AppendJsonValue(const google::protobuf::Value& value, std::string* out) {
+  switch (value.kind_case()) {
+    case google::protobuf::Value::kNumberValue:
+      AppendJsonDouble(value.number_value(), out);
+      break;
+    case google::protobuf::Value::kStringValue:
+      AppendJsonString(value.string_value(), out);
+      break;
+    case google::protobuf::Value::kBoolValue:
+      out->append(value.bool_value() ? "true" : "false");
+      break;
+    case google::protobuf::Value::kStructValue: {
+      out->push_back('{');
+      bool first = true;
+      for (const auto& [key, item] : value.struct_value().fields()) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJsonString(key, out);
+        out->push_back(':');
+        AppendJsonValue(item, out);
+      }
+      out->push_back('}');
+      break;
+    }
+    case google::protobuf::Value::kListValue: {
+      out->push_back('[');
+      bool first = true;
+      for (const auto& item : value.list_value().values()) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJsonValue(item, out);
+      }
+      out->push_back(']');
+      break;
+    }
+    case google::protobuf::Value::kNullValue:
+    case google::protobuf::Value::KIND_NOT_SET:
+      out->append("null");
+      break;
+  }
+}
+
+void AppendRecordFields(const LogRecord& r, std::string* out) {
+  bool first = true;
+  Key("\"name\":", &first, out);
+  AppendJsonString(r.name(), out);
+  Key("\"msg\":", &first, out);
+  AppendJsonString(r.msg(), out);
+  if (r.has_args()) {
+    Key("\"args\":", &first, out);
+    AppendJsonValue(r.args(), out);
+  }
+  Key("\"levelname\":", &first, out);
+  AppendJsonString(r.levelname(), out);
+  Key("\"levelno\":", &first, out);
+  AppendJsonInt(r.levelno(), out);
+  Key("\"pathname\":", &first, out);
+  AppendJsonString(r.pathname(), out);
+  Key("\"filename\":", &first, out);
+  AppendJsonString(r.filename(), out);
+  Key("\"module\":", &first, out);
+  AppendJsonString(r.module(), out);
+  Key("\"lineno\":", &first, out);
+  AppendJsonInt(r.lineno(), out);
+  Key("\"funcName\":", &first, out);
+  AppendJsonString(r.func_name(), out);
+  Key("\"created\":", &first, out);
+  AppendJsonDouble(r.created(), out);
+  Key("\"msecs\":", &first, out);
+  AppendJsonDouble(r.msecs(), out);
+  Key("\"relativeCreated\":", &first, out);
+  AppendJsonDouble(r.relative_created(), out);
+  Key("\"process\":", &first, out);
+  AppendJsonInt(r.process(), out);
+  Key("\"processName\":", &first, out);
+  AppendJsonString(r.process_name(), out);
+  Key("\"thread\":", &first, out);
+  AppendJsonUint(r.thread(), out);
+  Key("\"threadName\":", &first, out);
+  AppendJsonString(r.thread_name(), out);
+  Key("\"exc_text\":", &first, out);
+  AppendJsonString(r.exc_text(), out);
+  Key("\"stack_info\":", &first, out);
+  AppendJsonString(r.stack_info(), out);
+  Key("\"hostname\":", &first, out);
+  AppendJsonString(r.hostname(), out);
+  Key("\"job\":", &first, out);
+  AppendJsonString(r.job(), out);
+}
+
+void EncodeRecord(const LogRecord& record, std::string* out) {
+  out->clear();
+  out->push_back('{');
+  AppendRecordFields(record, out);
+  out->push_back('}');
+}
+
+// ---------------------------------------------------------------- decoding
+
+namespace {
+
+enum class Field {
+  kUnknown, kName, kMsg, kArgs, kLevelname, kLevelno, kPathname, kFilename,
+  kModule, kLineno, kFuncName, kCreated, kMsecs, kRelativeCreated, kProcess,
+  kProcessName, kThread, kThreadName, kExcText, kStackInfo, kHostname, kJob,
+};
+
+struct FieldName {
+  std::string_view name;
+  Field field;
+};
+
+// JSON names first, then the proto field names that differ from them (both
+// are accepted, as by JsonStringToMessage).
+constexpr FieldName kFieldNames[] = {
+    {"name", Field::kName},
+    {"msg", Field::kMsg},
+    {"args", Field::kArgs},
+    {"levelname", Field::kLevelname},
+    {"levelno", Field::kLevelno},
+    {"pathname", Field::kPathname},
+    {"filename", Field::kFilename},
+    {"module", Field::kModule},
+    {"lineno", Field::kLineno},
+    {"funcName", Field::kFuncName},
+    {"created", Field::kCreated},
+    {"msecs", Field::kMsecs},
+    {"relativeCreated", Field::kRelativeCreated},
+    {"process", Field::kProcess},
+    {"processName", Field::kProcessName},
+    {"thread", Field::kThread},
+    {"threadName", Field::kThreadName},
+    {"exc_text", Field::kExcText},
+    {"stack_info", Field::kStackInfo},
+    {"hostname", Field::kHostname},
+    {"job", Field::kJob},
+    {"func_name", Field::kFuncName},
+    {"relative_created", Field::kRelativeCreated},
+    {"process_name", Field::kProcessName},
+    {"thread_name", Field::kThreadName},
+};
+
+Field LookUpField(std::string_view key) {
+  for (const FieldName& entry : kFieldNames) {
+    if (entry.name.size() == key.size() &&
+        std::memcmp(entry.name.data(), key.data(), key.size()) == 0) {
+      return entry.field;
+    }
+  }
+  return Field::kUnknown;
+}
+
+// Debian's Abseil has its own string_view type, distinct from std's.
+absl::string_view AsAbsl(std::string_view text) {
+  return absl::string_view(text.data(), text.size());
+}
+
+absl::Status JsonError(simdjson::error_code error) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid JSON: ", simdjson::error_message(error)));
+}
+
+absl::Status FieldError(std::string_view key, std::string_view expected) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "field \"", AsAbsl(key), "\": expected ", AsAbsl(expected)));
+}
+
+absl::Status DecodeString(od::value& value, std::string_view key,
+                          std::string* out) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return JsonError(error);
+  if (type == od::json_type::null) {
+    bool is_null = false;
+    if (auto error = value.is_null().get(is_null); error || !is_null) {
+      return FieldError(key, "a string");
+    }
+    out->clear();
+    return absl::OkStatus();
+  }
+  if (type != od::json_type::string) return FieldError(key, "a string");
+  std::string_view text;
+  if (auto error = value.get_string().get(text)) return JsonError(error);
+  out->assign(text.data(), text.size());
+  return absl::OkStatus();
+}
+
+// Integers: a JSON number with an integral value in range, or a decimal
+// string; null means 0.
+template <typename Int>
+absl::Status DecodeInteger(od::value& value, std::string_view key, Int* out) {
+  constexpr std::string_view kExpected = std::is_signed_v<Int>
+                                             ? "an integer"
+                                             : "a non-negative integer";
+  od::json_type type;
+  if (auto error = value.type().get(type)) return JsonError(error);
+  switch (type) {
+    case od::json_type::null: {
+      bool is_null = false;
+      if (auto error = value.is_null().get(is_null); error || !is_null) {
+        return FieldError(key, kExpected);
+      }
+      *out = 0;
+      return absl::OkStatus();
+    }
+    case od::json_type::number: {
+      od::number_type number_type;
+      if (auto error = value.get_number_type().get(number_type)) {
+        return JsonError(error);
+      }
+      if (number_type == od::number_type::signed_integer) {
+        int64_t v;
+        if (auto error = value.get_int64().get(v)) return JsonError(error);
+        if (v < static_cast<int64_t>(std::numeric_limits<Int>::min()) ||
+            (std::is_signed_v<Int> &&
+             v > static_cast<int64_t>(std::numeric_limits<Int>::max()))) {
+          return FieldError(key, absl::StrCat(AsAbsl(kExpected), " in range"));
+        }
+        *out = static_cast<Int>(v);
+        return absl::OkStatus();
+      }
+      if (number_type == od::number_type::unsigned_integer) {
+        uint64_t v;
+        if (auto error = value.get_uint64().get(v)) return JsonError(error);
+        if (v > static_cast<uint64_t>(std::numeric_limits<Int>::max())) {
+          return FieldError(key, absl::StrCat(AsAbsl(kExpected), " in range"));
+        }
+        *out = static_cast<Int>(v);
+        return absl::OkStatus();
+      }
+      double d;
+      if (auto error = value.get_double().get(d)) return JsonError(error);
+      // [min, 2^bits) for the type: exact powers of two as doubles.
+      constexpr double kLow = static_cast<double>(std::numeric_limits<Int>::min());
+      constexpr double kHighExclusive =
+          2.0 * static_cast<double>(std::numeric_limits<Int>::max() / 2 + 1);
+      if (!(d == std::floor(d)) || d < kLow || d >= kHighExclusive) {
+        return FieldError(key, kExpected);
+      }
+      *out = static_cast<Int>(d);
+      return absl::OkStatus();
+    }
+    case od::json_type::string: {
+      std::string_view text;
+      if (auto error = value.get_string().get(text)) return JsonError(error);
+      Int v;
+      if (!absl::SimpleAtoi(AsAbsl(text), &v)) return FieldError(key, kExpected);
+      *out = v;
+      return absl::OkStatus();
+    }
+    default:
+      return FieldError(key, kExpected);
+  }
+}
+
+absl::Status DecodeDouble(od::value& value, std::string_view key, double* out) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return JsonError(error);
+  switch (type) {
+    case od::json_type::null: {
+      bool is_null = false;
+      if (auto error = value.is_null().get(is_null); error || !is_null) {
+        return FieldError(key, "a number");
+      }
+      *out = 0;
+      return absl::OkStatus();
+    }
+    case od::json_type::number:
+      if (auto error = value.get_double().get(*out)) return JsonError(error);
+      return absl::OkStatus();
+    case od::json_type::string: {
+      std::string_view text;
+      if (auto error = value.get_string().get(text)) return JsonError(error);
+      if (text == "NaN") {
+        *out = std::numeric_limits<double>::quiet_NaN();
+      } else if (text == "Infinity") {
+        *out = std::numeric_limits<double>::infinity();
+      } else if (text == "-Infinity") {
+        *out = -std::numeric_limits<double>::infinity();
+      } else if (text.empty() || !absl::SimpleAtod(AsAbsl(text), out) ||
+                 std::isnan(*out) || std::isinf(*out)) {
+        return FieldError(key, "a number");
+      }
+      return absl::OkStatus();
+    }
+    default:
+      return FieldError(key, "a number");
+  }
+}
+
+// Any JSON value into a google.protobuf.Value; `out` may be null to only
+// check the value (unknown fields).
+absl::Status DecodeValue(od::value& value, int depth,
+                         google::protobuf::Value* out) {
+  if (depth > RecordDecoder::kMaxDepth) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "JSON nested deeper than ", RecordDecoder::kMaxDepth, " levels"));
+  }
+  od::json_type type;
+  if (auto error = value.type().get(type)) return JsonError(error);
+  switch (type) {
+    case od::json_type::null: {
+      bool is_null = false;
+      if (auto error = value.is_null().get(is_null); error || !is_null) {
+        return JsonError(error ? error : simdjson::INCORRECT_TYPE);
+      }
+      if (out) out->set_null_value(google::protobuf::NULL_VALUE);
+      return absl::OkStatus();
+    }
+    case od::json_type::boolean: {
+      bool b;
+      if (auto error = value.get_bool().get(b)) return JsonError(error);
+      if (out) out->set_bool_value(b);
+      return absl::OkStatus();
+    }
+    case od::json_type::number: {
+      double d;
+      if (auto error = value.get_double().get(d)) return JsonError(error);
+      if (out) out->set_number_value(d);
+      return absl::OkStatus();
+    }
+    case od::json_type::string: {
+      std::string_view text;
+      if (auto error = value.get_string().get(text)) return JsonError(error);
+      if (out) out->set_string_value(text.data(), text.size());
+      return absl::OkStatus();
+    }
+    case od::json_type::array: {
+      od::array array;
+      if (auto error = value.get_array().get(array)) return JsonError(error);
+      google::protobuf::ListValue* list =
+          out ? out->mutable_list_value() : nullptr;
+      for (auto element : array) {
+        od::value item;
+        if (auto error = element.get(item)) return JsonError(error);
+        absl::Status status =
+            DecodeValue(item, depth + 1, list ? list->add_values() : nullptr);
+        if (!status.ok()) return status;
+      }
+      return absl::OkStatus();
+    }
+    case od::json_type::object: {
+      od::object object;
+      if (auto error = value.get_object().get(object)) return JsonError(error);
+      google::protobuf::Struct* fields =
+          out ? out->mutable_struct_value() : nullptr;
+      for (auto field_result : object) {
+        od::field field;
+        if (auto error = std::move(field_result).get(field)) return JsonError(error);
+        std::string_view key;
+        if (auto error = field.unescaped_key().get(key)) return JsonError(error);
+        google::protobuf::Value* slot =
+            fields ? &(*fields->mutable_fields())[std::string(key)] : nullptr;
+        absl::Status status = DecodeValue(field.value(), depth + 1, slot);
+        if (!status.ok()) return status;
+      }
+      return absl::OkStatus();
+    }
+  }
+  return JsonError(simdjson::INCORRECT_TYPE);
+}
+
+absl::Status DecodeField(Field field, std::string_view key, od::value& value,
+                         LogRecord* r) {
+  switch (field) {
+    case Field::kName: return DecodeString(value, key, r->mutable_name());
+    case Field::kMsg: return DecodeString(value, key, r->mutable_msg());
+    case Field::kArgs: return DecodeValue(value, 1, r->mutable_args());
+    case Field::kLevelname:
+      return DecodeString(value, key, r->mutable_levelname());
+    case Field::kLevelno: {
+      int32_t v = 0;
+      absl::Status s = DecodeInteger(value, key, &v);
+      r->set_levelno(v);
+      return s;
+    }
+    case Field::kPathname:
+      return DecodeString(value, key, r->mutable_pathname());
+    case Field::kFilename:
+      return DecodeString(value, key, r->mutable_filename());
+    case Field::kModule: return DecodeString(value, key, r->mutable_module());
+    case Field::kLineno: {
+      int32_t v = 0;
+      absl::Status s = DecodeInteger(value, key, &v);
+      r->set_lineno(v);
+      return s;
+    }
+    case Field::kFuncName:
+      return DecodeString(value, key, r->mutable_func_name());
+    case Field::kCreated: {
+      double v = 0;
+      absl::Status s = DecodeDouble(value, key, &v);
+      r->set_created(v);
+      return s;
+    }
+    case Field::kMsecs: {
+      double v = 0;
+      absl::Status s = DecodeDouble(value, key, &v);
+      r->set_msecs(v);
+      return s;
+    }
+    case Field::kRelativeCreated: {
+      double v = 0;
+      absl::Status s = DecodeDouble(value, key, &v);
+      r->set_relative_created(v);
+      return s;
+    }
+    case Field::kProcess: {
+      int32_t v = 0;
+      absl::Status s = DecodeInteger(value, key, &v);
+      r->set_process(v);
+      return s;
+    }
+    case Field::kProcessName:
+      return DecodeString(value, key, r->mutable_process_name());
+    case Field::kThread: {
+      uint64_t v = 0;
+      absl::Status s = DecodeInteger(value, key, &v);
+      r->set_thread(v);
+      return s;
+    }
+    case Field::kThreadName:
+      return DecodeString(value, key, r->mutable_thread_name());
+    case Field::kExcText:
+      return DecodeString(value, key, r->mutable_exc_text());
+    case Field::kStackInfo:
+      return DecodeString(value, key, r->mutable_stack_info());
+    case Field::kHostname:
+      return DecodeString(value, key, r->mutable_hostname());
+    case Field::kJob: return DecodeString(value, key, r->mutable_job());
+    case Field::kUnknown: return DecodeValue(value, 1, nullptr);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const size_t RecordDecoder::kPadding = simdjson::SIMDJSON_PADDING;
+
+struct RecordDecoder::Impl {
+  od::parser parser;
+  std::vector<char> scratch;
+};
+
+RecordDecoder::RecordDecoder() : impl_(std::make_unique<Impl>()) {}
+RecordDecoder::~RecordDecoder() = default;
+
+absl::Status RecordDecoder::Decode(absl::string_view json, LogRecord* out) {
+  std::vector<char>& scratch = impl_->scratch;
+  if (scratch.size() < json.size() + kPadding) {
+    scratch.resize(json.size() + kPadding);
+  }
+  if (!json.empty()) std::memcpy(scratch.data(), json.data(), json.size());
+  return DecodePadded(scratch.data(), json.size(), out);
+}
+
+absl::Status RecordDecoder::DecodePadded(const char* data, size_t size,
+                                         LogRecord* out) {
+  out->Clear();
+  od::document document;
+  if (auto error =
+          impl_->parser.iterate(data, size, size + kPadding).get(document)) {
+    return JsonError(error);
+  }
+  od::object object;
+  if (auto error = document.get_object().get(object)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a JSON object: ", simdjson::error_message(error)));
+  }
+  for (auto field_result : object) {
+    od::field field;
+    if (auto error = std::move(field_result).get(field)) return JsonError(error);
+    std::string_view key;
+    if (auto error = field.unescaped_key().get(key)) return JsonError(error);
+    absl::Status status = DecodeField(LookUpField(key), key, field.value(), out);
+    if (!status.ok()) return status;
+  }
+  // Only white space may follow the object.
+  if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+    return absl::InvalidArgumentError("invalid JSON: text after the object");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace toil::rtlog::internal

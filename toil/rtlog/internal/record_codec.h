@@ -1,0 +1,68 @@
+// The wire codec: LogRecord <-> one JSON object, the protobuf JSON mapping of
+// proto/log_record.proto (keys are Python LogRecord attribute names).
+//
+// Hand-written because the job's log call and the leader's receive loop are
+// hot paths and protobuf's JSON utilities are slow there; the tests check it
+// against JsonStringToMessage and MessageToJsonString.
+//
+//   std::string json;
+//   EncodeRecord(record, &json);
+//
+//   RecordDecoder decoder;                 // reuse: it owns simdjson buffers
+//   absl::Status s = decoder.Decode(json, &record);
+#ifndef TOIL_RTLOG_INTERNAL_RECORD_CODEC_H_
+#define TOIL_RTLOG_INTERNAL_RECORD_CODEC_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "proto/log_record.pb.h"
+
+namespace toil::rtlog::internal {
+
+// Writes `record` as one JSON object into `*out` (replacing its contents).
+// Every scalar field is written, defaults included, so Python leaders find
+// each attribute; `args` only when set. 64-bit integers are JSON numbers.
+void EncodeRecord(const LogRecord& record, std::string* out);
+
+// Appends the fields of `record` as `"key":value` pairs separated by commas,
+// without the braces, so callers can add keys of their own.
+void AppendRecordFields(const LogRecord& record, std::string* out);
+
+// Appends a google.protobuf.Value as JSON.
+void AppendJsonValue(const google::protobuf::Value& value, std::string* out);
+
+// Parses one JSON object into a LogRecord, with the semantics of protobuf's
+// JsonStringToMessage with unknown fields ignored: keys may be the JSON name
+// or the proto field name, null means the default, integers may be numbers or
+// decimal strings, doubles may be "NaN"/"Infinity". Unknown keys are skipped,
+// but their values must still be valid JSON. Nesting deeper than
+// kMaxDepth is refused.
+class RecordDecoder {
+ public:
+  static constexpr int kMaxDepth = 64;
+  // Bytes that must be readable past the end of the data given to
+  // DecodePadded (simdjson reads ahead).
+  static const size_t kPadding;
+
+  RecordDecoder();
+  ~RecordDecoder();
+  RecordDecoder(const RecordDecoder&) = delete;
+  RecordDecoder& operator=(const RecordDecoder&) = delete;
+
+  // Copies `json` into an internal padded buffer, then decodes it.
+  absl::Status Decode(absl::string_view json, LogRecord* out);
+
+  // Decodes in place: `data` must have `size + kPadding` readable bytes.
+  absl::Status DecodePadded(const char* data, size_t size, LogRecord* out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace toil::rtlog::internal
+
+#endif  // TOIL_RTLOG_INTERNAL_RECORD_CODEC_H_
