@@ -1,0 +1,51 @@
+// Cutting oversized records to fit a datagram; see datagram_fit.h.
+#include "toil/rtlog/internal/datagram_fit.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "toil/rtlog/internal/record_codec.h"
+#include "toil/rtlog/internal/utf8.h"
+
+namespace toil::rtlog::internal {
+
+bool FitRecordToDatagram(LogRecord* record, std::string* json, size_t limit) {
+  if (json->size() <= limit) return false;
+  struct Field {
+    std::string* text;
+    std::string original;  // filled when first cut
+    size_t kept;           // bytes of the original still shown
+    bool cut = false;
+  };
+  std::vector<Field> fields;
+  for (std::string* text :
+       {record->mutable_msg(), record->mutable_exc_text(),
+        record->mutable_stack_info(), record->mutable_pathname(),
+        record->mutable_func_name(), record->mutable_name(),
+        record->mutable_module(), record->mutable_filename()}) {
+    fields.push_back({text, std::string(), text->size()});
+  }
+  while (json->size() > limit) {
+    // Cut the field that still shows the most.
+    Field* field = &*std::max_element(
+        fields.begin(), fields.end(),
+        [](const Field& a, const Field& b) { return a.kept < b.kept; });
+    if (field->kept == 0) break;  // nothing left to cut
+    if (!field->cut) {
+      field->original = *field->text;
+      field->cut = true;
+    }
+    // Shrink by the excess plus room for the marker; escaping can make one
+    // byte take six, so this may take more passes.
+    const size_t excess = json->size() - limit + 48;
+    field->kept = Utf8CutPoint(field->original,
+                               field->kept > excess ? field->kept - excess : 0);
+    *field->text = absl::StrCat(field->original.substr(0, field->kept),
+                                " [cut: ", field->original.size(),
+                                " bytes, ", field->kept, " shown]");
+    EncodeRecord(*record, json);
+  }
+  return true;
+}
+
+}  // namespace toil::rtlog::internal

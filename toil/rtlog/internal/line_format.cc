@@ -1,0 +1,125 @@
+// Human-readable record lines; see line_format.h.
+#include "toil/rtlog/internal/line_format.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "toil/rtlog/internal/utf8.h"
+#include "toil/rtlog/level.h"
+
+namespace toil::rtlog::internal {
+namespace {
+
+constexpr absl::string_view kContinuation = "    | ";
+
+constexpr char kHex[] = "0123456789abcdef";
+
+// Bidirectional formatting characters that can make text display in an
+// order other than the one it has (Trojan Source), and the zero-width marks.
+bool IsBidiControl(uint32_t code) {
+  return code == 0x061C || code == 0x200E || code == 0x200F ||
+         (code >= 0x202A && code <= 0x202E) ||
+         (code >= 0x2066 && code <= 0x2069);
+}
+
+void AppendByteEscape(unsigned char c, std::string* out) {
+  const char escaped[4] = {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+  out->append(escaped, 4);
+}
+
+absl::string_view LevelColor(Level level) {
+  switch (level) {
+    case Level::kTrace:
+    case Level::kDebug: return "\x1b[2m";       // dim
+    case Level::kInfo: return "\x1b[32m";       // green
+    case Level::kWarning: return "\x1b[33m";    // yellow
+    case Level::kError: return "\x1b[31m";      // red
+    case Level::kCritical: return "\x1b[1;31m"; // bold red
+  }
+  return "";
+}
+
+}  // namespace
+
+void AppendTerminalSafe(absl::string_view text, absl::string_view indent,
+                        std::string* out) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c >= 0x20 && c < 0x7F) {
+      out->push_back(static_cast<char>(c));
+      ++p;
+    } else if (c == '\n') {
+      out->push_back('\n');
+      out->append(indent.data(), indent.size());
+      ++p;
+    } else if (c == '\t') {
+      out->push_back('\t');
+      ++p;
+    } else if (c < 0x80) {  // other C0 controls and DEL
+      AppendByteEscape(c, out);
+      ++p;
+    } else {
+      const size_t length = ValidUtf8SequenceLength(p, end);
+      if (length == 0) {
+        AppendByteEscape(c, out);
+        ++p;
+        continue;
+      }
+      const uint32_t code = DecodeUtf8(p, length);
+      if ((code >= 0x80 && code <= 0x9F) || IsBidiControl(code)) {
+        absl::StrAppendFormat(out, "\\u%04x", code);
+      } else {
+        out->append(reinterpret_cast<const char*>(p), length);
+      }
+      p += length;
+    }
+  }
+}
+
+void AppendRecordLine(const LogRecord& record, absl::string_view message,
+                      const LineFormatOptions& options, std::string* out) {
+  // Time of day with milliseconds, in the sender's clock.
+  double whole = 0;
+  const double fraction = std::modf(record.created(), &whole);
+  const absl::Time time =
+      std::isfinite(record.created())
+          ? absl::FromUnixSeconds(static_cast<int64_t>(whole)) +
+                absl::Milliseconds(static_cast<int64_t>(fraction * 1000))
+          : absl::UnixEpoch();
+  out->append(absl::FormatTime("%H:%M:%E3S ", time, options.time_zone));
+
+  const Level level = LevelFromNumber(record.levelno());
+  if (options.color) out->append(LevelColor(level).data(), LevelColor(level).size());
+  absl::StrAppendFormat(out, "%-8s", LevelName(level));
+  if (options.color) out->append("\x1b[0m");
+
+  if (options.show_sender) {
+    out->append(" [");
+    const std::string& who = !record.job().empty() ? record.job()
+                                                     : record.process_name();
+    AppendTerminalSafe(who.empty() ? "?" : who, "", out);
+    out->push_back(' ');
+    AppendTerminalSafe(record.hostname().empty() ? "?" : record.hostname(), "",
+                       out);
+    absl::StrAppend(out, ":", record.process(), "]");
+  }
+  if (!record.filename().empty()) {
+    out->push_back(' ');
+    AppendTerminalSafe(record.filename(), "", out);
+    absl::StrAppend(out, ":", record.lineno(), ":");
+  }
+  out->push_back(' ');
+  AppendTerminalSafe(message, kContinuation, out);
+  for (const std::string* extra : {&record.exc_text(), &record.stack_info()}) {
+    if (extra->empty()) continue;
+    out->push_back('\n');
+    out->append(kContinuation.data(), kContinuation.size());
+    AppendTerminalSafe(*extra, kContinuation, out);
+  }
+  out->push_back('\n');
+}
+
+}  // namespace toil::rtlog::internal
