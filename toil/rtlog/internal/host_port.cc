@@ -100,19 +100,26 @@ absl::StatusOr<HostPort> ParseHostPort(absl::string_view text) {
   return result;
 }
 
+int SocketAddress::port() const {
+  if (family() == AF_INET) {
+    return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
+  }
+  if (family() == AF_INET6) {
+    return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
+  }
+  return 0;
+}
+
 std::string SocketAddress::ToString() const {
   char buffer[INET6_ADDRSTRLEN] = "?";
-  int port = 0;
   if (family() == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(&storage);
     inet_ntop(AF_INET, &in->sin_addr, buffer, sizeof(buffer));
-    port = ntohs(in->sin_port);
   } else if (family() == AF_INET6) {
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&storage);
     inet_ntop(AF_INET6, &in6->sin6_addr, buffer, sizeof(buffer));
-    port = ntohs(in6->sin6_port);
   }
-  return JoinHostPort(buffer, port);
+  return JoinHostPort(buffer, port());
 }
 
 SocketAddress FromSockaddr(const sockaddr* address, socklen_t length) {

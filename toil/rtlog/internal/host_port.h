@@ -36,6 +36,7 @@ struct SocketAddress {
   const sockaddr* get() const {
     return reinterpret_cast<const sockaddr*>(&storage);
   }
+  int port() const;
   // "ip:port" or "[ip]:port".
   std::string ToString() const;
 };

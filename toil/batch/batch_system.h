@@ -1,0 +1,82 @@
+// BatchSystem: how a workflow leader runs its jobs.
+//
+// Issue jobs, wait for them to finish, and set environment variables that
+// every job issued afterwards receives (this is how the real-time logger
+// hands jobs the leader's address and level).
+//
+//   LocalBatchSystem batch({.max_parallel = 4});
+//   batch.SetEnv("TOIL_RT_LOGGING_LEVEL", "INFO");
+//   JobId id = *batch.IssueJob({"align/1", "./align", {"--chunk", "1"}});
+//   std::optional<FinishedJob> done = batch.WaitForFinishedJob(absl::Seconds(1));
+#ifndef TOIL_BATCH_BATCH_SYSTEM_H_
+#define TOIL_BATCH_BATCH_SYSTEM_H_
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace toil::batch {
+
+using JobId = int64_t;
+
+struct JobSpec {
+  // A name for people (and for TOIL_JOB_NAME in the job's environment).
+  std::string name;
+  // The program, looked up in PATH when it has no '/'.
+  std::string command;
+  std::vector<std::string> args;
+};
+
+struct FinishedJob {
+  JobId id = 0;
+  std::string name;
+  // The exit status: the program's exit code, or 128 + the signal number when
+  // it was killed, or 127 when it could not be started.
+  int exit_code = 0;
+  // Why it could not be started, if it could not.
+  std::string error;
+  // Where its stdout and stderr were kept, if anywhere.
+  std::string log_path;
+  absl::Duration wall_time;
+};
+
+class BatchSystem {
+ public:
+  virtual ~BatchSystem() = default;
+
+  // Queues or starts a job; fails only for an invalid spec.
+  virtual absl::StatusOr<JobId> IssueJob(const JobSpec& job) = 0;
+
+  // Waits up to `timeout` for an issued job to finish.
+  virtual std::optional<FinishedJob> WaitForFinishedJob(
+      absl::Duration timeout) = 0;
+
+  // Jobs issued and not yet reported finished.
+  virtual int UnfinishedJobs() const = 0;
+
+  // Whether every job runs on this machine (so a leader can listen on
+  // loopback only).
+  virtual bool RunsJobsOnlyLocally() const = 0;
+
+  // Kills what still runs and releases resources. Idempotent.
+  virtual void Shutdown() = 0;
+
+  // Variables for every job issued from now on (not for jobs already issued).
+  void SetEnv(const std::string& name, const std::string& value);
+  void UnsetEnv(const std::string& name);
+  std::map<std::string, std::string> GetEnvironment() const;
+
+ private:
+  mutable std::mutex env_mu_;
+  std::map<std::string, std::string> env_;
+};
+
+}  // namespace toil::batch
+
+#endif  // TOIL_BATCH_BATCH_SYSTEM_H_

@@ -1,0 +1,66 @@
+// LocalBatchSystem: runs jobs as child processes of the leader on this
+// machine, at most `max_parallel` at a time, each with the batch system's
+// environment (plus TOIL_JOB_NAME) and its stdout and stderr kept in a file
+// of its own under `log_dir`.
+#ifndef TOIL_BATCH_LOCAL_BATCH_SYSTEM_H_
+#define TOIL_BATCH_LOCAL_BATCH_SYSTEM_H_
+
+#include <sys/types.h>
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "toil/batch/batch_system.h"
+
+namespace toil::batch {
+
+struct LocalBatchSystemOptions {
+  // Jobs running at once; 0 means the number of CPUs.
+  int max_parallel = 0;
+  // Directory for the per-job log files; created if missing. Empty: a new
+  // directory under $TMPDIR (or /tmp).
+  std::string log_dir;
+};
+
+class LocalBatchSystem : public BatchSystem {
+ public:
+  explicit LocalBatchSystem(LocalBatchSystemOptions options = {});
+  ~LocalBatchSystem() override;
+
+  absl::StatusOr<JobId> IssueJob(const JobSpec& job) override;
+  std::optional<FinishedJob> WaitForFinishedJob(absl::Duration timeout) override;
+  int UnfinishedJobs() const override;
+  bool RunsJobsOnlyLocally() const override { return true; }
+  void Shutdown() override;
+
+  const std::string& log_dir() const { return log_dir_; }
+
+ private:
+  struct Job {
+    JobId id;
+    JobSpec spec;
+    std::map<std::string, std::string> env;  // snapshot at issue time
+    std::string log_path;
+    pid_t pid = -1;
+    absl::Time started;
+  };
+  // Starts queued jobs while there is room; a job that cannot be started is
+  // moved to `finished_`.
+  void StartQueuedLocked();
+  void SpawnLocked(Job job);
+
+  int max_parallel_;
+  std::string log_dir_;
+  mutable std::mutex mu_;
+  JobId next_id_ = 1;
+  std::deque<Job> queued_;
+  std::map<pid_t, Job> running_;
+  std::deque<FinishedJob> finished_;
+  bool shut_down_ = false;
+};
+
+}  // namespace toil::batch
+
+#endif  // TOIL_BATCH_LOCAL_BATCH_SYSTEM_H_

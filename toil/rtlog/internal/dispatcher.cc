@@ -1,0 +1,28 @@
+// Record dispatch to sinks; see dispatcher.h.
+#include "toil/rtlog/internal/dispatcher.h"
+
+#include "toil/rtlog/internal/python_format.h"
+
+namespace toil::rtlog::internal {
+
+Dispatcher::Dispatcher(std::vector<LogSink*> sinks) : sinks_(std::move(sinks)) {}
+
+void Dispatcher::Dispatch(const LogRecord& record, absl::string_view sender) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool formatted = RenderMessage(record, &message_);
+  const LogEntry entry(record, message_, formatted, sender);
+  for (LogSink* sink : sinks_) sink->Send(entry);
+  ++records_;
+}
+
+void Dispatcher::Flush() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (LogSink* sink : sinks_) sink->Flush();
+}
+
+uint64_t Dispatcher::records() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return records_;
+}
+
+}  // namespace toil::rtlog::internal

@@ -1,0 +1,54 @@
+// Buffered, failure-counting fd writer; see fd_writer.h.
+#include "toil/rtlog/internal/fd_writer.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace toil::rtlog::internal {
+namespace {
+constexpr size_t kFlushThreshold = 256 * 1024;
+}  // namespace
+
+FdWriter::FdWriter(int fd, bool owns_fd, std::string what)
+    : fd_(fd), owns_fd_(owns_fd), what_(std::move(what)) {}
+
+FdWriter::~FdWriter() {
+  Flush();
+  if (owns_fd_ && fd_ >= 0) close(fd_);
+}
+
+void FdWriter::MaybeFlush() {
+  if (buffer_.size() >= kFlushThreshold) Flush();
+}
+
+void FdWriter::Flush() {
+  absl::string_view rest = buffer_;
+  while (!rest.empty()) {
+    const ssize_t n = write(fd_, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = n < 0 ? errno : EIO;
+      lost_bytes_ += rest.size();
+      if (!reported_) {
+        reported_ = true;
+        // Report on stderr, unless stderr is what failed.
+        if (fd_ != STDERR_FILENO) {
+          const std::string line = absl::StrCat(
+              "toil-rtlog: error: cannot write to ", what_, ": ",
+              std::strerror(error),
+              "; records for it are lost from now on, and counted\n");
+          (void)!write(STDERR_FILENO, line.data(), line.size());
+        }
+      }
+      break;
+    }
+    rest.remove_prefix(static_cast<size_t>(n));
+  }
+  buffer_.clear();
+}
+
+}  // namespace toil::rtlog::internal

@@ -1,0 +1,45 @@
+// A buffered writer to a file descriptor for the sinks: text is collected and
+// written in one write(2) per flush. A write that fails (a full disk, a
+// closed pipe) loses that output, is counted, and is reported once on stderr;
+// it never stops the leader.
+#ifndef TOIL_RTLOG_INTERNAL_FD_WRITER_H_
+#define TOIL_RTLOG_INTERNAL_FD_WRITER_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace toil::rtlog::internal {
+
+class FdWriter {
+ public:
+  // Writes to `fd`, closing it at destruction when `owns_fd`. `what` names
+  // the destination in the failure report ("the JSON-lines file x.jsonl").
+  FdWriter(int fd, bool owns_fd, std::string what);
+  ~FdWriter();
+  FdWriter(const FdWriter&) = delete;
+  FdWriter& operator=(const FdWriter&) = delete;
+
+  // The buffer to append to; Flush() writes it out.
+  std::string& buffer() { return buffer_; }
+  // Flushes when the buffer has grown past a threshold.
+  void MaybeFlush();
+  void Flush();
+
+  int fd() const { return fd_; }
+  // Bytes that could not be written.
+  uint64_t lost_bytes() const { return lost_bytes_; }
+
+ private:
+  int fd_;
+  bool owns_fd_;
+  std::string what_;
+  std::string buffer_;
+  uint64_t lost_bytes_ = 0;
+  bool reported_ = false;
+};
+
+}  // namespace toil::rtlog::internal
+
+#endif  // TOIL_RTLOG_INTERNAL_FD_WRITER_H_

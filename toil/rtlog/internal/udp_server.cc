@@ -1,0 +1,208 @@
+// The leader's UDP receive loop; see udp_server.h.
+#include "toil/rtlog/internal/udp_server.h"
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "toil/rtlog/internal/malformed_reporter.h"
+#include "toil/rtlog/internal/record_codec.h"
+
+namespace toil::rtlog::internal {
+namespace {
+
+constexpr int kBatch = 64;
+// Large enough for any UDP payload, plus one byte to detect truncation.
+constexpr size_t kMaxPayload = 65536;
+
+absl::Status Errno(absl::string_view what) {
+  return absl::UnavailableError(absl::StrCat(what, ": ", std::strerror(errno)));
+}
+
+void WriteStderrLine(absl::string_view line) {
+  std::string text = absl::StrCat(line, "\n");
+  (void)!write(STDERR_FILENO, text.data(), text.size());
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<UdpServer>> UdpServer::Start(
+    UdpServerOptions options, Dispatcher* dispatcher) {
+  const HostPort wanted{options.bind_host, options.port};
+  absl::StatusOr<SocketAddress> address = Resolve(wanted, absl::Seconds(2));
+  if (!address.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot bind the log server to \"", options.bind_host,
+        "\": ", address.status().message()));
+  }
+  const int fd =
+      socket(address->family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Errno("cannot create the log server's UDP socket");
+  const int one = 1;
+  const int zero = 0;
+  if (address->family() == AF_INET6) {
+    // "::" also accepts IPv4 jobs.
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+  }
+  // Count datagrams the kernel drops for lack of buffer space.
+  setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+  const int buffer = options.receive_buffer_bytes;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof(buffer)) != 0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer));
+  }
+  if (bind(fd, address->get(), address->length) != 0) {
+    const absl::Status status = Errno(absl::StrCat(
+        "cannot bind the log server to ", address->ToString()));
+    close(fd);
+    return status;
+  }
+  sockaddr_storage bound{};
+  socklen_t bound_length = sizeof(bound);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_length);
+  const int wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd < 0) {
+    close(fd);
+    return Errno("cannot create an eventfd for the log server");
+  }
+  if (!options.diagnostics) options.diagnostics = &WriteStderrLine;
+  std::unique_ptr<UdpServer> server(new UdpServer(
+      std::move(options), dispatcher, fd, wake_fd,
+      FromSockaddr(reinterpret_cast<sockaddr*>(&bound), bound_length)));
+  server->thread_ = std::thread([s = server.get()] { s->Run(); });
+  return server;
+}
+
+UdpServer::UdpServer(UdpServerOptions options, Dispatcher* dispatcher, int fd,
+                     int wake_fd, SocketAddress local_address)
+    : options_(std::move(options)),
+      dispatcher_(dispatcher),
+      fd_(fd),
+      wake_fd_(wake_fd),
+      local_address_(local_address) {}
+
+UdpServer::~UdpServer() {
+  Stop();
+  close(fd_);
+  close(wake_fd_);
+}
+
+void UdpServer::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  stopping_.store(true);
+  const uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof(one));
+  if (thread_.joinable()) thread_.join();
+}
+
+ServerStats UdpServer::stats() const {
+  ServerStats stats;
+  stats.datagrams = datagrams_.load();
+  stats.records = records_.load();
+  stats.malformed = malformed_.load();
+  stats.dropped = dropped_.load();
+  return stats;
+}
+
+void UdpServer::Run() {
+  const size_t slot = kMaxPayload + RecordDecoder::kPadding;
+  std::vector<char> buffers(kBatch * slot);
+  std::vector<iovec> iovecs(kBatch);
+  std::vector<mmsghdr> messages(kBatch);
+  std::vector<sockaddr_storage> peers(kBatch);
+  constexpr size_t kControl = CMSG_SPACE(sizeof(uint32_t));
+  std::vector<char> controls(kBatch * kControl);
+
+  RecordDecoder decoder;
+  LogRecord record;
+  MalformedReporter malformed(options_.diagnostics);
+  // Most datagrams in a burst come from the same peer as the one before.
+  sockaddr_storage last_peer{};
+  socklen_t last_peer_length = 0;
+  std::string last_sender;
+
+  pollfd polls[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  bool draining = false;
+  while (true) {
+    if (!draining) {
+      const int ready = poll(polls, 2, -1);
+      if (ready < 0 && errno != EINTR) break;
+      if (stopping_.load()) draining = true;  // take what is queued, then stop
+    }
+    for (int i = 0; i < kBatch; ++i) {
+      iovecs[i] = {buffers.data() + i * slot, kMaxPayload};
+      messages[i].msg_hdr = {};
+      messages[i].msg_hdr.msg_name = &peers[i];
+      messages[i].msg_hdr.msg_namelen = sizeof(peers[i]);
+      messages[i].msg_hdr.msg_iov = &iovecs[i];
+      messages[i].msg_hdr.msg_iovlen = 1;
+      messages[i].msg_hdr.msg_control = controls.data() + i * kControl;
+      messages[i].msg_hdr.msg_controllen = kControl;
+    }
+    const int n = recvmmsg(fd_, messages.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) {
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        options_.diagnostics(absl::StrCat(
+            "toil-rtlog: error: receiving on the log server's socket: ",
+            std::strerror(errno)));
+      }
+      dispatcher_->Flush();
+      if (draining) break;
+      continue;
+    }
+    datagrams_.fetch_add(n, std::memory_order_relaxed);
+    for (int i = 0; i < n; ++i) {
+      msghdr& header = messages[i].msg_hdr;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr;
+           c = CMSG_NXTHDR(&header, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+          uint32_t dropped;
+          std::memcpy(&dropped, CMSG_DATA(c), sizeof(dropped));
+          // A running total for the socket; it only grows.
+          if (dropped > dropped_.load(std::memory_order_relaxed)) {
+            dropped_.store(dropped, std::memory_order_relaxed);
+          }
+        }
+      }
+      if (header.msg_namelen != last_peer_length ||
+          std::memcmp(&peers[i], &last_peer, header.msg_namelen) != 0) {
+        last_peer = peers[i];
+        last_peer_length = header.msg_namelen;
+        last_sender = FromSockaddr(reinterpret_cast<sockaddr*>(&peers[i]),
+                                   header.msg_namelen)
+                          .ToString();
+      }
+      const char* data = buffers.data() + i * slot;
+      const size_t size = messages[i].msg_len;
+      absl::Status status;
+      if (header.msg_flags & MSG_TRUNC) {
+        status = absl::InvalidArgumentError("datagram larger than 64 KiB");
+      } else {
+        // The decoder reads up to kPadding bytes past the end; zero them so
+        // nothing of an earlier, longer datagram is seen.
+        std::memset(const_cast<char*>(data) + size, 0, RecordDecoder::kPadding);
+        status = decoder.DecodePadded(data, size, &record);
+      }
+      if (!status.ok()) {
+        malformed_.fetch_add(1, std::memory_order_relaxed);
+        malformed.Report(last_sender, status.message(), absl::Now());
+        continue;
+      }
+      dispatcher_->Dispatch(record, last_sender);
+      records_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (n < kBatch) dispatcher_->Flush();
+  }
+  malformed.FlushAll();
+  dispatcher_->Flush();
+}
+
+}  // namespace toil::rtlog::internal

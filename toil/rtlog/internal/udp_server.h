@@ -1,0 +1,82 @@
+// UdpServer: the leader's receiving end. One POSIX UDP socket, one receive
+// thread that takes datagrams in batches (recvmmsg), decodes each into a
+// LogRecord and hands it to the Dispatcher.
+//
+// Malformed datagrams are counted and reported (rate-limited, with the
+// sender's address). Datagrams the kernel dropped because the socket's
+// buffer was full are counted from SO_RXQ_OVFL. Stop() receives what is
+// already queued before it returns, so records sent by jobs that have
+// finished are not lost.
+#ifndef TOIL_RTLOG_INTERNAL_UDP_SERVER_H_
+#define TOIL_RTLOG_INTERNAL_UDP_SERVER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "toil/rtlog/internal/dispatcher.h"
+#include "toil/rtlog/internal/host_port.h"
+
+namespace toil::rtlog::internal {
+
+struct UdpServerOptions {
+  // Numeric address to bind: "127.0.0.1", "0.0.0.0", "::1", "::".
+  std::string bind_host = "127.0.0.1";
+  // 0: any free port.
+  int port = 0;
+  // Socket receive buffer to ask for (SO_RCVBUFFORCE when allowed).
+  int receive_buffer_bytes = 32 << 20;
+  // Where warnings go, one line per call; stderr when unset.
+  std::function<void(absl::string_view)> diagnostics;
+};
+
+struct ServerStats {
+  uint64_t datagrams = 0;  // received from the socket
+  uint64_t records = 0;    // decoded and dispatched
+  uint64_t malformed = 0;  // not a valid record
+  uint64_t dropped = 0;    // dropped by the kernel (receive buffer full)
+};
+
+class UdpServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<UdpServer>> Start(
+      UdpServerOptions options, Dispatcher* dispatcher);
+  ~UdpServer();
+  UdpServer(const UdpServer&) = delete;
+  UdpServer& operator=(const UdpServer&) = delete;
+
+  // Receives what is queued, stops the thread and joins it. Idempotent.
+  void Stop();
+
+  // The bound address (with the port chosen when port was 0).
+  const SocketAddress& local_address() const { return local_address_; }
+  ServerStats stats() const;
+
+ private:
+  UdpServer(UdpServerOptions options, Dispatcher* dispatcher, int fd,
+            int wake_fd, SocketAddress local_address);
+  void Run();
+
+  UdpServerOptions options_;
+  Dispatcher* dispatcher_;
+  int fd_;
+  int wake_fd_;
+  SocketAddress local_address_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  bool stopped_ = false;
+
+  std::atomic<uint64_t> datagrams_{0};
+  std::atomic<uint64_t> records_{0};
+  std::atomic<uint64_t> malformed_{0};
+  std::atomic<uint64_t> dropped_{0};
+};
+
+}  // namespace toil::rtlog::internal
+
+#endif  // TOIL_RTLOG_INTERNAL_UDP_SERVER_H_

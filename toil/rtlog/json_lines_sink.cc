@@ -1,0 +1,49 @@
+// The JSON-lines sink; see json_lines_sink.h.
+#include "toil/rtlog/json_lines_sink.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "toil/rtlog/internal/json_writer.h"
+#include "toil/rtlog/internal/record_codec.h"
+
+namespace toil::rtlog {
+
+JsonLinesSink::JsonLinesSink(int fd)
+    : JsonLinesSink(fd, /*owns_fd=*/false, absl::StrCat("fd ", fd)) {}
+
+JsonLinesSink::JsonLinesSink(int fd, bool owns_fd, std::string what)
+    : writer_(fd, owns_fd, std::move(what)) {}
+
+absl::StatusOr<std::unique_ptr<JsonLinesSink>> JsonLinesSink::Open(
+    const std::string& path) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot open \"", path, "\" for writing: ", std::strerror(errno)));
+  }
+  return std::unique_ptr<JsonLinesSink>(new JsonLinesSink(
+      fd, /*owns_fd=*/true, absl::StrCat("the JSON-lines file ", path)));
+}
+
+void JsonLinesSink::Send(const LogEntry& entry) {
+  std::string& out = writer_.buffer();
+  out.push_back('{');
+  internal::AppendRecordFields(entry.record(), &out);
+  out.append(",\"message\":");
+  internal::AppendJsonString(entry.text_message(), &out);
+  if (!entry.message_formatted()) out.append(",\"unformatted\":true");
+  out.append(",\"sender\":");
+  internal::AppendJsonString(entry.sender(), &out);
+  out.append("}\n");
+  writer_.MaybeFlush();
+}
+
+void JsonLinesSink::Flush() { writer_.Flush(); }
+
+}  // namespace toil::rtlog

@@ -1,0 +1,40 @@
+// JsonLinesSink: one JSON object per line, for jq and other tools.
+//
+// Each line holds the record's wire fields (levelno kept as sent, even when it
+// is not a standard level) plus "message" (the fully formatted text) and
+// "sender" (ip:port).
+//
+//   auto sink = toil::rtlog::JsonLinesSink::Open("run.jsonl");
+#ifndef TOIL_RTLOG_JSON_LINES_SINK_H_
+#define TOIL_RTLOG_JSON_LINES_SINK_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "toil/rtlog/internal/fd_writer.h"
+#include "toil/rtlog/log_sink.h"
+
+namespace toil::rtlog {
+
+class JsonLinesSink : public LogSink {
+ public:
+  // Writes to `fd`, which the sink does not close.
+  explicit JsonLinesSink(int fd);
+  // Creates (or truncates) the file at `path`.
+  static absl::StatusOr<std::unique_ptr<JsonLinesSink>> Open(
+      const std::string& path);
+
+  void Send(const LogEntry& entry) override;
+  void Flush() override;
+
+  uint64_t lost_bytes() const { return writer_.lost_bytes(); }
+
+ private:
+  JsonLinesSink(int fd, bool owns_fd, std::string what);
+  internal::FdWriter writer_;
+};
+
+}  // namespace toil::rtlog
+
+#endif  // TOIL_RTLOG_JSON_LINES_SINK_H_

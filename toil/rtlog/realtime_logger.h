@@ -1,0 +1,75 @@
+// RealtimeLogger: the leader's side, bound to a scope (the C++ counterpart of
+// Toil's `with RealtimeLogger(batchSystem, level):`).
+//
+//   toil::batch::LocalBatchSystem batch;
+//   {
+//     toil::rtlog::RealtimeLogger logger(batch, {.level = "INFO"});
+//     ... issue jobs: each gets TOIL_RT_LOGGING_ADDRESS and _LEVEL ...
+//   }  // server stopped, thread joined, sinks flushed, variables removed
+//
+// Only the outermost of nested scopes starts and stops the server; a nested
+// scope that asks for a level gets a warning. An empty level disables
+// real-time logging: no server, no variables. While active, RT_LOG in the
+// leader process goes straight to the sinks (shown once, not twice).
+#ifndef TOIL_RTLOG_REALTIME_LOGGER_H_
+#define TOIL_RTLOG_REALTIME_LOGGER_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "toil/batch/batch_system.h"
+#include "toil/rtlog/log_sink.h"
+
+namespace toil::rtlog {
+
+struct RealtimeLoggerOptions {
+  // The lowest level jobs send: TRACE ... CRITICAL or OFF; "" disables.
+  std::string level = "INFO";
+  // Numeric address to listen on. Default: 127.0.0.1 when the batch system
+  // runs jobs only on this machine, else 0.0.0.0 (all interfaces).
+  std::optional<std::string> bind_host;
+  // 0: any free port.
+  int port = 0;
+  // The host put into TOIL_RT_LOGGING_ADDRESS. Default: the bound address if
+  // it is a specific one, else this machine's first non-loopback address.
+  std::optional<std::string> advertise_host;
+  // Where records go. Empty: a TerminalSink on stderr.
+  std::vector<LogSink*> sinks;
+};
+
+struct RealtimeLoggerStats {
+  uint64_t records = 0;    // records shown (from jobs and the leader)
+  uint64_t malformed = 0;  // datagrams that were not records
+  uint64_t dropped = 0;    // datagrams the kernel dropped (buffer full)
+};
+
+class RealtimeLogger {
+ public:
+  RealtimeLogger(batch::BatchSystem& batch_system,
+                 RealtimeLoggerOptions options = {});
+  ~RealtimeLogger();
+  RealtimeLogger(const RealtimeLogger&) = delete;
+  RealtimeLogger& operator=(const RealtimeLogger&) = delete;
+
+  // Why the server could not start (bad level, bind failure); the workflow
+  // then runs without real-time logging.
+  const absl::Status& status() const { return status_; }
+  // Whether this scope started the server (outermost, level set, no error).
+  bool started() const { return started_; }
+
+  // The server's address as advertised to jobs ("" when none runs).
+  static std::string Address();
+  // Counts so far for the running server (or the last one, once stopped).
+  static RealtimeLoggerStats Stats();
+
+ private:
+  batch::BatchSystem& batch_system_;
+  absl::Status status_;
+  bool started_ = false;
+};
+
+}  // namespace toil::rtlog
+
+#endif  // TOIL_RTLOG_REALTIME_LOGGER_H_
