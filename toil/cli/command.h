@@ -1,0 +1,38 @@
+// The subcommands of the toil-rtlog tool and what they share: each
+// subcommand is a function over its positional arguments, with its flags
+// defined in its own file (so `--help` can list just those).
+#ifndef TOIL_CLI_COMMAND_H_
+#define TOIL_CLI_COMMAND_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "toil/rtlog/log_sink.h"
+
+namespace toil::cli {
+
+struct Command {
+  const char* name;
+  const char* summary;  // one line, for the overview
+  const char* usage;    // synopsis and description, for --help
+  const char* flags_file;  // source file whose flags are this command's
+  int (*run)(const std::vector<std::string>& args);
+};
+
+int RunServe(const std::vector<std::string>& args);
+int RunRun(const std::vector<std::string>& args);
+int RunSend(const std::vector<std::string>& args);
+
+// The sink chosen by --format (text or jsonl) and --output (a path, "-" for
+// stdout, empty for stderr).
+absl::StatusOr<std::unique_ptr<rtlog::LogSink>> MakeOutputSink(
+    const std::string& format, const std::string& output);
+
+// Prints "toil-rtlog <command>: error: <message>" on stderr; returns 2.
+int UsageError(const char* command, const std::string& message);
+
+}  // namespace toil::cli
+
+#endif  // TOIL_CLI_COMMAND_H_

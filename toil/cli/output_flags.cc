@@ -1,0 +1,66 @@
+// Shared flags and the output sink they select; see output_flags.h and
+// command.h.
+#include "toil/cli/output_flags.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/flags/flag.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "toil/cli/command.h"
+#include "toil/rtlog/json_lines_sink.h"
+#include "toil/rtlog/terminal_sink.h"
+
+ABSL_FLAG(std::string, level, "INFO",
+          "serve, run: the lowest level jobs send (TRACE, DEBUG, INFO, WARNING, "
+          "ERROR, CRITICAL or OFF; for run, \"\" disables real-time logging). "
+          "send: the level of the record sent.");
+ABSL_FLAG(std::string, format, "text",
+          "How records are shown: text (one readable line each) or jsonl (one "
+          "JSON object per line: the record's fields plus message and sender).");
+ABSL_FLAG(std::string, output, "",
+          "Where records are shown: a file path, - for stdout; default stderr.");
+
+namespace toil::cli {
+
+absl::StatusOr<std::unique_ptr<rtlog::LogSink>> MakeOutputSink(
+    const std::string& format, const std::string& output) {
+  if (format != "text" && format != "jsonl") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--format=", format, " is not a format; use text or jsonl"));
+  }
+  int fd = STDERR_FILENO;
+  if (output == "-") {
+    fd = STDOUT_FILENO;
+  } else if (!output.empty()) {
+    if (format == "jsonl") {
+      absl::StatusOr<std::unique_ptr<rtlog::JsonLinesSink>> sink =
+          rtlog::JsonLinesSink::Open(output);
+      if (!sink.ok()) return sink.status();
+      return std::unique_ptr<rtlog::LogSink>(*std::move(sink));
+    }
+    fd = open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cannot open --output=", output, ": ", std::strerror(errno)));
+    }
+    // The fd lives as long as the process: the tool shows records until exit.
+  }
+  if (format == "jsonl") {
+    return std::unique_ptr<rtlog::LogSink>(new rtlog::JsonLinesSink(fd));
+  }
+  return std::unique_ptr<rtlog::LogSink>(new rtlog::TerminalSink(fd));
+}
+
+int UsageError(const char* command, const std::string& message) {
+  std::fprintf(stderr, "toil-rtlog %s: error: %s\n(see toil-rtlog %s --help)\n",
+               command, message.c_str(), command);
+  return 2;
+}
+
+}  // namespace toil::cli

@@ -1,0 +1,41 @@
+// StartToil: run a set of jobs on a batch system with real-time logging bound
+// to the run, the way Toil's Job.Runner.startToil does: the log server starts
+// before the first job is issued and stops after the last one has finished.
+//
+//   toil::batch::LocalBatchSystem batch;
+//   absl::StatusOr<WorkflowResult> result =
+//       StartToil({.realtime_logging = {.level = "INFO"}}, batch, jobs);
+#ifndef TOIL_RUNNER_START_TOIL_H_
+#define TOIL_RUNNER_START_TOIL_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "toil/batch/batch_system.h"
+#include "toil/rtlog/realtime_logger.h"
+
+namespace toil::runner {
+
+struct ToilOptions {
+  rtlog::RealtimeLoggerOptions realtime_logging;
+};
+
+struct WorkflowResult {
+  // Every job, in the order they finished.
+  std::vector<batch::FinishedJob> jobs;
+  // 0 when every job succeeded, else the exit code of the first job that
+  // failed.
+  int exit_code = 0;
+  // Real-time logging counts for the run.
+  rtlog::RealtimeLoggerStats logging;
+};
+
+// Issues every job, waits for all of them, and returns how they ended. Fails
+// only when a job cannot be issued at all.
+absl::StatusOr<WorkflowResult> StartToil(const ToilOptions& options,
+                                         batch::BatchSystem& batch_system,
+                                         const std::vector<batch::JobSpec>& jobs);
+
+}  // namespace toil::runner
+
+#endif  // TOIL_RUNNER_START_TOIL_H_
