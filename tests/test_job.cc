@@ -1,0 +1,60 @@
+// A job program for the end-to-end tests, run as a real child process.
+//
+//   test_job levels                 INFO and DEBUG records (Toil's own test)
+//   test_job count N                N INFO records "record i"
+//   test_job threads T N            T threads x N records "t=<t> i=<i>"
+//   test_job env                    prints TOIL_RT_* and TOIL_JOB_NAME on stdout
+//   test_job big BYTES              one INFO record with a BYTES-long message
+//   test_job critical               one CRITICAL and one INFO record
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "toil/rtlog/rt_log.h"
+
+namespace {
+
+void PrintEnv(const char* name) {
+  const char* value = std::getenv(name);
+  std::printf("%s=%s\n", name, value ? value : "<unset>");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "levels") {
+    RT_LOG(INFO) << "This should be logged at info level";
+    RT_LOG(DEBUG) << "This should be logged at debug level";
+  } else if (mode == "count" && argc > 2) {
+    const int n = std::atoi(argv[2]);
+    for (int i = 0; i < n; ++i) RT_LOG(INFO) << "record " << i;
+  } else if (mode == "threads" && argc > 3) {
+    const int threads = std::atoi(argv[2]);
+    const int n = std::atoi(argv[3]);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([t, n] {
+        for (int i = 0; i < n; ++i) RT_LOG(INFO) << "t=" << t << " i=" << i;
+      });
+    }
+    for (std::thread& w : workers) w.join();
+  } else if (mode == "env") {
+    PrintEnv("TOIL_RT_LOGGING_ADDRESS");
+    PrintEnv("TOIL_RT_LOGGING_LEVEL");
+    PrintEnv("TOIL_JOB_NAME");
+    RT_LOG(INFO) << "env job ran";
+  } else if (mode == "big" && argc > 2) {
+    RT_LOG(INFO) << std::string(std::atoi(argv[2]), 'x');
+  } else if (mode == "critical") {
+    RT_LOG(CRITICAL) << "critical record";
+    RT_LOG(INFO) << "info record";
+  } else {
+    std::fprintf(stderr, "test_job: unknown mode \"%s\"\n", mode.c_str());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,81 @@
+// Helpers for tests that run real processes: locating built programs in the
+// test's runfiles, running a program to completion with its output captured,
+// and a sink that collects records in memory.
+#ifndef TESTS_TEST_UTIL_H_
+#define TESTS_TEST_UTIL_H_
+
+#include <sys/types.h>
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "proto/log_record.pb.h"
+#include "toil/rtlog/log_sink.h"
+
+namespace toil::testing {
+
+// The path of a file in this workspace's runfiles, e.g. "tests/test_job".
+std::string Runfile(const std::string& path);
+
+struct ProcessResult {
+  int exit_code = -1;  // 128 + signal when killed; -1 when it timed out
+  std::string out;
+  std::string err;
+  absl::Duration elapsed;
+};
+
+// Runs `argv` with `env` added to (or, with an empty value and `unset`,
+// removed from) this process's environment; kills it after `timeout`.
+struct EnvChange {
+  std::string name;
+  std::optional<std::string> value;  // nullopt: remove the variable
+};
+ProcessResult RunProcess(const std::vector<std::string>& argv,
+                         const std::vector<EnvChange>& env = {},
+                         absl::Duration timeout = absl::Seconds(60));
+
+// A process started in the background with stdout and stderr captured.
+class BackgroundProcess {
+ public:
+  BackgroundProcess(const std::vector<std::string>& argv,
+                    const std::vector<EnvChange>& env = {});
+  ~BackgroundProcess();
+  // Reads stdout until it holds `lines` lines (or `timeout` passes).
+  std::string ReadStdoutLines(int lines, absl::Duration timeout);
+  // Sends `signal` and waits for the exit; returns the result.
+  ProcessResult Stop(int signal, absl::Duration timeout = absl::Seconds(30));
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int err_fd_ = -1;
+  std::string out_;
+  absl::Time started_;
+};
+
+// Keeps a copy of every record it is sent.
+class CollectingSink : public rtlog::LogSink {
+ public:
+  struct Entry {
+    rtlog::LogRecord record;
+    std::string message;
+    std::string sender;
+  };
+  void Send(const rtlog::LogEntry& entry) override;
+  std::vector<Entry> entries() const;
+  // Waits until at least `n` records arrived; returns whether they did.
+  bool WaitFor(size_t n, absl::Duration timeout) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<Entry> entries_;
+};
+
+}  // namespace toil::testing
+
+#endif  // TESTS_TEST_UTIL_H_
