@@ -1,0 +1,162 @@
+// Tests of the toil-rtlog command-line tool, run as real processes.
+#include <signal.h>
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "google/protobuf/struct.pb.h"
+#include "tests/test_util.h"
+
+namespace toil {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::BackgroundProcess;
+using testing::ProcessResult;
+using testing::RunProcess;
+using testing::Runfile;
+
+std::string Tool() { return Runfile("toil/cli/toil-rtlog"); }
+std::string TestJob() { return Runfile("tests/test_job"); }
+
+// Parses `export NAME='value'` lines into name -> value.
+std::map<std::string, std::string> ParseExports(const std::string& text) {
+  std::map<std::string, std::string> exports;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    if (!absl::ConsumePrefix(&line, "export ")) continue;
+    const size_t equals = line.find('=');
+    std::string value(line.substr(equals + 1));
+    if (value.size() >= 2 && value.front() == '\'') value = value.substr(1, value.size() - 2);
+    exports[std::string(line.substr(0, equals))] = value;
+  }
+  return exports;
+}
+
+TEST(CliTest, HelpForEveryCommand) {
+  ProcessResult result = RunProcess({Tool(), "--help"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_THAT(result.out, HasSubstr("serve"));
+  for (const char* command : {"serve", "run", "send"}) {
+    result = RunProcess({Tool(), command, "--help"});
+    EXPECT_EQ(result.exit_code, 0) << command;
+    EXPECT_THAT(result.out, HasSubstr(absl::StrCat("usage: toil-rtlog ", command)));
+    EXPECT_THAT(result.out, HasSubstr("--level"));
+  }
+  EXPECT_THAT(RunProcess({Tool(), "serve", "--help"}).out, HasSubstr("--bind"));
+  EXPECT_THAT(RunProcess({Tool(), "send", "--help"}).out, Not(HasSubstr("--bind")));
+}
+
+TEST(CliTest, MistakesAreClearErrors) {
+  ProcessResult result = RunProcess({Tool(), "frobnicate"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("unknown command \"frobnicate\""));
+  result = RunProcess({Tool(), "send", "--jobs=3", "hi"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("--jobs is not a flag of send"));
+  result = RunProcess({Tool(), "serve", "--level=loud"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("unknown log level \"loud\""));
+  result = RunProcess({Tool(), "run", "--format=xml", "--", "true"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("--format=xml is not a format"));
+  result = RunProcess({Tool(), "run"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("no command given"));
+}
+
+TEST(CliTest, ServeShowsWhatSendSendsAndSummarizesOnSigterm) {
+  BackgroundProcess serve({Tool(), "serve", "--level=WARNING"});
+  const auto exports = ParseExports(serve.ReadStdoutLines(2, absl::Seconds(30)));
+  ASSERT_EQ(exports.size(), 2u);
+  EXPECT_TRUE(absl::StartsWith(exports.at("TOIL_RT_LOGGING_ADDRESS"), "127.0.0.1:"));
+  EXPECT_EQ(exports.at("TOIL_RT_LOGGING_LEVEL"), "WARNING");
+  const std::vector<testing::EnvChange> env = {
+      {"TOIL_RT_LOGGING_ADDRESS", exports.at("TOIL_RT_LOGGING_ADDRESS")},
+      {"TOIL_RT_LOGGING_LEVEL", exports.at("TOIL_RT_LOGGING_LEVEL")},
+      {"TOIL_JOB_NAME", "shell-job"}};
+  EXPECT_EQ(RunProcess({Tool(), "send", "--level=INFO", "below", "level"}, env).exit_code, 0);
+  ProcessResult sent = RunProcess({Tool(), "send", "--level=ERROR", "disk", "50%", "full"}, env);
+  EXPECT_EQ(sent.exit_code, 0);
+  EXPECT_THAT(sent.err, HasSubstr("disk 50% full"));  // also in the job's own log
+  // The record reaches the server before the signal: sends are synchronous,
+  // and Stop() drains the socket.
+  ProcessResult result = serve.Stop(SIGTERM);
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_THAT(result.err, HasSubstr("ERROR    [shell-job "));
+  EXPECT_THAT(result.err, HasSubstr("disk 50% full"));
+  EXPECT_THAT(result.err, Not(HasSubstr("below level")));
+  EXPECT_THAT(result.err, HasSubstr("1 records received, 0 malformed, 0 dropped"));
+}
+
+TEST(CliTest, ServeJsonLinesHaveMessageAndSender) {
+  const std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/serve.jsonl");
+  BackgroundProcess serve({Tool(), "serve", "--format=jsonl", "--output=" + path});
+  const auto exports = ParseExports(serve.ReadStdoutLines(2, absl::Seconds(30)));
+  ASSERT_EQ(exports.size(), 2u);
+  const std::vector<testing::EnvChange> env = {
+      {"TOIL_RT_LOGGING_ADDRESS", exports.at("TOIL_RT_LOGGING_ADDRESS")},
+      {"TOIL_RT_LOGGING_LEVEL", "INFO"}};
+  ASSERT_EQ(RunProcess({TestJob(), "count", "3"}, env).exit_code, 0);
+  EXPECT_EQ(serve.Stop(SIGINT).exit_code, 0);
+  std::string text;
+  FILE* f = std::fopen(path.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  char buffer[65536];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0) text.append(buffer, n);
+  std::fclose(f);
+  std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    google::protobuf::Struct object;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(lines[i], &object).ok()) << lines[i];
+    EXPECT_EQ(object.fields().at("message").string_value(), absl::StrCat("record ", i));
+    EXPECT_EQ(object.fields().at("msg").string_value(), absl::StrCat("record ", i));
+    EXPECT_TRUE(absl::StartsWith(object.fields().at("sender").string_value(), "127.0.0.1:"));
+    EXPECT_EQ(object.fields().at("levelno").number_value(), 20);
+  }
+}
+
+TEST(CliTest, RunShowsRecordsAndExitsWithTheFirstFailure) {
+  ProcessResult result = RunProcess({Tool(), "run", "--jobs=2", "--", TestJob(), "levels"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("[test_job-1 "));
+  EXPECT_THAT(result.err, HasSubstr("[test_job-2 "));
+  EXPECT_THAT(result.err, HasSubstr("This should be logged at info level"));
+  EXPECT_THAT(result.err, Not(HasSubstr("This should be logged at debug level")));
+  EXPECT_THAT(result.err, HasSubstr("2 jobs, 0 failed; 2 records shown"));
+
+  result = RunProcess({Tool(), "run", "--level=DEBUG", "--", TestJob(), "levels"});
+  EXPECT_THAT(result.err, HasSubstr("This should be logged at debug level"));
+
+  result = RunProcess({Tool(), "run", "--", "/bin/sh", "-c", "exit 3"});
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_THAT(result.err, HasSubstr("failed with exit status 3"));
+
+  result = RunProcess({Tool(), "run", "--", "/no/such/program"});
+  EXPECT_EQ(result.exit_code, 127);
+  EXPECT_THAT(result.err, HasSubstr("cannot start \"/no/such/program\""));
+}
+
+TEST(CliTest, RunWithEmptyLevelDisablesRealtimeLogging) {
+  ProcessResult result = RunProcess({Tool(), "run", "--level=", "--", TestJob(), "levels"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_THAT(result.err, Not(HasSubstr("This should be logged")));
+  EXPECT_THAT(result.err, HasSubstr("0 records shown"));
+}
+
+TEST(CliTest, SendWithoutALeaderSucceeds) {
+  ProcessResult result = RunProcess(
+      {Tool(), "send", "--level=CRITICAL", "nobody", "listens"},
+      {{"TOIL_RT_LOGGING_ADDRESS", std::nullopt}, {"TOIL_RT_LOGGING_LEVEL", std::nullopt}});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_THAT(result.err, HasSubstr("nobody listens"));
+}
+
+}  // namespace
+}  // namespace toil

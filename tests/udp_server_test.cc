@@ -1,0 +1,117 @@
+// Tests of the leader's UDP server with real sockets: valid records among
+// garbage, counted and rate-limited reports, and draining on stop.
+#include "toil/rtlog/internal/udp_server.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+#include "toil/rtlog/internal/record_codec.h"
+
+namespace toil::rtlog::internal {
+namespace {
+
+using ::testing::HasSubstr;
+
+class Sender {
+ public:
+  explicit Sender(const SocketAddress& to) {
+    fd_ = socket(to.family(), SOCK_DGRAM, 0);
+    connect(fd_, to.get(), to.length);
+    sockaddr_storage self{};
+    socklen_t length = sizeof(self);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&self), &length);
+    address_ = FromSockaddr(reinterpret_cast<sockaddr*>(&self), length).ToString();
+  }
+  ~Sender() { close(fd_); }
+  void Send(const std::string& datagram) {
+    ASSERT_EQ(send(fd_, datagram.data(), datagram.size(), 0),
+              static_cast<ssize_t>(datagram.size()));
+  }
+  const std::string& address() const { return address_; }
+
+ private:
+  int fd_;
+  std::string address_;
+};
+
+std::string ValidRecord(const std::string& msg) {
+  LogRecord record;
+  record.set_msg(msg);
+  record.set_levelno(20);
+  std::string json;
+  EncodeRecord(record, &json);
+  return json;
+}
+
+TEST(UdpServerTest, GarbageIsCountedAndReportedRateLimitedWithTheSender) {
+  testing::CollectingSink sink;
+  Dispatcher dispatcher({&sink});
+  std::mutex mu;
+  std::vector<std::string> lines;
+  UdpServerOptions options;
+  options.diagnostics = [&](absl::string_view line) {
+    std::lock_guard<std::mutex> lock(mu);
+    lines.emplace_back(line);
+  };
+  auto server = UdpServer::Start(options, &dispatcher);
+  ASSERT_TRUE(server.ok()) << server.status();
+  Sender sender((*server)->local_address());
+  sender.Send(ValidRecord("first"));
+  for (int i = 0; i < 200; ++i) {
+    sender.Send(i % 2 ? "{\"msg\": 5}" : "not json at all \x1b[31m");
+  }
+  sender.Send("");  // zero-length datagram
+  sender.Send(ValidRecord("last"));
+  ASSERT_TRUE(sink.WaitFor(2, absl::Seconds(10)));
+  (*server)->Stop();
+  const ServerStats stats = (*server)->stats();
+  EXPECT_EQ(stats.records, 2u);
+  EXPECT_EQ(stats.malformed, 201u);
+  EXPECT_EQ(stats.datagrams, 203u);
+  const auto entries = sink.entries();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].message, "first");
+  EXPECT_EQ(entries[1].message, "last");
+  EXPECT_EQ(entries[0].sender, sender.address());
+  // One line at once, the rest summed up when the server stops: not one per
+  // datagram.
+  ASSERT_GE(lines.size(), 1u);
+  EXPECT_LE(lines.size(), 3u);
+  EXPECT_THAT(lines[0], HasSubstr("malformed datagram from " + sender.address()));
+  EXPECT_THAT(lines.back(), HasSubstr("(201 in all)"));
+  for (const std::string& line : lines) {
+    EXPECT_EQ(line.find('\x1b'), std::string::npos) << "raw ESC in a report";
+  }
+}
+
+TEST(UdpServerTest, StopReceivesWhatIsAlreadyQueued) {
+  testing::CollectingSink sink;
+  Dispatcher dispatcher({&sink});
+  auto server = UdpServer::Start({}, &dispatcher);
+  ASSERT_TRUE(server.ok());
+  Sender sender((*server)->local_address());
+  for (int i = 0; i < 500; ++i) sender.Send(ValidRecord("r"));
+  (*server)->Stop();  // immediately: the datagrams sit in the socket buffer
+  EXPECT_EQ(sink.entries().size(), 500u);
+  EXPECT_EQ((*server)->stats().dropped, 0u);
+}
+
+TEST(UdpServerTest, BindFailureIsAClearError) {
+  Dispatcher dispatcher({});
+  UdpServerOptions options;
+  options.bind_host = "not-an-address";
+  auto server = UdpServer::Start(options, &dispatcher);
+  ASSERT_FALSE(server.ok());
+  EXPECT_THAT(std::string(server.status().message()), HasSubstr("not-an-address"));
+}
+
+}  // namespace
+}  // namespace toil::rtlog::internal
