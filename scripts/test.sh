@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what the build needs, then runs the whole test suite: plainly,
+# under AddressSanitizer + UndefinedBehaviorSanitizer, and under
+# ThreadSanitizer. Ends with one line "tests: N passed, N failed".
+#
+#   scripts/test.sh            everything
+#   scripts/test.sh --quick    the plain run only
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh || exit 1
+
+configs=("" "--config=asan" "--config=tsan")
+if [ "${1:-}" = "--quick" ]; then
+  configs=("")
+fi
+extra=()
+if [ "${CI:-}" = "true" ]; then
+  extra+=(--config=ci)
+fi
+
+passed=0
+failed=0
+status=0
+log=$(mktemp)
+for config in "${configs[@]}"; do
+  echo "=== bazel test ${config:-(plain)} //..." >&2
+  # shellcheck disable=SC2086
+  bazel test --jobs=2 ${config} "${extra[@]}" //... 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  p=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
+  f=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|FLAKY)' "$log" || true)
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    f=1  # the build itself failed
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$rc" -ne 0 ]; then status=1; fi
+done
+rm -f "$log"
+echo "tests: ${passed} passed, ${failed} failed"
+exit "$status"
