@@ -7,9 +7,11 @@ namespace toil::rtlog::internal {
 
 Dispatcher::Dispatcher(std::vector<LogSink*> sinks) : sinks_(std::move(sinks)) {}
 
-void Dispatcher::Dispatch(const LogRecord& record, absl::string_view sender) {
+void Dispatcher::Dispatch(const LogRecord& record, absl::string_view sender,
+                          absl::string_view raw_args,
+                          absl::string_view raw_msg) {
   std::lock_guard<std::mutex> lock(mu_);
-  const bool formatted = RenderMessage(record, &message_);
+  const bool formatted = RenderMessage(record, raw_args, raw_msg, &message_);
   const LogEntry entry(record, message_, formatted, sender);
   for (LogSink* sink : sinks_) sink->Send(entry);
   ++records_;

@@ -21,8 +21,10 @@ class Dispatcher {
  public:
   explicit Dispatcher(std::vector<LogSink*> sinks);
 
-  // Renders the record's message and sends it to every sink.
-  void Dispatch(const LogRecord& record, absl::string_view sender);
+  // Renders the record's message and sends it to every sink. `raw_args` and
+  // `raw_msg` are what RecordDecoder reports for the record, if anything.
+  void Dispatch(const LogRecord& record, absl::string_view sender,
+                absl::string_view raw_args = "", absl::string_view raw_msg = "");
   // Flushes every sink.
   void Flush();
 

@@ -389,12 +389,98 @@ absl::Status DecodeValue(od::value& value, int depth,
   return JsonError(simdjson::INCORRECT_TYPE);
 }
 
+// What decoding keeps besides the record: the JSON text of `args`, and of a
+// `msg` that is not a string.
+struct RawText {
+  od::parser* args_parser;
+  std::string* scratch;
+  std::string_view args;
+  std::string_view msg;
+};
+
+std::string_view TrimRight(std::string_view text) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' ||
+                           text.back() == '\r' || text.back() == '\t')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+// args: keep its JSON text (for Python's %-formatting, which needs int vs
+// float and key order) and decode it into the record's Value.
+absl::Status DecodeArgs(od::value& value, RawText* raw, LogRecord* r) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return JsonError(error);
+  if (type != od::json_type::array && type != od::json_type::object) {
+    raw->args = TrimRight(value.raw_json_token());
+    return DecodeValue(value, 1, r->mutable_args());
+  }
+  std::string_view text;
+  if (type == od::json_type::array) {
+    od::array array;
+    if (auto error = value.get_array().get(array)) return JsonError(error);
+    if (auto error = array.raw_json().get(text)) return JsonError(error);
+  } else {
+    od::object object;
+    if (auto error = value.get_object().get(object)) return JsonError(error);
+    if (auto error = object.raw_json().get(text)) return JsonError(error);
+  }
+  raw->args = text;
+  // raw_json() skipped the contents; parse them now, as one value.
+  std::string& scratch = *raw->scratch;
+  scratch.assign(text.data(), text.size());
+  const size_t size = scratch.size();
+  scratch.resize(size + simdjson::SIMDJSON_PADDING, '\0');
+  od::document document;
+  if (auto error = raw->args_parser->iterate(scratch.data(), size, scratch.size())
+                       .get(document)) {
+    return JsonError(error);
+  }
+  od::value root;
+  if (auto error = document.get_value().get(root)) return JsonError(error);
+  absl::Status status = DecodeValue(root, 1, r->mutable_args());
+  if (!status.ok()) return status;
+  if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+    return absl::InvalidArgumentError("invalid JSON in args");
+  }
+  return absl::OkStatus();
+}
+
+// msg: a string as protobuf wants; but Python jobs may log any object
+// (logger.info(some_dict)), which Python's leader shows as str(msg). Such a
+// msg is kept as its JSON text, for the formatter to render.
+absl::Status DecodeMsg(od::value& value, std::string_view key, RawText* raw,
+                       LogRecord* r) {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return JsonError(error);
+  if (type == od::json_type::string || type == od::json_type::null) {
+    return DecodeString(value, key, r->mutable_msg());
+  }
+  std::string_view text;
+  if (type == od::json_type::array) {
+    od::array array;
+    if (auto error = value.get_array().get(array)) return JsonError(error);
+    if (auto error = array.raw_json().get(text)) return JsonError(error);
+  } else if (type == od::json_type::object) {
+    od::object object;
+    if (auto error = value.get_object().get(object)) return JsonError(error);
+    if (auto error = object.raw_json().get(text)) return JsonError(error);
+  } else {
+    text = TrimRight(value.raw_json_token());
+    absl::Status status = DecodeValue(value, 1, nullptr);  // validate it
+    if (!status.ok()) return status;
+  }
+  raw->msg = text;
+  r->set_msg(text.data(), text.size());
+  return absl::OkStatus();
+}
+
 absl::Status DecodeField(Field field, std::string_view key, od::value& value,
-                         LogRecord* r) {
+                         RawText* raw, LogRecord* r) {
   switch (field) {
     case Field::kName: return DecodeString(value, key, r->mutable_name());
-    case Field::kMsg: return DecodeString(value, key, r->mutable_msg());
-    case Field::kArgs: return DecodeValue(value, 1, r->mutable_args());
+    case Field::kMsg: return DecodeMsg(value, key, raw, r);
+    case Field::kArgs: return DecodeArgs(value, raw, r);
     case Field::kLevelname:
       return DecodeString(value, key, r->mutable_levelname());
     case Field::kLevelno: {
@@ -468,7 +554,11 @@ const size_t RecordDecoder::kPadding = simdjson::SIMDJSON_PADDING;
 
 struct RecordDecoder::Impl {
   od::parser parser;
+  od::parser args_parser;
   std::vector<char> scratch;
+  std::string args_scratch;
+  std::string_view raw_args;
+  std::string_view raw_msg;
 };
 
 RecordDecoder::RecordDecoder() : impl_(std::make_unique<Impl>()) {}
@@ -486,6 +576,9 @@ absl::Status RecordDecoder::Decode(absl::string_view json, LogRecord* out) {
 absl::Status RecordDecoder::DecodePadded(const char* data, size_t size,
                                          LogRecord* out) {
   out->Clear();
+  impl_->raw_args = {};
+  impl_->raw_msg = {};
+  RawText raw{&impl_->args_parser, &impl_->args_scratch, {}, {}};
   od::document document;
   if (auto error =
           impl_->parser.iterate(data, size, size + kPadding).get(document)) {
@@ -501,14 +594,25 @@ absl::Status RecordDecoder::DecodePadded(const char* data, size_t size,
     if (auto error = std::move(field_result).get(field)) return JsonError(error);
     std::string_view key;
     if (auto error = field.unescaped_key().get(key)) return JsonError(error);
-    absl::Status status = DecodeField(LookUpField(key), key, field.value(), out);
+    absl::Status status =
+        DecodeField(LookUpField(key), key, field.value(), &raw, out);
     if (!status.ok()) return status;
   }
+  impl_->raw_args = raw.args;
+  impl_->raw_msg = raw.msg;
   // Only white space may follow the object.
   if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
     return absl::InvalidArgumentError("invalid JSON: text after the object");
   }
   return absl::OkStatus();
+}
+
+absl::string_view RecordDecoder::raw_args() const {
+  return AsAbsl(impl_->raw_args);
+}
+
+absl::string_view RecordDecoder::raw_msg() const {
+  return AsAbsl(impl_->raw_msg);
 }
 
 }  // namespace toil::rtlog::internal

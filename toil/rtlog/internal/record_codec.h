@@ -40,6 +40,13 @@ void AppendJsonValue(const google::protobuf::Value& value, std::string* out);
 // decimal strings, doubles may be "NaN"/"Infinity". Unknown keys are skipped,
 // but their values must still be valid JSON. Nesting deeper than
 // kMaxDepth is refused.
+//
+// Two departures, for Python jobs: a `msg` that is not a string (Python jobs
+// may log any object) is accepted, kept as its JSON text, and reported by
+// raw_msg(); and the JSON text of `args` is reported by raw_args(), because
+// Python's %-formatting needs what protobuf's Value loses (int vs float, the
+// order of a dict's keys). Protobuf is stricter than Python's json.loads in
+// one more place: the decoder, like json.loads, refuses a trailing comma.
 class RecordDecoder {
  public:
   static constexpr int kMaxDepth = 64;
@@ -57,6 +64,12 @@ class RecordDecoder {
 
   // Decodes in place: `data` must have `size + kPadding` readable bytes.
   absl::Status DecodePadded(const char* data, size_t size, LogRecord* out);
+
+  // After a successful decode: the JSON text of `args` ("" when absent), and
+  // of `msg` when it was not a JSON string (else ""). They point into the
+  // decoded data (or the decoder's copy of it) and live as long as it.
+  absl::string_view raw_args() const;
+  absl::string_view raw_msg() const;
 
  private:
   struct Impl;

@@ -123,7 +123,6 @@ TEST(RecordCodecTest, RejectsWhatProtobufRejects) {
       "",
       "[]",
       "{",
-      R"({"msg": 5})",
       R"({"lineno": 1.5})",
       R"({"lineno": 3000000000})",
       R"({"thread": -1})",
@@ -139,6 +138,23 @@ TEST(RecordCodecTest, RejectsWhatProtobufRejects) {
     options.ignore_unknown_fields = true;
     EXPECT_FALSE(JsonStringToMessage(json, &ignored, options).ok()) << json;
   }
+}
+
+TEST(RecordCodecTest, KeepsTheRawTextOfArgsAndOfANonStringMsg) {
+  RecordDecoder decoder;
+  LogRecord r;
+  ASSERT_TRUE(decoder.Decode(R"({"msg": {"b": 1, "a": 2.0}, "args": [1, 2.0, {"z": 1, "y": 2}]})", &r).ok());
+  EXPECT_EQ(decoder.raw_args(), R"([1, 2.0, {"z": 1, "y": 2}])");
+  EXPECT_EQ(decoder.raw_msg(), R"({"b": 1, "a": 2.0})");
+  EXPECT_EQ(r.args().list_value().values_size(), 3);
+  ASSERT_TRUE(decoder.Decode(R"({"msg": "m %s", "args": "x" })", &r).ok());
+  EXPECT_EQ(decoder.raw_args(), R"("x")");
+  EXPECT_EQ(decoder.raw_msg(), "");
+  EXPECT_EQ(r.args().string_value(), "x");
+  ASSERT_TRUE(decoder.Decode(R"({"msg": 12})", &r).ok());
+  EXPECT_EQ(decoder.raw_msg(), "12");
+  EXPECT_FALSE(decoder.Decode(R"({"args": [1, tru]})", &r).ok());
+  EXPECT_FALSE(decoder.Decode(R"({"msg": [1, }]})", &r).ok());
 }
 
 // Protobuf's parser tolerates a trailing comma; strict JSON (and Python's

@@ -196,7 +196,8 @@ void UdpServer::Run() {
         malformed.Report(last_sender, status.message(), absl::Now());
         continue;
       }
-      dispatcher_->Dispatch(record, last_sender);
+      dispatcher_->Dispatch(record, last_sender, decoder.raw_args(),
+                            decoder.raw_msg());
       records_.fetch_add(1, std::memory_order_relaxed);
     }
     if (n < kBatch) dispatcher_->Flush();
