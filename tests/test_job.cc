@@ -6,6 +6,7 @@
 //   test_job env                    prints TOIL_RT_* and TOIL_JOB_NAME on stdout
 //   test_job big BYTES              one INFO record with a BYTES-long message
 //   test_job critical               one CRITICAL and one INFO record
+//   test_job mixed                  DEBUG, INFO (with '%' in it), WARNING, ERROR
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -49,6 +50,11 @@ int main(int argc, char** argv) {
     RT_LOG(INFO) << "env job ran";
   } else if (mode == "big" && argc > 2) {
     RT_LOG(INFO) << std::string(std::atoi(argv[2]), 'x');
+  } else if (mode == "mixed") {
+    RT_LOG(DEBUG) << "debug record";
+    RT_LOG(INFO) << "100% verbatim: %s %d %(key)s %%";
+    RT_LOG(WARNING) << "warning record";
+    RT_LOG(ERROR) << "error record";
   } else if (mode == "critical") {
     RT_LOG(CRITICAL) << "critical record";
     RT_LOG(INFO) << "info record";

@@ -66,7 +66,7 @@ TEST(UdpServerTest, GarbageIsCountedAndReportedRateLimitedWithTheSender) {
   Sender sender((*server)->local_address());
   sender.Send(ValidRecord("first"));
   for (int i = 0; i < 200; ++i) {
-    sender.Send(i % 2 ? "{\"msg\": 5}" : "not json at all \x1b[31m");
+    sender.Send(i % 2 ? "{\"lineno\": \"x\"}" : "not json at all \x1b[31m");
   }
   sender.Send("");  // zero-length datagram
   sender.Send(ValidRecord("last"));

@@ -1,6 +1,6 @@
 // TerminalSink: one readable line per record, for a person watching.
 //
-//   19:40:01.123 INFO     [align/3 node7:4242] demo_job.cc:42: aligned 1000 reads
+//   19:40:01.123 INFO     [align/3 node7 pid 4242] demo_job.cc:42: aligned 1000 reads
 //
 // Colour by level on a TTY (unless NO_COLOR is set); control characters in
 // record text are always shown escaped; multi-line messages and tracebacks

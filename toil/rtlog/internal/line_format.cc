@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "toil/rtlog/internal/utf8.h"
 #include "toil/rtlog/level.h"
 
@@ -80,7 +81,8 @@ void AppendTerminalSafe(absl::string_view text, absl::string_view indent,
 }
 
 void AppendRecordLine(const LogRecord& record, absl::string_view message,
-                      const LineFormatOptions& options, std::string* out) {
+                      const LineFormatOptions& options, std::string* out,
+                      absl::string_view sender) {
   // Time of day with milliseconds, in the sender's clock.
   double whole = 0;
   const double fraction = std::modf(record.created(), &whole);
@@ -102,9 +104,16 @@ void AppendRecordLine(const LogRecord& record, absl::string_view message,
                                                      : record.process_name();
     AppendTerminalSafe(who.empty() ? "?" : who, "", out);
     out->push_back(' ');
-    AppendTerminalSafe(record.hostname().empty() ? "?" : record.hostname(), "",
-                       out);
-    absl::StrAppend(out, ":", record.process(), "]");
+    absl::string_view host = record.hostname();
+    if (host.empty()) {
+      // The sender's address without its port; "?" for local records.
+      host = sender.substr(0, sender.rfind(':'));
+      absl::ConsumePrefix(&host, "[");
+      absl::ConsumeSuffix(&host, "]");
+      if (host.empty() || sender.rfind(':') == absl::string_view::npos) host = "?";
+    }
+    AppendTerminalSafe(host, "", out);
+    absl::StrAppend(out, " pid ", record.process(), "]");
   }
   if (!record.filename().empty()) {
     out->push_back(' ');

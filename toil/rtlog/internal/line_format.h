@@ -1,6 +1,6 @@
 // One human-readable line per record, safe to print on a terminal.
 //
-//   19:40:01.123 INFO     [align/3 node7:4242] demo_job.cc:42: aligned 1000 reads
+//   19:40:01.123 INFO     [align/3 node7 pid 4242] demo_job.cc:42: aligned 1000 reads
 //
 // Used by the terminal sink on the leader and for a job's own stderr. Text
 // from a record never reaches the terminal raw: control characters (C0, DEL,
@@ -20,16 +20,18 @@ namespace toil::rtlog::internal {
 struct LineFormatOptions {
   // ANSI colour for the level name.
   bool color = false;
-  // The "[job host:pid]" part; off for a job's own stderr.
+  // The "[job host pid N]" part; off for a job's own stderr.
   bool show_sender = true;
   // Time zone for the time of day.
   absl::TimeZone time_zone = absl::LocalTimeZone();
 };
 
 // Appends the line(s) for `record`, whose fully formatted message text is
-// `message`, ending with '\n'.
+// `message`, ending with '\n'. `sender` ("ip:port") stands in for the host
+// when the record names none (records from Python jobs).
 void AppendRecordLine(const LogRecord& record, absl::string_view message,
-                      const LineFormatOptions& options, std::string* out);
+                      const LineFormatOptions& options, std::string* out,
+                      absl::string_view sender = "");
 
 // Appends `text` with everything unsafe for a terminal escaped; each '\n'
 // becomes a newline followed by `indent`.

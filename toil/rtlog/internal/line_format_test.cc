@@ -45,10 +45,23 @@ TEST(LineFormatTest, LineHasTimeLevelSenderLocationAndMessage) {
   std::string line;
   AppendRecordLine(record, "first\nsecond", options, &line);
   EXPECT_EQ(line,
-            "17:46:40.250 WARNING  [align/3 node7:4242] demo_job.cc:42: first\n"
+            "17:46:40.250 WARNING  [align/3 node7 pid 4242] demo_job.cc:42: first\n"
             "    | second\n"
             "    | Traceback:\n"
             "    |   frame\n");
+}
+
+TEST(LineFormatTest, SenderAddressStandsInForAMissingHostName) {
+  LogRecord record;
+  record.set_process_name("MainProcess");
+  record.set_process(7);
+  LineFormatOptions options;
+  std::string line;
+  AppendRecordLine(record, "m", options, &line, "[::1]:5000");
+  EXPECT_THAT(line, HasSubstr(" [MainProcess ::1 pid 7] m"));
+  line.clear();
+  AppendRecordLine(record, "m", options, &line, "local");
+  EXPECT_THAT(line, HasSubstr(" [MainProcess ? pid 7] m"));
 }
 
 TEST(LineFormatTest, ColourOnlyWhenAsked) {

@@ -1,0 +1,176 @@
+// Wire compatibility with Toil's Python real-time logger, both directions,
+// with real python3 processes (standard library only):
+// - a Python job logging the way Toil's jobs do, shown by the C++ leader
+//   exactly as Python's record.getMessage() renders it;
+// - C++ jobs (RT_LOG and toil-rtlog send) received by a leader built the way
+//   Toil's is, and formatted by Python's logging without a single error.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <map>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+#include "toil/batch/local_batch_system.h"
+#include "toil/rtlog/internal/py_value.h"
+#include "toil/rtlog/json_lines_sink.h"
+#include "toil/rtlog/realtime_logger.h"
+#include "toil/rtlog/terminal_sink.h"
+
+namespace toil {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using rtlog::internal::ParsePyValue;
+using rtlog::internal::PyValue;
+using testing::Runfile;
+
+constexpr char kPython[] = "/usr/bin/python3";
+
+std::string ReadFile(const std::string& path) {
+  std::string text;
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return text;
+  char buffer[65536];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0) text.append(buffer, n);
+  std::fclose(f);
+  return text;
+}
+
+const PyValue* Field(const PyValue& object, absl::string_view key) {
+  for (const auto& [name, value] : object.dict) {
+    if (name == key) return &value;
+  }
+  return nullptr;
+}
+
+void RunPythonJob(const std::string& bind_host) {
+  batch::LocalBatchSystem batch_system;
+  testing::CollectingSink sink;
+  const std::string dir = std::getenv("TEST_TMPDIR");
+  const std::string text_path = dir + "/python_job_" + bind_host + ".txt";
+  const std::string jsonl_path = dir + "/python_job_" + bind_host + ".jsonl";
+  const int text_fd = open(text_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  rtlog::TerminalSink terminal(text_fd, rtlog::ColorMode::kNever);
+  auto jsonl = rtlog::JsonLinesSink::Open(jsonl_path);
+  ASSERT_TRUE(jsonl.ok());
+  std::string job_output;
+  {
+    rtlog::RealtimeLogger logger(
+        batch_system, {.level = "DEBUG", .bind_host = bind_host,
+                       .sinks = {&sink, &terminal, jsonl->get()}});
+    ASSERT_TRUE(logger.started()) << logger.status();
+    ASSERT_TRUE(batch_system
+                    .IssueJob({"python-job", kPython,
+                               {Runfile("tests/python/toil_job.py")}})
+                    .ok());
+    std::optional<batch::FinishedJob> done =
+        batch_system.WaitForFinishedJob(absl::Seconds(60));
+    ASSERT_TRUE(done.has_value());
+    job_output = ReadFile(done->log_path);
+    ASSERT_EQ(done->exit_code, 0) << job_output;
+    EXPECT_EQ(rtlog::RealtimeLogger::Stats().malformed, 0u);
+  }
+  close(text_fd);
+
+  std::map<std::string, testing::CollectingSink::Entry> by_name;
+  for (const auto& entry : sink.entries()) by_name[entry.record.name()] = entry;
+  int checked = 0;
+  for (absl::string_view line : absl::StrSplit(job_output, '\n', absl::SkipEmpty())) {
+    absl::StatusOr<PyValue> expected = ParsePyValue(line);
+    ASSERT_TRUE(expected.ok()) << "job printed: " << line;
+    const std::string& name = Field(*expected, "name")->text;
+    ASSERT_TRUE(by_name.count(name)) << "no record " << name;
+    const auto& entry = by_name[name];
+    const std::string& message = Field(*expected, "expected")->text;
+    if (Field(*expected, "ok")->boolean) {
+      EXPECT_EQ(entry.message, message) << name;
+    } else {
+      // Python raised `message` (the exception's name): shown raw, marked.
+      EXPECT_TRUE(absl::StartsWith(entry.message, entry.record.msg())) << entry.message;
+      EXPECT_THAT(entry.message, HasSubstr("[unformatted: " + message)) << name;
+      EXPECT_THAT(entry.message, HasSubstr("; args: ")) << name;
+    }
+    int64_t levelno = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(Field(*expected, "levelno")->text, &levelno));
+    EXPECT_EQ(entry.record.levelno(), levelno) << name;
+    uint64_t thread = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(Field(*expected, "thread")->text, &thread));
+    EXPECT_EQ(entry.record.thread(), thread) << name;  // 64-bit idents intact
+    if (const PyValue* exc_text = Field(*expected, "exc_text")) {
+      EXPECT_EQ(entry.record.exc_text(), exc_text->text);
+    }
+    if (const PyValue* stack_info = Field(*expected, "stack_info")) {
+      EXPECT_EQ(entry.record.stack_info(), stack_info->text);
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 16);
+  EXPECT_EQ(sink.entries().size(), 16u);
+
+  // The terminal: traceback indented under its record, the non-standard
+  // level 25 shown as INFO, non-ASCII intact.
+  const std::string text = ReadFile(text_path);
+  EXPECT_THAT(text, HasSubstr("it failed: step 3\n    | Traceback (most recent call last):\n"));
+  EXPECT_THAT(text, HasSubstr("    |     raise ValueError(\"boom\")"));
+  EXPECT_THAT(text, HasSubstr("with stack\n    | Stack (most recent call last):"));
+  EXPECT_THAT(text, HasSubstr("INFO     [MainProcess " + bind_host + " pid "));
+  EXPECT_THAT(text, HasSubstr("custom level NOTICE"));
+  EXPECT_THAT(text, HasSubstr("unicode \xF0\x9F\x98\x80 caf\xC3\xA9 \xC3\xA9\xE6\x97\xA5\xF0\x9F\x8E\x89"));
+  // JSON lines keep the number 25.
+  EXPECT_THAT(ReadFile(jsonl_path), HasSubstr("\"levelname\":\"NOTICE\",\"levelno\":25,"));
+}
+
+TEST(PythonJobToCppLeaderTest, ShownExactlyAsPythonRendersIt) { RunPythonJob("127.0.0.1"); }
+
+TEST(PythonJobToCppLeaderTest, OverIpv6) { RunPythonJob("::1"); }
+
+TEST(CppJobToPythonLeaderTest, PythonLoggingFormatsEveryRecordWithoutError) {
+  testing::BackgroundProcess leader(
+      {kPython, Runfile("tests/python/toil_leader.py"), "--count=5",
+       "--handler-level=WARNING"});
+  const std::string ready = leader.ReadStdoutLines(1, absl::Seconds(30));
+  ASSERT_TRUE(absl::StartsWith(ready, "READY ")) << ready;
+  const std::string address =
+      absl::StrCat("127.0.0.1:", absl::StripAsciiWhitespace(ready.substr(6)));
+  const std::vector<testing::EnvChange> env = {
+      {"TOIL_RT_LOGGING_ADDRESS", address},
+      {"TOIL_RT_LOGGING_LEVEL", "DEBUG"},
+      {"TOIL_JOB_NAME", "cpp-job"}};
+  ASSERT_EQ(testing::RunProcess({Runfile("tests/test_job"), "mixed"}, env).exit_code, 0);
+  ASSERT_EQ(testing::RunProcess({Runfile("toil/cli/toil-rtlog"), "send", "--level=ERROR",
+                                 "--name=shell", "from", "send", "50%"},
+                                env)
+                .exit_code,
+            0);
+  const testing::ProcessResult result = leader.Stop(0, absl::Seconds(60));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("RECEIVED 5"));
+  EXPECT_THAT(result.err, Not(HasSubstr("Logging error")));
+  EXPECT_THAT(result.err, Not(HasSubstr("MALFORMED")));
+  EXPECT_THAT(result.err, Not(HasSubstr("Traceback")));
+  // Toil's usual format, for every record.
+  EXPECT_THAT(result.out, HasSubstr("] [MainThread] [D] [toil-rt] debug record"));
+  EXPECT_THAT(result.out, HasSubstr("] [MainThread] [I] [toil-rt] 100% verbatim: %s %d %(key)s %%\n"));
+  EXPECT_THAT(result.out, HasSubstr("] [W] [toil-rt] warning record"));
+  EXPECT_THAT(result.out, HasSubstr("] [E] [shell] from send 50%"));
+  // The detail handler sits at WARNING: Python filters on the records' levels.
+  EXPECT_THAT(result.out, Not(HasSubstr("levelno=10")));
+  EXPECT_THAT(result.out, Not(HasSubstr("levelno=20")));
+  EXPECT_THAT(result.out, HasSubstr("file=test_job.cc func=main levelno=30 level=WARNING"));
+  EXPECT_THAT(result.out, HasSubstr("levelno=40 level=ERROR"));
+  EXPECT_THAT(result.out, HasSubstr("line=0 file= func= levelno=40 level=ERROR"));
+}
+
+}  // namespace
+}  // namespace toil
