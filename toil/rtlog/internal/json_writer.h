@@ -16,6 +16,18 @@ namespace toil::rtlog::internal {
 // Appends `"text"`, escaping '"', '\\' and control characters.
 void AppendJsonString(absl::string_view text, std::string* out);
 
+// The most bytes WriteJsonString can write for `size` bytes of text.
+constexpr size_t JsonStringBound(size_t size) { return 2 + 6 * size; }
+
+// Writes `"text"` at `out`, which has room for JsonStringBound(text.size())
+// bytes; returns the end. The hot path of the record encoder.
+char* WriteJsonString(absl::string_view text, char* out);
+
+// Writes a number at `out` (room for 32 bytes); returns the end.
+char* WriteJsonInt(int64_t value, char* out);
+char* WriteJsonUint(uint64_t value, char* out);
+char* WriteJsonDouble(double value, char* out);
+
 // Appends a decimal integer.
 void AppendJsonInt(int64_t value, std::string* out);
 void AppendJsonUint(uint64_t value, std::string* out);

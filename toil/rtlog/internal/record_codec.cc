@@ -20,10 +20,11 @@ namespace od = simdjson::ondemand;
 
 namespace {
 
-void Key(const char* quoted_key_colon, bool* first, std::string* out) {
-  if (!*first) out->push_back(',');
-  *first = false;
-  out->append(quoted_key_colon);
+// Copies a string literal without its terminating NUL.
+template <size_t N>
+char* Literal(char* out, const char (&text)[N]) {
+  std::memcpy(out, text, N - 1);
+  return out + N - 1;
 }
 
 }  // namespace
@@ -71,51 +72,67 @@ void AppendJsonValue(const google::protobuf::Value& value, std::string* out) {
 }
 
 void AppendRecordFields(const LogRecord& r, std::string* out) {
-  bool first = true;
-  Key("\"name\":", &first, out);
-  AppendJsonString(r.name(), out);
-  Key("\"msg\":", &first, out);
-  AppendJsonString(r.msg(), out);
-  if (r.has_args()) {
-    Key("\"args\":", &first, out);
-    AppendJsonValue(r.args(), out);
+  // args never comes from C++ jobs; when present it is written separately.
+  std::string args;
+  if (r.has_args()) AppendJsonValue(r.args(), &args);
+  // Room for everything at its worst (every byte escaped), then one pass
+  // writing through a pointer: the job's log call pays for this.
+  size_t bound = 512 + args.size();
+  for (const std::string* text :
+       {&r.name(), &r.msg(), &r.levelname(), &r.pathname(), &r.filename(),
+        &r.module(), &r.func_name(), &r.process_name(), &r.thread_name(),
+        &r.exc_text(), &r.stack_info(), &r.hostname(), &r.job()}) {
+    bound += JsonStringBound(text->size());
   }
-  Key("\"levelname\":", &first, out);
-  AppendJsonString(r.levelname(), out);
-  Key("\"levelno\":", &first, out);
-  AppendJsonInt(r.levelno(), out);
-  Key("\"pathname\":", &first, out);
-  AppendJsonString(r.pathname(), out);
-  Key("\"filename\":", &first, out);
-  AppendJsonString(r.filename(), out);
-  Key("\"module\":", &first, out);
-  AppendJsonString(r.module(), out);
-  Key("\"lineno\":", &first, out);
-  AppendJsonInt(r.lineno(), out);
-  Key("\"funcName\":", &first, out);
-  AppendJsonString(r.func_name(), out);
-  Key("\"created\":", &first, out);
-  AppendJsonDouble(r.created(), out);
-  Key("\"msecs\":", &first, out);
-  AppendJsonDouble(r.msecs(), out);
-  Key("\"relativeCreated\":", &first, out);
-  AppendJsonDouble(r.relative_created(), out);
-  Key("\"process\":", &first, out);
-  AppendJsonInt(r.process(), out);
-  Key("\"processName\":", &first, out);
-  AppendJsonString(r.process_name(), out);
-  Key("\"thread\":", &first, out);
-  AppendJsonUint(r.thread(), out);
-  Key("\"threadName\":", &first, out);
-  AppendJsonString(r.thread_name(), out);
-  Key("\"exc_text\":", &first, out);
-  AppendJsonString(r.exc_text(), out);
-  Key("\"stack_info\":", &first, out);
-  AppendJsonString(r.stack_info(), out);
-  Key("\"hostname\":", &first, out);
-  AppendJsonString(r.hostname(), out);
-  Key("\"job\":", &first, out);
-  AppendJsonString(r.job(), out);
+  const size_t old_size = out->size();
+  out->resize(old_size + bound);
+  char* p = out->data() + old_size;
+  p = Literal(p, "\"name\":");
+  p = WriteJsonString(r.name(), p);
+  p = Literal(p, ",\"msg\":");
+  p = WriteJsonString(r.msg(), p);
+  if (r.has_args()) {
+    p = Literal(p, ",\"args\":");
+    std::memcpy(p, args.data(), args.size());
+    p += args.size();
+  }
+  p = Literal(p, ",\"levelname\":");
+  p = WriteJsonString(r.levelname(), p);
+  p = Literal(p, ",\"levelno\":");
+  p = WriteJsonInt(r.levelno(), p);
+  p = Literal(p, ",\"pathname\":");
+  p = WriteJsonString(r.pathname(), p);
+  p = Literal(p, ",\"filename\":");
+  p = WriteJsonString(r.filename(), p);
+  p = Literal(p, ",\"module\":");
+  p = WriteJsonString(r.module(), p);
+  p = Literal(p, ",\"lineno\":");
+  p = WriteJsonInt(r.lineno(), p);
+  p = Literal(p, ",\"funcName\":");
+  p = WriteJsonString(r.func_name(), p);
+  p = Literal(p, ",\"created\":");
+  p = WriteJsonDouble(r.created(), p);
+  p = Literal(p, ",\"msecs\":");
+  p = WriteJsonDouble(r.msecs(), p);
+  p = Literal(p, ",\"relativeCreated\":");
+  p = WriteJsonDouble(r.relative_created(), p);
+  p = Literal(p, ",\"process\":");
+  p = WriteJsonInt(r.process(), p);
+  p = Literal(p, ",\"processName\":");
+  p = WriteJsonString(r.process_name(), p);
+  p = Literal(p, ",\"thread\":");
+  p = WriteJsonUint(r.thread(), p);
+  p = Literal(p, ",\"threadName\":");
+  p = WriteJsonString(r.thread_name(), p);
+  p = Literal(p, ",\"exc_text\":");
+  p = WriteJsonString(r.exc_text(), p);
+  p = Literal(p, ",\"stack_info\":");
+  p = WriteJsonString(r.stack_info(), p);
+  p = Literal(p, ",\"hostname\":");
+  p = WriteJsonString(r.hostname(), p);
+  p = Literal(p, ",\"job\":");
+  p = WriteJsonString(r.job(), p);
+  out->resize(p - out->data());
 }
 
 void EncodeRecord(const LogRecord& record, std::string* out) {
@@ -135,47 +152,61 @@ enum class Field {
   kProcessName, kThread, kThreadName, kExcText, kStackInfo, kHostname, kJob,
 };
 
-struct FieldName {
-  std::string_view name;
-  Field field;
-};
-
-// JSON names first, then the proto field names that differ from them (both
-// are accepted, as by JsonStringToMessage).
-constexpr FieldName kFieldNames[] = {
-    {"name", Field::kName},
-    {"msg", Field::kMsg},
-    {"args", Field::kArgs},
-    {"levelname", Field::kLevelname},
-    {"levelno", Field::kLevelno},
-    {"pathname", Field::kPathname},
-    {"filename", Field::kFilename},
-    {"module", Field::kModule},
-    {"lineno", Field::kLineno},
-    {"funcName", Field::kFuncName},
-    {"created", Field::kCreated},
-    {"msecs", Field::kMsecs},
-    {"relativeCreated", Field::kRelativeCreated},
-    {"process", Field::kProcess},
-    {"processName", Field::kProcessName},
-    {"thread", Field::kThread},
-    {"threadName", Field::kThreadName},
-    {"exc_text", Field::kExcText},
-    {"stack_info", Field::kStackInfo},
-    {"hostname", Field::kHostname},
-    {"job", Field::kJob},
-    {"func_name", Field::kFuncName},
-    {"relative_created", Field::kRelativeCreated},
-    {"process_name", Field::kProcessName},
-    {"thread_name", Field::kThreadName},
-};
-
+// Keys are the JSON names, or the proto field names where those differ
+// (both are accepted, as by JsonStringToMessage). Looked up by length first:
+// this runs for every key of every datagram.
 Field LookUpField(std::string_view key) {
-  for (const FieldName& entry : kFieldNames) {
-    if (entry.name.size() == key.size() &&
-        std::memcmp(entry.name.data(), key.data(), key.size()) == 0) {
-      return entry.field;
-    }
+  auto is = [&](std::string_view name) { return key == name; };
+  switch (key.size()) {
+    case 3:
+      if (is("msg")) return Field::kMsg;
+      if (is("job")) return Field::kJob;
+      break;
+    case 4:
+      if (is("name")) return Field::kName;
+      if (is("args")) return Field::kArgs;
+      break;
+    case 5:
+      if (is("msecs")) return Field::kMsecs;
+      break;
+    case 6:
+      if (is("lineno")) return Field::kLineno;
+      if (is("module")) return Field::kModule;
+      if (is("thread")) return Field::kThread;
+      break;
+    case 7:
+      if (is("levelno")) return Field::kLevelno;
+      if (is("created")) return Field::kCreated;
+      if (is("process")) return Field::kProcess;
+      break;
+    case 8:
+      if (is("pathname")) return Field::kPathname;
+      if (is("filename")) return Field::kFilename;
+      if (is("funcName")) return Field::kFuncName;
+      if (is("exc_text")) return Field::kExcText;
+      if (is("hostname")) return Field::kHostname;
+      break;
+    case 9:
+      if (is("levelname")) return Field::kLevelname;
+      if (is("func_name")) return Field::kFuncName;
+      break;
+    case 10:
+      if (is("threadName")) return Field::kThreadName;
+      if (is("stack_info")) return Field::kStackInfo;
+      break;
+    case 11:
+      if (is("processName")) return Field::kProcessName;
+      if (is("thread_name")) return Field::kThreadName;
+      break;
+    case 12:
+      if (is("process_name")) return Field::kProcessName;
+      break;
+    case 15:
+      if (is("relativeCreated")) return Field::kRelativeCreated;
+      break;
+    case 16:
+      if (is("relative_created")) return Field::kRelativeCreated;
+      break;
   }
   return Field::kUnknown;
 }
@@ -197,6 +228,12 @@ absl::Status FieldError(std::string_view key, std::string_view expected) {
 
 absl::Status DecodeString(od::value& value, std::string_view key,
                           std::string* out) {
+  // The common case first: one call.
+  std::string_view fast;
+  if (value.get_string().get(fast) == simdjson::SUCCESS) {
+    out->assign(fast.data(), fast.size());
+    return absl::OkStatus();
+  }
   od::json_type type;
   if (auto error = value.type().get(type)) return JsonError(error);
   if (type == od::json_type::null) {
@@ -221,6 +258,23 @@ absl::Status DecodeInteger(od::value& value, std::string_view key, Int* out) {
   constexpr std::string_view kExpected = std::is_signed_v<Int>
                                              ? "an integer"
                                              : "a non-negative integer";
+  // The common case first: a plain integer in range, one call.
+  if constexpr (std::is_signed_v<Int>) {
+    int64_t fast;
+    if (value.get_int64().get(fast) == simdjson::SUCCESS &&
+        fast >= std::numeric_limits<Int>::min() &&
+        fast <= std::numeric_limits<Int>::max()) {
+      *out = static_cast<Int>(fast);
+      return absl::OkStatus();
+    }
+  } else {
+    uint64_t fast;
+    if (value.get_uint64().get(fast) == simdjson::SUCCESS &&
+        fast <= std::numeric_limits<Int>::max()) {
+      *out = static_cast<Int>(fast);
+      return absl::OkStatus();
+    }
+  }
   od::json_type type;
   if (auto error = value.type().get(type)) return JsonError(error);
   switch (type) {
@@ -283,6 +337,7 @@ absl::Status DecodeInteger(od::value& value, std::string_view key, Int* out) {
 }
 
 absl::Status DecodeDouble(od::value& value, std::string_view key, double* out) {
+  if (value.get_double().get(*out) == simdjson::SUCCESS) return absl::OkStatus();
   od::json_type type;
   if (auto error = value.type().get(type)) return JsonError(error);
   switch (type) {
@@ -392,8 +447,7 @@ absl::Status DecodeValue(od::value& value, int depth,
 // What decoding keeps besides the record: the JSON text of `args`, and of a
 // `msg` that is not a string.
 struct RawText {
-  od::parser* args_parser;
-  std::string* scratch;
+  od::document* document;
   std::string_view args;
   std::string_view msg;
 };
@@ -406,43 +460,18 @@ std::string_view TrimRight(std::string_view text) {
   return text;
 }
 
-// args: keep its JSON text (for Python's %-formatting, which needs int vs
-// float and key order) and decode it into the record's Value.
+// args: decode it into the record's Value, and keep its JSON text (for
+// Python's %-formatting, which needs int vs float and key order): from where
+// the value starts to where the document stands once it has been read.
 absl::Status DecodeArgs(od::value& value, RawText* raw, LogRecord* r) {
-  od::json_type type;
-  if (auto error = value.type().get(type)) return JsonError(error);
-  if (type != od::json_type::array && type != od::json_type::object) {
-    raw->args = TrimRight(value.raw_json_token());
-    return DecodeValue(value, 1, r->mutable_args());
-  }
-  std::string_view text;
-  if (type == od::json_type::array) {
-    od::array array;
-    if (auto error = value.get_array().get(array)) return JsonError(error);
-    if (auto error = array.raw_json().get(text)) return JsonError(error);
-  } else {
-    od::object object;
-    if (auto error = value.get_object().get(object)) return JsonError(error);
-    if (auto error = object.raw_json().get(text)) return JsonError(error);
-  }
-  raw->args = text;
-  // raw_json() skipped the contents; parse them now, as one value.
-  std::string& scratch = *raw->scratch;
-  scratch.assign(text.data(), text.size());
-  const size_t size = scratch.size();
-  scratch.resize(size + simdjson::SIMDJSON_PADDING, '\0');
-  od::document document;
-  if (auto error = raw->args_parser->iterate(scratch.data(), size, scratch.size())
-                       .get(document)) {
+  const char* start = value.raw_json_token().data();
+  absl::Status status = DecodeValue(value, 1, r->mutable_args());
+  if (!status.ok()) return status;
+  const char* end = nullptr;
+  if (auto error = raw->document->current_location().get(end)) {
     return JsonError(error);
   }
-  od::value root;
-  if (auto error = document.get_value().get(root)) return JsonError(error);
-  absl::Status status = DecodeValue(root, 1, r->mutable_args());
-  if (!status.ok()) return status;
-  if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
-    return absl::InvalidArgumentError("invalid JSON in args");
-  }
+  raw->args = TrimRight(std::string_view(start, end - start));
   return absl::OkStatus();
 }
 
@@ -554,9 +583,7 @@ const size_t RecordDecoder::kPadding = simdjson::SIMDJSON_PADDING;
 
 struct RecordDecoder::Impl {
   od::parser parser;
-  od::parser args_parser;
   std::vector<char> scratch;
-  std::string args_scratch;
   std::string_view raw_args;
   std::string_view raw_msg;
 };
@@ -578,8 +605,8 @@ absl::Status RecordDecoder::DecodePadded(const char* data, size_t size,
   out->Clear();
   impl_->raw_args = {};
   impl_->raw_msg = {};
-  RawText raw{&impl_->args_parser, &impl_->args_scratch, {}, {}};
   od::document document;
+  RawText raw{&document, {}, {}};
   if (auto error =
           impl_->parser.iterate(data, size, size + kPadding).get(document)) {
     return JsonError(error);

@@ -1,0 +1,90 @@
+// Codec benchmark: the hand-written LogRecord JSON codec against protobuf's
+// own JSON utilities, on the typical record, side by side in one run.
+//
+//   bazel run -c opt //bench:codec_bench -- --benchmark_repetitions=5
+#include <string>
+
+#include "benchmark/benchmark.h"
+#include "bench/typical_record.h"
+#include "google/protobuf/util/json_util.h"
+#include "toil/rtlog/internal/record_codec.h"
+
+namespace toil::bench {
+namespace {
+
+void BM_EncodeOurs(benchmark::State& state) {
+  const LogRecord record = TypicalRecord();
+  std::string json;
+  for (auto _ : state) {
+    rtlog::internal::EncodeRecord(record, &json);
+    benchmark::DoNotOptimize(json.data());
+  }
+  state.counters["bytes"] = json.size();
+}
+BENCHMARK(BM_EncodeOurs);
+
+void BM_EncodeProtobuf(benchmark::State& state) {
+  const LogRecord record = TypicalRecord();
+  std::string json;
+  for (auto _ : state) {
+    json.clear();
+    benchmark::DoNotOptimize(
+        google::protobuf::util::MessageToJsonString(record, &json));
+  }
+  state.counters["bytes"] = json.size();
+}
+BENCHMARK(BM_EncodeProtobuf);
+
+void BM_DecodeOurs(benchmark::State& state) {
+  const std::string json = TypicalPythonJson(1);
+  rtlog::internal::RecordDecoder decoder;
+  LogRecord record;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(decoder.Decode(json, &record));
+  }
+  state.counters["bytes"] = json.size();
+}
+BENCHMARK(BM_DecodeOurs);
+
+void BM_DecodeOursPadded(benchmark::State& state) {
+  std::string json = TypicalPythonJson(1);
+  const size_t size = json.size();
+  json.resize(size + rtlog::internal::RecordDecoder::kPadding, '\0');
+  rtlog::internal::RecordDecoder decoder;
+  LogRecord record;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(decoder.DecodePadded(json.data(), size, &record));
+  }
+}
+BENCHMARK(BM_DecodeOursPadded);
+
+// A record as a C++ job sends it: no args.
+void BM_DecodeOursCppRecord(benchmark::State& state) {
+  std::string json;
+  rtlog::internal::EncodeRecord(TypicalRecord(), &json);
+  rtlog::internal::RecordDecoder decoder;
+  LogRecord record;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(decoder.Decode(json, &record));
+  }
+  state.counters["bytes"] = json.size();
+}
+BENCHMARK(BM_DecodeOursCppRecord);
+
+void BM_DecodeProtobuf(benchmark::State& state) {
+  const std::string json = TypicalPythonJson(1);
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  LogRecord record;
+  for (auto _ : state) {
+    record.Clear();
+    benchmark::DoNotOptimize(
+        google::protobuf::util::JsonStringToMessage(json, &record, options));
+  }
+}
+BENCHMARK(BM_DecodeProtobuf);
+
+}  // namespace
+}  // namespace toil::bench
+
+BENCHMARK_MAIN();
