@@ -1,14 +1,20 @@
 // The job-side client; see client.h.
 #include "toil/rtlog/internal/client.h"
 
-#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "toil/rtlog/internal/datagram_fit.h"
@@ -24,6 +30,16 @@ namespace {
 
 // How long a job may wait for its leader's host name to resolve.
 constexpr absl::Duration kResolveTimeout = absl::Seconds(2);
+// The sender wakes itself this often while records keep coming, so that log
+// calls need not wake it; after kLinger without records it sleeps until woken.
+constexpr int64_t kPollNanos = 1000 * 1000;
+constexpr absl::Duration kLinger = absl::Milliseconds(200);
+// A producer wakes the sender anyway once this many records wait.
+constexpr size_t kWakeBatch = 256;
+// At most this many datagrams per sendmmsg.
+constexpr int kSendBatch = 64;
+// How long a fatal signal may wait for the queue to drain.
+constexpr absl::Duration kSignalFlushTimeout = absl::Seconds(2);
 
 // Writes all of `text` to fd 2, retrying on EINTR and short writes.
 void WriteAllToStderr(absl::string_view text) {
@@ -39,11 +55,98 @@ void Warn(absl::string_view text) {
   WriteAllToStderr(absl::StrCat("toil-rtlog: warning: ", text, "\n"));
 }
 
+long Futex(std::atomic<uint32_t>* word, int op, uint32_t value,
+           const timespec* timeout) {
+  return syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), op, value,
+                 timeout, nullptr, 0);
+}
+
+void FutexWakeAll(std::atomic<uint32_t>* word) {
+  Futex(word, FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr);
+}
+
+// Waits while *word == expected, at most `nanos`.
+void FutexWait(std::atomic<uint32_t>* word, uint32_t expected, int64_t nanos) {
+  timespec timeout{static_cast<time_t>(nanos / 1000000000),
+                   static_cast<long>(nanos % 1000000000)};
+  Futex(word, FUTEX_WAIT_PRIVATE, expected, &timeout);
+}
+
+int64_t MonotonicNanos() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
 // Set while this thread is inside the local delivery, so that a sink that
-// itself logs does not deadlock; its records go to stderr instead.
+// itself logs does not deadlock; its records take the ordinary path.
 thread_local bool t_in_delivery = false;
 
+// --- Flushing on signals that end the process ---
+
+constexpr int kFlushSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGABRT,
+                                 SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+struct sigaction g_previous[NSIG];
+
+void OnSignal(int signal_number, siginfo_t* info, void* context) {
+  const int saved_errno = errno;
+  Client::Instance().FlushFromSignal(kSignalFlushTimeout);
+  const struct sigaction& previous = g_previous[signal_number];
+  if ((previous.sa_flags & SA_SIGINFO) && previous.sa_sigaction != nullptr) {
+    previous.sa_sigaction(signal_number, info, context);
+  } else if (previous.sa_handler == SIG_IGN) {
+    // The application ignores it; so do we.
+  } else if (previous.sa_handler == SIG_DFL || previous.sa_handler == nullptr) {
+    // Let the signal take its default course (end the process, dump core)
+    // once this handler returns.
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    sigemptyset(&default_action.sa_mask);
+    sigaction(signal_number, &default_action, nullptr);
+    raise(signal_number);
+  } else {
+    previous.sa_handler(signal_number);
+  }
+  errno = saved_errno;
+}
+
+void InstallSignalHandlers() {
+  for (int signal_number : kFlushSignals) {
+    struct sigaction current {};
+    if (sigaction(signal_number, nullptr, &current) != 0) continue;
+    if (!(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_IGN) {
+      continue;  // ignored on purpose (nohup, a shell's background job)
+    }
+    g_previous[signal_number] = current;
+    struct sigaction ours {};
+    ours.sa_sigaction = &OnSignal;
+    ours.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+    sigemptyset(&ours.sa_mask);
+    sigaction(signal_number, &ours, nullptr);
+  }
+}
+
 }  // namespace
+
+// --- fork(): the child gets an empty queue and starts its own sender ---
+
+void ForkPrepare() { Client::Instance().queue_mu_.lock(); }
+void ForkParent() { Client::Instance().queue_mu_.unlock(); }
+void ForkChild() {
+  Client& client = Client::Instance();
+  client.AfterForkInChild();
+  client.queue_mu_.unlock();
+}
+
+void Client::AfterForkInChild() {
+  // The parent's queued records are the parent's to send.
+  queue_.records.clear();
+  queue_.text.clear();
+  sender_sleeping_ = false;
+  enqueued_.store(0);
+  processed_.store(0);
+  sender_started_.store(false);  // threads do not survive fork
+}
 
 bool ShouldLogSlow(Level level) {
   Client& client = Client::Instance();
@@ -55,8 +158,20 @@ bool ShouldLogSlow(Level level) {
 }
 
 Client& Client::Instance() {
-  static Client* const client = new Client();
+  static Client* const client = [] {
+    Client* created = new Client();
+    pthread_atfork(&ForkPrepare, &ForkParent, &ForkChild);
+    return created;
+  }();
   return *client;
+}
+
+const std::string* Client::Intern(absl::string_view text) {
+  static std::mutex* const mu = new std::mutex();
+  static std::set<std::string, std::less<>>* const strings =
+      new std::set<std::string, std::less<>>();
+  std::lock_guard<std::mutex> lock(*mu);
+  return &*strings->emplace(text).first;
 }
 
 void Client::ConfigureLocked() {
@@ -84,10 +199,6 @@ void Client::ConfigureLocked() {
       } else {
         leader_text_ = address->ToString();
         socket_.store(fd);
-        if (!exit_report_registered_) {
-          exit_report_registered_ = true;
-          std::atexit([] { Client::Instance().ReportExit(); });
-        }
       }
     }
   }
@@ -101,6 +212,7 @@ void Client::ApplyThresholdLocked() {
 }
 
 void Client::Reconfigure() {
+  Flush();
   std::lock_guard<std::mutex> lock(mu_);
   ConfigureLocked();
 }
@@ -128,7 +240,7 @@ void Client::ClearLocalDelivery() {
 }
 
 Client::Stats Client::stats() const {
-  return {sent_.load(), send_failed_.load(), cut_.load()};
+  return {sent_.load(), send_failed_.load(), queue_full_.load(), cut_.load()};
 }
 
 std::string Client::leader() const {
@@ -136,43 +248,12 @@ std::string Client::leader() const {
   return leader_text_;
 }
 
+// --- The caller's side ---
+
 void Client::Log(Level level, const SourceLocation& where,
                  absl::string_view text, absl::Time time,
                  absl::string_view logger_name) {
   try {
-    // One reusable record per thread: after the first call, filling it copies
-    // into buffers that already have room.
-    thread_local LogRecord record;
-    const ThreadIdentity& thread = CurrentThread();
-    record.Clear();
-    record.set_name(logger_name.data(), logger_name.size());
-    record.set_msg(text.data(), text.size());
-    record.set_levelname(LevelName(level).data(), LevelName(level).size());
-    record.set_levelno(LevelNumber(level));
-    const absl::string_view path = where.file ? where.file : "";
-    const size_t slash = path.rfind('/');
-    const absl::string_view file =
-        slash == absl::string_view::npos ? path : path.substr(slash + 1);
-    const size_t dot = file.rfind('.');
-    record.set_pathname(path.data(), path.size());
-    record.set_filename(file.data(), file.size());
-    const absl::string_view module =
-        dot == absl::string_view::npos ? file : file.substr(0, dot);
-    record.set_module(module.data(), module.size());
-    record.set_lineno(where.line);
-    record.set_func_name(where.function ? where.function : "");
-    const double created = absl::ToDoubleSeconds(time - absl::UnixEpoch());
-    record.set_created(created);
-    record.set_msecs(std::floor((created - std::floor(created)) * 1000.0));
-    record.set_relative_created(
-        absl::ToDoubleMilliseconds(time - start_time_));
-    record.set_process(ProcessId());
-    record.set_process_name(ProcessName());
-    record.set_thread(thread.id);
-    record.set_thread_name(thread.name);
-    record.set_hostname(HostName());
-    record.set_job(config_.job_name);
-
     if (has_delivery_.load(std::memory_order_acquire) && !t_in_delivery) {
       std::lock_guard<std::mutex> lock(delivery_mu_);
       if (delivery_ && level >= delivery_level_) {
@@ -180,57 +261,294 @@ void Client::Log(Level level, const SourceLocation& where,
           InDelivery() { t_in_delivery = true; }
           ~InDelivery() { t_in_delivery = false; }
         } in_delivery;
-        delivery_(record);
+        // The leader's own records: built here, handed to the sinks.
+        Batch one;
+        one.text.assign(text.data(), text.size());
+        const ThreadIdentity& thread = CurrentThread();
+        one.records.push_back(
+            {level, where.line, where.file, where.function,
+             absl::ToUnixNanos(time), thread.id, Intern(thread.name),
+             logger_name == "toil-rt" ? nullptr : Intern(logger_name), 0,
+             static_cast<uint32_t>(text.size())});
+        ProcessBatch(one);
         return;
       }
     }
-    WriteStderr(record, text);
-    if (socket_.load(std::memory_order_relaxed) >= 0) SendDatagram(&record);
+    StartSenderOnce();
+    // Per thread: the thread's identity, interned once.
+    thread_local const std::string* thread_name = nullptr;
+    thread_local uint64_t thread_id = 0;
+    const ThreadIdentity& thread = CurrentThread();
+    if (thread_name == nullptr || thread_id != thread.id) {
+      thread_name = Intern(thread.name);
+      thread_id = thread.id;
+    }
+    const std::string* name =
+        logger_name == "toil-rt" ? nullptr : Intern(logger_name);
+    bool wake;
+    uint64_t sequence;
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      if (queue_.records.size() >= kMaxQueuedRecords ||
+          queue_.text.size() + text.size() > kMaxQueuedBytes) {
+        queue_full_.fetch_add(1, std::memory_order_relaxed);
+        wake = sender_sleeping_;
+        sequence = 0;
+      } else {
+        queue_.records.push_back(
+            {level, where.line, where.file, where.function,
+             absl::ToUnixNanos(time), thread_id, thread_name, name,
+             static_cast<uint32_t>(queue_.text.size()),
+             static_cast<uint32_t>(text.size())});
+        queue_.text.append(text.data(), text.size());
+        sequence = enqueued_.fetch_add(1, std::memory_order_relaxed) + 1;
+        wake = sender_sleeping_ || queue_.records.size() == kWakeBatch;
+      }
+    }
+    if (wake) WakeSender();
+    if (sequence != 0 &&
+        (level >= Level::kCritical || exiting_.load(std::memory_order_relaxed))) {
+      // On the wire before RT_LOG returns.
+      WakeSender();
+      WaitProcessed(sequence, absl::Seconds(5));
+    }
   } catch (...) {
     // Out of memory or similar: the record is lost, but the job goes on.
-    send_failed_.fetch_add(1, std::memory_order_relaxed);
+    queue_full_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
-void Client::WriteStderr(const LogRecord& record, absl::string_view message) {
-  thread_local std::string line;
-  line.clear();
-  LineFormatOptions options;
-  options.show_sender = false;
-  AppendRecordLine(record, message, options, &line);
-  WriteAllToStderr(line);
+void Client::WakeSender() {
+  wake_word_.fetch_add(1, std::memory_order_release);
+  FutexWakeAll(&wake_word_);
 }
 
-void Client::SendDatagram(LogRecord* record) {
-  thread_local std::string json;
-  EncodeRecord(*record, &json);
-  if (FitRecordToDatagram(record, &json)) {
-    cut_.fetch_add(1, std::memory_order_relaxed);
+bool Client::WaitProcessed(uint64_t target, absl::Duration timeout) {
+  const int64_t deadline = MonotonicNanos() + absl::ToInt64Nanoseconds(timeout);
+  while (processed_.load(std::memory_order_acquire) < target) {
+    const uint32_t seen = done_word_.load(std::memory_order_acquire);
+    if (processed_.load(std::memory_order_acquire) >= target) break;
+    const int64_t left = deadline - MonotonicNanos();
+    if (left <= 0 || !sender_started_.load()) return false;
+    FutexWait(&done_word_, seen, left < kPollNanos ? left : kPollNanos);
   }
-  const int fd = socket_.load(std::memory_order_relaxed);
-  if (fd < 0) return;
-  ssize_t n;
-  do {
-    n = send(fd, json.data(), json.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  if (n == static_cast<ssize_t>(json.size())) {
-    sent_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  send_failed_.fetch_add(1, std::memory_order_relaxed);
-  if (!warned_send_failure_.exchange(true)) {
-    const int error = errno;
-    Warn(absl::StrCat("cannot send to the leader at ", leader(), ": ",
-                      std::strerror(error),
-                      " (further failures are only counted)"));
-  }
+  return true;
 }
 
-void Client::ReportExit() {
+bool Client::Flush(absl::Duration timeout) {
+  const uint64_t target = enqueued_.load(std::memory_order_acquire);
+  if (processed_.load() >= target) return true;
+  WakeSender();
+  return WaitProcessed(target, timeout);
+}
+
+void Client::FlushFromSignal(absl::Duration timeout) {
+  // Only atomics and raw syscalls here: the signal may have interrupted
+  // anything, malloc included. The sender thread does the work.
+  const uint64_t target = enqueued_.load(std::memory_order_acquire);
+  if (processed_.load() >= target) return;
+  WakeSender();
+  WaitProcessed(target, timeout);
+}
+
+void Client::OnExit() {
+  exiting_.store(true);
+  Flush(kSignalFlushTimeout);
   const uint64_t failed = send_failed_.load();
-  if (failed == 0) return;
-  Warn(absl::StrCat(failed, " of ", failed + sent_.load(),
-                    " records could not be sent to the leader at ", leader()));
+  const uint64_t dropped = queue_full_.load();
+  if (failed > 0) {
+    Warn(absl::StrCat(failed, " of ", failed + sent_.load(),
+                      " records could not be sent to the leader at ", leader()));
+  }
+  if (dropped > 0) {
+    Warn(absl::StrCat(dropped,
+                      " records were dropped because the log queue was full"));
+  }
+}
+
+// --- The sender thread ---
+
+void Client::StartSenderOnce() {
+  if (sender_started_.load(std::memory_order_acquire)) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (sender_started_.load()) return;
+  static bool process_hooks_installed = false;
+  if (!process_hooks_installed) {
+    process_hooks_installed = true;
+    std::atexit([] { Client::Instance().OnExit(); });
+    InstallSignalHandlers();
+  }
+  // The sender takes no asynchronous signals: a SIGTERM handler must run on
+  // another thread, while the sender drains the queue.
+  sigset_t all;
+  sigset_t previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  std::thread([this] {
+    pthread_setname_np(pthread_self(), "toil-rtlog");
+    SenderLoop();
+  }).detach();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  sender_started_.store(true, std::memory_order_release);
+}
+
+void Client::SenderLoop() {
+  Batch batch;
+  int64_t last_activity = MonotonicNanos();
+  while (true) {
+    // Read before looking at the queue: a wake after this is not missed.
+    const uint32_t wake_seen = wake_word_.load(std::memory_order_acquire);
+    bool sleeping = false;
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      if (!queue_.records.empty()) {
+        std::swap(batch, queue_);
+        sender_sleeping_ = false;
+      } else {
+        // While records keep coming, poll, so that log calls need not wake
+        // the sender; once idle, sleep until a log call does.
+        sender_sleeping_ = MonotonicNanos() - last_activity >
+                           absl::ToInt64Nanoseconds(kLinger);
+        sleeping = sender_sleeping_;
+      }
+    }
+    if (batch.records.empty()) {
+      FutexWait(&wake_word_, wake_seen,
+                sleeping ? int64_t{3600} * 1000000000 : kPollNanos);
+      ReportQueueDrops();
+      continue;
+    }
+    last_activity = MonotonicNanos();
+    ProcessBatch(batch);
+    processed_.fetch_add(batch.records.size(), std::memory_order_release);
+    done_word_.fetch_add(1, std::memory_order_release);
+    FutexWakeAll(&done_word_);
+    batch.records.clear();
+    batch.text.clear();
+    // After a burst, give the memory back rather than keep it for the next.
+    if (batch.records.capacity() > kWakeBatch * 4) {
+      batch.records.shrink_to_fit();
+      batch.text.shrink_to_fit();
+    }
+    ReportQueueDrops();
+  }
+}
+
+void Client::ReportQueueDrops() {
+  const uint64_t dropped = queue_full_.load(std::memory_order_relaxed);
+  if (dropped == queue_full_reported_) return;
+  const uint64_t newly = dropped - queue_full_reported_;
+  queue_full_reported_ = dropped;
+  Batch report;
+  report.text = absl::StrCat(
+      "toil-rtlog: ", newly, " record", newly == 1 ? " was" : "s were",
+      " dropped: the job logged faster than they could be sent (", dropped,
+      " in all)");
+  const ThreadIdentity& thread = CurrentThread();
+  report.records.push_back({Level::kWarning, 0, "", "",
+                            absl::ToUnixNanos(absl::Now()), thread.id,
+                            Intern(thread.name), nullptr, 0,
+                            static_cast<uint32_t>(report.text.size())});
+  ProcessBatch(report);
+}
+
+void Client::ProcessBatch(const Batch& batch) {
+  thread_local LogRecord record;
+  thread_local std::string lines;
+  thread_local std::vector<std::string> datagrams;
+  lines.clear();
+  if (datagrams.size() < static_cast<size_t>(kSendBatch)) datagrams.resize(kSendBatch);
+  mmsghdr messages[kSendBatch];
+  iovec iovecs[kSendBatch];
+  int pending = 0;
+  const int fd = socket_.load(std::memory_order_relaxed);
+  const bool local = has_delivery_.load(std::memory_order_acquire) && t_in_delivery;
+
+  auto send_pending = [&] {
+    int offset = 0;
+    while (offset < pending) {
+      const int n = sendmmsg(fd, messages + offset, pending - offset,
+                             MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        // This datagram is refused (no leader listening, buffer full):
+        // count it and go on with the rest.
+        const int error = errno;
+        send_failed_.fetch_add(1, std::memory_order_relaxed);
+        if (!warned_send_failure_.exchange(true)) {
+          Warn(absl::StrCat("cannot send to the leader at ", leader(), ": ",
+                            std::strerror(error),
+                            " (further failures are only counted)"));
+        }
+        ++offset;
+        continue;
+      }
+      sent_.fetch_add(n, std::memory_order_relaxed);
+      offset += n;
+    }
+    pending = 0;
+  };
+
+  for (const Pending& pending_record : batch.records) {
+    const absl::string_view text(batch.text.data() + pending_record.text_offset,
+                                 pending_record.text_size);
+    const absl::string_view name = pending_record.logger_name
+                                       ? absl::string_view(*pending_record.logger_name)
+                                       : absl::string_view("toil-rt");
+    record.Clear();
+    record.set_name(name.data(), name.size());
+    record.set_msg(text.data(), text.size());
+    const absl::string_view level_name = LevelName(pending_record.level);
+    record.set_levelname(level_name.data(), level_name.size());
+    record.set_levelno(LevelNumber(pending_record.level));
+    const absl::string_view path = pending_record.file ? pending_record.file : "";
+    const size_t slash = path.rfind('/');
+    const absl::string_view file =
+        slash == absl::string_view::npos ? path : path.substr(slash + 1);
+    const size_t dot = file.rfind('.');
+    const absl::string_view module =
+        dot == absl::string_view::npos ? file : file.substr(0, dot);
+    record.set_pathname(path.data(), path.size());
+    record.set_filename(file.data(), file.size());
+    record.set_module(module.data(), module.size());
+    record.set_lineno(pending_record.line);
+    record.set_func_name(pending_record.function ? pending_record.function : "");
+    const double created = static_cast<double>(pending_record.time_ns) / 1e9;
+    record.set_created(created);
+    record.set_msecs(static_cast<double>((pending_record.time_ns / 1000000) % 1000));
+    record.set_relative_created(
+        static_cast<double>(pending_record.time_ns -
+                            absl::ToUnixNanos(start_time_)) / 1e6);
+    record.set_process(ProcessId());
+    record.set_process_name(ProcessName());
+    record.set_thread(pending_record.thread_id);
+    record.set_thread_name(*pending_record.thread_name);
+    record.set_hostname(HostName());
+    record.set_job(config_.job_name);
+
+    if (local) {
+      // The leader's own record: straight to its sinks.
+      delivery_(record);
+      continue;
+    }
+    LineFormatOptions options;
+    options.show_sender = false;
+    AppendRecordLine(record, text, options, &lines);
+    if (fd < 0) continue;
+    std::string& json = datagrams[pending];
+    EncodeRecord(record, &json);
+    if (FitRecordToDatagram(&record, &json)) {
+      cut_.fetch_add(1, std::memory_order_relaxed);
+    }
+    iovecs[pending] = {json.data(), json.size()};
+    messages[pending] = {};
+    messages[pending].msg_hdr.msg_iov = &iovecs[pending];
+    messages[pending].msg_hdr.msg_iovlen = 1;
+    if (++pending == kSendBatch) send_pending();
+  }
+  // The job's own log first, then the leader.
+  WriteAllToStderr(lines);
+  if (pending > 0) send_pending();
 }
 
 }  // namespace toil::rtlog::internal

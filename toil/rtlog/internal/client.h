@@ -1,6 +1,16 @@
 // The job side's process-wide client: the level gate RT_LOG checks, and the
 // path from a finished log statement to the job's stderr and the leader.
 //
+// A log call costs its caller little: the finished text goes into a bounded
+// in-memory queue, and a sender thread encodes the records, writes them to
+// the job's stderr (one write per batch) and sends them to the leader
+// (sendmmsg, one datagram per record). Nothing is lost at the end of a job:
+// exit() and a return from main flush the queue, and so do SIGTERM, SIGINT,
+// SIGHUP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE and SIGILL before the signal takes
+// its course (handlers the application installed first keep working). A
+// CRITICAL record is on the wire before RT_LOG returns. A full queue never
+// blocks: what does not fit is counted, and the count reaches the leader.
+//
 // Configured once, lazily and thread-safely, from the environment (see
 // client_config.h). In the leader process a RealtimeLogger installs a local
 // delivery instead, so that RT_LOG there reaches the sinks once, directly.
@@ -12,6 +22,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -35,6 +46,8 @@ inline bool ShouldLog(Level level) {
          ShouldLogSlow(level);
 }
 
+// Where a record was logged. `file` and `function` must outlive the process
+// (string literals, as __FILE__ and __func__ are).
 struct SourceLocation {
   const char* file = "";
   int line = 0;
@@ -43,15 +56,24 @@ struct SourceLocation {
 
 class Client {
  public:
+  // Bounds of the queue between log calls and the sender thread.
+  static constexpr size_t kMaxQueuedRecords = 16384;
+  static constexpr size_t kMaxQueuedBytes = 2 * 1024 * 1024;
+
   // The process's client (never destroyed, so logging from static
   // destructors and atexit handlers is safe).
   static Client& Instance();
 
-  // Sends one record that passed ShouldLog: to the local delivery when one is
-  // installed, else to stderr and, when a leader is configured, as one
-  // datagram. Never throws; failures are counted.
+  // Takes one record that passed ShouldLog: hands it to the local delivery
+  // when one is installed, else queues it for the sender thread (and waits
+  // for it to be sent when it is CRITICAL). Never throws, never blocks for
+  // long; a record that does not fit in the queue is counted.
   void Log(Level level, const SourceLocation& where, absl::string_view text,
            absl::Time time, absl::string_view logger_name = "toil-rt");
+
+  // Waits until every record queued so far has been written and sent, or
+  // `timeout` passed; returns whether they all were.
+  bool Flush(absl::Duration timeout = absl::Seconds(5));
 
   // In the leader process: hand records at `level` and above to `deliver`
   // (instead of stderr and UDP) until ClearLocalDelivery.
@@ -66,6 +88,7 @@ class Client {
   struct Stats {
     uint64_t sent = 0;         // datagrams handed to the kernel
     uint64_t send_failed = 0;  // datagrams the kernel refused
+    uint64_t queue_full = 0;   // records dropped: the queue was full
     uint64_t cut = 0;          // records cut to fit a datagram
   };
   Stats stats() const;
@@ -73,22 +96,65 @@ class Client {
   // The leader address in use, or "" when records are not sent.
   std::string leader() const;
 
+  // For the signal handlers and atexit: flush without locks or allocation.
+  void FlushFromSignal(absl::Duration timeout);
+  void OnExit();
+
  private:
+  // One queued record; its text lives in the batch's text buffer.
+  struct Pending {
+    Level level;
+    int line;
+    const char* file;
+    const char* function;
+    int64_t time_ns;
+    uint64_t thread_id;
+    const std::string* thread_name;  // interned
+    const std::string* logger_name;  // interned; null for "toil-rt"
+    uint32_t text_offset;
+    uint32_t text_size;
+  };
+  struct Batch {
+    std::vector<Pending> records;
+    std::string text;
+  };
+
   Client() = default;
   void ConfigureLocked();
   void ApplyThresholdLocked();
-  void WriteStderr(const LogRecord& record, absl::string_view message);
-  void SendDatagram(LogRecord* record);
-  void ReportExit();
+  void StartSenderOnce();
+  void SenderLoop();
+  void ProcessBatch(const Batch& batch);
+  void ReportQueueDrops();
+  void WakeSender();
+  // Waits for processed_ to reach `target`; async-signal-safe.
+  bool WaitProcessed(uint64_t target, absl::Duration timeout);
+  void AfterForkInChild();
+  static const std::string* Intern(absl::string_view text);
 
   friend bool ShouldLogSlow(Level level);
+  friend void ForkPrepare();
+  friend void ForkParent();
+  friend void ForkChild();
 
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // configuration
   bool configured_ = false;
   ClientConfig config_;
   std::string leader_text_;
   std::atomic<int> socket_{-1};
   absl::Time start_time_ = absl::Now();
+
+  // The queue. Producers append under queue_mu_; the sender swaps it out.
+  std::mutex queue_mu_;
+  Batch queue_;
+  bool sender_sleeping_ = false;   // under queue_mu_
+  std::atomic<uint64_t> enqueued_{0};
+  std::atomic<uint64_t> processed_{0};
+  // Futex words: bumped to wake the sender, and by the sender after a batch.
+  std::atomic<uint32_t> wake_word_{0};
+  std::atomic<uint32_t> done_word_{0};
+  std::atomic<bool> sender_started_{false};
+  std::atomic<bool> exiting_{false};
 
   // Local delivery (leader process).
   std::atomic<bool> has_delivery_{false};
@@ -98,9 +164,10 @@ class Client {
 
   std::atomic<uint64_t> sent_{0};
   std::atomic<uint64_t> send_failed_{0};
+  std::atomic<uint64_t> queue_full_{0};
+  uint64_t queue_full_reported_ = 0;  // sender thread only
   std::atomic<uint64_t> cut_{0};
   std::atomic<bool> warned_send_failure_{false};
-  bool exit_report_registered_ = false;
 };
 
 }  // namespace toil::rtlog::internal

@@ -1,6 +1,8 @@
 // Human-readable record lines; see line_format.h.
 #include "toil/rtlog/internal/line_format.h"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -83,15 +85,26 @@ void AppendTerminalSafe(absl::string_view text, absl::string_view indent,
 void AppendRecordLine(const LogRecord& record, absl::string_view message,
                       const LineFormatOptions& options, std::string* out,
                       absl::string_view sender) {
-  // Time of day with milliseconds, in the sender's clock.
-  double whole = 0;
-  const double fraction = std::modf(record.created(), &whole);
-  const absl::Time time =
-      std::isfinite(record.created())
-          ? absl::FromUnixSeconds(static_cast<int64_t>(whole)) +
-                absl::Milliseconds(static_cast<int64_t>(fraction * 1000))
-          : absl::UnixEpoch();
-  out->append(absl::FormatTime("%H:%M:%E3S ", time, options.time_zone));
+  // Time of day with milliseconds, in the sender's clock. Formatting a time
+  // is slow; the "HH:MM:SS" part is cached for the second it stands for.
+  const double created =
+      std::isfinite(record.created()) && std::fabs(record.created()) < 1e15
+          ? record.created()
+          : 0.0;
+  const double whole = std::floor(created);
+  const int64_t seconds = static_cast<int64_t>(whole);
+  const int millis = std::min(999, static_cast<int>((created - whole) * 1000));
+  thread_local int64_t cached_seconds = INT64_MIN;
+  thread_local std::string cached_zone;
+  thread_local std::string cached_text;
+  if (seconds != cached_seconds || cached_zone != options.time_zone.name()) {
+    cached_seconds = seconds;
+    cached_zone = options.time_zone.name();
+    cached_text = absl::FormatTime("%H:%M:%S", absl::FromUnixSeconds(seconds),
+                                   options.time_zone);
+  }
+  out->append(cached_text);
+  absl::StrAppendFormat(out, ".%03d ", millis);
 
   const Level level = LevelFromNumber(record.levelno());
   if (options.color) out->append(LevelColor(level).data(), LevelColor(level).size());
