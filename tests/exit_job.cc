@@ -6,13 +6,14 @@
 //   exit_job sigterm N       log N records, raise SIGTERM
 //   exit_job wait N          log N records, print READY, wait for a signal
 //   exit_job abort N         log N records, abort()
-//   exit_job segv N          log N records, write through a null pointer
+//   exit_job segv N          log N records, write to an inaccessible page
 //   exit_job handler N       install its own SIGTERM handler first (it prints
 //                            "app handler ran" and _exit(7)s), log, SIGTERM
 //   exit_job critical N      log N INFO records and a CRITICAL one, _exit(0)
 //   exit_job fork N          log, fork; the child logs N records and exits
 //   exit_job flood N         log N records as fast as one thread can
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,8 +66,10 @@ int main(int argc, char** argv) {
   }
   if (mode == "abort") std::abort();
   if (mode == "segv") {
-    volatile int* null_pointer = nullptr;
-    *null_pointer = 1;
+    // A real fault: a write to a page that allows no access (a null pointer
+    // write would be caught by UBSan as undefined behaviour first).
+    void* page = mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    *static_cast<volatile int*>(page) = 1;
   }
   if (mode == "critical") {
     RT_LOG(CRITICAL) << "critical last words";

@@ -37,6 +37,14 @@ class ExitTest : public ::testing::Test {
     for (const auto& [name, value] : batch_system_.GetEnvironment()) {
       env.push_back({name, value});
     }
+    // Under the sanitizers (bazel test --config=asan/tsan): let the job's
+    // own SIGSEGV handling run instead of the sanitizer's report, and let a
+    // forked child start threads (TSan stops that by default).
+    for (const char* name : {"ASAN_OPTIONS", "TSAN_OPTIONS"}) {
+      const char* value = std::getenv(name);
+      env.push_back({name, absl::StrCat(value ? value : "", value ? ":" : "",
+                                        "handle_segv=0:die_after_fork=0")});
+    }
     return env;
   }
 

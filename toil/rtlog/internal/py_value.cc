@@ -43,10 +43,6 @@ absl::Status JsonError(simdjson::error_code error) {
       absl::StrCat("invalid JSON: ", simdjson::error_message(error)));
 }
 
-absl::string_view AsAbsl(std::string_view text) {
-  return absl::string_view(text.data(), text.size());
-}
-
 absl::Status Parse(od::value value, int depth, PyValue* out) {
   if (depth > kMaxDepth) {
     return absl::InvalidArgumentError("JSON nested too deeply");
