@@ -1,0 +1,397 @@
+// Leader ingest benchmark: one run that compares the leader with a bare
+// recvmmsg counter on the same bursts, and prints what it measured.
+//
+//   1. burst:  one process sends N typical records (about 480 bytes of JSON,
+//              like a Python job's) with sendmmsg as fast as it can, first to
+//              a bare counter process, then to a leader process (UdpServer,
+//              Dispatcher, JsonLinesSink to a file: the real receive path).
+//   2. paced:  16 sender processes x 50,000 records, paced to 100,000
+//              records/s in total, to the leader.
+// For each: records sent, received, lost, first-to-last time, rate, the
+// receiver's peak RSS, and the leader's time as a ratio of the counter's.
+// Lost records are counted two ways: the kernel's drop count (SO_RXQ_OVFL)
+// and the lines missing from the JSON-lines file.
+//
+//   bazel run -c opt //bench:ingest_bench -- [--records=1000000] [--dir=/tmp]
+//
+// The processes are this program again, in other modes (--mode=counter,
+// leader or send), so each one's memory is its own.
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "toil/rtlog/internal/dispatcher.h"
+#include "toil/rtlog/internal/udp_server.h"
+#include "toil/rtlog/json_lines_sink.h"
+
+ABSL_FLAG(std::string, mode, "run", "run (the orchestrator), counter, leader or send");
+ABSL_FLAG(int64_t, records, 1000000, "records in the burst");
+ABSL_FLAG(int, paced_senders, 16, "sender processes in the paced phase");
+ABSL_FLAG(int64_t, paced_records, 50000, "records per paced sender");
+ABSL_FLAG(int64_t, paced_rate, 100000, "records per second, all paced senders together");
+ABSL_FLAG(std::string, dir, "", "directory for the JSON-lines output; default $TMPDIR or /tmp");
+// For the child modes.
+ABSL_FLAG(int, port, 0, "send: where to");
+ABSL_FLAG(int64_t, rate, 0, "send: records per second (0: as fast as possible)");
+ABSL_FLAG(int, sender_id, 0, "send: which sender this is");
+ABSL_FLAG(std::string, output, "", "leader: the JSON-lines file");
+ABSL_FLAG(int64_t, expect, 0, "counter, leader: stop after this many records (or SIGTERM)");
+
+namespace {
+
+int64_t NowNanos() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+// Peak resident set size of this process, in kB (VmHWM).
+long PeakRssKb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+// A typical record from a Python job, numbered.
+int TypicalRecord(int sender, int64_t i, char* out, size_t size) {
+  return std::snprintf(
+      out, size,
+      "{\"name\": \"toil-rt\", \"msg\": \"Aligned %%d reads for sample %%s in "
+      "%%.2f s\", \"args\": [%lld, \"NA12878\", 3.14159], \"levelname\": "
+      "\"INFO\", \"levelno\": 20, \"pathname\": "
+      "\"/home/user/workflows/align/steps.py\", \"filename\": \"steps.py\", "
+      "\"module\": \"steps\", \"exc_info\": null, \"exc_text\": null, "
+      "\"stack_info\": null, \"lineno\": 117, \"funcName\": \"align_chunk\", "
+      "\"created\": 1763920000.123456, \"msecs\": 123.0, \"relativeCreated\": "
+      "5321.42, \"thread\": 140234567890123, \"threadName\": \"MainThread\", "
+      "\"processName\": \"sender-%d\", \"process\": %d}",
+      static_cast<long long>(i), sender, 10000 + sender);
+}
+
+int BoundSocket(int* port) {
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  const int size = 32 << 20;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+  }
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  *port = ntohs(address.sin_port);
+  return fd;
+}
+
+std::atomic<bool> g_stop{false};
+void OnTerm(int) { g_stop.store(true); }
+
+// --- send: N records, sendmmsg batches of 64, optionally paced ---
+int RunSend() {
+  const int64_t n = absl::GetFlag(FLAGS_records);
+  const int64_t rate = absl::GetFlag(FLAGS_rate);
+  const int id = absl::GetFlag(FLAGS_sender_id);
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(absl::GetFlag(FLAGS_port));
+  connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  constexpr int kBatch = 64;
+  static char buffers[kBatch][1024];
+  mmsghdr messages[kBatch];
+  iovec iovecs[kBatch];
+  const int64_t start = NowNanos();
+  int64_t sent = 0;
+  while (sent < n) {
+    const int batch = static_cast<int>(std::min<int64_t>(rate ? 16 : kBatch, n - sent));
+    if (rate) {
+      // Absolute schedule: record `sent` is due at start + sent / rate.
+      const int64_t due = start + sent * 1000000000 / rate;
+      timespec when{static_cast<time_t>(due / 1000000000), static_cast<long>(due % 1000000000)};
+      clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &when, nullptr);
+    }
+    for (int b = 0; b < batch; ++b) {
+      const int length = TypicalRecord(id, sent + b, buffers[b], sizeof(buffers[b]));
+      iovecs[b] = {buffers[b], static_cast<size_t>(length)};
+      messages[b] = {};
+      messages[b].msg_hdr.msg_iov = &iovecs[b];
+      messages[b].msg_hdr.msg_iovlen = 1;
+    }
+    int done = 0;
+    while (done < batch) {
+      const int k = sendmmsg(fd, messages + done, batch - done, 0);
+      if (k <= 0) {
+        if (errno == EINTR || errno == EAGAIN || errno == ENOBUFS) continue;
+        std::perror("sendmmsg");
+        return 1;
+      }
+      done += k;
+    }
+    sent += batch;
+  }
+  std::printf("sent %lld in %.3f s\n", static_cast<long long>(sent),
+              (NowNanos() - start) / 1e9);
+  return 0;
+}
+
+// --- counter: a bare recvmmsg loop that only counts ---
+int RunCounter() {
+  int port = 0;
+  const int fd = BoundSocket(&port);
+  std::printf("PORT %d\n", port);
+  std::fflush(stdout);
+  signal(SIGTERM, &OnTerm);
+  const int64_t expect = absl::GetFlag(FLAGS_expect);
+  constexpr int kBatch = 64;
+  static char buffers[kBatch][65536];
+  mmsghdr messages[kBatch];
+  iovec iovecs[kBatch];
+  for (int i = 0; i < kBatch; ++i) {
+    iovecs[i] = {buffers[i], sizeof(buffers[i])};
+    messages[i] = {};
+    messages[i].msg_hdr.msg_iov = &iovecs[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+  }
+  timeval timeout{0, 100000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  int64_t count = 0;
+  int64_t first = 0;
+  int64_t last = 0;
+  while (count < expect && !g_stop.load()) {
+    const int n = recvmmsg(fd, messages, kBatch, 0, nullptr);
+    if (n <= 0) continue;
+    last = NowNanos();
+    if (count == 0) first = last;
+    count += n;
+  }
+  std::printf("RESULT received=%lld dropped=0 first=%lld last=%lld rss_kb=%ld\n",
+              static_cast<long long>(count), static_cast<long long>(first),
+              static_cast<long long>(last), PeakRssKb());
+  return 0;
+}
+
+// A sink that notes when the first and the last record reached the sinks.
+class TimingSink : public toil::rtlog::LogSink {
+ public:
+  void Send(const toil::rtlog::LogEntry&) override {
+    last_ = NowNanos();
+    if (count_++ == 0) first_ = last_;
+  }
+  int64_t count_ = 0;
+  int64_t first_ = 0;
+  int64_t last_ = 0;
+};
+
+// --- leader: the real receive path, into a JSON-lines file ---
+int RunLeader() {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  auto jsonl = toil::rtlog::JsonLinesSink::Open(absl::GetFlag(FLAGS_output));
+  if (!jsonl.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(jsonl.status().message()).c_str());
+    return 1;
+  }
+  TimingSink timing;
+  toil::rtlog::internal::Dispatcher dispatcher({jsonl->get(), &timing});
+  auto server = toil::rtlog::internal::UdpServer::Start({}, &dispatcher);
+  if (!server.ok()) return 1;
+  std::printf("PORT %d\n", (*server)->local_address().port());
+  std::fflush(stdout);
+  int signal_number;
+  sigwait(&stop, &signal_number);
+  (*server)->Stop();
+  dispatcher.Flush();
+  const auto stats = (*server)->stats();
+  std::printf("RESULT received=%lld dropped=%llu first=%lld last=%lld rss_kb=%ld malformed=%llu\n",
+              static_cast<long long>(timing.count_),
+              static_cast<unsigned long long>(stats.dropped),
+              static_cast<long long>(timing.first_), static_cast<long long>(timing.last_),
+              PeakRssKb(), static_cast<unsigned long long>(stats.malformed));
+  return 0;
+}
+
+// --- the orchestrator ---
+
+struct Child {
+  pid_t pid = -1;
+  FILE* out = nullptr;
+};
+
+Child Start(const std::vector<std::string>& args) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) std::abort();
+  Child child;
+  child.pid = fork();
+  if (child.pid == 0) {
+    dup2(pipe_fds[1], STDOUT_FILENO);
+    close(pipe_fds[0]);
+    std::vector<char*> argv;
+    char self[PATH_MAX] = {};
+    (void)!readlink("/proc/self/exe", self, sizeof(self) - 1);
+    argv.push_back(self);
+    std::vector<std::string> copy = args;
+    for (std::string& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(self, argv.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  child.out = fdopen(pipe_fds[0], "r");
+  return child;
+}
+
+std::string ReadLineStartingWith(Child& child, const char* prefix) {
+  char line[1024];
+  while (std::fgets(line, sizeof(line), child.out)) {
+    if (std::strncmp(line, prefix, std::strlen(prefix)) == 0) return line;
+  }
+  return "";
+}
+
+void Wait(Child& child) {
+  int status;
+  waitpid(child.pid, &status, 0);
+  std::fclose(child.out);
+}
+
+struct Result {
+  int64_t received = 0;
+  uint64_t dropped = 0;
+  int64_t first = 0;
+  int64_t last = 0;
+  long rss_kb = 0;
+  double seconds() const { return (last - first) / 1e9; }
+};
+
+Result ParseResult(const std::string& line) {
+  Result r;
+  for (absl::string_view part : absl::StrSplit(line, ' ')) {
+    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(part, '=');
+    const std::string value(absl::StripAsciiWhitespace(kv.second));
+    if (kv.first == "received") (void)absl::SimpleAtoi(value, &r.received);
+    if (kv.first == "dropped") (void)absl::SimpleAtoi(value, &r.dropped);
+    if (kv.first == "first") (void)absl::SimpleAtoi(value, &r.first);
+    if (kv.first == "last") (void)absl::SimpleAtoi(value, &r.last);
+    if (kv.first == "rss_kb") (void)absl::SimpleAtoi(value, &r.rss_kb);
+  }
+  return r;
+}
+
+int64_t CountLines(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return -1;
+  int64_t lines = 0;
+  char buffer[1 << 16];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0) {
+    for (size_t i = 0; i < n; ++i) lines += buffer[i] == '\n';
+  }
+  std::fclose(f);
+  return lines;
+}
+
+// Runs `senders` sender processes against a receiver started with
+// `receiver_args`; returns what the receiver reports.
+Result RunPhase(const std::vector<std::string>& receiver_args, int senders,
+                int64_t per_sender, int64_t total_rate) {
+  Child receiver = Start(receiver_args);
+  const std::string port_line = ReadLineStartingWith(receiver, "PORT ");
+  const std::string port = std::string(absl::StripAsciiWhitespace(port_line.substr(5)));
+  std::vector<Child> children;
+  for (int s = 0; s < senders; ++s) {
+    children.push_back(Start({"--mode=send", "--port=" + port,
+                              absl::StrCat("--records=", per_sender),
+                              absl::StrCat("--rate=", total_rate / senders),
+                              absl::StrCat("--sender_id=", s)}));
+  }
+  for (Child& child : children) Wait(child);
+  // Let the receiver take in what is still queued, then stop it.
+  absl::SleepFor(absl::Milliseconds(500));
+  kill(receiver.pid, SIGTERM);
+  Result result = ParseResult(ReadLineStartingWith(receiver, "RESULT "));
+  Wait(receiver);
+  return result;
+}
+
+void Report(const char* name, int64_t sent, const Result& r, int64_t lines) {
+  const int64_t lost = sent - r.received;
+  std::printf("%-28s sent %9lld  received %9lld  lost %7lld  kernel-dropped %7llu  "
+              "jsonl-lines %9s  time %7.3f s  rate %8.0f/s  peak RSS %6.1f MB\n",
+              name, static_cast<long long>(sent), static_cast<long long>(r.received),
+              static_cast<long long>(lost), static_cast<unsigned long long>(r.dropped),
+              lines < 0 ? "-" : absl::StrCat(lines).c_str(), r.seconds(),
+              r.seconds() > 0 ? r.received / r.seconds() : 0.0, r.rss_kb / 1024.0);
+}
+
+int RunAll() {
+  std::string dir = absl::GetFlag(FLAGS_dir);
+  if (dir.empty()) dir = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
+  const int64_t n = absl::GetFlag(FLAGS_records);
+  const std::string burst_file = dir + "/ingest_bench_burst.jsonl";
+  const std::string paced_file = dir + "/ingest_bench_paced.jsonl";
+
+  std::printf("burst: 1 sender, %lld records as fast as it can (sendmmsg)\n",
+              static_cast<long long>(n));
+  const Result bare = RunPhase({"--mode=counter", absl::StrCat("--expect=", n)}, 1, n, 0);
+  Report("  bare recvmmsg counter", n, bare, -1);
+  const Result leader = RunPhase({"--mode=leader", "--output=" + burst_file}, 1, n, 0);
+  const int64_t burst_lines = CountLines(burst_file);
+  Report("  leader (JSON-lines sink)", n, leader, burst_lines);
+  std::printf("  leader time / bare counter time: %.3f\n",
+              bare.seconds() > 0 ? leader.seconds() / bare.seconds() : 0.0);
+
+  const int senders = absl::GetFlag(FLAGS_paced_senders);
+  const int64_t per = absl::GetFlag(FLAGS_paced_records);
+  const int64_t rate = absl::GetFlag(FLAGS_paced_rate);
+  std::printf("paced: %d senders x %lld records, %lld records/s in total\n", senders,
+              static_cast<long long>(per), static_cast<long long>(rate));
+  const Result paced =
+      RunPhase({"--mode=leader", "--output=" + paced_file}, senders, per, rate);
+  const int64_t paced_lines = CountLines(paced_file);
+  Report("  leader (JSON-lines sink)", senders * per, paced, paced_lines);
+  std::remove(burst_file.c_str());
+  std::remove(paced_file.c_str());
+  const bool ok = leader.received == n && burst_lines == n &&
+                  paced.received == senders * per && paced_lines == senders * per;
+  std::printf("%s\n", ok ? "no record lost" : "RECORDS LOST");
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const std::string mode = absl::GetFlag(FLAGS_mode);
+  if (mode == "send") return RunSend();
+  if (mode == "counter") return RunCounter();
+  if (mode == "leader") return RunLeader();
+  return RunAll();
+}
