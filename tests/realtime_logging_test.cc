@@ -1,6 +1,7 @@
 // End-to-end tests of real-time logging: a RealtimeLogger in this process,
 // jobs as real child processes on the LocalBatchSystem, records over real
 // UDP sockets.
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -192,6 +193,39 @@ TEST(RealtimeLoggingTest, EightThreadsTimesAThousandArriveExactlyOnce) {
     }
   }
   EXPECT_EQ(threads.size(), 8u);  // each record names its own OS thread
+}
+
+// A sink that stalls for a while on its first record.
+class SlowSink : public rtlog::LogSink {
+ public:
+  void Send(const rtlog::LogEntry&) override {
+    if (count_++ == 0) absl::SleepFor(absl::Seconds(1));
+  }
+  int count_ = 0;
+};
+
+TEST(RealtimeLoggingTest, KernelDropsAreCountedAndReportedAtTheEnd) {
+  batch::LocalBatchSystem batch_system;
+  SlowSink sink;
+  const std::string err_path = std::string(std::getenv("TEST_TMPDIR")) + "/leader_err.txt";
+  const int saved_err = dup(STDERR_FILENO);
+  const int err_file = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  dup2(err_file, STDERR_FILENO);
+  uint64_t dropped = 0;
+  {
+    rtlog::RealtimeLogger logger(
+        batch_system, {.level = "INFO", .receive_buffer_bytes = 64 * 1024, .sinks = {&sink}});
+    EXPECT_EQ(RunJob(batch_system, {"count", "5000"}).exit_code, 0);
+    dropped = rtlog::RealtimeLogger::Stats().dropped;
+  }
+  dup2(saved_err, STDERR_FILENO);
+  close(saved_err);
+  close(err_file);
+  EXPECT_GT(dropped, 0u);
+  EXPECT_EQ(sink.count_ + rtlog::RealtimeLogger::Stats().dropped, 5000u);
+  EXPECT_THAT(ReadFile(err_path),
+              HasSubstr(absl::StrCat(rtlog::RealtimeLogger::Stats().dropped,
+                                     " records dropped by the kernel")));
 }
 
 TEST(RealtimeLoggingTest, Ipv6Loopback) {

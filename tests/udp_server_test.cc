@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -17,6 +18,9 @@
 
 namespace toil::rtlog::internal {
 namespace {
+
+using ::toil::rtlog::LogEntry;
+using ::toil::rtlog::LogSink;
 
 using ::testing::HasSubstr;
 
@@ -102,6 +106,57 @@ TEST(UdpServerTest, StopReceivesWhatIsAlreadyQueued) {
   (*server)->Stop();  // immediately: the datagrams sit in the socket buffer
   EXPECT_EQ(sink.entries().size(), 500u);
   EXPECT_EQ((*server)->stats().dropped, 0u);
+}
+
+// A sink that stalls until released, as a slow disk or terminal would.
+class StalledSink : public LogSink {
+ public:
+  void Send(const LogEntry&) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    released_cv_.wait(lock, [&] { return released_; });
+    ++count_;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    released_cv_.notify_all();
+  }
+  int count() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return count_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable released_cv_;
+  bool released_ = false;
+  int count_ = 0;
+};
+
+TEST(UdpServerTest, KernelDropsAreCountedExactly) {
+  StalledSink sink;
+  Dispatcher dispatcher({&sink});
+  UdpServerOptions options;
+  options.receive_buffer_bytes = 64 * 1024;  // overflows quickly
+  auto server = UdpServer::Start(options, &dispatcher);
+  ASSERT_TRUE(server.ok());
+  Sender sender((*server)->local_address());
+  constexpr int kSent = 5000;
+  for (int i = 0; i < kSent; ++i) sender.Send(ValidRecord(std::string(400, 'x')));
+  sink.Release();
+  // Everything sent is either delivered or counted as dropped by the kernel.
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    const ServerStats stats = (*server)->stats();
+    if (stats.records + stats.dropped >= kSent) break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  (*server)->Stop();
+  const ServerStats stats = (*server)->stats();
+  EXPECT_GT(stats.dropped, 0u);
+  EXPECT_EQ(stats.records + stats.dropped, static_cast<uint64_t>(kSent));
+  EXPECT_EQ(static_cast<uint64_t>(sink.count()), stats.records);
+  EXPECT_EQ(stats.malformed, 0u);
 }
 
 TEST(UdpServerTest, BindFailureIsAClearError) {

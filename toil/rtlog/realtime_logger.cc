@@ -114,6 +114,7 @@ RealtimeLogger::RealtimeLogger(batch::BatchSystem& batch_system,
   server_options.bind_host =
       options.bind_host.value_or(local ? "127.0.0.1" : "0.0.0.0");
   server_options.port = options.port;
+  server_options.receive_buffer_bytes = options.receive_buffer_bytes;
   absl::StatusOr<std::unique_ptr<internal::UdpServer>> server =
       internal::UdpServer::Start(server_options, state.dispatcher.get());
   if (!server.ok()) {

@@ -35,6 +35,9 @@ struct RealtimeLoggerOptions {
   // The host put into TOIL_RT_LOGGING_ADDRESS. Default: the bound address if
   // it is a specific one, else this machine's first non-loopback address.
   std::optional<std::string> advertise_host;
+  // The socket's receive buffer, which absorbs bursts the sinks cannot keep
+  // up with (the kernel drops, and the leader counts, what does not fit).
+  int receive_buffer_bytes = 32 << 20;
   // Where records go. Empty: a TerminalSink on stderr.
   std::vector<LogSink*> sinks;
 };

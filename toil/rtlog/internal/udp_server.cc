@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <linux/sock_diag.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -103,7 +104,28 @@ void UdpServer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+// The socket's running count of datagrams the kernel dropped. SO_RXQ_OVFL
+// stamps each received datagram with the count at the time it was queued, so
+// drops after the last queued datagram would go unseen until another one
+// arrives; SO_MEMINFO reads the same counter as it is now.
+void UdpServer::RefreshDropped() const {
+  uint32_t meminfo[SK_MEMINFO_VARS] = {};
+  socklen_t length = sizeof(meminfo);
+  if (getsockopt(fd_, SOL_SOCKET, SO_MEMINFO, meminfo, &length) == 0 &&
+      length > SK_MEMINFO_DROPS * sizeof(uint32_t)) {
+    RaiseDropped(meminfo[SK_MEMINFO_DROPS]);
+  }
+}
+
+void UdpServer::RaiseDropped(uint64_t dropped) const {
+  uint64_t current = dropped_.load(std::memory_order_relaxed);
+  while (dropped > current &&
+         !dropped_.compare_exchange_weak(current, dropped, std::memory_order_relaxed)) {
+  }
+}
+
 ServerStats UdpServer::stats() const {
+  RefreshDropped();
   ServerStats stats;
   stats.datagrams = datagrams_.load();
   stats.records = records_.load();
@@ -155,6 +177,7 @@ void UdpServer::Run() {
             std::strerror(errno)));
       }
       dispatcher_->Flush();
+      RefreshDropped();
       if (draining) break;
       continue;
     }
@@ -166,10 +189,7 @@ void UdpServer::Run() {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
           uint32_t dropped;
           std::memcpy(&dropped, CMSG_DATA(c), sizeof(dropped));
-          // A running total for the socket; it only grows.
-          if (dropped > dropped_.load(std::memory_order_relaxed)) {
-            dropped_.store(dropped, std::memory_order_relaxed);
-          }
+          RaiseDropped(dropped);  // a running total for the socket
         }
       }
       if (header.msg_namelen != last_peer_length ||

@@ -4,7 +4,7 @@
 //
 // Malformed datagrams are counted and reported (rate-limited, with the
 // sender's address). Datagrams the kernel dropped because the socket's
-// buffer was full are counted from SO_RXQ_OVFL. Stop() receives what is
+// buffer was full are counted exactly, from SO_RXQ_OVFL and SO_MEMINFO. Stop() receives what is
 // already queued before it returns, so records sent by jobs that have
 // finished are not lost.
 #ifndef TOIL_RTLOG_INTERNAL_UDP_SERVER_H_
@@ -61,6 +61,8 @@ class UdpServer {
   UdpServer(UdpServerOptions options, Dispatcher* dispatcher, int fd,
             int wake_fd, SocketAddress local_address);
   void Run();
+  void RefreshDropped() const;
+  void RaiseDropped(uint64_t dropped) const;
 
   UdpServerOptions options_;
   Dispatcher* dispatcher_;
@@ -74,7 +76,7 @@ class UdpServer {
   std::atomic<uint64_t> datagrams_{0};
   std::atomic<uint64_t> records_{0};
   std::atomic<uint64_t> malformed_{0};
-  std::atomic<uint64_t> dropped_{0};
+  mutable std::atomic<uint64_t> dropped_{0};
 };
 
 }  // namespace toil::rtlog::internal
