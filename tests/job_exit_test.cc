@@ -147,8 +147,16 @@ TEST_F(ExitTest, AFloodIsCountedAndTheCountReachesTheLeader) {
   EXPECT_EQ(result.exit_code, 0);
   int received = 0;
   uint64_t dropped = 0;
+  std::set<int> seen;
   for (const auto& entry : Received()) {
-    if (absl::StartsWith(entry.message, "flood ")) ++received;
+    if (absl::StartsWith(entry.message, "flood ")) {
+      // Intact and unique, through many wraps of the job's queue.
+      int i = -1;
+      ASSERT_TRUE(absl::SimpleAtoi(entry.message.substr(6), &i)) << entry.message;
+      ASSERT_TRUE(i >= 0 && i < kFlood) << entry.message;
+      EXPECT_TRUE(seen.insert(i).second) << "twice: " << entry.message;
+      ++received;
+    }
     if (absl::StrContains(entry.message, "dropped: the job logged faster")) {
       const size_t at = entry.message.rfind('(');
       ASSERT_TRUE(absl::SimpleAtoi(

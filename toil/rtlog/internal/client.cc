@@ -21,6 +21,7 @@
 #include "toil/rtlog/internal/line_format.h"
 #include "toil/rtlog/internal/process_info.h"
 #include "toil/rtlog/internal/record_codec.h"
+#include "toil/rtlog/internal/utf8.h"
 
 namespace toil::rtlog::internal {
 
@@ -140,8 +141,7 @@ void ForkChild() {
 
 void Client::AfterForkInChild() {
   // The parent's queued records are the parent's to send.
-  queue_.records.clear();
-  queue_.text.clear();
+  head_ = tail_ = count_ = 0;
   sender_sleeping_ = false;
   enqueued_.store(0);
   processed_.store(0);
@@ -248,6 +248,15 @@ std::string Client::leader() const {
   return leader_text_;
 }
 
+struct Client::Output {
+  LogRecord record;
+  std::string lines;  // for the job's stderr
+  std::string datagrams[kSendBatch];
+  mmsghdr messages[kSendBatch];
+  iovec iovecs[kSendBatch];
+  int pending = 0;
+};
+
 // --- The caller's side ---
 
 void Client::Log(Level level, const SourceLocation& where,
@@ -262,15 +271,15 @@ void Client::Log(Level level, const SourceLocation& where,
           ~InDelivery() { t_in_delivery = false; }
         } in_delivery;
         // The leader's own records: built here, handed to the sinks.
-        Batch one;
-        one.text.assign(text.data(), text.size());
         const ThreadIdentity& thread = CurrentThread();
-        one.records.push_back(
-            {level, where.line, where.file, where.function,
-             absl::ToUnixNanos(time), thread.id, Intern(thread.name),
-             logger_name == "toil-rt" ? nullptr : Intern(logger_name), 0,
-             static_cast<uint32_t>(text.size())});
-        ProcessBatch(one);
+        const Entry entry{0, level, where.line,
+                          static_cast<uint32_t>(text.size()),
+                          static_cast<uint32_t>(text.size()), where.file,
+                          where.function, absl::ToUnixNanos(time), thread.id,
+                          Intern(thread.name),
+                          logger_name == "toil-rt" ? nullptr : Intern(logger_name)};
+        thread_local Output* output = new Output();
+        Process(entry, text, *output);
         return;
       }
     }
@@ -285,25 +294,50 @@ void Client::Log(Level level, const SourceLocation& where,
     }
     const std::string* name =
         logger_name == "toil-rt" ? nullptr : Intern(logger_name);
+    const uint32_t original_size = static_cast<uint32_t>(
+        std::min<size_t>(text.size(), UINT32_MAX));
+    if (text.size() > kMaxQueuedText) {
+      text = text.substr(0, Utf8CutPoint(text, kMaxQueuedText));
+    }
+    const size_t bytes = (sizeof(Entry) + text.size() + 7) & ~size_t{7};
     bool wake;
-    uint64_t sequence;
+    uint64_t sequence = 0;
     {
       std::lock_guard<std::mutex> lock(queue_mu_);
-      if (queue_.records.size() >= kMaxQueuedRecords ||
-          queue_.text.size() + text.size() > kMaxQueuedBytes) {
-        queue_full_.fetch_add(1, std::memory_order_relaxed);
-        wake = sender_sleeping_;
-        sequence = 0;
-      } else {
-        queue_.records.push_back(
-            {level, where.line, where.file, where.function,
-             absl::ToUnixNanos(time), thread_id, thread_name, name,
-             static_cast<uint32_t>(queue_.text.size()),
-             static_cast<uint32_t>(text.size())});
-        queue_.text.append(text.data(), text.size());
-        sequence = enqueued_.fetch_add(1, std::memory_order_relaxed) + 1;
-        wake = sender_sleeping_ || queue_.records.size() == kWakeBatch;
+      // Where the entry goes. Free space is [tail_, end) and [0, head_)
+      // when tail_ is ahead of head_ (or the ring is empty), else
+      // [tail_, head_); tail_ == head_ with entries queued means full.
+      if (count_ == 0) head_ = tail_ = 0;
+      size_t at = SIZE_MAX;
+      if (count_ == 0 || tail_ > head_) {
+        if (kQueueBytes - tail_ >= bytes) {
+          at = tail_;
+        } else if (bytes <= head_) {
+          // Wrap: mark the rest of the ring as skipped (no room for a mark
+          // means the reader wraps there anyway).
+          if (kQueueBytes - tail_ >= sizeof(uint32_t)) {
+            const uint32_t wrap = 0;
+            std::memcpy(ring_ + tail_, &wrap, sizeof(wrap));
+          }
+          at = 0;
+        }
+      } else if (tail_ < head_ && head_ - tail_ >= bytes) {
+        at = tail_;
       }
+      if (at == SIZE_MAX) {
+        queue_full_.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        const Entry entry{static_cast<uint32_t>(bytes), level, where.line,
+                          static_cast<uint32_t>(text.size()), original_size,
+                          where.file, where.function, absl::ToUnixNanos(time),
+                          thread_id, thread_name, name};
+        std::memcpy(ring_ + at, &entry, sizeof(entry));
+        std::memcpy(ring_ + at + sizeof(entry), text.data(), text.size());
+        tail_ = at + bytes;
+        ++count_;
+        sequence = enqueued_.fetch_add(1, std::memory_order_relaxed) + 1;
+      }
+      wake = sender_sleeping_ || count_ == kWakeBatch;
     }
     if (wake) WakeSender();
     if (sequence != 0 &&
@@ -373,6 +407,7 @@ void Client::StartSenderOnce() {
   std::lock_guard<std::mutex> lock(mu_);
   if (sender_started_.load()) return;
   static bool process_hooks_installed = false;
+  if (ring_ == nullptr) ring_ = new char[kQueueBytes];
   if (!process_hooks_installed) {
     process_hooks_installed = true;
     std::atexit([] { Client::Instance().OnExit(); });
@@ -393,16 +428,19 @@ void Client::StartSenderOnce() {
 }
 
 void Client::SenderLoop() {
-  Batch batch;
+  Output output;
   int64_t last_activity = MonotonicNanos();
   while (true) {
     // Read before looking at the queue: a wake after this is not missed.
     const uint32_t wake_seen = wake_word_.load(std::memory_order_acquire);
     bool sleeping = false;
+    size_t start = 0;
+    size_t entries = 0;
     {
       std::lock_guard<std::mutex> lock(queue_mu_);
-      if (!queue_.records.empty()) {
-        std::swap(batch, queue_);
+      if (count_ > 0) {
+        start = head_;
+        entries = count_;
         sender_sleeping_ = false;
       } else {
         // While records keep coming, poll, so that log calls need not wake
@@ -412,24 +450,39 @@ void Client::SenderLoop() {
         sleeping = sender_sleeping_;
       }
     }
-    if (batch.records.empty()) {
+    if (entries == 0) {
       FutexWait(&wake_word_, wake_seen,
                 sleeping ? int64_t{3600} * 1000000000 : kPollNanos);
       ReportQueueDrops();
       continue;
     }
     last_activity = MonotonicNanos();
-    ProcessBatch(batch);
-    processed_.fetch_add(batch.records.size(), std::memory_order_release);
+    // The entries [start, start + entries) are ours until freed below.
+    size_t at = start;
+    for (size_t i = 0; i < entries; ++i) {
+      Entry entry;
+      // The producer wrapped here: at the very end, or at a zero mark.
+      if (at + sizeof(uint32_t) > kQueueBytes) {
+        at = 0;
+      } else {
+        std::memcpy(&entry.bytes, ring_ + at, sizeof(entry.bytes));
+        if (entry.bytes == 0) at = 0;
+      }
+      std::memcpy(&entry, ring_ + at, sizeof(entry));
+      Process(entry, absl::string_view(ring_ + at + sizeof(entry), entry.text_size),
+              output);
+      at += entry.bytes;
+    }
+    Send(output);
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      head_ = at;
+      count_ -= entries;
+      if (count_ == 0) head_ = tail_ = 0;
+    }
+    processed_.fetch_add(entries, std::memory_order_release);
     done_word_.fetch_add(1, std::memory_order_release);
     FutexWakeAll(&done_word_);
-    batch.records.clear();
-    batch.text.clear();
-    // After a burst, give the memory back rather than keep it for the next.
-    if (batch.records.capacity() > kWakeBatch * 4) {
-      batch.records.shrink_to_fit();
-      batch.text.shrink_to_fit();
-    }
     ReportQueueDrops();
   }
 }
@@ -439,116 +492,103 @@ void Client::ReportQueueDrops() {
   if (dropped == queue_full_reported_) return;
   const uint64_t newly = dropped - queue_full_reported_;
   queue_full_reported_ = dropped;
-  Batch report;
-  report.text = absl::StrCat(
+  const std::string text = absl::StrCat(
       "toil-rtlog: ", newly, " record", newly == 1 ? " was" : "s were",
       " dropped: the job logged faster than they could be sent (", dropped,
       " in all)");
   const ThreadIdentity& thread = CurrentThread();
-  report.records.push_back({Level::kWarning, 0, "", "",
-                            absl::ToUnixNanos(absl::Now()), thread.id,
-                            Intern(thread.name), nullptr, 0,
-                            static_cast<uint32_t>(report.text.size())});
-  ProcessBatch(report);
+  const Entry entry{0, Level::kWarning, 0, static_cast<uint32_t>(text.size()),
+                    static_cast<uint32_t>(text.size()), "", "",
+                    absl::ToUnixNanos(absl::Now()), thread.id,
+                    Intern(thread.name), nullptr};
+  thread_local Output* output = new Output();
+  Process(entry, text, *output);
+  Send(*output);
 }
 
-void Client::ProcessBatch(const Batch& batch) {
-  thread_local LogRecord record;
-  thread_local std::string lines;
-  thread_local std::vector<std::string> datagrams;
-  lines.clear();
-  if (datagrams.size() < static_cast<size_t>(kSendBatch)) datagrams.resize(kSendBatch);
-  mmsghdr messages[kSendBatch];
-  iovec iovecs[kSendBatch];
-  int pending = 0;
+void Client::Process(const Entry& entry, absl::string_view text,
+                     Output& output) {
+  LogRecord& record = output.record;
+  const absl::string_view name = entry.logger_name
+                                     ? absl::string_view(*entry.logger_name)
+                                     : absl::string_view("toil-rt");
+  record.Clear();
+  record.set_name(name.data(), name.size());
+  record.set_msg(text.data(), text.size());
+  const absl::string_view level_name = LevelName(entry.level);
+  record.set_levelname(level_name.data(), level_name.size());
+  record.set_levelno(LevelNumber(entry.level));
+  const absl::string_view path = entry.file ? entry.file : "";
+  const size_t slash = path.rfind('/');
+  const absl::string_view file =
+      slash == absl::string_view::npos ? path : path.substr(slash + 1);
+  const size_t dot = file.rfind('.');
+  const absl::string_view module =
+      dot == absl::string_view::npos ? file : file.substr(0, dot);
+  record.set_pathname(path.data(), path.size());
+  record.set_filename(file.data(), file.size());
+  record.set_module(module.data(), module.size());
+  record.set_lineno(entry.line);
+  record.set_func_name(entry.function ? entry.function : "");
+  record.set_created(static_cast<double>(entry.time_ns) / 1e9);
+  record.set_msecs(static_cast<double>((entry.time_ns / 1000000) % 1000));
+  record.set_relative_created(
+      static_cast<double>(entry.time_ns - absl::ToUnixNanos(start_time_)) / 1e6);
+  record.set_process(ProcessId());
+  record.set_process_name(ProcessName());
+  record.set_thread(entry.thread_id);
+  record.set_thread_name(*entry.thread_name);
+  record.set_hostname(HostName());
+  record.set_job(config_.job_name);
+
+  if (has_delivery_.load(std::memory_order_acquire) && t_in_delivery) {
+    delivery_(record);  // the leader's own record: straight to its sinks
+    return;
+  }
+  LineFormatOptions options;
+  options.show_sender = false;
+  AppendRecordLine(record, text, options, &output.lines);
+  if (socket_.load(std::memory_order_relaxed) < 0) return;
+  std::string& json = output.datagrams[output.pending];
+  EncodeRecord(record, &json);
+  if (FitRecordToDatagram(&record, &json, kMaxDatagramBytes,
+                          entry.original_size)) {
+    cut_.fetch_add(1, std::memory_order_relaxed);
+  }
+  output.iovecs[output.pending] = {json.data(), json.size()};
+  output.messages[output.pending] = {};
+  output.messages[output.pending].msg_hdr.msg_iov = &output.iovecs[output.pending];
+  output.messages[output.pending].msg_hdr.msg_iovlen = 1;
+  if (++output.pending == kSendBatch) Send(output);
+}
+
+void Client::Send(Output& output) {
+  // The job's own log first, then the leader.
+  WriteAllToStderr(output.lines);
+  output.lines.clear();
   const int fd = socket_.load(std::memory_order_relaxed);
-  const bool local = has_delivery_.load(std::memory_order_acquire) && t_in_delivery;
-
-  auto send_pending = [&] {
-    int offset = 0;
-    while (offset < pending) {
-      const int n = sendmmsg(fd, messages + offset, pending - offset,
-                             MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        // This datagram is refused (no leader listening, buffer full):
-        // count it and go on with the rest.
-        const int error = errno;
-        send_failed_.fetch_add(1, std::memory_order_relaxed);
-        if (!warned_send_failure_.exchange(true)) {
-          Warn(absl::StrCat("cannot send to the leader at ", leader(), ": ",
-                            std::strerror(error),
-                            " (further failures are only counted)"));
-        }
-        ++offset;
-        continue;
+  int offset = 0;
+  while (offset < output.pending) {
+    const int n = sendmmsg(fd, output.messages + offset, output.pending - offset,
+                           MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      // This datagram is refused (no leader listening, buffer full): count
+      // it and go on with the rest.
+      const int error = errno;
+      send_failed_.fetch_add(1, std::memory_order_relaxed);
+      if (!warned_send_failure_.exchange(true)) {
+        Warn(absl::StrCat("cannot send to the leader at ", leader(), ": ",
+                          std::strerror(error),
+                          " (further failures are only counted)"));
       }
-      sent_.fetch_add(n, std::memory_order_relaxed);
-      offset += n;
-    }
-    pending = 0;
-  };
-
-  for (const Pending& pending_record : batch.records) {
-    const absl::string_view text(batch.text.data() + pending_record.text_offset,
-                                 pending_record.text_size);
-    const absl::string_view name = pending_record.logger_name
-                                       ? absl::string_view(*pending_record.logger_name)
-                                       : absl::string_view("toil-rt");
-    record.Clear();
-    record.set_name(name.data(), name.size());
-    record.set_msg(text.data(), text.size());
-    const absl::string_view level_name = LevelName(pending_record.level);
-    record.set_levelname(level_name.data(), level_name.size());
-    record.set_levelno(LevelNumber(pending_record.level));
-    const absl::string_view path = pending_record.file ? pending_record.file : "";
-    const size_t slash = path.rfind('/');
-    const absl::string_view file =
-        slash == absl::string_view::npos ? path : path.substr(slash + 1);
-    const size_t dot = file.rfind('.');
-    const absl::string_view module =
-        dot == absl::string_view::npos ? file : file.substr(0, dot);
-    record.set_pathname(path.data(), path.size());
-    record.set_filename(file.data(), file.size());
-    record.set_module(module.data(), module.size());
-    record.set_lineno(pending_record.line);
-    record.set_func_name(pending_record.function ? pending_record.function : "");
-    const double created = static_cast<double>(pending_record.time_ns) / 1e9;
-    record.set_created(created);
-    record.set_msecs(static_cast<double>((pending_record.time_ns / 1000000) % 1000));
-    record.set_relative_created(
-        static_cast<double>(pending_record.time_ns -
-                            absl::ToUnixNanos(start_time_)) / 1e6);
-    record.set_process(ProcessId());
-    record.set_process_name(ProcessName());
-    record.set_thread(pending_record.thread_id);
-    record.set_thread_name(*pending_record.thread_name);
-    record.set_hostname(HostName());
-    record.set_job(config_.job_name);
-
-    if (local) {
-      // The leader's own record: straight to its sinks.
-      delivery_(record);
+      ++offset;
       continue;
     }
-    LineFormatOptions options;
-    options.show_sender = false;
-    AppendRecordLine(record, text, options, &lines);
-    if (fd < 0) continue;
-    std::string& json = datagrams[pending];
-    EncodeRecord(record, &json);
-    if (FitRecordToDatagram(&record, &json)) {
-      cut_.fetch_add(1, std::memory_order_relaxed);
-    }
-    iovecs[pending] = {json.data(), json.size()};
-    messages[pending] = {};
-    messages[pending].msg_hdr.msg_iov = &iovecs[pending];
-    messages[pending].msg_hdr.msg_iovlen = 1;
-    if (++pending == kSendBatch) send_pending();
+    sent_.fetch_add(n, std::memory_order_relaxed);
+    offset += n;
   }
-  // The job's own log first, then the leader.
-  WriteAllToStderr(lines);
-  if (pending > 0) send_pending();
+  output.pending = 0;
 }
 
 }  // namespace toil::rtlog::internal

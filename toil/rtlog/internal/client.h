@@ -56,9 +56,13 @@ struct SourceLocation {
 
 class Client {
  public:
-  // Bounds of the queue between log calls and the sender thread.
-  static constexpr size_t kMaxQueuedRecords = 16384;
-  static constexpr size_t kMaxQueuedBytes = 2 * 1024 * 1024;
+  // The queue between log calls and the sender thread: one ring of this many
+  // bytes, holding each record's fields and text (about 120 bytes for a
+  // short message, so some 8,000 records).
+  static constexpr size_t kQueueBytes = 1 << 20;
+  // Longer messages are cut to this when queued (a datagram holds no more);
+  // the marker added when the record is sent gives the original length.
+  static constexpr size_t kMaxQueuedText = 64 * 1024;
 
   // The process's client (never destroyed, so logging from static
   // destructors and atexit handlers is safe).
@@ -101,30 +105,32 @@ class Client {
   void OnExit();
 
  private:
-  // One queued record; its text lives in the batch's text buffer.
-  struct Pending {
+  // One queued record, followed in the ring by its text (and padding).
+  struct Entry {
+    uint32_t bytes;  // of the entry with its text; 0 marks a wrap to 0
     Level level;
     int line;
+    uint32_t text_size;
+    uint32_t original_size;  // before cutting to kMaxQueuedText
     const char* file;
     const char* function;
     int64_t time_ns;
     uint64_t thread_id;
     const std::string* thread_name;  // interned
     const std::string* logger_name;  // interned; null for "toil-rt"
-    uint32_t text_offset;
-    uint32_t text_size;
   };
-  struct Batch {
-    std::vector<Pending> records;
-    std::string text;
-  };
+  // Per-thread state of turning entries into lines and datagrams.
+  struct Output;
 
   Client() = default;
   void ConfigureLocked();
   void ApplyThresholdLocked();
   void StartSenderOnce();
   void SenderLoop();
-  void ProcessBatch(const Batch& batch);
+  // Turns one entry into a stderr line and a datagram (or hands it to the
+  // local delivery); Send() writes and sends what has been collected.
+  void Process(const Entry& entry, absl::string_view text, Output& output);
+  void Send(Output& output);
   void ReportQueueDrops();
   void WakeSender();
   // Waits for processed_ to reach `target`; async-signal-safe.
@@ -144,9 +150,14 @@ class Client {
   std::atomic<int> socket_{-1};
   absl::Time start_time_ = absl::Now();
 
-  // The queue. Producers append under queue_mu_; the sender swaps it out.
+  // The queue: a byte ring. Producers append at tail_ under queue_mu_; the
+  // sender reads `count_` entries from head_ outside the lock (producers
+  // never write there) and then frees them.
   std::mutex queue_mu_;
-  Batch queue_;
+  char* ring_ = nullptr;  // kQueueBytes, allocated with the sender
+  size_t head_ = 0;
+  size_t tail_ = 0;
+  size_t count_ = 0;
   bool sender_sleeping_ = false;   // under queue_mu_
   std::atomic<uint64_t> enqueued_{0};
   std::atomic<uint64_t> processed_{0};

@@ -9,8 +9,10 @@
 
 namespace toil::rtlog::internal {
 
-bool FitRecordToDatagram(LogRecord* record, std::string* json, size_t limit) {
-  if (json->size() <= limit) return false;
+bool FitRecordToDatagram(LogRecord* record, std::string* json, size_t limit,
+                         size_t original_msg_size) {
+  const bool precut = original_msg_size > record->msg().size();
+  if (json->size() <= limit && !precut) return false;
   struct Field {
     std::string* text;
     std::string original;  // filled when first cut
@@ -24,6 +26,15 @@ bool FitRecordToDatagram(LogRecord* record, std::string* json, size_t limit) {
         record->mutable_func_name(), record->mutable_name(),
         record->mutable_module(), record->mutable_filename()}) {
     fields.push_back({text, std::string(), text->size()});
+  }
+  if (precut) {
+    // Mark the msg with its size before the earlier cut.
+    Field& msg = fields[0];
+    msg.original = *msg.text;
+    msg.cut = true;
+    *msg.text = absl::StrCat(msg.original, " [cut: ", original_msg_size,
+                             " bytes, ", msg.kept, " shown]");
+    EncodeRecord(*record, json);
   }
   while (json->size() > limit) {
     // Cut the field that still shows the most.
@@ -40,9 +51,12 @@ bool FitRecordToDatagram(LogRecord* record, std::string* json, size_t limit) {
     const size_t excess = json->size() - limit + 48;
     field->kept = Utf8CutPoint(field->original,
                                field->kept > excess ? field->kept - excess : 0);
+    const size_t original_size = field == &fields[0] && precut
+                                     ? original_msg_size
+                                     : field->original.size();
     *field->text = absl::StrCat(field->original.substr(0, field->kept),
-                                " [cut: ", field->original.size(),
-                                " bytes, ", field->kept, " shown]");
+                                " [cut: ", original_size, " bytes, ",
+                                field->kept, " shown]");
     EncodeRecord(*record, json);
   }
   return true;

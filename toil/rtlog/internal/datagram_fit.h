@@ -18,10 +18,13 @@ namespace toil::rtlog::internal {
 inline constexpr size_t kMaxDatagramBytes = 65507;
 
 // `json` holds EncodeRecord(*record). If it is longer than `limit`, cuts
-// text fields of `record` and re-encodes into `json` until it fits. Returns
+// text fields of `record` and re-encodes into `json` until it fits. When
+// `original_msg_size` is larger than the msg, the msg was cut before (to
+// queue it): it is marked with that size even if it fits now. Returns
 // whether anything was cut.
 bool FitRecordToDatagram(LogRecord* record, std::string* json,
-                         size_t limit = kMaxDatagramBytes);
+                         size_t limit = kMaxDatagramBytes,
+                         size_t original_msg_size = 0);
 
 }  // namespace toil::rtlog::internal
 
