@@ -131,10 +131,18 @@ void InstallSignalHandlers() {
 
 // --- fork(): the child gets an empty queue and starts its own sender ---
 
-void ForkPrepare() { Client::Instance().queue_mu_.lock(); }
+// Before fork: let the sender finish what is queued (briefly), so that it is
+// idle, holding no lock of its own or of the allocator's, when the process
+// is copied; a child must not inherit a lock that no thread of its own holds.
+void ForkPrepare() {
+  Client& client = Client::Instance();
+  if (client.sender_started_.load()) client.Flush(absl::Milliseconds(200));
+  client.queue_mu_.lock();
+}
 void ForkParent() { Client::Instance().queue_mu_.unlock(); }
 void ForkChild() {
   Client& client = Client::Instance();
+  ProcessInfoAfterFork();
   client.AfterForkInChild();
   client.queue_mu_.unlock();
 }
@@ -371,9 +379,22 @@ bool Client::WaitProcessed(uint64_t target, absl::Duration timeout) {
 
 bool Client::Flush(absl::Duration timeout) {
   const uint64_t target = enqueued_.load(std::memory_order_acquire);
-  if (processed_.load() >= target) return true;
+  const bool drops_unreported =
+      queue_full_.load() != queue_full_reported_.load(std::memory_order_acquire);
+  if (processed_.load() >= target && !drops_unreported) return true;
   WakeSender();
-  return WaitProcessed(target, timeout);
+  if (!WaitProcessed(target, timeout)) return false;
+  // The count of records the full queue refused goes out too.
+  const int64_t deadline = MonotonicNanos() + absl::ToInt64Nanoseconds(timeout);
+  while (queue_full_.load() != queue_full_reported_.load(std::memory_order_acquire)) {
+    const uint32_t seen = done_word_.load(std::memory_order_acquire);
+    if (queue_full_.load() == queue_full_reported_.load(std::memory_order_acquire)) break;
+    const int64_t left = deadline - MonotonicNanos();
+    if (left <= 0 || !sender_started_.load()) return false;
+    WakeSender();
+    FutexWait(&done_word_, seen, left < kPollNanos ? left : kPollNanos);
+  }
+  return true;
 }
 
 void Client::FlushFromSignal(absl::Duration timeout) {
@@ -489,9 +510,9 @@ void Client::SenderLoop() {
 
 void Client::ReportQueueDrops() {
   const uint64_t dropped = queue_full_.load(std::memory_order_relaxed);
-  if (dropped == queue_full_reported_) return;
-  const uint64_t newly = dropped - queue_full_reported_;
-  queue_full_reported_ = dropped;
+  const uint64_t reported = queue_full_reported_.load(std::memory_order_relaxed);
+  if (dropped == reported) return;
+  const uint64_t newly = dropped - reported;
   const std::string text = absl::StrCat(
       "toil-rtlog: ", newly, " record", newly == 1 ? " was" : "s were",
       " dropped: the job logged faster than they could be sent (", dropped,
@@ -504,6 +525,9 @@ void Client::ReportQueueDrops() {
   thread_local Output* output = new Output();
   Process(entry, text, *output);
   Send(*output);
+  queue_full_reported_.store(dropped, std::memory_order_release);
+  done_word_.fetch_add(1, std::memory_order_release);
+  FutexWakeAll(&done_word_);
 }
 
 void Client::Process(const Entry& entry, absl::string_view text,

@@ -176,7 +176,7 @@ class Client {
   std::atomic<uint64_t> sent_{0};
   std::atomic<uint64_t> send_failed_{0};
   std::atomic<uint64_t> queue_full_{0};
-  uint64_t queue_full_reported_ = 0;  // sender thread only
+  std::atomic<uint64_t> queue_full_reported_{0};  // written by the sender
   std::atomic<uint64_t> cut_{0};
   std::atomic<bool> warned_send_failure_{false};
 };

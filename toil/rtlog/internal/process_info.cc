@@ -18,17 +18,12 @@ std::atomic<int> g_pid{0};
 // Bumped in the child after every fork, so thread caches know to refresh.
 std::atomic<uint32_t> g_fork_generation{1};
 
-void AfterForkInChild() {
+}  // namespace
+
+void ProcessInfoAfterFork() {
   g_pid.store(static_cast<int>(getpid()), std::memory_order_relaxed);
   g_fork_generation.fetch_add(1, std::memory_order_relaxed);
 }
-
-int RegisterForkHandler() {
-  pthread_atfork(nullptr, nullptr, &AfterForkInChild);
-  return 0;
-}
-
-}  // namespace
 
 const std::string& HostName() {
   static const std::string* const host = [] {
@@ -40,8 +35,6 @@ const std::string& HostName() {
 }
 
 int ProcessId() {
-  static const int registered = RegisterForkHandler();
-  (void)registered;
   int pid = g_pid.load(std::memory_order_relaxed);
   if (pid == 0) {
     pid = static_cast<int>(getpid());

@@ -13,8 +13,13 @@ namespace toil::rtlog::internal {
 // The host name (gethostname), read once.
 const std::string& HostName();
 
-// The current process id; correct in a forked child.
+// The current process id; correct in a forked child once
+// ProcessInfoAfterFork has run there.
 int ProcessId();
+
+// To be called in a child right after fork() (the client's fork hook does):
+// the new pid, and new thread ids.
+void ProcessInfoAfterFork();
 
 // The program's short name (e.g. "demo_job").
 const std::string& ProcessName();
