@@ -58,6 +58,20 @@ void BM_DecodeOursPadded(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeOursPadded);
 
+// As the leader decodes: args kept as raw JSON text, no protobuf Value.
+void BM_DecodeOursLeader(benchmark::State& state) {
+  std::string json = TypicalPythonJson(1);
+  const size_t size = json.size();
+  json.resize(size + rtlog::internal::RecordDecoder::kPadding, '\0');
+  rtlog::internal::RecordDecoder decoder;
+  decoder.set_decode_args_value(false);
+  LogRecord record;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(decoder.DecodePadded(json.data(), size, &record));
+  }
+}
+BENCHMARK(BM_DecodeOursLeader);
+
 // A record as a C++ job sends it: no args.
 void BM_DecodeOursCppRecord(benchmark::State& state) {
   std::string json;

@@ -35,6 +35,10 @@ void JsonLinesSink::Send(const LogEntry& entry) {
   std::string& out = writer_.buffer();
   out.push_back('{');
   internal::AppendRecordFields(entry.record(), &out);
+  if (!entry.record().has_args() && !entry.raw_args().empty()) {
+    out.append(",\"args\":");  // as it arrived, already valid JSON
+    out.append(entry.raw_args().data(), entry.raw_args().size());
+  }
   out.append(",\"message\":");
   internal::AppendJsonString(entry.text_message(), &out);
   if (!entry.message_formatted()) out.append(",\"unformatted\":true");

@@ -23,11 +23,13 @@ namespace toil::rtlog {
 class LogEntry {
  public:
   LogEntry(const LogRecord& record, absl::string_view text_message,
-           bool message_formatted, absl::string_view sender)
+           bool message_formatted, absl::string_view sender,
+           absl::string_view raw_args = "")
       : record_(record),
         text_message_(text_message),
         message_formatted_(message_formatted),
-        sender_(sender) {}
+        sender_(sender),
+        raw_args_(raw_args) {}
 
   // The record as decoded from the wire.
   const LogRecord& record() const { return record_; }
@@ -41,12 +43,17 @@ class LogEntry {
   bool message_formatted() const { return message_formatted_; }
   // Who sent it: "ip:port", or "local" for RT_LOG in the leader process.
   absl::string_view sender() const { return sender_; }
+  // The record's `args` as the JSON text that arrived ("" when none): what
+  // the sender meant exactly (1 vs 1.0, the order of a dict's keys). The
+  // leader does not also decode it into record().args().
+  absl::string_view raw_args() const { return raw_args_; }
 
  private:
   const LogRecord& record_;
   absl::string_view text_message_;
   bool message_formatted_;
   absl::string_view sender_;
+  absl::string_view raw_args_;
 };
 
 class LogSink {

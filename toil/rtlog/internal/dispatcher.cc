@@ -12,7 +12,7 @@ void Dispatcher::Dispatch(const LogRecord& record, absl::string_view sender,
                           absl::string_view raw_msg) {
   std::lock_guard<std::mutex> lock(mu_);
   const bool formatted = RenderMessage(record, raw_args, raw_msg, &message_);
-  const LogEntry entry(record, message_, formatted, sender);
+  const LogEntry entry(record, message_, formatted, sender, raw_args);
   for (LogSink* sink : sinks_) sink->Send(entry);
   ++records_;
 }

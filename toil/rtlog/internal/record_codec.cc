@@ -448,6 +448,7 @@ absl::Status DecodeValue(od::value& value, int depth,
 // `msg` that is not a string.
 struct RawText {
   od::document* document;
+  bool decode_args_value;
   std::string_view args;
   std::string_view msg;
 };
@@ -465,7 +466,8 @@ std::string_view TrimRight(std::string_view text) {
 // the value starts to where the document stands once it has been read.
 absl::Status DecodeArgs(od::value& value, RawText* raw, LogRecord* r) {
   const char* start = value.raw_json_token().data();
-  absl::Status status = DecodeValue(value, 1, r->mutable_args());
+  absl::Status status =
+      DecodeValue(value, 1, raw->decode_args_value ? r->mutable_args() : nullptr);
   if (!status.ok()) return status;
   const char* end = nullptr;
   if (auto error = raw->document->current_location().get(end)) {
@@ -606,7 +608,7 @@ absl::Status RecordDecoder::DecodePadded(const char* data, size_t size,
   impl_->raw_args = {};
   impl_->raw_msg = {};
   od::document document;
-  RawText raw{&document, {}, {}};
+  RawText raw{&document, decode_args_value_, {}, {}};
   if (auto error =
           impl_->parser.iterate(data, size, size + kPadding).get(document)) {
     return JsonError(error);

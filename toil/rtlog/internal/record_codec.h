@@ -65,6 +65,12 @@ class RecordDecoder {
   // Decodes in place: `data` must have `size + kPadding` readable bytes.
   absl::Status DecodePadded(const char* data, size_t size, LogRecord* out);
 
+  // Whether `args` is also decoded into the record's protobuf Value (the
+  // default, protobuf's semantics). The leader turns this off: it formats
+  // and writes args from raw_args(), and so skips building the Value tree.
+  // The args are validated as JSON either way.
+  void set_decode_args_value(bool decode) { decode_args_value_ = decode; }
+
   // After a successful decode: the JSON text of `args` ("" when absent), and
   // of `msg` when it was not a JSON string (else ""). They point into the
   // decoded data (or the decoder's copy of it) and live as long as it.
@@ -74,6 +80,7 @@ class RecordDecoder {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  bool decode_args_value_ = true;
 };
 
 }  // namespace toil::rtlog::internal

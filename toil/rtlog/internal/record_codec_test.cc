@@ -157,6 +157,28 @@ TEST(RecordCodecTest, KeepsTheRawTextOfArgsAndOfANonStringMsg) {
   EXPECT_FALSE(decoder.Decode(R"({"msg": [1, }]})", &r).ok());
 }
 
+TEST(RecordCodecTest, LeaderModeKeepsArgsAsTextOnlyAndStillValidates) {
+  RecordDecoder full;
+  RecordDecoder leader;
+  leader.set_decode_args_value(false);
+  const std::string json =
+      R"({"msg": "%s %d", "args": ["a", 2.0, {"k": [1]}], "lineno": 3})";
+  LogRecord a;
+  LogRecord b;
+  ASSERT_TRUE(full.Decode(json, &a).ok());
+  ASSERT_TRUE(leader.Decode(json, &b).ok());
+  EXPECT_EQ(leader.raw_args(), full.raw_args());
+  EXPECT_TRUE(a.has_args());
+  EXPECT_FALSE(b.has_args());
+  a.clear_args();
+  ExpectSame(a, b);
+  EXPECT_FALSE(leader.Decode(R"({"args": [1, tru]})", &b).ok());
+  EXPECT_FALSE(leader.Decode(std::string("{\"args\":") + std::string(200, '[') +
+                                 std::string(200, ']') + "}",
+                             &b)
+                   .ok());
+}
+
 // Protobuf's parser tolerates a trailing comma; strict JSON (and Python's
 // json.loads) does not, and neither does the decoder.
 TEST(RecordCodecTest, RejectsTrailingCommaUnlikeProtobuf) {

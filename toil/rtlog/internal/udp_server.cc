@@ -144,6 +144,7 @@ void UdpServer::Run() {
   std::vector<char> controls(kBatch * kControl);
 
   RecordDecoder decoder;
+  decoder.set_decode_args_value(false);  // args are used as raw JSON text
   LogRecord record;
   MalformedReporter malformed(options_.diagnostics);
   // Most datagrams in a burst come from the same peer as the one before.
