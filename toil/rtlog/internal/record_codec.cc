@@ -461,20 +461,29 @@ std::string_view TrimRight(std::string_view text) {
   return text;
 }
 
-// args: decode it into the record's Value, and keep its JSON text (for
-// Python's %-formatting, which needs int vs float and key order): from where
-// the value starts to where the document stands once it has been read.
-absl::Status DecodeArgs(od::value& value, RawText* raw, LogRecord* r) {
+// Decodes any JSON value (into `out`, or only checks it when `out` is null)
+// and gives its JSON text: from where the value starts to where the document
+// stands once it has been read, in one pass.
+absl::Status DecodeWithText(od::value& value, RawText* raw,
+                            google::protobuf::Value* out,
+                            std::string_view* text) {
   const char* start = value.raw_json_token().data();
-  absl::Status status =
-      DecodeValue(value, 1, raw->decode_args_value ? r->mutable_args() : nullptr);
+  absl::Status status = DecodeValue(value, 1, out);
   if (!status.ok()) return status;
   const char* end = nullptr;
   if (auto error = raw->document->current_location().get(end)) {
     return JsonError(error);
   }
-  raw->args = TrimRight(std::string_view(start, end - start));
+  *text = TrimRight(std::string_view(start, end - start));
   return absl::OkStatus();
+}
+
+// args: kept as JSON text (Python's %-formatting needs int vs float and key
+// order), and decoded into the record's Value unless the caller opted out.
+absl::Status DecodeArgs(od::value& value, RawText* raw, LogRecord* r) {
+  return DecodeWithText(value, raw,
+                        raw->decode_args_value ? r->mutable_args() : nullptr,
+                        &raw->args);
 }
 
 // msg: a string as protobuf wants; but Python jobs may log any object
@@ -487,22 +496,9 @@ absl::Status DecodeMsg(od::value& value, std::string_view key, RawText* raw,
   if (type == od::json_type::string || type == od::json_type::null) {
     return DecodeString(value, key, r->mutable_msg());
   }
-  std::string_view text;
-  if (type == od::json_type::array) {
-    od::array array;
-    if (auto error = value.get_array().get(array)) return JsonError(error);
-    if (auto error = array.raw_json().get(text)) return JsonError(error);
-  } else if (type == od::json_type::object) {
-    od::object object;
-    if (auto error = value.get_object().get(object)) return JsonError(error);
-    if (auto error = object.raw_json().get(text)) return JsonError(error);
-  } else {
-    text = TrimRight(value.raw_json_token());
-    absl::Status status = DecodeValue(value, 1, nullptr);  // validate it
-    if (!status.ok()) return status;
-  }
-  raw->msg = text;
-  r->set_msg(text.data(), text.size());
+  absl::Status status = DecodeWithText(value, raw, nullptr, &raw->msg);
+  if (!status.ok()) return status;
+  r->set_msg(raw->msg.data(), raw->msg.size());
   return absl::OkStatus();
 }
 
