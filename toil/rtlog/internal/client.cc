@@ -219,12 +219,6 @@ void Client::ApplyThresholdLocked() {
   g_threshold.store(threshold, std::memory_order_release);
 }
 
-void Client::Reconfigure() {
-  Flush();
-  std::lock_guard<std::mutex> lock(mu_);
-  ConfigureLocked();
-}
-
 void Client::SetLocalDelivery(Delivery deliver, Level level) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!configured_) ConfigureLocked();

@@ -85,10 +85,6 @@ class Client {
   void SetLocalDelivery(Delivery deliver, Level level);
   void ClearLocalDelivery();
 
-  // Reads the environment again (for tools and tests that change it; not to
-  // be called while other threads log).
-  void Reconfigure();
-
   struct Stats {
     uint64_t sent = 0;         // datagrams handed to the kernel
     uint64_t send_failed = 0;  // datagrams the kernel refused

@@ -133,14 +133,6 @@ void AppendJsonString(absl::string_view text, std::string* out) {
              [&](char* p) { return WriteJsonString(text, p); });
 }
 
-void AppendJsonInt(int64_t value, std::string* out) {
-  AppendWith(24, out, [&](char* p) { return WriteJsonInt(value, p); });
-}
-
-void AppendJsonUint(uint64_t value, std::string* out) {
-  AppendWith(24, out, [&](char* p) { return WriteJsonUint(value, p); });
-}
-
 void AppendJsonDouble(double value, std::string* out) {
   AppendWith(32, out, [&](char* p) { return WriteJsonDouble(value, p); });
 }

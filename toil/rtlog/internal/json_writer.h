@@ -28,10 +28,6 @@ char* WriteJsonInt(int64_t value, char* out);
 char* WriteJsonUint(uint64_t value, char* out);
 char* WriteJsonDouble(double value, char* out);
 
-// Appends a decimal integer.
-void AppendJsonInt(int64_t value, std::string* out);
-void AppendJsonUint(uint64_t value, std::string* out);
-
 // Appends the shortest text that reads back as the same double. NaN and the
 // infinities, which JSON has no numbers for, are written as the strings
 // "NaN", "Infinity" and "-Infinity", as the protobuf JSON mapping does.
