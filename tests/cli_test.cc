@@ -103,13 +103,7 @@ TEST(CliTest, ServeJsonLinesHaveMessageAndSender) {
       {"TOIL_RT_LOGGING_LEVEL", "INFO"}};
   ASSERT_EQ(RunProcess({TestJob(), "count", "3"}, env).exit_code, 0);
   EXPECT_EQ(serve.Stop(SIGINT).exit_code, 0);
-  std::string text;
-  FILE* f = std::fopen(path.c_str(), "r");
-  ASSERT_NE(f, nullptr);
-  char buffer[65536];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0) text.append(buffer, n);
-  std::fclose(f);
+  const std::string text = testing::ReadFile(path);
   std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 3u);
   for (int i = 0; i < 3; ++i) {

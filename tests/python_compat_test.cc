@@ -36,17 +36,6 @@ using testing::Runfile;
 
 constexpr char kPython[] = "/usr/bin/python3";
 
-std::string ReadFile(const std::string& path) {
-  std::string text;
-  FILE* f = std::fopen(path.c_str(), "r");
-  if (f == nullptr) return text;
-  char buffer[65536];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0) text.append(buffer, n);
-  std::fclose(f);
-  return text;
-}
-
 const PyValue* Field(const PyValue& object, absl::string_view key) {
   for (const auto& [name, value] : object.dict) {
     if (name == key) return &value;
@@ -77,7 +66,7 @@ void RunPythonJob(const std::string& bind_host) {
     std::optional<batch::FinishedJob> done =
         batch_system.WaitForFinishedJob(absl::Seconds(60));
     ASSERT_TRUE(done.has_value());
-    job_output = ReadFile(done->log_path);
+    job_output = testing::ReadFile(done->log_path);
     ASSERT_EQ(done->exit_code, 0) << job_output;
     EXPECT_EQ(rtlog::RealtimeLogger::Stats().malformed, 0u);
   }
@@ -120,7 +109,7 @@ void RunPythonJob(const std::string& bind_host) {
 
   // The terminal: traceback indented under its record, the non-standard
   // level 25 shown as INFO, non-ASCII intact.
-  const std::string text = ReadFile(text_path);
+  const std::string text = testing::ReadFile(text_path);
   EXPECT_THAT(text, HasSubstr("it failed: step 3\n    | Traceback (most recent call last):\n"));
   EXPECT_THAT(text, HasSubstr("    |     raise ValueError(\"boom\")"));
   EXPECT_THAT(text, HasSubstr("with stack\n    | Stack (most recent call last):"));
@@ -128,7 +117,7 @@ void RunPythonJob(const std::string& bind_host) {
   EXPECT_THAT(text, HasSubstr("custom level NOTICE"));
   EXPECT_THAT(text, HasSubstr("unicode \xF0\x9F\x98\x80 caf\xC3\xA9 \xC3\xA9\xE6\x97\xA5\xF0\x9F\x8E\x89"));
   // JSON lines keep the number 25.
-  EXPECT_THAT(ReadFile(jsonl_path), HasSubstr("\"levelname\":\"NOTICE\",\"levelno\":25,"));
+  EXPECT_THAT(testing::ReadFile(jsonl_path), HasSubstr("\"levelname\":\"NOTICE\",\"levelno\":25,"));
 }
 
 TEST(PythonJobToCppLeaderTest, ShownExactlyAsPythonRendersIt) { RunPythonJob("127.0.0.1"); }

@@ -42,17 +42,6 @@ batch::FinishedJob RunJob(batch::LocalBatchSystem& batch_system,
   }
 }
 
-std::string ReadFile(const std::string& path) {
-  std::string text;
-  FILE* f = std::fopen(path.c_str(), "r");
-  if (f == nullptr) return text;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0) text.append(buffer, n);
-  std::fclose(f);
-  return text;
-}
-
 // Toil's own acceptance test for its real-time logger.
 TEST(RealtimeLoggingTest, LeaderAtInfoShowsInfoAndNeverDebug) {
   batch::LocalBatchSystem batch_system;
@@ -92,7 +81,7 @@ TEST(RealtimeLoggingTest, JobsGetTheVariablesAndTheLevelIsCanonical) {
   // Jobs run only locally, so the server listens on loopback.
   EXPECT_TRUE(absl::StartsWith(rtlog::RealtimeLogger::Address(), "127.0.0.1:"));
   batch::FinishedJob job = RunJob(batch_system, {"env"}, "env-job");
-  const std::string output = ReadFile(job.log_path);
+  const std::string output = testing::ReadFile(job.log_path);
   EXPECT_THAT(output, HasSubstr("TOIL_RT_LOGGING_LEVEL=WARNING"));
   EXPECT_THAT(output, HasSubstr("TOIL_RT_LOGGING_ADDRESS=" +
                                 rtlog::RealtimeLogger::Address()));
@@ -109,7 +98,7 @@ TEST(RealtimeLoggingTest, EmptyLevelDisablesEverything) {
   EXPECT_TRUE(batch_system.GetEnvironment().empty());
   batch::FinishedJob job = RunJob(batch_system, {"env"});
   EXPECT_EQ(job.exit_code, 0);
-  const std::string output = ReadFile(job.log_path);
+  const std::string output = testing::ReadFile(job.log_path);
   EXPECT_THAT(output, HasSubstr("TOIL_RT_LOGGING_ADDRESS=<unset>"));
   EXPECT_THAT(output, HasSubstr("TOIL_RT_LOGGING_LEVEL=<unset>"));
   // With no level, an INFO record is not even written locally.
@@ -135,7 +124,7 @@ TEST(RealtimeLoggingTest, VariablesAreRemovedAfterTheScope) {
   EXPECT_TRUE(batch_system.GetEnvironment().empty());
   EXPECT_EQ(rtlog::RealtimeLogger::Address(), "");
   batch::FinishedJob job = RunJob(batch_system, {"env"});
-  EXPECT_THAT(ReadFile(job.log_path), HasSubstr("TOIL_RT_LOGGING_ADDRESS=<unset>"));
+  EXPECT_THAT(testing::ReadFile(job.log_path), HasSubstr("TOIL_RT_LOGGING_ADDRESS=<unset>"));
 }
 
 TEST(RealtimeLoggingTest, OnlyTheOutermostScopeStartsAndStops) {
@@ -223,7 +212,7 @@ TEST(RealtimeLoggingTest, KernelDropsAreCountedAndReportedAtTheEnd) {
   close(err_file);
   EXPECT_GT(dropped, 0u);
   EXPECT_EQ(sink.count_ + rtlog::RealtimeLogger::Stats().dropped, 5000u);
-  EXPECT_THAT(ReadFile(err_path),
+  EXPECT_THAT(testing::ReadFile(err_path),
               HasSubstr(absl::StrCat(rtlog::RealtimeLogger::Stats().dropped,
                                      " records dropped by the kernel")));
 }

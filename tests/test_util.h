@@ -28,6 +28,9 @@ struct ProcessResult {
   absl::Duration elapsed;
 };
 
+// The whole contents of a file ("" when it cannot be read).
+std::string ReadFile(const std::string& path);
+
 // Runs `argv` with `env` added to (or, with an empty value and `unset`,
 // removed from) this process's environment; kills it after `timeout`.
 struct EnvChange {
