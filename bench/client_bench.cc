@@ -23,6 +23,7 @@
 #include "bench/typical_record.h"
 #include "toil/rtlog/internal/client.h"
 #include "toil/rtlog/internal/record_codec.h"
+#include "toil/rtlog/internal/udp_socket.h"
 #include "toil/rtlog/rt_log.h"
 
 namespace toil::bench {
@@ -30,16 +31,7 @@ namespace {
 
 // A bound UDP socket on loopback that nobody reads; its port.
 int SinkPort() {
-  static const int port = [] {
-    const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    socklen_t length = sizeof(address);
-    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    return static_cast<int>(ntohs(address.sin_port));
-  }();
+  static const int port = rtlog::internal::BindUdpSocket({})->address.port();
   return port;
 }
 

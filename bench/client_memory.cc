@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "toil/rtlog/internal/client.h"
+#include "toil/rtlog/internal/udp_socket.h"
 #include "toil/rtlog/rt_log.h"
 
 namespace {
@@ -33,14 +34,8 @@ long StatusKb(const char* field) {
 
 int main() {
   // A leader that never reads: the records are sent all the same.
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  setenv("TOIL_RT_LOGGING_ADDRESS", absl::StrCat("127.0.0.1:", ntohs(address.sin_port)).c_str(), 1);
+  const int port = toil::rtlog::internal::BindUdpSocket({})->address.port();
+  setenv("TOIL_RT_LOGGING_ADDRESS", absl::StrCat("127.0.0.1:", port).c_str(), 1);
   setenv("TOIL_RT_LOGGING_LEVEL", "INFO", 1);
   const int saved_stdout = dup(STDOUT_FILENO);
   const int null_fd = open("/dev/null", O_WRONLY);

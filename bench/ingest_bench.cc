@@ -41,6 +41,7 @@
 #include "absl/time/clock.h"
 #include "toil/rtlog/internal/dispatcher.h"
 #include "toil/rtlog/internal/udp_server.h"
+#include "toil/rtlog/internal/udp_socket.h"
 #include "toil/rtlog/json_lines_sink.h"
 
 ABSL_FLAG(std::string, mode, "run", "run (the orchestrator), counter, leader or send");
@@ -88,24 +89,6 @@ int TypicalRecord(int sender, int64_t i, char* out, size_t size) {
       "5321.42, \"thread\": 140234567890123, \"threadName\": \"MainThread\", "
       "\"processName\": \"sender-%d\", \"process\": %d}",
       static_cast<long long>(i), sender, 10000 + sender);
-}
-
-int BoundSocket(int* port) {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  const int size = 32 << 20;
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0) {
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-  }
-  const int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  *port = ntohs(address.sin_port);
-  return fd;
 }
 
 std::atomic<bool> g_stop{false};
@@ -162,9 +145,14 @@ int RunSend() {
 
 // --- counter: a bare recvmmsg loop that only counts ---
 int RunCounter() {
-  int port = 0;
-  const int fd = BoundSocket(&port);
-  std::printf("PORT %d\n", port);
+  // Configured as the leader's socket is, but blocking: a bare loop.
+  toil::rtlog::internal::UdpSocketOptions options;
+  options.receive_buffer_bytes = 32 << 20;
+  options.nonblocking = false;
+  const auto bound = toil::rtlog::internal::BindUdpSocket(options);
+  if (!bound.ok()) return 1;
+  const int fd = bound->fd;
+  std::printf("PORT %d\n", bound->address.port());
   std::fflush(stdout);
   signal(SIGTERM, &OnTerm);
   const int64_t expect = absl::GetFlag(FLAGS_expect);

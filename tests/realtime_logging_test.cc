@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 #include "toil/batch/local_batch_system.h"
+#include "toil/rtlog/internal/udp_socket.h"
 #include "toil/rtlog/realtime_logger.h"
 #include "toil/rtlog/rt_log.h"
 #include "toil/runner/start_toil.h"
@@ -255,15 +256,10 @@ TEST(RealtimeLoggingTest, StartToilRunsJobsWithinTheLoggersLifetime) {
 
 // A UDP port with nothing listening on it.
 int ClosedPort() {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
+  auto bound = rtlog::internal::BindUdpSocket({});
+  EXPECT_TRUE(bound.ok());
+  close(bound->fd);
+  return bound->address.port();
 }
 
 TEST(JobSideTest, LeaderNotRunningTheJobStillSucceedsPromptly) {

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "toil/rtlog/internal/malformed_reporter.h"
 #include "toil/rtlog/internal/record_codec.h"
+#include "toil/rtlog/internal/udp_socket.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -37,37 +38,10 @@ void WriteStderrLine(absl::string_view line) {
 
 absl::StatusOr<std::unique_ptr<UdpServer>> UdpServer::Start(
     UdpServerOptions options, Dispatcher* dispatcher) {
-  const HostPort wanted{options.bind_host, options.port};
-  absl::StatusOr<SocketAddress> address = Resolve(wanted, absl::Seconds(2));
-  if (!address.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot bind the log server to \"", options.bind_host,
-        "\": ", address.status().message()));
-  }
-  const int fd =
-      socket(address->family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Errno("cannot create the log server's UDP socket");
-  const int one = 1;
-  const int zero = 0;
-  if (address->family() == AF_INET6) {
-    // "::" also accepts IPv4 jobs.
-    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-  }
-  // Count datagrams the kernel drops for lack of buffer space.
-  setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
-  const int buffer = options.receive_buffer_bytes;
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof(buffer)) != 0) {
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer));
-  }
-  if (bind(fd, address->get(), address->length) != 0) {
-    const absl::Status status = Errno(absl::StrCat(
-        "cannot bind the log server to ", address->ToString()));
-    close(fd);
-    return status;
-  }
-  sockaddr_storage bound{};
-  socklen_t bound_length = sizeof(bound);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_length);
+  absl::StatusOr<BoundUdpSocket> bound = BindUdpSocket(
+      {options.bind_host, options.port, options.receive_buffer_bytes});
+  if (!bound.ok()) return bound.status();
+  const int fd = bound->fd;
   const int wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd < 0) {
     close(fd);
@@ -75,8 +49,7 @@ absl::StatusOr<std::unique_ptr<UdpServer>> UdpServer::Start(
   }
   if (!options.diagnostics) options.diagnostics = &WriteStderrLine;
   std::unique_ptr<UdpServer> server(new UdpServer(
-      std::move(options), dispatcher, fd, wake_fd,
-      FromSockaddr(reinterpret_cast<sockaddr*>(&bound), bound_length)));
+      std::move(options), dispatcher, fd, wake_fd, bound->address));
   server->thread_ = std::thread([s = server.get()] { s->Run(); });
   return server;
 }
