@@ -1,12 +1,11 @@
-// The job-side client; see client.h.
+// The job-side client: configuration, the log call and its queue, flushing,
+// and the process hooks (signals, exit, fork); the sender thread is in
+// client_sender.cc. See client.h.
 #include "toil/rtlog/internal/client.h"
 
-#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,71 +16,25 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "toil/rtlog/internal/datagram_fit.h"
-#include "toil/rtlog/internal/line_format.h"
+#include "toil/rtlog/internal/futex.h"
 #include "toil/rtlog/internal/process_info.h"
-#include "toil/rtlog/internal/record_codec.h"
+#include "toil/rtlog/internal/stderr_write.h"
 #include "toil/rtlog/internal/utf8.h"
 
 namespace toil::rtlog::internal {
 
 std::atomic<int> g_threshold{0};
 
+// Set while this thread is inside the local delivery, so that a sink that
+// itself logs does not deadlock; its records take the ordinary path.
+thread_local bool Client::in_delivery_ = false;
+
 namespace {
 
 // How long a job may wait for its leader's host name to resolve.
 constexpr absl::Duration kResolveTimeout = absl::Seconds(2);
-// The sender wakes itself this often while records keep coming, so that log
-// calls need not wake it; after kLinger without records it sleeps until woken.
-constexpr int64_t kPollNanos = 1000 * 1000;
-constexpr absl::Duration kLinger = absl::Milliseconds(200);
-// A producer wakes the sender anyway once this many records wait.
-constexpr size_t kWakeBatch = 256;
-// At most this many datagrams per sendmmsg.
-constexpr int kSendBatch = 64;
 // How long a fatal signal may wait for the queue to drain.
 constexpr absl::Duration kSignalFlushTimeout = absl::Seconds(2);
-
-// Writes all of `text` to fd 2, retrying on EINTR and short writes.
-void WriteAllToStderr(absl::string_view text) {
-  while (!text.empty()) {
-    const ssize_t n = write(STDERR_FILENO, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    text.remove_prefix(static_cast<size_t>(n));
-  }
-}
-
-void Warn(absl::string_view text) {
-  WriteAllToStderr(absl::StrCat("toil-rtlog: warning: ", text, "\n"));
-}
-
-long Futex(std::atomic<uint32_t>* word, int op, uint32_t value,
-           const timespec* timeout) {
-  return syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), op, value,
-                 timeout, nullptr, 0);
-}
-
-void FutexWakeAll(std::atomic<uint32_t>* word) {
-  Futex(word, FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr);
-}
-
-// Waits while *word == expected, at most `nanos`.
-void FutexWait(std::atomic<uint32_t>* word, uint32_t expected, int64_t nanos) {
-  timespec timeout{static_cast<time_t>(nanos / 1000000000),
-                   static_cast<long>(nanos % 1000000000)};
-  Futex(word, FUTEX_WAIT_PRIVATE, expected, &timeout);
-}
-
-int64_t MonotonicNanos() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
-}
-
-// Set while this thread is inside the local delivery, so that a sink that
-// itself logs does not deadlock; its records take the ordinary path.
-thread_local bool t_in_delivery = false;
 
 // --- Flushing on signals that end the process ---
 
@@ -185,7 +138,7 @@ const std::string* Client::Intern(absl::string_view text) {
 void Client::ConfigureLocked() {
   configured_ = true;
   config_ = ReadClientConfig([](const char* name) { return std::getenv(name); });
-  for (const std::string& warning : config_.warnings) Warn(warning);
+  for (const std::string& warning : config_.warnings) WarnOnStderr(warning);
   leader_text_.clear();
   const int old_socket = socket_.exchange(-1);
   if (old_socket >= 0) close(old_socket);
@@ -193,14 +146,14 @@ void Client::ConfigureLocked() {
     absl::StatusOr<SocketAddress> address =
         Resolve(*config_.leader, kResolveTimeout);
     if (!address.ok()) {
-      Warn(absl::StrCat(kAddressVariable, "=", config_.leader->ToString(),
+      WarnOnStderr(absl::StrCat(kAddressVariable, "=", config_.leader->ToString(),
                         ": ", address.status().message(),
                         "; records are written to stderr only"));
     } else {
       const int fd = socket(address->family(),
                             SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (fd < 0 || connect(fd, address->get(), address->length) != 0) {
-        Warn(absl::StrCat("cannot set up a UDP socket to the leader at ",
+        WarnOnStderr(absl::StrCat("cannot set up a UDP socket to the leader at ",
                           address->ToString(), ": ", std::strerror(errno),
                           "; records are written to stderr only"));
         if (fd >= 0) close(fd);
@@ -250,27 +203,18 @@ std::string Client::leader() const {
   return leader_text_;
 }
 
-struct Client::Output {
-  LogRecord record;
-  std::string lines;  // for the job's stderr
-  std::string datagrams[kSendBatch];
-  mmsghdr messages[kSendBatch];
-  iovec iovecs[kSendBatch];
-  int pending = 0;
-};
-
 // --- The caller's side ---
 
 void Client::Log(Level level, const SourceLocation& where,
                  absl::string_view text, absl::Time time,
                  absl::string_view logger_name) {
   try {
-    if (has_delivery_.load(std::memory_order_acquire) && !t_in_delivery) {
+    if (has_delivery_.load(std::memory_order_acquire) && !in_delivery_) {
       std::lock_guard<std::mutex> lock(delivery_mu_);
       if (delivery_ && level >= delivery_level_) {
         struct InDelivery {
-          InDelivery() { t_in_delivery = true; }
-          ~InDelivery() { t_in_delivery = false; }
+          InDelivery() { in_delivery_ = true; }
+          ~InDelivery() { in_delivery_ = false; }
         } in_delivery;
         // The leader's own records: built here, handed to the sinks.
         const ThreadIdentity& thread = CurrentThread();
@@ -280,8 +224,7 @@ void Client::Log(Level level, const SourceLocation& where,
                           where.function, absl::ToUnixNanos(time), thread.id,
                           Intern(thread.name),
                           logger_name == "toil-rt" ? nullptr : Intern(logger_name)};
-        thread_local Output* output = new Output();
-        Process(entry, text, *output);
+        DeliverLocally(entry, text);
         return;
       }
     }
@@ -406,11 +349,11 @@ void Client::OnExit() {
   const uint64_t failed = send_failed_.load();
   const uint64_t dropped = queue_full_.load();
   if (failed > 0) {
-    Warn(absl::StrCat(failed, " of ", failed + sent_.load(),
+    WarnOnStderr(absl::StrCat(failed, " of ", failed + sent_.load(),
                       " records could not be sent to the leader at ", leader()));
   }
   if (dropped > 0) {
-    Warn(absl::StrCat(dropped,
+    WarnOnStderr(absl::StrCat(dropped,
                       " records were dropped because the log queue was full"));
   }
 }
@@ -440,173 +383,6 @@ void Client::StartSenderOnce() {
   }).detach();
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   sender_started_.store(true, std::memory_order_release);
-}
-
-void Client::SenderLoop() {
-  Output output;
-  int64_t last_activity = MonotonicNanos();
-  while (true) {
-    // Read before looking at the queue: a wake after this is not missed.
-    const uint32_t wake_seen = wake_word_.load(std::memory_order_acquire);
-    bool sleeping = false;
-    size_t start = 0;
-    size_t entries = 0;
-    {
-      std::lock_guard<std::mutex> lock(queue_mu_);
-      if (count_ > 0) {
-        start = head_;
-        entries = count_;
-        sender_sleeping_ = false;
-      } else {
-        // While records keep coming, poll, so that log calls need not wake
-        // the sender; once idle, sleep until a log call does.
-        sender_sleeping_ = MonotonicNanos() - last_activity >
-                           absl::ToInt64Nanoseconds(kLinger);
-        sleeping = sender_sleeping_;
-      }
-    }
-    if (entries == 0) {
-      FutexWait(&wake_word_, wake_seen,
-                sleeping ? int64_t{3600} * 1000000000 : kPollNanos);
-      ReportQueueDrops();
-      continue;
-    }
-    last_activity = MonotonicNanos();
-    // The entries [start, start + entries) are ours until freed below.
-    size_t at = start;
-    for (size_t i = 0; i < entries; ++i) {
-      Entry entry;
-      // The producer wrapped here: at the very end, or at a zero mark.
-      if (at + sizeof(uint32_t) > kQueueBytes) {
-        at = 0;
-      } else {
-        std::memcpy(&entry.bytes, ring_ + at, sizeof(entry.bytes));
-        if (entry.bytes == 0) at = 0;
-      }
-      std::memcpy(&entry, ring_ + at, sizeof(entry));
-      Process(entry, absl::string_view(ring_ + at + sizeof(entry), entry.text_size),
-              output);
-      at += entry.bytes;
-    }
-    Send(output);
-    {
-      std::lock_guard<std::mutex> lock(queue_mu_);
-      head_ = at;
-      count_ -= entries;
-      if (count_ == 0) head_ = tail_ = 0;
-    }
-    processed_.fetch_add(entries, std::memory_order_release);
-    done_word_.fetch_add(1, std::memory_order_release);
-    FutexWakeAll(&done_word_);
-    ReportQueueDrops();
-  }
-}
-
-void Client::ReportQueueDrops() {
-  const uint64_t dropped = queue_full_.load(std::memory_order_relaxed);
-  const uint64_t reported = queue_full_reported_.load(std::memory_order_relaxed);
-  if (dropped == reported) return;
-  const uint64_t newly = dropped - reported;
-  const std::string text = absl::StrCat(
-      "toil-rtlog: ", newly, " record", newly == 1 ? " was" : "s were",
-      " dropped: the job logged faster than they could be sent (", dropped,
-      " in all)");
-  const ThreadIdentity& thread = CurrentThread();
-  const Entry entry{0, Level::kWarning, 0, static_cast<uint32_t>(text.size()),
-                    static_cast<uint32_t>(text.size()), "", "",
-                    absl::ToUnixNanos(absl::Now()), thread.id,
-                    Intern(thread.name), nullptr};
-  thread_local Output* output = new Output();
-  Process(entry, text, *output);
-  Send(*output);
-  queue_full_reported_.store(dropped, std::memory_order_release);
-  done_word_.fetch_add(1, std::memory_order_release);
-  FutexWakeAll(&done_word_);
-}
-
-void Client::Process(const Entry& entry, absl::string_view text,
-                     Output& output) {
-  LogRecord& record = output.record;
-  const absl::string_view name = entry.logger_name
-                                     ? absl::string_view(*entry.logger_name)
-                                     : absl::string_view("toil-rt");
-  record.Clear();
-  record.set_name(name.data(), name.size());
-  record.set_msg(text.data(), text.size());
-  const absl::string_view level_name = LevelName(entry.level);
-  record.set_levelname(level_name.data(), level_name.size());
-  record.set_levelno(LevelNumber(entry.level));
-  const absl::string_view path = entry.file ? entry.file : "";
-  const size_t slash = path.rfind('/');
-  const absl::string_view file =
-      slash == absl::string_view::npos ? path : path.substr(slash + 1);
-  const size_t dot = file.rfind('.');
-  const absl::string_view module =
-      dot == absl::string_view::npos ? file : file.substr(0, dot);
-  record.set_pathname(path.data(), path.size());
-  record.set_filename(file.data(), file.size());
-  record.set_module(module.data(), module.size());
-  record.set_lineno(entry.line);
-  record.set_func_name(entry.function ? entry.function : "");
-  record.set_created(static_cast<double>(entry.time_ns) / 1e9);
-  record.set_msecs(static_cast<double>((entry.time_ns / 1000000) % 1000));
-  record.set_relative_created(
-      static_cast<double>(entry.time_ns - absl::ToUnixNanos(start_time_)) / 1e6);
-  record.set_process(ProcessId());
-  record.set_process_name(ProcessName());
-  record.set_thread(entry.thread_id);
-  record.set_thread_name(*entry.thread_name);
-  record.set_hostname(HostName());
-  record.set_job(config_.job_name);
-
-  if (has_delivery_.load(std::memory_order_acquire) && t_in_delivery) {
-    delivery_(record);  // the leader's own record: straight to its sinks
-    return;
-  }
-  LineFormatOptions options;
-  options.show_sender = false;
-  AppendRecordLine(record, text, options, &output.lines);
-  if (socket_.load(std::memory_order_relaxed) < 0) return;
-  std::string& json = output.datagrams[output.pending];
-  EncodeRecord(record, &json);
-  if (FitRecordToDatagram(&record, &json, kMaxDatagramBytes,
-                          entry.original_size)) {
-    cut_.fetch_add(1, std::memory_order_relaxed);
-  }
-  output.iovecs[output.pending] = {json.data(), json.size()};
-  output.messages[output.pending] = {};
-  output.messages[output.pending].msg_hdr.msg_iov = &output.iovecs[output.pending];
-  output.messages[output.pending].msg_hdr.msg_iovlen = 1;
-  if (++output.pending == kSendBatch) Send(output);
-}
-
-void Client::Send(Output& output) {
-  // The job's own log first, then the leader.
-  WriteAllToStderr(output.lines);
-  output.lines.clear();
-  const int fd = socket_.load(std::memory_order_relaxed);
-  int offset = 0;
-  while (offset < output.pending) {
-    const int n = sendmmsg(fd, output.messages + offset, output.pending - offset,
-                           MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      // This datagram is refused (no leader listening, buffer full): count
-      // it and go on with the rest.
-      const int error = errno;
-      send_failed_.fetch_add(1, std::memory_order_relaxed);
-      if (!warned_send_failure_.exchange(true)) {
-        Warn(absl::StrCat("cannot send to the leader at ", leader(), ": ",
-                          std::strerror(error),
-                          " (further failures are only counted)"));
-      }
-      ++offset;
-      continue;
-    }
-    sent_.fetch_add(n, std::memory_order_relaxed);
-    offset += n;
-  }
-  output.pending = 0;
 }
 
 }  // namespace toil::rtlog::internal

@@ -118,6 +118,13 @@ class Client {
   // Per-thread state of turning entries into lines and datagrams.
   struct Output;
 
+  // The sender polls this often while records keep coming (callers need not
+  // wake it), and is woken anyway once kWakeBatch records wait.
+  static constexpr int64_t kPollNanos = 1000 * 1000;
+  static constexpr size_t kWakeBatch = 256;
+  // At most this many datagrams per sendmmsg.
+  static constexpr int kSendBatch = 64;
+
   Client() = default;
   void ConfigureLocked();
   void ApplyThresholdLocked();
@@ -127,6 +134,8 @@ class Client {
   // local delivery); Send() writes and sends what has been collected.
   void Process(const Entry& entry, absl::string_view text, Output& output);
   void Send(Output& output);
+  // The leader's own record, built on the calling thread, to its sinks.
+  void DeliverLocally(const Entry& entry, absl::string_view text);
   void ReportQueueDrops();
   void WakeSender();
   // Waits for processed_ to reach `target`; async-signal-safe.
@@ -164,6 +173,7 @@ class Client {
   std::atomic<bool> exiting_{false};
 
   // Local delivery (leader process).
+  static thread_local bool in_delivery_;
   std::atomic<bool> has_delivery_{false};
   std::mutex delivery_mu_;
   Delivery delivery_;
