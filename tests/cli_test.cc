@@ -71,13 +71,15 @@ TEST(CliTest, MistakesAreClearErrors) {
 
 TEST(CliTest, ServeShowsWhatSendSendsAndSummarizesOnSigterm) {
   BackgroundProcess serve({Tool(), "serve", "--level=WARNING"});
-  const auto exports = ParseExports(serve.ReadStdoutLines(2, absl::Seconds(30)));
-  ASSERT_EQ(exports.size(), 2u);
+  const auto exports = ParseExports(serve.ReadStdoutLines(3, absl::Seconds(30)));
+  ASSERT_EQ(exports.size(), 3u);
   EXPECT_TRUE(absl::StartsWith(exports.at("TOIL_RT_LOGGING_ADDRESS"), "127.0.0.1:"));
   EXPECT_EQ(exports.at("TOIL_RT_LOGGING_LEVEL"), "WARNING");
+  EXPECT_EQ(exports.at("TOIL_RT_LOGGING_SECRET").size(), 64u);
   const std::vector<testing::EnvChange> env = {
       {"TOIL_RT_LOGGING_ADDRESS", exports.at("TOIL_RT_LOGGING_ADDRESS")},
       {"TOIL_RT_LOGGING_LEVEL", exports.at("TOIL_RT_LOGGING_LEVEL")},
+      {"TOIL_RT_LOGGING_SECRET", exports.at("TOIL_RT_LOGGING_SECRET")},
       {"TOIL_JOB_NAME", "shell-job"}};
   EXPECT_EQ(RunProcess({Tool(), "send", "--level=INFO", "below", "level"}, env).exit_code, 0);
   ProcessResult sent = RunProcess({Tool(), "send", "--level=ERROR", "disk", "50%", "full"}, env);
@@ -91,16 +93,55 @@ TEST(CliTest, ServeShowsWhatSendSendsAndSummarizesOnSigterm) {
   EXPECT_THAT(result.err, HasSubstr("disk 50% full"));
   EXPECT_THAT(result.err, Not(HasSubstr("below level")));
   EXPECT_THAT(result.err, HasSubstr("1 records received, 0 malformed, 0 dropped"));
+  EXPECT_THAT(result.err, HasSubstr("refused: 0 unsigned, 0 with a bad signature"));
+}
+
+TEST(CliTest, ServeRefusesUnsignedRecordsUnlessAllowed) {
+  for (const bool allow : {false, true}) {
+    BackgroundProcess serve({Tool(), "serve", allow ? "--allow_unsigned" : "--auth"});
+    const auto exports = ParseExports(serve.ReadStdoutLines(3, absl::Seconds(30)));
+    ASSERT_EQ(exports.size(), 3u);
+    // A job that was not given the secret.
+    const std::vector<testing::EnvChange> env = {
+        {"TOIL_RT_LOGGING_ADDRESS", exports.at("TOIL_RT_LOGGING_ADDRESS")},
+        {"TOIL_RT_LOGGING_LEVEL", "INFO"},
+        {"TOIL_RT_LOGGING_SECRET", std::nullopt}};
+    ASSERT_EQ(RunProcess({Tool(), "send", "unsigned", "words"}, env).exit_code, 0);
+    ProcessResult result = serve.Stop(SIGTERM);
+    EXPECT_EQ(result.exit_code, 0);
+    if (allow) {
+      EXPECT_THAT(result.err, HasSubstr(" unsigned] unsigned words"));
+      EXPECT_THAT(result.err, HasSubstr("1 unsigned accepted"));
+    } else {
+      EXPECT_THAT(result.err, Not(HasSubstr("unsigned words")));
+      EXPECT_THAT(result.err, HasSubstr("1 unsigned datagram refused from 127.0.0.1:"));
+      EXPECT_THAT(result.err, HasSubstr("refused: 1 unsigned"));
+    }
+  }
+}
+
+TEST(CliTest, ServeWithoutAuthExportsNoSecret) {
+  BackgroundProcess serve({Tool(), "serve", "--auth=false"});
+  const auto exports = ParseExports(serve.ReadStdoutLines(2, absl::Seconds(30)));
+  EXPECT_EQ(exports.count("TOIL_RT_LOGGING_SECRET"), 0u);
+  const std::vector<testing::EnvChange> env = {
+      {"TOIL_RT_LOGGING_ADDRESS", exports.at("TOIL_RT_LOGGING_ADDRESS")},
+      {"TOIL_RT_LOGGING_LEVEL", "INFO"}};
+  ASSERT_EQ(RunProcess({Tool(), "send", "plain"}, env).exit_code, 0);
+  ProcessResult result = serve.Stop(SIGTERM);
+  EXPECT_THAT(result.err, HasSubstr("] plain\n"));
+  EXPECT_THAT(result.err, Not(HasSubstr("refused")));
 }
 
 TEST(CliTest, ServeJsonLinesHaveMessageAndSender) {
   const std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/serve.jsonl");
   BackgroundProcess serve({Tool(), "serve", "--format=jsonl", "--output=" + path});
-  const auto exports = ParseExports(serve.ReadStdoutLines(2, absl::Seconds(30)));
-  ASSERT_EQ(exports.size(), 2u);
+  const auto exports = ParseExports(serve.ReadStdoutLines(3, absl::Seconds(30)));
+  ASSERT_EQ(exports.size(), 3u);
   const std::vector<testing::EnvChange> env = {
       {"TOIL_RT_LOGGING_ADDRESS", exports.at("TOIL_RT_LOGGING_ADDRESS")},
-      {"TOIL_RT_LOGGING_LEVEL", "INFO"}};
+      {"TOIL_RT_LOGGING_LEVEL", "INFO"},
+      {"TOIL_RT_LOGGING_SECRET", exports.at("TOIL_RT_LOGGING_SECRET")}};
   ASSERT_EQ(RunProcess({TestJob(), "count", "3"}, env).exit_code, 0);
   EXPECT_EQ(serve.Stop(SIGINT).exit_code, 0);
   const std::string text = testing::ReadFile(path);
@@ -113,6 +154,8 @@ TEST(CliTest, ServeJsonLinesHaveMessageAndSender) {
     EXPECT_EQ(object.fields().at("msg").string_value(), absl::StrCat("record ", i));
     EXPECT_TRUE(absl::StartsWith(object.fields().at("sender").string_value(), "127.0.0.1:"));
     EXPECT_EQ(object.fields().at("levelno").number_value(), 20);
+    EXPECT_TRUE(object.fields().at("signed").bool_value());
+    EXPECT_EQ(object.fields().at("seq").number_value(), i + 1);
   }
 }
 

@@ -57,7 +57,8 @@ void RunPythonJob(const std::string& bind_host) {
   {
     rtlog::RealtimeLogger logger(
         batch_system, {.level = "DEBUG", .bind_host = bind_host,
-                       .sinks = {&sink, &terminal, jsonl->get()}});
+                       .sinks = {&sink, &terminal, jsonl->get()},
+                       .allow_unsigned = true});
     ASSERT_TRUE(logger.started()) << logger.status();
     ASSERT_TRUE(batch_system
                     .IssueJob({"python-job", kPython,
@@ -69,6 +70,7 @@ void RunPythonJob(const std::string& bind_host) {
     job_output = testing::ReadFile(done->log_path);
     ASSERT_EQ(done->exit_code, 0) << job_output;
     EXPECT_EQ(rtlog::RealtimeLogger::Stats().malformed, 0u);
+    EXPECT_EQ(rtlog::RealtimeLogger::Stats().unsigned_accepted, 16u);
   }
   close(text_fd);
 
@@ -81,6 +83,8 @@ void RunPythonJob(const std::string& bind_host) {
     const std::string& name = Field(*expected, "name")->text;
     ASSERT_TRUE(by_name.count(name)) << "no record " << name;
     const auto& entry = by_name[name];
+    // Python jobs cannot sign: accepted because allowed, and marked.
+    EXPECT_EQ(entry.authenticity, rtlog::Authenticity::kUnsigned) << name;
     const std::string& message = Field(*expected, "expected")->text;
     if (Field(*expected, "ok")->boolean) {
       EXPECT_EQ(entry.message, message) << name;
@@ -114,10 +118,34 @@ void RunPythonJob(const std::string& bind_host) {
   EXPECT_THAT(text, HasSubstr("    |     raise ValueError(\"boom\")"));
   EXPECT_THAT(text, HasSubstr("with stack\n    | Stack (most recent call last):"));
   EXPECT_THAT(text, HasSubstr("INFO     [MainProcess " + bind_host + " pid "));
+  EXPECT_THAT(text, HasSubstr(" unsigned] toil_job.py:"));
   EXPECT_THAT(text, HasSubstr("custom level NOTICE"));
   EXPECT_THAT(text, HasSubstr("unicode \xF0\x9F\x98\x80 caf\xC3\xA9 \xC3\xA9\xE6\x97\xA5\xF0\x9F\x8E\x89"));
   // JSON lines keep the number 25.
   EXPECT_THAT(testing::ReadFile(jsonl_path), HasSubstr("\"levelname\":\"NOTICE\",\"levelno\":25,"));
+  EXPECT_THAT(testing::ReadFile(jsonl_path), HasSubstr(",\"signed\":false}"));
+}
+
+// By default a leader requires signatures: a Python job's records are
+// refused and counted (datagram_ingest_test checks the warning's words).
+TEST(PythonJobToCppLeaderTest, RefusedUnlessUnsignedRecordsAreAllowed) {
+  batch::LocalBatchSystem batch_system;
+  testing::CollectingSink sink;
+  {
+    rtlog::RealtimeLogger logger(batch_system, {.level = "DEBUG", .sinks = {&sink}});
+    ASSERT_TRUE(logger.started()) << logger.status();
+    ASSERT_TRUE(batch_system
+                    .IssueJob({"python-job", kPython,
+                               {Runfile("tests/python/toil_job.py")}})
+                    .ok());
+    std::optional<batch::FinishedJob> done =
+        batch_system.WaitForFinishedJob(absl::Seconds(60));
+    ASSERT_TRUE(done.has_value());
+    ASSERT_EQ(done->exit_code, 0) << testing::ReadFile(done->log_path);
+  }
+  EXPECT_EQ(sink.entries().size(), 0u);
+  EXPECT_EQ(rtlog::RealtimeLogger::Stats().unsigned_refused, 16u);
+  EXPECT_EQ(rtlog::RealtimeLogger::Stats().records, 0u);
 }
 
 TEST(PythonJobToCppLeaderTest, ShownExactlyAsPythonRendersIt) { RunPythonJob("127.0.0.1"); }

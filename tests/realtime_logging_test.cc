@@ -120,7 +120,8 @@ TEST(RealtimeLoggingTest, VariablesAreRemovedAfterTheScope) {
   CollectingSink sink;
   {
     rtlog::RealtimeLogger logger(batch_system, {.level = "INFO", .sinks = {&sink}});
-    EXPECT_EQ(batch_system.GetEnvironment().size(), 2u);
+    EXPECT_EQ(batch_system.GetEnvironment().size(), 3u);
+    EXPECT_EQ(batch_system.GetEnvironment().at("TOIL_RT_LOGGING_SECRET").size(), 64u);
   }
   EXPECT_TRUE(batch_system.GetEnvironment().empty());
   EXPECT_EQ(rtlog::RealtimeLogger::Address(), "");

@@ -188,7 +188,7 @@ ProcessResult BackgroundProcess::Stop(int signal, absl::Duration timeout) {
 void CollectingSink::Send(const rtlog::LogEntry& entry) {
   std::lock_guard<std::mutex> lock(mu_);
   entries_.push_back({entry.record(), std::string(entry.text_message()),
-                      std::string(entry.sender())});
+                      std::string(entry.sender()), entry.authenticity()});
 }
 
 std::vector<CollectingSink::Entry> CollectingSink::entries() const {

@@ -68,6 +68,7 @@ class CollectingSink : public rtlog::LogSink {
     rtlog::LogRecord record;
     std::string message;
     std::string sender;
+    rtlog::Authenticity authenticity = rtlog::Authenticity::kNotChecked;
   };
   void Send(const rtlog::LogEntry& entry) override;
   std::vector<Entry> entries() const;

@@ -21,17 +21,18 @@ namespace {
 const Command kCommands[] = {
     {"serve", "run a standalone log server and show what jobs send",
      "toil-rtlog serve [--bind ADDR] [--port N] [--level LEVEL] "
-     "[--format text|jsonl] [--output PATH]\n\n"
+     "[--format text|jsonl] [--output PATH] [--auth=false | --allow_unsigned]\n\n"
      "Listens for real-time log records (UDP) and shows them. On start it "
      "prints\n  export TOIL_RT_LOGGING_ADDRESS=...\n  export "
-     "TOIL_RT_LOGGING_LEVEL=...\non stdout, so that\n  eval \"$(toil-rtlog "
+     "TOIL_RT_LOGGING_LEVEL=...\n  export TOIL_RT_LOGGING_SECRET=... (with "
+     "--auth, the default)\non stdout, so that\n  eval \"$(toil-rtlog "
      "serve &)\"\nprepares a shell for jobs. Stops on SIGINT or SIGTERM and "
      "prints a summary on stderr.",
      "serve_command.cc", &RunServe},
     {"run", "run a command as N jobs and show their real-time records",
      "toil-rtlog run [--level LEVEL] [--jobs N] [--max_parallel M] "
-     "[--format text|jsonl] [--output PATH] [--log_dir DIR] -- COMMAND "
-     "[ARGS...]\n\n"
+     "[--format text|jsonl] [--output PATH] [--log_dir DIR]\n"
+     "               [--auth=false | --allow_unsigned] -- COMMAND [ARGS...]\n\n"
      "Runs COMMAND as N jobs on the local batch system, with real-time "
      "logging\nbound to the run. Exits 0 when every job succeeds, else with "
      "the exit\nstatus of the first job that failed.",

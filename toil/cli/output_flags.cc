@@ -25,6 +25,14 @@ ABSL_FLAG(std::string, format, "text",
           "JSON object per line: the record's fields plus message and sender).");
 ABSL_FLAG(std::string, output, "",
           "Where records are shown: a file path, - for stdout; default stderr.");
+ABSL_FLAG(bool, auth, true,
+          "Make a random secret for this run and give it to jobs in "
+          "TOIL_RT_LOGGING_SECRET; refuse (and count) datagrams not signed with "
+          "it. --auth=false accepts anything that parses.");
+ABSL_FLAG(bool, allow_unsigned, false,
+          "With --auth: also accept unsigned records (Python jobs cannot sign), "
+          "marked \"unsigned\". Forged and other-run datagrams are still "
+          "refused.");
 
 namespace toil::cli {
 

@@ -52,6 +52,8 @@ int RunRun(const std::vector<std::string>& args) {
   runner::ToilOptions options;
   options.realtime_logging.level = level;
   options.realtime_logging.sinks = {sink->get()};
+  options.realtime_logging.authenticate = absl::GetFlag(FLAGS_auth);
+  options.realtime_logging.allow_unsigned = absl::GetFlag(FLAGS_allow_unsigned);
   absl::StatusOr<runner::WorkflowResult> result =
       runner::StartToil(options, batch_system, specs);
   if (!result.ok()) {
@@ -67,13 +69,18 @@ int RunRun(const std::vector<std::string>& args) {
                  job.name.c_str(), job.exit_code, job.error.empty() ? "" : ": ",
                  job.error.c_str(), job.log_path.c_str());
   }
+  const rtlog::RealtimeLoggerStats& s = result->logging;
   std::fprintf(stderr,
                "toil-rtlog run: %d job%s, %d failed; %llu records shown, %llu "
-               "malformed, %llu dropped; job output in %s\n",
+               "malformed, %llu dropped, %llu lost in transit, %llu refused; "
+               "job output in %s\n",
                jobs, jobs == 1 ? "" : "s", failed,
-               static_cast<unsigned long long>(result->logging.records),
-               static_cast<unsigned long long>(result->logging.malformed),
-               static_cast<unsigned long long>(result->logging.dropped),
+               static_cast<unsigned long long>(s.records),
+               static_cast<unsigned long long>(s.malformed),
+               static_cast<unsigned long long>(s.dropped),
+               static_cast<unsigned long long>(s.lost),
+               static_cast<unsigned long long>(s.unsigned_refused + s.forged +
+                                               s.other_run),
                batch_system.log_dir().c_str());
   return result->exit_code;
 }

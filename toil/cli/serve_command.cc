@@ -10,6 +10,7 @@
 #include "toil/cli/command.h"
 #include "toil/cli/output_flags.h"
 #include "toil/rtlog/internal/client_config.h"
+#include "toil/rtlog/internal/datagram_auth.h"
 #include "toil/rtlog/internal/dispatcher.h"
 #include "toil/rtlog/internal/udp_server.h"
 #include "toil/rtlog/level.h"
@@ -63,6 +64,16 @@ int RunServe(const std::vector<std::string>& args) {
   rtlog::internal::UdpServerOptions options;
   options.bind_host = absl::GetFlag(FLAGS_bind);
   options.port = absl::GetFlag(FLAGS_port);
+  if (absl::GetFlag(FLAGS_auth)) {
+    absl::StatusOr<std::string> secret = rtlog::internal::DatagramAuth::NewSecret();
+    if (!secret.ok()) {
+      std::fprintf(stderr, "toil-rtlog serve: error: %s\n",
+                   std::string(secret.status().message()).c_str());
+      return 1;
+    }
+    options.secret = *std::move(secret);
+    options.allow_unsigned = absl::GetFlag(FLAGS_allow_unsigned);
+  }
   absl::StatusOr<std::unique_ptr<rtlog::internal::UdpServer>> server =
       rtlog::internal::UdpServer::Start(options, &dispatcher);
   if (!server.ok()) {
@@ -84,6 +95,9 @@ int RunServe(const std::vector<std::string>& args) {
   std::printf("export %s=%s\nexport %s=%s\n", rtlog::kAddressVariable,
               ShellQuote(address).c_str(), rtlog::kLevelVariable,
               std::string(rtlog::LevelName(*level)).c_str());
+  if (!options.secret.empty()) {
+    std::printf("export %s=%s\n", rtlog::kSecretVariable, options.secret.c_str());
+  }
   std::fflush(stdout);
   // Let `eval "$(toil-rtlog serve &)"` finish: nothing more goes to stdout
   // unless records were asked for there.
@@ -100,10 +114,18 @@ int RunServe(const std::vector<std::string>& args) {
   (*server)->Stop();
   dispatcher.Flush();
   const rtlog::internal::ServerStats stats = (*server)->stats();
-  const std::string summary = absl::StrCat(
+  std::string summary = absl::StrCat(
       "toil-rtlog serve: stopped by ", strsignal(signal_number), "; ",
       stats.records, " records received, ", stats.malformed, " malformed, ",
-      stats.dropped, " dropped by the kernel\n");
+      stats.dropped, " dropped by the kernel, ", stats.lost,
+      " lost in transit, ", stats.duplicates, " duplicates dropped");
+  if (!options.secret.empty()) {
+    absl::StrAppend(&summary, "; refused: ", stats.unsigned_refused,
+                    " unsigned, ", stats.forged, " with a bad signature, ",
+                    stats.other_run, " from another run; ",
+                    stats.unsigned_accepted, " unsigned accepted");
+  }
+  summary.push_back('\n');
   (void)!write(STDERR_FILENO, summary.data(), summary.size());
   return 0;
 }

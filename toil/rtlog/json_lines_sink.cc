@@ -44,6 +44,10 @@ void JsonLinesSink::Send(const LogEntry& entry) {
   if (!entry.message_formatted()) out.append(",\"unformatted\":true");
   out.append(",\"sender\":");
   internal::AppendJsonString(entry.sender(), &out);
+  if (entry.authenticity() != Authenticity::kNotChecked) {
+    out.append(entry.authenticity() == Authenticity::kSigned ? ",\"signed\":true"
+                                                            : ",\"signed\":false");
+  }
   out.append("}\n");
   writer_.MaybeFlush();
 }

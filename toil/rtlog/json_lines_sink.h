@@ -1,8 +1,9 @@
 // JsonLinesSink: one JSON object per line, for jq and other tools.
 //
 // Each line holds the record's wire fields (levelno kept as sent, even when it
-// is not a standard level) plus "message" (the fully formatted text) and
-// "sender" (ip:port).
+// is not a standard level) plus "message" (the fully formatted text),
+// "sender" (ip:port), "unformatted": true when msg and args did not format,
+// and, when the leader requires signatures, "signed": true or false.
 //
 //   auto sink = toil::rtlog::JsonLinesSink::Open("run.jsonl");
 #ifndef TOIL_RTLOG_JSON_LINES_SINK_H_

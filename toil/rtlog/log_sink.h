@@ -19,17 +19,27 @@
 
 namespace toil::rtlog {
 
+// Whether a record was signed with the run's secret (see the README,
+// "Authentication").
+enum class Authenticity {
+  kNotChecked,  // the leader does not require signatures (or a local record)
+  kSigned,      // signed with this run's secret, and intact
+  kUnsigned,    // not signed, accepted because unsigned records are allowed
+};
+
 // One received record, with what the leader worked out about it.
 class LogEntry {
  public:
   LogEntry(const LogRecord& record, absl::string_view text_message,
            bool message_formatted, absl::string_view sender,
-           absl::string_view raw_args = "")
+           absl::string_view raw_args = "",
+           Authenticity authenticity = Authenticity::kNotChecked)
       : record_(record),
         text_message_(text_message),
         message_formatted_(message_formatted),
         sender_(sender),
-        raw_args_(raw_args) {}
+        raw_args_(raw_args),
+        authenticity_(authenticity) {}
 
   // The record as decoded from the wire.
   const LogRecord& record() const { return record_; }
@@ -47,6 +57,8 @@ class LogEntry {
   // the sender meant exactly (1 vs 1.0, the order of a dict's keys). The
   // leader does not also decode it into record().args().
   absl::string_view raw_args() const { return raw_args_; }
+  // Whether the record was signed; sinks mark kUnsigned records.
+  Authenticity authenticity() const { return authenticity_; }
 
  private:
   const LogRecord& record_;
@@ -54,6 +66,7 @@ class LogEntry {
   bool message_formatted_;
   absl::string_view sender_;
   absl::string_view raw_args_;
+  Authenticity authenticity_;
 };
 
 class LogSink {

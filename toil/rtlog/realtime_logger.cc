@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "toil/rtlog/internal/client.h"
 #include "toil/rtlog/internal/client_config.h"
+#include "toil/rtlog/internal/datagram_auth.h"
 #include "toil/rtlog/internal/dispatcher.h"
 #include "toil/rtlog/internal/host_port.h"
 #include "toil/rtlog/internal/process_info.h"
@@ -79,6 +80,21 @@ std::string PublicHost() {
   return v6.empty() ? internal::HostName() : v6;
 }
 
+RealtimeLoggerStats MakeStats(uint64_t records,
+                              const internal::ServerStats& server) {
+  RealtimeLoggerStats s;
+  s.records = records;
+  s.malformed = server.malformed;
+  s.dropped = server.dropped;
+  s.lost = server.lost;
+  s.duplicates = server.duplicates;
+  s.unsigned_refused = server.unsigned_refused;
+  s.unsigned_accepted = server.unsigned_accepted;
+  s.forged = server.forged;
+  s.other_run = server.other_run;
+  return s;
+}
+
 }  // namespace
 
 RealtimeLogger::RealtimeLogger(batch::BatchSystem& batch_system,
@@ -115,6 +131,18 @@ RealtimeLogger::RealtimeLogger(batch::BatchSystem& batch_system,
       options.bind_host.value_or(local ? "127.0.0.1" : "0.0.0.0");
   server_options.port = options.port;
   server_options.receive_buffer_bytes = options.receive_buffer_bytes;
+  if (options.authenticate) {
+    absl::StatusOr<std::string> secret = internal::DatagramAuth::NewSecret();
+    if (!secret.ok()) {
+      status_ = secret.status();
+      Note(absl::StrCat("error: real-time logging is off: ", status_.message()));
+      state.dispatcher.reset();
+      state.default_sink.reset();
+      return;
+    }
+    server_options.secret = *std::move(secret);
+    server_options.allow_unsigned = options.allow_unsigned;
+  }
   absl::StatusOr<std::unique_ptr<internal::UdpServer>> server =
       internal::UdpServer::Start(server_options, state.dispatcher.get());
   if (!server.ok()) {
@@ -140,6 +168,11 @@ RealtimeLogger::RealtimeLogger(batch::BatchSystem& batch_system,
 
   batch_system.SetEnv(kAddressVariable, state.address);
   batch_system.SetEnv(kLevelVariable, std::string(LevelName(*level)));
+  if (!server_options.secret.empty()) {
+    batch_system.SetEnv(kSecretVariable, server_options.secret);
+  } else {
+    batch_system.UnsetEnv(kSecretVariable);
+  }
   internal::Dispatcher* dispatcher = state.dispatcher.get();
   internal::Client::Instance().SetLocalDelivery(
       [dispatcher](const LogRecord& record) {
@@ -157,12 +190,18 @@ RealtimeLogger::~RealtimeLogger() {
   state.server->Stop();
   const internal::ServerStats server_stats = state.server->stats();
   state.dispatcher->Flush();
-  state.last_stats = {state.dispatcher->records(), server_stats.malformed,
-                      server_stats.dropped};
-  if (server_stats.malformed > 0 || server_stats.dropped > 0) {
-    Note(absl::StrCat("warning: real-time logging: ", server_stats.malformed,
-                      " malformed datagrams, ", server_stats.dropped,
-                      " records dropped by the kernel (receive buffer full)"));
+  state.last_stats = MakeStats(state.dispatcher->records(), server_stats);
+  const RealtimeLoggerStats& s = state.last_stats;
+  if (s.malformed + s.dropped + s.lost + s.duplicates + s.unsigned_refused +
+          s.forged + s.other_run >
+      0) {
+    Note(absl::StrCat(
+        "warning: real-time logging: ", s.dropped,
+        " records dropped by the kernel (receive buffer full), ", s.lost,
+        " lost in transit, ", s.duplicates, " duplicates dropped, ",
+        s.malformed, " malformed datagrams; refused: ", s.unsigned_refused,
+        " unsigned, ", s.forged, " with a bad signature, ", s.other_run,
+        " from another run"));
   }
   state.server.reset();
   state.dispatcher.reset();
@@ -170,6 +209,7 @@ RealtimeLogger::~RealtimeLogger() {
   state.address.clear();
   batch_system_.UnsetEnv(kAddressVariable);
   batch_system_.UnsetEnv(kLevelVariable);
+  batch_system_.UnsetEnv(kSecretVariable);
 }
 
 std::string RealtimeLogger::Address() {
@@ -182,9 +222,7 @@ RealtimeLoggerStats RealtimeLogger::Stats() {
   LeaderState& state = State();
   std::lock_guard<std::mutex> lock(state.mu);
   if (!state.server) return state.last_stats;
-  const internal::ServerStats server_stats = state.server->stats();
-  return {state.dispatcher->records(), server_stats.malformed,
-          server_stats.dropped};
+  return MakeStats(state.dispatcher->records(), state.server->stats());
 }
 
 }  // namespace toil::rtlog

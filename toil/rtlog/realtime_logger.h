@@ -40,12 +40,26 @@ struct RealtimeLoggerOptions {
   int receive_buffer_bytes = 32 << 20;
   // Where records go. Empty: a TerminalSink on stderr.
   std::vector<LogSink*> sinks;
+  // Authentication: make a random secret for this run and hand it to the
+  // jobs in TOIL_RT_LOGGING_SECRET; datagrams not signed with it are refused
+  // and counted (see the README, "Authentication").
+  bool authenticate = true;
+  // With authenticate: accept unsigned records too (Python jobs cannot
+  // sign), marked "unsigned" on the terminal and "signed": false in JSON
+  // lines. Forged and other-run datagrams are still refused.
+  bool allow_unsigned = false;
 };
 
 struct RealtimeLoggerStats {
   uint64_t records = 0;    // records shown (from jobs and the leader)
   uint64_t malformed = 0;  // datagrams that were not records
   uint64_t dropped = 0;    // datagrams the kernel dropped (buffer full)
+  uint64_t lost = 0;       // records lost in transit (sequence gaps)
+  uint64_t duplicates = 0; // records dropped as seen before
+  uint64_t unsigned_refused = 0;
+  uint64_t unsigned_accepted = 0;
+  uint64_t forged = 0;     // bad signature
+  uint64_t other_run = 0;  // signed with another run's secret
 };
 
 class RealtimeLogger {

@@ -20,7 +20,8 @@ TerminalSink::TerminalSink(int fd, ColorMode color)
 
 void TerminalSink::Send(const LogEntry& entry) {
   internal::AppendRecordLine(entry.record(), entry.text_message(), options_,
-                             &writer_.buffer(), entry.sender());
+                             &writer_.buffer(), entry.sender(),
+                             entry.authenticity() == Authenticity::kUnsigned);
   writer_.MaybeFlush();
 }
 

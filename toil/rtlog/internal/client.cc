@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,6 +34,18 @@ namespace {
 
 // How long a job may wait for its leader's host name to resolve.
 constexpr absl::Duration kResolveTimeout = absl::Seconds(2);
+
+// A random, nonzero id for this process's stream of records.
+uint64_t NewStreamId() {
+  uint64_t id = 0;
+  if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id)) {
+    // No entropy yet (early boot): pid, time and an address differ enough.
+    id = (static_cast<uint64_t>(getpid()) << 32) ^
+         static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^
+         reinterpret_cast<uintptr_t>(&id);
+  }
+  return id == 0 ? 1 : id;
+}
 // How long a fatal signal may wait for the queue to drain.
 constexpr absl::Duration kSignalFlushTimeout = absl::Seconds(2);
 
@@ -107,6 +120,8 @@ void Client::AfterForkInChild() {
   enqueued_.store(0);
   processed_.store(0);
   sender_started_.store(false);  // threads do not survive fork
+  stream_id_ = NewStreamId();     // the child's records are a stream of its own
+  next_seq_ = 1;
 }
 
 bool ShouldLogSlow(Level level) {
@@ -140,6 +155,19 @@ void Client::ConfigureLocked() {
   config_ = ReadClientConfig([](const char* name) { return std::getenv(name); });
   for (const std::string& warning : config_.warnings) WarnOnStderr(warning);
   leader_text_.clear();
+  stream_id_ = NewStreamId();
+  if (!config_.secret.empty()) {
+    absl::StatusOr<std::unique_ptr<DatagramAuth>> auth =
+        DatagramAuth::FromSecret(config_.secret);
+    if (auth.ok()) {
+      auth_ = *std::move(auth);
+    } else {  // the secret itself is not shown
+      WarnOnStderr(absl::StrCat(
+          kSecretVariable, " is not usable: ", auth.status().message(),
+          "; records are sent unsigned, and a leader that requires "
+          "signatures refuses them"));
+    }
+  }
   const int old_socket = socket_.exchange(-1);
   if (old_socket >= 0) close(old_socket);
   if (config_.leader) {

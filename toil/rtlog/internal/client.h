@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@
 #include "absl/time/time.h"
 #include "proto/log_record.pb.h"
 #include "toil/rtlog/internal/client_config.h"
+#include "toil/rtlog/internal/datagram_auth.h"
 #include "toil/rtlog/level.h"
 
 namespace toil::rtlog::internal {
@@ -154,6 +156,12 @@ class Client {
   std::string leader_text_;
   std::atomic<int> socket_{-1};
   absl::Time start_time_ = absl::Now();
+  // Signs datagrams when the run has a secret; used by the sender only.
+  std::unique_ptr<DatagramAuth> auth_;
+  // Loss detection: this process's random stream id and the next record's
+  // number (sender thread only; both start afresh in a forked child).
+  uint64_t stream_id_ = 0;
+  uint64_t next_seq_ = 1;
 
   // The queue: a byte ring. Producers append at tail_ under queue_mu_; the
   // sender reads `count_` entries from head_ outside the lock (producers

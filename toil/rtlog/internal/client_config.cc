@@ -11,6 +11,9 @@ ClientConfig ReadClientConfig(
     const std::function<const char*(const char*)>& getenv) {
   ClientConfig config;
   if (const char* job = getenv(kJobNameVariable)) config.job_name = job;
+  if (const char* secret = getenv(kSecretVariable)) {
+    config.secret = secret;
+  }
 
   const char* level = getenv(kLevelVariable);
   if (level == nullptr) return config;  // real-time logging is off

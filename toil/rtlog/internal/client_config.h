@@ -4,6 +4,9 @@
 //   TOIL_RT_LOGGING_LEVEL    unset: real-time logging off, CRITICAL to stderr
 //   TOIL_RT_LOGGING_ADDRESS  host:port or [v6]:port of the leader
 //   TOIL_JOB_NAME            the job's name, if the batch system gives one
+//   TOIL_RT_LOGGING_SECRET   the run's secret: sign every datagram with it
+//                            (datagram_auth.h); checked when the client
+//                            sets itself up
 //
 // Bad values never abort the job: they produce a warning naming the variable
 // and its value, and logging falls back to local-only.
@@ -23,6 +26,7 @@ namespace toil::rtlog {
 inline constexpr char kLevelVariable[] = "TOIL_RT_LOGGING_LEVEL";
 inline constexpr char kAddressVariable[] = "TOIL_RT_LOGGING_ADDRESS";
 inline constexpr char kJobNameVariable[] = "TOIL_JOB_NAME";
+inline constexpr char kSecretVariable[] = "TOIL_RT_LOGGING_SECRET";
 
 namespace internal {
 
@@ -34,6 +38,8 @@ struct ClientConfig {
   // Where to send records; unset: stderr only.
   std::optional<HostPort> leader;
   std::string job_name;
+  // TOIL_RT_LOGGING_SECRET as given ("" when unset).
+  std::string secret;
   // Problems found, one line each, for stderr.
   std::vector<std::string> warnings;
 };

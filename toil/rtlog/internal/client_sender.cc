@@ -163,12 +163,16 @@ void Client::Process(const Entry& entry, absl::string_view text,
   options.show_sender = false;
   AppendRecordLine(record, text, options, &output.lines);
   if (socket_.load(std::memory_order_relaxed) < 0) return;
+  record.set_stream(stream_id_);
+  record.set_seq(next_seq_++);
   std::string& json = output.datagrams[output.pending];
   EncodeRecord(record, &json);
-  if (FitRecordToDatagram(&record, &json, kMaxDatagramBytes,
-                          entry.original_size)) {
+  const size_t limit =
+      kMaxDatagramBytes - (auth_ != nullptr ? DatagramAuth::kTrailerBytes : 0);
+  if (FitRecordToDatagram(&record, &json, limit, entry.original_size)) {
     cut_.fetch_add(1, std::memory_order_relaxed);
   }
+  if (auth_ != nullptr) auth_->Sign(&json);
   output.iovecs[output.pending] = {json.data(), json.size()};
   output.messages[output.pending] = {};
   output.messages[output.pending].msg_hdr.msg_iov = &output.iovecs[output.pending];

@@ -82,9 +82,27 @@ void AppendTerminalSafe(absl::string_view text, absl::string_view indent,
   }
 }
 
+void AppendSenderLabel(const LogRecord& record, absl::string_view sender,
+                       std::string* out) {
+  const std::string& who =
+      !record.job().empty() ? record.job() : record.process_name();
+  AppendTerminalSafe(who.empty() ? "?" : who, "", out);
+  out->push_back(' ');
+  absl::string_view host = record.hostname();
+  if (host.empty()) {
+    // The sender's address without its port; "?" for local records.
+    host = sender.substr(0, sender.rfind(':'));
+    absl::ConsumePrefix(&host, "[");
+    absl::ConsumeSuffix(&host, "]");
+    if (host.empty() || sender.rfind(':') == absl::string_view::npos) host = "?";
+  }
+  AppendTerminalSafe(host, "", out);
+  absl::StrAppend(out, " pid ", record.process());
+}
+
 void AppendRecordLine(const LogRecord& record, absl::string_view message,
                       const LineFormatOptions& options, std::string* out,
-                      absl::string_view sender) {
+                      absl::string_view sender, bool unsigned_mark) {
   // Time of day with milliseconds, in the sender's clock. Formatting a time
   // is slow; the "HH:MM:SS" part is cached for the second it stands for.
   const double created =
@@ -113,20 +131,9 @@ void AppendRecordLine(const LogRecord& record, absl::string_view message,
 
   if (options.show_sender) {
     out->append(" [");
-    const std::string& who = !record.job().empty() ? record.job()
-                                                     : record.process_name();
-    AppendTerminalSafe(who.empty() ? "?" : who, "", out);
-    out->push_back(' ');
-    absl::string_view host = record.hostname();
-    if (host.empty()) {
-      // The sender's address without its port; "?" for local records.
-      host = sender.substr(0, sender.rfind(':'));
-      absl::ConsumePrefix(&host, "[");
-      absl::ConsumeSuffix(&host, "]");
-      if (host.empty() || sender.rfind(':') == absl::string_view::npos) host = "?";
-    }
-    AppendTerminalSafe(host, "", out);
-    absl::StrAppend(out, " pid ", record.process(), "]");
+    AppendSenderLabel(record, sender, out);
+    if (unsigned_mark) out->append(" unsigned");
+    out->push_back(']');
   }
   if (!record.filename().empty()) {
     out->push_back(' ');

@@ -28,10 +28,18 @@ struct LineFormatOptions {
 
 // Appends the line(s) for `record`, whose fully formatted message text is
 // `message`, ending with '\n'. `sender` ("ip:port") stands in for the host
-// when the record names none (records from Python jobs).
+// when the record names none (records from Python jobs). `unsigned_mark`
+// adds "unsigned" to the sender part (a record accepted without a
+// signature by a leader that asks for them).
 void AppendRecordLine(const LogRecord& record, absl::string_view message,
                       const LineFormatOptions& options, std::string* out,
-                      absl::string_view sender = "");
+                      absl::string_view sender = "",
+                      bool unsigned_mark = false);
+
+// Appends "job host pid N", terminal-safe: who sent `record` (the job name,
+// else the process name; the host, else `sender`'s address).
+void AppendSenderLabel(const LogRecord& record, absl::string_view sender,
+                       std::string* out);
 
 // Appends `text` with everything unsafe for a terminal escaped; each '\n'
 // becomes a newline followed by `indent`.

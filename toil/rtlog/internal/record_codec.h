@@ -24,7 +24,8 @@ namespace toil::rtlog::internal {
 
 // Writes `record` as one JSON object into `*out` (replacing its contents).
 // Every scalar field is written, defaults included, so Python leaders find
-// each attribute; `args` only when set. 64-bit integers are JSON numbers.
+// each attribute; `args` only when set, and `seq` and `stream` (which Python
+// LogRecords do not have) only when nonzero. 64-bit integers are JSON numbers.
 void EncodeRecord(const LogRecord& record, std::string* out);
 
 // Appends the fields of `record` as `"key":value` pairs separated by commas,

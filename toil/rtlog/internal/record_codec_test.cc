@@ -272,6 +272,10 @@ class RandomRecords {
     r.set_stack_info(Text());
     r.set_hostname(Text());
     r.set_job(Text());
+    if (rng_() & 1) {
+      r.set_seq(rng_() & 1 ? rng_() : ~uint64_t{0} - rng_());
+      r.set_stream((static_cast<uint64_t>(rng_()) << 32) | rng_());
+    }
     return r;
   }
 

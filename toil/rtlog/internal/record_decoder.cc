@@ -22,6 +22,7 @@ enum class Field {
   kUnknown, kName, kMsg, kArgs, kLevelname, kLevelno, kPathname, kFilename,
   kModule, kLineno, kFuncName, kCreated, kMsecs, kRelativeCreated, kProcess,
   kProcessName, kThread, kThreadName, kExcText, kStackInfo, kHostname, kJob,
+  kSeq, kStream,
 };
 
 // Keys are the JSON names, or the proto field names where those differ
@@ -33,6 +34,7 @@ Field LookUpField(std::string_view key) {
     case 3:
       if (is("msg")) return Field::kMsg;
       if (is("job")) return Field::kJob;
+      if (is("seq")) return Field::kSeq;
       break;
     case 4:
       if (is("name")) return Field::kName;
@@ -45,6 +47,7 @@ Field LookUpField(std::string_view key) {
       if (is("lineno")) return Field::kLineno;
       if (is("module")) return Field::kModule;
       if (is("thread")) return Field::kThread;
+      if (is("stream")) return Field::kStream;
       break;
     case 7:
       if (is("levelno")) return Field::kLevelno;
@@ -442,6 +445,18 @@ absl::Status DecodeField(Field field, std::string_view key, od::value& value,
     case Field::kHostname:
       return DecodeString(value, key, r->mutable_hostname());
     case Field::kJob: return DecodeString(value, key, r->mutable_job());
+    case Field::kSeq: {
+      uint64_t v = 0;
+      absl::Status s = DecodeInteger(value, key, &v);
+      r->set_seq(v);
+      return s;
+    }
+    case Field::kStream: {
+      uint64_t v = 0;
+      absl::Status s = DecodeInteger(value, key, &v);
+      r->set_stream(v);
+      return s;
+    }
     case Field::kUnknown: return DecodeValue(value, 1, nullptr);
   }
   return absl::OkStatus();

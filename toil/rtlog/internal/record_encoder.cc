@@ -121,6 +121,14 @@ void AppendRecordFields(const LogRecord& r, std::string* out) {
   p = WriteJsonString(r.hostname(), p);
   p = Literal(p, ",\"job\":");
   p = WriteJsonString(r.job(), p);
+  if (r.seq() != 0) {
+    p = Literal(p, ",\"seq\":");
+    p = WriteJsonUint(r.seq(), p);
+  }
+  if (r.stream() != 0) {
+    p = Literal(p, ",\"stream\":");
+    p = WriteJsonUint(r.stream(), p);
+  }
   out->resize(p - out->data());
 }
 

@@ -14,7 +14,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "toil/rtlog/internal/malformed_reporter.h"
 #include "toil/rtlog/internal/record_codec.h"
 #include "toil/rtlog/internal/udp_socket.h"
 
@@ -38,6 +37,10 @@ void WriteStderrLine(absl::string_view line) {
 
 absl::StatusOr<std::unique_ptr<UdpServer>> UdpServer::Start(
     UdpServerOptions options, Dispatcher* dispatcher) {
+  if (!options.diagnostics) options.diagnostics = &WriteStderrLine;
+  absl::StatusOr<std::unique_ptr<DatagramIngest>> ingest = DatagramIngest::Create(
+      {options.secret, options.allow_unsigned, options.diagnostics}, dispatcher);
+  if (!ingest.ok()) return ingest.status();
   absl::StatusOr<BoundUdpSocket> bound = BindUdpSocket(
       {options.bind_host, options.port, options.receive_buffer_bytes});
   if (!bound.ok()) return bound.status();
@@ -47,16 +50,19 @@ absl::StatusOr<std::unique_ptr<UdpServer>> UdpServer::Start(
     close(fd);
     return Errno("cannot create an eventfd for the log server");
   }
-  if (!options.diagnostics) options.diagnostics = &WriteStderrLine;
-  std::unique_ptr<UdpServer> server(new UdpServer(
-      std::move(options), dispatcher, fd, wake_fd, bound->address));
+  std::unique_ptr<UdpServer> server(
+      new UdpServer(std::move(options), *std::move(ingest), dispatcher, fd,
+                    wake_fd, bound->address));
   server->thread_ = std::thread([s = server.get()] { s->Run(); });
   return server;
 }
 
-UdpServer::UdpServer(UdpServerOptions options, Dispatcher* dispatcher, int fd,
-                     int wake_fd, SocketAddress local_address)
+UdpServer::UdpServer(UdpServerOptions options,
+                     std::unique_ptr<DatagramIngest> ingest,
+                     Dispatcher* dispatcher, int fd, int wake_fd,
+                     SocketAddress local_address)
     : options_(std::move(options)),
+      ingest_(std::move(ingest)),
       dispatcher_(dispatcher),
       fd_(fd),
       wake_fd_(wake_fd),
@@ -100,9 +106,8 @@ void UdpServer::RaiseDropped(uint64_t dropped) const {
 ServerStats UdpServer::stats() const {
   RefreshDropped();
   ServerStats stats;
+  static_cast<IngestStats&>(stats) = ingest_->stats();
   stats.datagrams = datagrams_.load();
-  stats.records = records_.load();
-  stats.malformed = malformed_.load();
   stats.dropped = dropped_.load();
   return stats;
 }
@@ -116,10 +121,6 @@ void UdpServer::Run() {
   constexpr size_t kControl = CMSG_SPACE(sizeof(uint32_t));
   std::vector<char> controls(kBatch * kControl);
 
-  RecordDecoder decoder;
-  decoder.set_decode_args_value(false);  // args are used as raw JSON text
-  LogRecord record;
-  MalformedReporter malformed(options_.diagnostics);
   // Most datagrams in a burst come from the same peer as the one before.
   sockaddr_storage last_peer{};
   socklen_t last_peer_length = 0;
@@ -129,8 +130,10 @@ void UdpServer::Run() {
   bool draining = false;
   while (true) {
     if (!draining) {
-      const int ready = poll(polls, 2, -1);
+      // Wake at least once a second to show counts the rate limits held.
+      const int ready = poll(polls, 2, 1000);
       if (ready < 0 && errno != EINTR) break;
+      ingest_->Tick(absl::Now());
       if (stopping_.load()) draining = true;  // take what is queued, then stop
     }
     for (int i = 0; i < kBatch; ++i) {
@@ -156,6 +159,7 @@ void UdpServer::Run() {
       continue;
     }
     datagrams_.fetch_add(n, std::memory_order_relaxed);
+    const absl::Time now = absl::Now();
     for (int i = 0; i < n; ++i) {
       msghdr& header = messages[i].msg_hdr;
       for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr;
@@ -174,29 +178,16 @@ void UdpServer::Run() {
                                    header.msg_namelen)
                           .ToString();
       }
-      const char* data = buffers.data() + i * slot;
-      const size_t size = messages[i].msg_len;
-      absl::Status status;
+      char* data = buffers.data() + i * slot;
       if (header.msg_flags & MSG_TRUNC) {
-        status = absl::InvalidArgumentError("datagram larger than 64 KiB");
+        ingest_->Refuse(last_sender, "datagram larger than 64 KiB", now);
       } else {
-        // The decoder reads up to kPadding bytes past the end; zero them so
-        // nothing of an earlier, longer datagram is seen.
-        std::memset(const_cast<char*>(data) + size, 0, RecordDecoder::kPadding);
-        status = decoder.DecodePadded(data, size, &record);
+        ingest_->Take(data, messages[i].msg_len, last_sender, now);
       }
-      if (!status.ok()) {
-        malformed_.fetch_add(1, std::memory_order_relaxed);
-        malformed.Report(last_sender, status.message(), absl::Now());
-        continue;
-      }
-      dispatcher_->Dispatch(record, last_sender, decoder.raw_args(),
-                            decoder.raw_msg());
-      records_.fetch_add(1, std::memory_order_relaxed);
     }
     if (n < kBatch) dispatcher_->Flush();
   }
-  malformed.FlushAll();
+  ingest_->Finish();
   dispatcher_->Flush();
 }
 

@@ -1,10 +1,9 @@
 // UdpServer: the leader's receiving end. One POSIX UDP socket, one receive
-// thread that takes datagrams in batches (recvmmsg), decodes each into a
-// LogRecord and hands it to the Dispatcher.
+// thread that takes datagrams in batches (recvmmsg) and hands each to a
+// DatagramIngest (authentication, decoding, loss detection, dispatch).
 //
-// Malformed datagrams are counted and reported (rate-limited, with the
-// sender's address). Datagrams the kernel dropped because the socket's
-// buffer was full are counted exactly, from SO_RXQ_OVFL and SO_MEMINFO. Stop() receives what is
+// Datagrams the kernel dropped because the socket's buffer was full are
+// counted exactly, from SO_RXQ_OVFL and SO_MEMINFO. Stop() receives what is
 // already queued before it returns, so records sent by jobs that have
 // finished are not lost.
 #ifndef TOIL_RTLOG_INTERNAL_UDP_SERVER_H_
@@ -19,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "toil/rtlog/internal/datagram_ingest.h"
 #include "toil/rtlog/internal/dispatcher.h"
 #include "toil/rtlog/internal/host_port.h"
 
@@ -33,12 +33,14 @@ struct UdpServerOptions {
   int receive_buffer_bytes = 32 << 20;
   // Where warnings go, one line per call; stderr when unset.
   std::function<void(absl::string_view)> diagnostics;
+  // Authentication: the run's secret ("" for none) and whether unsigned
+  // datagrams are accepted anyway (see datagram_ingest.h).
+  std::string secret;
+  bool allow_unsigned = false;
 };
 
-struct ServerStats {
+struct ServerStats : IngestStats {
   uint64_t datagrams = 0;  // received from the socket
-  uint64_t records = 0;    // decoded and dispatched
-  uint64_t malformed = 0;  // not a valid record
   uint64_t dropped = 0;    // dropped by the kernel (receive buffer full)
 };
 
@@ -58,13 +60,15 @@ class UdpServer {
   ServerStats stats() const;
 
  private:
-  UdpServer(UdpServerOptions options, Dispatcher* dispatcher, int fd,
-            int wake_fd, SocketAddress local_address);
+  UdpServer(UdpServerOptions options, std::unique_ptr<DatagramIngest> ingest,
+            Dispatcher* dispatcher, int fd, int wake_fd,
+            SocketAddress local_address);
   void Run();
   void RefreshDropped() const;
   void RaiseDropped(uint64_t dropped) const;
 
   UdpServerOptions options_;
+  std::unique_ptr<DatagramIngest> ingest_;
   Dispatcher* dispatcher_;
   int fd_;
   int wake_fd_;
@@ -74,8 +78,6 @@ class UdpServer {
   bool stopped_ = false;
 
   std::atomic<uint64_t> datagrams_{0};
-  std::atomic<uint64_t> records_{0};
-  std::atomic<uint64_t> malformed_{0};
   mutable std::atomic<uint64_t> dropped_{0};
 };
 
