@@ -5,8 +5,12 @@
 //   test_job threads T N            T threads x N records "t=<t> i=<i>"
 //   test_job env                    prints TOIL_RT_* and TOIL_JOB_NAME on stdout
 //   test_job big BYTES              one INFO record with a BYTES-long message
+//   test_job bigutf8 BYTES          the same, of two-byte characters (é)
+//   test_job paced N MS             N INFO records "paced i", MS ms apart;
+//                                   prints "started" on stdout first
 //   test_job critical               one CRITICAL and one INFO record
 //   test_job mixed                  DEBUG, INFO (with '%' in it), WARNING, ERROR
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -50,6 +54,19 @@ int main(int argc, char** argv) {
     RT_LOG(INFO) << "env job ran";
   } else if (mode == "big" && argc > 2) {
     RT_LOG(INFO) << std::string(std::atoi(argv[2]), 'x');
+  } else if (mode == "bigutf8" && argc > 2) {
+    std::string text;
+    while (text.size() + 2 <= static_cast<size_t>(std::atoi(argv[2]))) text += "\xC3\xA9";
+    RT_LOG(INFO) << text;
+  } else if (mode == "paced" && argc > 3) {
+    const int n = std::atoi(argv[2]);
+    const int ms = std::atoi(argv[3]);
+    std::printf("started\n");
+    std::fflush(stdout);
+    for (int i = 0; i < n; ++i) {
+      RT_LOG(INFO) << "paced " << i;
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    }
   } else if (mode == "mixed") {
     RT_LOG(DEBUG) << "debug record";
     RT_LOG(INFO) << "100% verbatim: %s %d %(key)s %%";

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gtest/gtest.h"
 
 extern char** environ;
 
@@ -183,6 +185,28 @@ ProcessResult BackgroundProcess::Stop(int signal, absl::Duration timeout) {
       Finish(pid_, out_fd_, err_fd_, out_, started_, absl::Now() + timeout);
   pid_ = -1;
   return result;
+}
+
+UdpSender::UdpSender(const rtlog::internal::SocketAddress& to) {
+  fd_ = socket(to.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  EXPECT_GE(fd_, 0) << std::strerror(errno);
+  EXPECT_EQ(connect(fd_, to.get(), to.length), 0) << std::strerror(errno);
+  // Room for bursts: the tests send hundreds of datagrams at once.
+  const int buffer = 8 << 20;
+  setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer));
+  sockaddr_storage self{};
+  socklen_t length = sizeof(self);
+  getsockname(fd_, reinterpret_cast<sockaddr*>(&self), &length);
+  address_ = rtlog::internal::FromSockaddr(reinterpret_cast<sockaddr*>(&self), length)
+                 .ToString();
+}
+
+UdpSender::~UdpSender() { close(fd_); }
+
+void UdpSender::Send(const std::string& datagram) {
+  EXPECT_EQ(send(fd_, datagram.data(), datagram.size(), 0),
+            static_cast<ssize_t>(datagram.size()))
+      << std::strerror(errno) << " (" << datagram.size() << " bytes)";
 }
 
 void CollectingSink::Send(const rtlog::LogEntry& entry) {

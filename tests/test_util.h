@@ -14,6 +14,7 @@
 
 #include "absl/time/time.h"
 #include "proto/log_record.pb.h"
+#include "toil/rtlog/internal/host_port.h"
 #include "toil/rtlog/log_sink.h"
 
 namespace toil::testing {
@@ -59,6 +60,23 @@ class BackgroundProcess {
   int err_fd_ = -1;
   std::string out_;
   absl::Time started_;
+};
+
+// A UDP socket connected to `to`, for sending datagrams by hand.
+class UdpSender {
+ public:
+  explicit UdpSender(const rtlog::internal::SocketAddress& to);
+  ~UdpSender();
+  UdpSender(const UdpSender&) = delete;
+  UdpSender& operator=(const UdpSender&) = delete;
+  // Sends one datagram; fails the test if it does not go out whole.
+  void Send(const std::string& datagram);
+  // This socket's own address, "ip:port": what the server sees as sender.
+  const std::string& address() const { return address_; }
+
+ private:
+  int fd_;
+  std::string address_;
 };
 
 // Keeps a copy of every record it is sent.

@@ -24,27 +24,7 @@ using ::toil::rtlog::LogSink;
 
 using ::testing::HasSubstr;
 
-class Sender {
- public:
-  explicit Sender(const SocketAddress& to) {
-    fd_ = socket(to.family(), SOCK_DGRAM, 0);
-    connect(fd_, to.get(), to.length);
-    sockaddr_storage self{};
-    socklen_t length = sizeof(self);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&self), &length);
-    address_ = FromSockaddr(reinterpret_cast<sockaddr*>(&self), length).ToString();
-  }
-  ~Sender() { close(fd_); }
-  void Send(const std::string& datagram) {
-    ASSERT_EQ(send(fd_, datagram.data(), datagram.size(), 0),
-              static_cast<ssize_t>(datagram.size()));
-  }
-  const std::string& address() const { return address_; }
-
- private:
-  int fd_;
-  std::string address_;
-};
+using Sender = testing::UdpSender;
 
 std::string ValidRecord(const std::string& msg) {
   LogRecord record;

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -11,6 +12,10 @@
 namespace toil::rtlog::internal {
 namespace {
 constexpr size_t kFlushThreshold = 256 * 1024;
+
+void WriteStderr(const std::string& line) {
+  (void)!write(STDERR_FILENO, line.data(), line.size());
+}
 }  // namespace
 
 FdWriter::FdWriter(int fd, bool owns_fd, std::string what)
@@ -19,6 +24,11 @@ FdWriter::FdWriter(int fd, bool owns_fd, std::string what)
 FdWriter::~FdWriter() {
   Flush();
   if (owns_fd_ && fd_ >= 0) close(fd_);
+  if (lost_bytes_ > 0 && fd_ != STDERR_FILENO) {
+    WriteStderr(absl::StrCat("toil-rtlog: warning: ", lost_lines_, " lines (",
+                             lost_bytes_, " bytes) could not be written to ",
+                             what_, "\n"));
+  }
 }
 
 void FdWriter::MaybeFlush() {
@@ -33,15 +43,16 @@ void FdWriter::Flush() {
     if (n <= 0) {
       const int error = n < 0 ? errno : EIO;
       lost_bytes_ += rest.size();
+      lost_lines_ += std::count(rest.begin(), rest.end(), '\n');
       if (!reported_) {
         reported_ = true;
         // Report on stderr, unless stderr is what failed.
         if (fd_ != STDERR_FILENO) {
-          const std::string line = absl::StrCat(
+          WriteStderr(absl::StrCat(
               "toil-rtlog: error: cannot write to ", what_, ": ",
               std::strerror(error),
-              "; records for it are lost from now on, and counted\n");
-          (void)!write(STDERR_FILENO, line.data(), line.size());
+              "; what cannot be written is counted, and the total is shown "
+              "when the leader stops\n"));
         }
       }
       break;

@@ -1,7 +1,8 @@
 // A buffered writer to a file descriptor for the sinks: text is collected and
 // written in one write(2) per flush. A write that fails (a full disk, a
-// closed pipe) loses that output, is counted, and is reported once on stderr;
-// it never stops the leader.
+// closed pipe) loses that output, is counted, and is reported on stderr
+// twice at most: at the first failure, and with the totals when the writer
+// is destroyed. It never stops the leader; writing resumes when it can.
 #ifndef TOIL_RTLOG_INTERNAL_FD_WRITER_H_
 #define TOIL_RTLOG_INTERNAL_FD_WRITER_H_
 
@@ -28,8 +29,9 @@ class FdWriter {
   void Flush();
 
   int fd() const { return fd_; }
-  // Bytes that could not be written.
+  // Bytes, and lines, that could not be written.
   uint64_t lost_bytes() const { return lost_bytes_; }
+  uint64_t lost_lines() const { return lost_lines_; }
 
  private:
   int fd_;
@@ -37,6 +39,7 @@ class FdWriter {
   std::string what_;
   std::string buffer_;
   uint64_t lost_bytes_ = 0;
+  uint64_t lost_lines_ = 0;
   bool reported_ = false;
 };
 
