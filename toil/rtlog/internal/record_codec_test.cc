@@ -308,3 +308,31 @@ TEST(RecordCodecTest, DifferentialAgainstProtobufOverRandomRecords) {
 
 }  // namespace
 }  // namespace toil::rtlog::internal
+
+namespace toil::rtlog::internal {
+namespace {
+
+// Found by fuzz/decoder_fuzzer: a document cut short inside `args`, decoded
+// after a longer one by the same decoder, made the raw-text span of args end
+// before it started (a string_view of negative length). Every prefix of a
+// record with args, after the whole record, must be refused cleanly.
+TEST(RecordCodecTest, EveryTruncationAfterALongerRecordIsRefused) {
+  const std::string whole =
+      R"({"name": "case.5", "msg": "values %s %s %( %r", "args": [true, null, )"
+      R"([0, "22222two", { "pprocess": 2564}], {"k": [1.5, "x"]}], "levelno": 20})";
+  for (bool decode_value : {false, true}) {
+    RecordDecoder decoder;
+    decoder.set_decode_args_value(decode_value);
+    LogRecord record;
+    for (size_t cut = 0; cut < whole.size(); ++cut) {
+      ASSERT_TRUE(decoder.Decode(whole, &record).ok());
+      const absl::Status status = decoder.Decode(whole.substr(0, cut), &record);
+      EXPECT_FALSE(status.ok()) << "cut at " << cut;
+      EXPECT_LE(decoder.raw_args().size(), cut);
+      EXPECT_LE(decoder.raw_msg().size(), cut);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace toil::rtlog::internal
