@@ -1,6 +1,8 @@
 // Buffered, failure-counting fd writer; see fd_writer.h.
 #include "toil/rtlog/internal/fd_writer.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,12 +38,23 @@ void FdWriter::MaybeFlush() {
 }
 
 void FdWriter::Flush() {
+  if (buffer_.empty()) return;
+  // A closed pipe must not kill the leader, whatever its SIGPIPE disposition:
+  // the signal is blocked for this thread while it writes, and one raised by
+  // the write is taken back before the mask is restored.
+  sigset_t pipe_signal;
+  sigset_t old_mask;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, &old_mask);
+  bool broken_pipe = false;
   absl::string_view rest = buffer_;
   while (!rest.empty()) {
     const ssize_t n = write(fd_, rest.data(), rest.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       const int error = n < 0 ? errno : EIO;
+      broken_pipe = error == EPIPE;
       lost_bytes_ += rest.size();
       lost_lines_ += std::count(rest.begin(), rest.end(), '\n');
       if (!reported_) {
@@ -60,6 +73,12 @@ void FdWriter::Flush() {
     rest.remove_prefix(static_cast<size_t>(n));
   }
   buffer_.clear();
+  if (broken_pipe && !sigismember(&old_mask, SIGPIPE)) {
+    const timespec no_wait{};
+    while (sigtimedwait(&pipe_signal, nullptr, &no_wait) == SIGPIPE) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
 }
 
 }  // namespace toil::rtlog::internal

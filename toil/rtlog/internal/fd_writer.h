@@ -2,7 +2,8 @@
 // written in one write(2) per flush. A write that fails (a full disk, a
 // closed pipe) loses that output, is counted, and is reported on stderr
 // twice at most: at the first failure, and with the totals when the writer
-// is destroyed. It never stops the leader; writing resumes when it can.
+// is destroyed. It never stops the leader (a closed pipe raises no SIGPIPE);
+// writing resumes when it can.
 #ifndef TOIL_RTLOG_INTERNAL_FD_WRITER_H_
 #define TOIL_RTLOG_INTERNAL_FD_WRITER_H_
 
