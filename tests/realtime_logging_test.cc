@@ -219,6 +219,40 @@ TEST(RealtimeLoggingTest, KernelDropsAreCountedAndReportedAtTheEnd) {
                                      " records dropped by the kernel")));
 }
 
+// A 1 MB message of two-byte characters, end to end, signed: it arrives as
+// one record, cut at a character boundary to fit a datagram, with a marker
+// giving its original length. The job's own stderr shows it cut the same
+// way (the job queues at most 64 KiB of a message).
+TEST(RealtimeLoggingTest, AOneMegabyteMessageArrivesCutWithItsOriginalLength) {
+  batch::LocalBatchSystem batch_system;
+  CollectingSink sink;
+  batch::FinishedJob job;
+  {
+    rtlog::RealtimeLogger logger(batch_system, {.level = "INFO", .sinks = {&sink}});
+    ASSERT_TRUE(logger.started()) << logger.status();
+    job = RunJob(batch_system, {"bigutf8", "1000000"});
+    EXPECT_EQ(job.exit_code, 0);
+    ASSERT_TRUE(sink.WaitFor(1, absl::Seconds(30)));
+    EXPECT_EQ(rtlog::RealtimeLogger::Stats().forged, 0u);
+  }
+  const auto entries = sink.entries();
+  ASSERT_EQ(entries.size(), 1u);
+  const std::string& message = entries[0].message;
+  EXPECT_EQ(entries[0].authenticity, rtlog::Authenticity::kSigned);
+  EXPECT_GT(message.size(), 60000u);
+  EXPECT_LT(message.size(), 65507u);
+  const size_t marker = message.find(" [cut: 1000000 bytes, ");
+  ASSERT_NE(marker, std::string::npos) << message.substr(message.size() - 100);
+  // Whole characters only before the marker.
+  const std::string kept = message.substr(0, marker);
+  EXPECT_EQ(kept.size() % 2, 0u);
+  EXPECT_EQ(kept.find_first_not_of("\xC3\xA9"), std::string::npos);
+  for (size_t i = 0; i < kept.size(); i += 2) {
+    ASSERT_EQ(kept.compare(i, 2, "\xC3\xA9"), 0) << "at " << i;
+  }
+  EXPECT_THAT(testing::ReadFile(job.log_path), HasSubstr(" [cut: 1000000 bytes, "));
+}
+
 TEST(RealtimeLoggingTest, Ipv6Loopback) {
   batch::LocalBatchSystem batch_system;
   CollectingSink sink;

@@ -161,7 +161,13 @@ void Client::Process(const Entry& entry, absl::string_view text,
   }
   LineFormatOptions options;
   options.show_sender = false;
-  AppendRecordLine(record, text, options, &output.lines);
+  if (entry.original_size > text.size()) {
+    // Cut when queued: the job's own log says so too.
+    AppendRecordLine(record, WithCutMarker(text, entry.original_size), options,
+                     &output.lines);
+  } else {
+    AppendRecordLine(record, text, options, &output.lines);
+  }
   if (socket_.load(std::memory_order_relaxed) < 0) return;
   record.set_stream(stream_id_);
   record.set_seq(next_seq_++);

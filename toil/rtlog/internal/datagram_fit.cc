@@ -9,6 +9,11 @@
 
 namespace toil::rtlog::internal {
 
+std::string WithCutMarker(absl::string_view kept, size_t original_size) {
+  return absl::StrCat(kept, " [cut: ", original_size, " bytes, ", kept.size(),
+                      " shown]");
+}
+
 bool FitRecordToDatagram(LogRecord* record, std::string* json, size_t limit,
                          size_t original_msg_size) {
   const bool precut = original_msg_size > record->msg().size();
@@ -32,8 +37,7 @@ bool FitRecordToDatagram(LogRecord* record, std::string* json, size_t limit,
     Field& msg = fields[0];
     msg.original = *msg.text;
     msg.cut = true;
-    *msg.text = absl::StrCat(msg.original, " [cut: ", original_msg_size,
-                             " bytes, ", msg.kept, " shown]");
+    *msg.text = WithCutMarker(msg.original, original_msg_size);
     EncodeRecord(*record, json);
   }
   while (json->size() > limit) {
@@ -54,9 +58,8 @@ bool FitRecordToDatagram(LogRecord* record, std::string* json, size_t limit,
     const size_t original_size = field == &fields[0] && precut
                                      ? original_msg_size
                                      : field->original.size();
-    *field->text = absl::StrCat(field->original.substr(0, field->kept),
-                                " [cut: ", original_size, " bytes, ",
-                                field->kept, " shown]");
+    *field->text = WithCutMarker(
+        absl::string_view(field->original).substr(0, field->kept), original_size);
     EncodeRecord(*record, json);
   }
   return true;

@@ -10,12 +10,17 @@
 #include <cstddef>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "proto/log_record.pb.h"
 
 namespace toil::rtlog::internal {
 
 // The largest UDP payload over IPv4: 65535 - 20 (IP) - 8 (UDP).
 inline constexpr size_t kMaxDatagramBytes = 65507;
+
+// `kept`, the start of a text of `original_size` bytes, followed by the
+// marker " [cut: <original_size> bytes, <kept.size()> shown]".
+std::string WithCutMarker(absl::string_view kept, size_t original_size);
 
 // `json` holds EncodeRecord(*record). If it is longer than `limit`, cuts
 // text fields of `record` and re-encodes into `json` until it fits. When
