@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build needs, then runs the whole test suite: plainly,
 # under AddressSanitizer + UndefinedBehaviorSanitizer, and under
-# ThreadSanitizer. Ends with one line "tests: N passed, N failed".
+# ThreadSanitizer; then each fuzz target for 20 s (scripts/fuzz.sh). Ends
+# with one line "tests: N passed, N failed" (a fuzz target counts as one).
 #
 #   scripts/test.sh            everything
 #   scripts/test.sh --quick    the plain run only
@@ -36,6 +37,17 @@ for config in "${configs[@]}"; do
   failed=$((failed + f))
   if [ "$rc" -ne 0 ]; then status=1; fi
 done
+if [ "${1:-}" != "--quick" ]; then
+  echo "=== fuzzing each target briefly" >&2
+  scripts/fuzz.sh 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  p=$(grep -c '^fuzz: .* passed' "$log" || true)
+  f=$(grep -c '^fuzz: .* FAILED' "$log" || true)
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$rc" -ne 0 ]; then status=1; fi
+fi
 rm -f "$log"
 echo "tests: ${passed} passed, ${failed} failed"
 exit "$status"

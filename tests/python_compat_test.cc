@@ -163,6 +163,10 @@ TEST(CppJobToPythonLeaderTest, PythonLoggingFormatsEveryRecordWithoutError) {
   const std::vector<testing::EnvChange> env = {
       {"TOIL_RT_LOGGING_ADDRESS", address},
       {"TOIL_RT_LOGGING_LEVEL", "DEBUG"},
+      // Signed datagrams, as from a C++ leader's run: a Python leader reads
+      // them as usual (the signature is one more attribute).
+      {"TOIL_RT_LOGGING_SECRET",
+       "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"},
       {"TOIL_JOB_NAME", "cpp-job"}};
   ASSERT_EQ(testing::RunProcess({Runfile("tests/test_job"), "mixed"}, env).exit_code, 0);
   ASSERT_EQ(testing::RunProcess({Runfile("toil/cli/toil-rtlog"), "send", "--level=ERROR",
