@@ -13,6 +13,8 @@
 // and the lines missing from the JSON-lines file.
 //
 //   bazel run -c opt //bench:ingest_bench -- [--records=1000000] [--dir=/tmp]
+//       [--auth]    senders sign every datagram, and the leader verifies
+//                   each one (the default for RealtimeLogger and serve)
 //
 // The processes are this program again, in other modes (--mode=counter,
 // leader or send), so each one's memory is its own.
@@ -39,6 +41,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "toil/rtlog/internal/datagram_auth.h"
 #include "toil/rtlog/internal/dispatcher.h"
 #include "toil/rtlog/internal/udp_server.h"
 #include "toil/rtlog/internal/udp_socket.h"
@@ -56,6 +59,8 @@ ABSL_FLAG(int64_t, rate, 0, "send: records per second (0: as fast as possible)")
 ABSL_FLAG(int, sender_id, 0, "send: which sender this is");
 ABSL_FLAG(std::string, output, "", "leader: the JSON-lines file");
 ABSL_FLAG(int64_t, expect, 0, "counter, leader: stop after this many records (or SIGTERM)");
+ABSL_FLAG(bool, auth, false, "sign every datagram with a secret made for the run; the leader verifies");
+ABSL_FLAG(std::string, secret, "", "send, leader: the run's secret (--auth passes it on)");
 
 namespace {
 
@@ -99,6 +104,11 @@ int RunSend() {
   const int64_t n = absl::GetFlag(FLAGS_records);
   const int64_t rate = absl::GetFlag(FLAGS_rate);
   const int id = absl::GetFlag(FLAGS_sender_id);
+  std::unique_ptr<toil::rtlog::internal::DatagramAuth> auth;
+  if (!absl::GetFlag(FLAGS_secret).empty()) {
+    auth = *toil::rtlog::internal::DatagramAuth::FromSecret(absl::GetFlag(FLAGS_secret));
+  }
+  std::string signed_json;
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -120,7 +130,13 @@ int RunSend() {
       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &when, nullptr);
     }
     for (int b = 0; b < batch; ++b) {
-      const int length = TypicalRecord(id, sent + b, buffers[b], sizeof(buffers[b]));
+      int length = TypicalRecord(id, sent + b, buffers[b], sizeof(buffers[b]));
+      if (auth != nullptr) {
+        signed_json.assign(buffers[b], length);
+        auth->Sign(&signed_json);
+        std::memcpy(buffers[b], signed_json.data(), signed_json.size());
+        length = static_cast<int>(signed_json.size());
+      }
       iovecs[b] = {buffers[b], static_cast<size_t>(length)};
       messages[b] = {};
       messages[b].msg_hdr.msg_iov = &iovecs[b];
@@ -209,7 +225,9 @@ int RunLeader() {
   }
   TimingSink timing;
   toil::rtlog::internal::Dispatcher dispatcher({jsonl->get(), &timing});
-  auto server = toil::rtlog::internal::UdpServer::Start({}, &dispatcher);
+  toil::rtlog::internal::UdpServerOptions options;
+  options.secret = absl::GetFlag(FLAGS_secret);
+  auto server = toil::rtlog::internal::UdpServer::Start(options, &dispatcher);
   if (!server.ok()) return 1;
   std::printf("PORT %d\n", (*server)->local_address().port());
   std::fflush(stdout);
@@ -218,11 +236,14 @@ int RunLeader() {
   (*server)->Stop();
   dispatcher.Flush();
   const auto stats = (*server)->stats();
-  std::printf("RESULT received=%lld dropped=%llu first=%lld last=%lld rss_kb=%ld malformed=%llu\n",
+  std::printf("RESULT received=%lld dropped=%llu first=%lld last=%lld rss_kb=%ld "
+              "malformed=%llu refused=%llu\n",
               static_cast<long long>(timing.count_),
               static_cast<unsigned long long>(stats.dropped),
               static_cast<long long>(timing.first_), static_cast<long long>(timing.last_),
-              PeakRssKb(), static_cast<unsigned long long>(stats.malformed));
+              PeakRssKb(), static_cast<unsigned long long>(stats.malformed),
+              static_cast<unsigned long long>(stats.forged + stats.unsigned_refused +
+                                              stats.other_run));
   return 0;
 }
 
@@ -308,8 +329,9 @@ int64_t CountLines(const std::string& path) {
 
 // Runs `senders` sender processes against a receiver started with
 // `receiver_args`; returns what the receiver reports.
-Result RunPhase(const std::vector<std::string>& receiver_args, int senders,
-                int64_t per_sender, int64_t total_rate) {
+Result RunPhase(std::vector<std::string> receiver_args, int senders,
+                int64_t per_sender, int64_t total_rate, const std::string& secret) {
+  if (!secret.empty()) receiver_args.push_back("--secret=" + secret);
   Child receiver = Start(receiver_args);
   const std::string port_line = ReadLineStartingWith(receiver, "PORT ");
   const std::string port = std::string(absl::StripAsciiWhitespace(port_line.substr(5)));
@@ -318,7 +340,8 @@ Result RunPhase(const std::vector<std::string>& receiver_args, int senders,
     children.push_back(Start({"--mode=send", "--port=" + port,
                               absl::StrCat("--records=", per_sender),
                               absl::StrCat("--rate=", total_rate / senders),
-                              absl::StrCat("--sender_id=", s)}));
+                              absl::StrCat("--sender_id=", s),
+                              "--secret=" + secret}));
   }
   for (Child& child : children) Wait(child);
   // Let the receiver take in what is still queued, then stop it.
@@ -345,12 +368,19 @@ int RunAll() {
   const int64_t n = absl::GetFlag(FLAGS_records);
   const std::string burst_file = dir + "/ingest_bench_burst.jsonl";
   const std::string paced_file = dir + "/ingest_bench_paced.jsonl";
+  std::string secret;
+  if (absl::GetFlag(FLAGS_auth)) {
+    secret = *toil::rtlog::internal::DatagramAuth::NewSecret();
+    std::printf("authentication: every datagram signed and verified\n");
+  }
 
   std::printf("burst: 1 sender, %lld records as fast as it can (sendmmsg)\n",
               static_cast<long long>(n));
-  const Result bare = RunPhase({"--mode=counter", absl::StrCat("--expect=", n)}, 1, n, 0);
+  const Result bare =
+      RunPhase({"--mode=counter", absl::StrCat("--expect=", n)}, 1, n, 0, secret);
   Report("  bare recvmmsg counter", n, bare, -1);
-  const Result leader = RunPhase({"--mode=leader", "--output=" + burst_file}, 1, n, 0);
+  const Result leader =
+      RunPhase({"--mode=leader", "--output=" + burst_file}, 1, n, 0, secret);
   const int64_t burst_lines = CountLines(burst_file);
   Report("  leader (JSON-lines sink)", n, leader, burst_lines);
   std::printf("  leader time / bare counter time: %.3f\n",
@@ -362,7 +392,7 @@ int RunAll() {
   std::printf("paced: %d senders x %lld records, %lld records/s in total\n", senders,
               static_cast<long long>(per), static_cast<long long>(rate));
   const Result paced =
-      RunPhase({"--mode=leader", "--output=" + paced_file}, senders, per, rate);
+      RunPhase({"--mode=leader", "--output=" + paced_file}, senders, per, rate, secret);
   const int64_t paced_lines = CountLines(paced_file);
   Report("  leader (JSON-lines sink)", senders * per, paced, paced_lines);
   std::remove(burst_file.c_str());
