@@ -89,20 +89,18 @@ void DatagramIngest::Take(char* data, size_t size, absl::string_view sender,
     return;
   }
   if (record_.stream() != 0 && record_.seq() != 0) {
-    label_.clear();
-    if (tracker_.Find(record_.stream()) == nullptr) {
-      AppendSenderLabel(record_, sender, &label_);  // kept from the first
-    }
-    const SequenceTracker::Verdict verdict =
-        tracker_.Take(record_.stream(), record_.seq(), label_);
+    const SequenceTracker::Taken taken =
+        tracker_.Take(record_.stream(), record_.seq());
+    SequenceTracker::Stream& stream = *taken.stream;
+    // Named after the stream's first record.
+    if (taken.first_record) AppendSenderLabel(record_, sender, &stream.label);
     lost_.store(tracker_.lost(), std::memory_order_relaxed);
     duplicates_.store(tracker_.duplicates(), std::memory_order_relaxed);
-    SequenceTracker::Stream* stream = tracker_.Find(record_.stream());
-    if (stream->lost > stream->reported_lost ||
-        stream->duplicates > stream->reported_duplicates) {
-      ReportLoss(*stream, now, /*force=*/false);
+    if (stream.lost > stream.reported_lost ||
+        stream.duplicates > stream.reported_duplicates) {
+      ReportLoss(stream, now, /*force=*/false);
     }
-    if (verdict == SequenceTracker::Verdict::kDuplicate) return;
+    if (taken.verdict == SequenceTracker::Verdict::kDuplicate) return;
   }
   dispatcher_->Dispatch(record_, sender, decoder_.raw_args(), decoder_.raw_msg(),
                         authenticity);

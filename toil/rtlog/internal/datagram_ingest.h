@@ -83,7 +83,6 @@ class DatagramIngest {
   RecordDecoder decoder_;
   LogRecord record_;
   SequenceTracker tracker_;
-  std::string label_;
   RejectReporter malformed_;
   RejectReporter unsigned_;
   RejectReporter forged_;

@@ -24,13 +24,12 @@ void ClearBit(SequenceTracker::Stream& s, uint64_t seq) {
 
 }  // namespace
 
-SequenceTracker::Verdict SequenceTracker::Take(uint64_t stream, uint64_t seq,
-                                               absl::string_view label) {
+SequenceTracker::Taken SequenceTracker::Take(uint64_t stream, uint64_t seq) {
   auto it = streams_.find(stream);
-  if (it == streams_.end()) {
+  const bool first_record = it == streams_.end();
+  if (first_record) {
     if (streams_.size() >= kMaxStreams) ForgetOldest();
     it = streams_.try_emplace(stream).first;
-    it->second.label.assign(label.data(), label.size());
     // Joined midway: start the stream just below this record.
     if (seq > kWindow) it->second.highest = seq - 1;
   }
@@ -48,17 +47,17 @@ SequenceTracker::Verdict SequenceTracker::Take(uint64_t stream, uint64_t seq,
     }
     SetBit(s, seq);
     s.highest = seq;
-    return Verdict::kNew;
+    return {Verdict::kNew, &s, first_record};
   }
   if (s.highest - seq >= kWindow || TestBit(s, seq)) {
     ++s.duplicates;
     ++duplicates_;
-    return Verdict::kDuplicate;
+    return {Verdict::kDuplicate, &s, first_record};
   }
   SetBit(s, seq);  // late, but inside the window: it was not lost after all
   --s.lost;
   --lost_;
-  return Verdict::kNew;
+  return {Verdict::kNew, &s, first_record};
 }
 
 SequenceTracker::Stream* SequenceTracker::Find(uint64_t stream) {

@@ -50,10 +50,14 @@ class SequenceTracker {
   };
 
   enum class Verdict { kNew, kDuplicate };
+  struct Taken {
+    Verdict verdict;
+    Stream* stream;      // valid until the next Take
+    bool first_record;   // the stream is new: the caller names it (label)
+  };
 
-  // One record of `stream` numbered `seq` (>= 1). `label` names the sender
-  // and is kept from the stream's first record.
-  Verdict Take(uint64_t stream, uint64_t seq, absl::string_view label);
+  // One record of `stream` numbered `seq` (>= 1).
+  Taken Take(uint64_t stream, uint64_t seq);
 
   // Looks at every tracked stream (for reports).
   template <typename F>
