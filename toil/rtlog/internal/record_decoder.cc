@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -385,6 +386,22 @@ absl::Status DecodeMsg(od::value& value, std::string_view key, RawText* raw,
   return absl::OkStatus();
 }
 
+// A number field: decoded into the record through its setter (which gets
+// the default, 0, when the value is refused).
+template <typename T>
+absl::Status DecodeNumber(od::value& value, std::string_view key, LogRecord* r,
+                          void (LogRecord::*set)(T)) {
+  T v = 0;
+  absl::Status status;
+  if constexpr (std::is_floating_point_v<T>) {
+    status = DecodeDouble(value, key, &v);
+  } else {
+    status = DecodeInteger(value, key, &v);
+  }
+  (r->*set)(v);
+  return status;
+}
+
 absl::Status DecodeField(Field field, std::string_view key, od::value& value,
                          RawText* raw, LogRecord* r) {
   switch (field) {
@@ -393,57 +410,29 @@ absl::Status DecodeField(Field field, std::string_view key, od::value& value,
     case Field::kArgs: return DecodeArgs(value, raw, r);
     case Field::kLevelname:
       return DecodeString(value, key, r->mutable_levelname());
-    case Field::kLevelno: {
-      int32_t v = 0;
-      absl::Status s = DecodeInteger(value, key, &v);
-      r->set_levelno(v);
-      return s;
-    }
+    case Field::kLevelno:
+      return DecodeNumber(value, key, r, &LogRecord::set_levelno);
     case Field::kPathname:
       return DecodeString(value, key, r->mutable_pathname());
     case Field::kFilename:
       return DecodeString(value, key, r->mutable_filename());
     case Field::kModule: return DecodeString(value, key, r->mutable_module());
-    case Field::kLineno: {
-      int32_t v = 0;
-      absl::Status s = DecodeInteger(value, key, &v);
-      r->set_lineno(v);
-      return s;
-    }
+    case Field::kLineno:
+      return DecodeNumber(value, key, r, &LogRecord::set_lineno);
     case Field::kFuncName:
       return DecodeString(value, key, r->mutable_func_name());
-    case Field::kCreated: {
-      double v = 0;
-      absl::Status s = DecodeDouble(value, key, &v);
-      r->set_created(v);
-      return s;
-    }
-    case Field::kMsecs: {
-      double v = 0;
-      absl::Status s = DecodeDouble(value, key, &v);
-      r->set_msecs(v);
-      return s;
-    }
-    case Field::kRelativeCreated: {
-      double v = 0;
-      absl::Status s = DecodeDouble(value, key, &v);
-      r->set_relative_created(v);
-      return s;
-    }
-    case Field::kProcess: {
-      int32_t v = 0;
-      absl::Status s = DecodeInteger(value, key, &v);
-      r->set_process(v);
-      return s;
-    }
+    case Field::kCreated:
+      return DecodeNumber(value, key, r, &LogRecord::set_created);
+    case Field::kMsecs:
+      return DecodeNumber(value, key, r, &LogRecord::set_msecs);
+    case Field::kRelativeCreated:
+      return DecodeNumber(value, key, r, &LogRecord::set_relative_created);
+    case Field::kProcess:
+      return DecodeNumber(value, key, r, &LogRecord::set_process);
     case Field::kProcessName:
       return DecodeString(value, key, r->mutable_process_name());
-    case Field::kThread: {
-      uint64_t v = 0;
-      absl::Status s = DecodeInteger(value, key, &v);
-      r->set_thread(v);
-      return s;
-    }
+    case Field::kThread:
+      return DecodeNumber(value, key, r, &LogRecord::set_thread);
     case Field::kThreadName:
       return DecodeString(value, key, r->mutable_thread_name());
     case Field::kExcText:
@@ -453,18 +442,10 @@ absl::Status DecodeField(Field field, std::string_view key, od::value& value,
     case Field::kHostname:
       return DecodeString(value, key, r->mutable_hostname());
     case Field::kJob: return DecodeString(value, key, r->mutable_job());
-    case Field::kSeq: {
-      uint64_t v = 0;
-      absl::Status s = DecodeInteger(value, key, &v);
-      r->set_seq(v);
-      return s;
-    }
-    case Field::kStream: {
-      uint64_t v = 0;
-      absl::Status s = DecodeInteger(value, key, &v);
-      r->set_stream(v);
-      return s;
-    }
+    case Field::kSeq:
+      return DecodeNumber(value, key, r, &LogRecord::set_seq);
+    case Field::kStream:
+      return DecodeNumber(value, key, r, &LogRecord::set_stream);
     case Field::kUnknown: return DecodeValue(value, 1, nullptr);
   }
   return absl::OkStatus();
