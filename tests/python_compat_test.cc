@@ -43,6 +43,21 @@ const PyValue* Field(const PyValue& object, absl::string_view key) {
   return nullptr;
 }
 
+// Runs tests/python/toil_job.py as one job and waits for it. A job that did
+// not finish fails the test and comes back with exit code -1.
+batch::FinishedJob RunToilJobPy(batch::LocalBatchSystem& batch_system) {
+  EXPECT_TRUE(batch_system
+                  .IssueJob({"python-job", kPython, {Runfile("tests/python/toil_job.py")}})
+                  .ok());
+  std::optional<batch::FinishedJob> done =
+      batch_system.WaitForFinishedJob(absl::Seconds(60));
+  EXPECT_TRUE(done.has_value()) << "the Python job did not finish";
+  if (done.has_value()) return *done;
+  batch::FinishedJob missing;
+  missing.exit_code = -1;
+  return missing;
+}
+
 void RunPythonJob(const std::string& bind_host) {
   batch::LocalBatchSystem batch_system;
   testing::CollectingSink sink;
@@ -60,15 +75,9 @@ void RunPythonJob(const std::string& bind_host) {
                        .sinks = {&sink, &terminal, jsonl->get()},
                        .allow_unsigned = true});
     ASSERT_TRUE(logger.started()) << logger.status();
-    ASSERT_TRUE(batch_system
-                    .IssueJob({"python-job", kPython,
-                               {Runfile("tests/python/toil_job.py")}})
-                    .ok());
-    std::optional<batch::FinishedJob> done =
-        batch_system.WaitForFinishedJob(absl::Seconds(60));
-    ASSERT_TRUE(done.has_value());
-    job_output = testing::ReadFile(done->log_path);
-    ASSERT_EQ(done->exit_code, 0) << job_output;
+    const batch::FinishedJob done = RunToilJobPy(batch_system);
+    job_output = testing::ReadFile(done.log_path);
+    ASSERT_EQ(done.exit_code, 0) << job_output;
     EXPECT_EQ(rtlog::RealtimeLogger::Stats().malformed, 0u);
     EXPECT_EQ(rtlog::RealtimeLogger::Stats().unsigned_accepted, 16u);
   }
@@ -127,21 +136,15 @@ void RunPythonJob(const std::string& bind_host) {
 }
 
 // By default a leader requires signatures: a Python job's records are
-// refused and counted (datagram_ingest_test checks the warning's words).
+// refused and counted (HostileInputTest checks the warning's words).
 TEST(PythonJobToCppLeaderTest, RefusedUnlessUnsignedRecordsAreAllowed) {
   batch::LocalBatchSystem batch_system;
   testing::CollectingSink sink;
   {
     rtlog::RealtimeLogger logger(batch_system, {.level = "DEBUG", .sinks = {&sink}});
     ASSERT_TRUE(logger.started()) << logger.status();
-    ASSERT_TRUE(batch_system
-                    .IssueJob({"python-job", kPython,
-                               {Runfile("tests/python/toil_job.py")}})
-                    .ok());
-    std::optional<batch::FinishedJob> done =
-        batch_system.WaitForFinishedJob(absl::Seconds(60));
-    ASSERT_TRUE(done.has_value());
-    ASSERT_EQ(done->exit_code, 0) << testing::ReadFile(done->log_path);
+    const batch::FinishedJob done = RunToilJobPy(batch_system);
+    ASSERT_EQ(done.exit_code, 0) << testing::ReadFile(done.log_path);
   }
   EXPECT_EQ(sink.entries().size(), 0u);
   EXPECT_EQ(rtlog::RealtimeLogger::Stats().unsigned_refused, 16u);
