@@ -111,11 +111,25 @@ RealtimeLogger::RealtimeLogger(batch::BatchSystem& batch_system,
   }
   if (options.level.empty()) return;  // disabled: no server, no variables
 
+  // Why the workflow runs without real-time logging, said once.
+  auto give_up = [this](absl::Status status) {
+    status_ = std::move(status);
+    Note(absl::StrCat("error: real-time logging is off: ", status_.message()));
+  };
   absl::StatusOr<Level> level = ParseLevel(options.level);
   if (!level.ok()) {
-    status_ = level.status();
-    Note(absl::StrCat("error: real-time logging is off: ", status_.message()));
+    give_up(level.status());
     return;
+  }
+  internal::UdpServerOptions server_options;
+  if (options.authenticate) {
+    absl::StatusOr<std::string> secret = internal::DatagramAuth::NewSecret();
+    if (!secret.ok()) {
+      give_up(secret.status());
+      return;
+    }
+    server_options.secret = *std::move(secret);
+    server_options.allow_unsigned = options.allow_unsigned;
   }
 
   std::vector<LogSink*> sinks = options.sinks;
@@ -126,30 +140,16 @@ RealtimeLogger::RealtimeLogger(batch::BatchSystem& batch_system,
   state.dispatcher = std::make_unique<internal::Dispatcher>(std::move(sinks));
 
   const bool local = batch_system.RunsJobsOnlyLocally();
-  internal::UdpServerOptions server_options;
   server_options.bind_host =
       options.bind_host.value_or(local ? "127.0.0.1" : "0.0.0.0");
   server_options.port = options.port;
   server_options.receive_buffer_bytes = options.receive_buffer_bytes;
-  if (options.authenticate) {
-    absl::StatusOr<std::string> secret = internal::DatagramAuth::NewSecret();
-    if (!secret.ok()) {
-      status_ = secret.status();
-      Note(absl::StrCat("error: real-time logging is off: ", status_.message()));
-      state.dispatcher.reset();
-      state.default_sink.reset();
-      return;
-    }
-    server_options.secret = *std::move(secret);
-    server_options.allow_unsigned = options.allow_unsigned;
-  }
   absl::StatusOr<std::unique_ptr<internal::UdpServer>> server =
       internal::UdpServer::Start(server_options, state.dispatcher.get());
   if (!server.ok()) {
-    status_ = server.status();
-    Note(absl::StrCat("error: real-time logging is off: ", status_.message()));
     state.dispatcher.reset();
     state.default_sink.reset();
+    give_up(server.status());
     return;
   }
   state.server = *std::move(server);
