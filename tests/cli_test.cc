@@ -24,19 +24,6 @@ using testing::Runfile;
 std::string Tool() { return Runfile("toil/cli/toil-rtlog"); }
 std::string TestJob() { return Runfile("tests/test_job"); }
 
-// Parses `export NAME='value'` lines into name -> value.
-std::map<std::string, std::string> ParseExports(const std::string& text) {
-  std::map<std::string, std::string> exports;
-  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
-    if (!absl::ConsumePrefix(&line, "export ")) continue;
-    const size_t equals = line.find('=');
-    std::string value(line.substr(equals + 1));
-    if (value.size() >= 2 && value.front() == '\'') value = value.substr(1, value.size() - 2);
-    exports[std::string(line.substr(0, equals))] = value;
-  }
-  return exports;
-}
-
 TEST(CliTest, HelpForEveryCommand) {
   ProcessResult result = RunProcess({Tool(), "--help"});
   EXPECT_EQ(result.exit_code, 0);
@@ -71,7 +58,7 @@ TEST(CliTest, MistakesAreClearErrors) {
 
 TEST(CliTest, ServeShowsWhatSendSendsAndSummarizesOnSigterm) {
   BackgroundProcess serve({Tool(), "serve", "--level=WARNING"});
-  const auto exports = ParseExports(serve.ReadStdoutLines(3, absl::Seconds(30)));
+  const auto exports = testing::ParseExports(serve.ReadStdoutLines(3, absl::Seconds(30)));
   ASSERT_EQ(exports.size(), 3u);
   EXPECT_TRUE(absl::StartsWith(exports.at("TOIL_RT_LOGGING_ADDRESS"), "127.0.0.1:"));
   EXPECT_EQ(exports.at("TOIL_RT_LOGGING_LEVEL"), "WARNING");
@@ -99,7 +86,7 @@ TEST(CliTest, ServeShowsWhatSendSendsAndSummarizesOnSigterm) {
 TEST(CliTest, ServeRefusesUnsignedRecordsUnlessAllowed) {
   for (const bool allow : {false, true}) {
     BackgroundProcess serve({Tool(), "serve", allow ? "--allow_unsigned" : "--auth"});
-    const auto exports = ParseExports(serve.ReadStdoutLines(3, absl::Seconds(30)));
+    const auto exports = testing::ParseExports(serve.ReadStdoutLines(3, absl::Seconds(30)));
     ASSERT_EQ(exports.size(), 3u);
     // A job that was not given the secret.
     const std::vector<testing::EnvChange> env = {
@@ -122,7 +109,7 @@ TEST(CliTest, ServeRefusesUnsignedRecordsUnlessAllowed) {
 
 TEST(CliTest, ServeWithoutAuthExportsNoSecret) {
   BackgroundProcess serve({Tool(), "serve", "--auth=false"});
-  const auto exports = ParseExports(serve.ReadStdoutLines(2, absl::Seconds(30)));
+  const auto exports = testing::ParseExports(serve.ReadStdoutLines(2, absl::Seconds(30)));
   EXPECT_EQ(exports.count("TOIL_RT_LOGGING_SECRET"), 0u);
   const std::vector<testing::EnvChange> env = {
       {"TOIL_RT_LOGGING_ADDRESS", exports.at("TOIL_RT_LOGGING_ADDRESS")},
@@ -136,7 +123,7 @@ TEST(CliTest, ServeWithoutAuthExportsNoSecret) {
 TEST(CliTest, ServeJsonLinesHaveMessageAndSender) {
   const std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/serve.jsonl");
   BackgroundProcess serve({Tool(), "serve", "--format=jsonl", "--output=" + path});
-  const auto exports = ParseExports(serve.ReadStdoutLines(3, absl::Seconds(30)));
+  const auto exports = testing::ParseExports(serve.ReadStdoutLines(3, absl::Seconds(30)));
   ASSERT_EQ(exports.size(), 3u);
   const std::vector<testing::EnvChange> env = {
       {"TOIL_RT_LOGGING_ADDRESS", exports.at("TOIL_RT_LOGGING_ADDRESS")},

@@ -91,7 +91,8 @@ TEST(FaultTest, LeaderRestartedOnTheSamePortReceivesLaterRecords) {
   ASSERT_EQ(job.ReadStdoutLines(1, absl::Seconds(30)), "started\n");
   ASSERT_TRUE(first_sink.WaitFor(20, absl::Seconds(30)));
   server.reset();
-  absl::SleepFor(absl::Milliseconds(200));  // records sent now are lost
+  // Records sent now are lost: wait until the job has seen its leader gone.
+  ASSERT_TRUE(job.WaitForStderr("cannot send to the leader", absl::Seconds(30)));
   testing::CollectingSink second_sink;
   Dispatcher second({&second_sink});
   server = StartServer(&second, port);
@@ -107,22 +108,19 @@ TEST(FaultTest, LeaderRestartedOnTheSamePortReceivesLaterRecords) {
 }
 
 TEST(FaultTest, ASinkThatCannotWriteIsReportedOnceCountedAndServingGoesOn) {
-  // A fixed free port, so that the jobs need not read serve's stdout.
-  auto probe = BindUdpSocket({"127.0.0.1", 0, 0});
-  ASSERT_TRUE(probe.ok());
-  const int port = probe->address.port();
-  close(probe->fd);
-  BackgroundProcess serve({Tool(), "serve", "--auth=false", "--format=jsonl",
-                           "--output=/dev/full", absl::StrCat("--port=", port)});
-  ASSERT_FALSE(serve.ReadStdoutLines(2, absl::Seconds(30)).empty());
+  BackgroundProcess serve(
+      {Tool(), "serve", "--auth=false", "--format=jsonl", "--output=/dev/full"});
+  const auto exports = testing::ParseExports(serve.ReadStdoutLines(2, absl::Seconds(30)));
+  ASSERT_EQ(exports.count("TOIL_RT_LOGGING_ADDRESS"), 1u);
   const std::vector<testing::EnvChange> env = {
-      {"TOIL_RT_LOGGING_ADDRESS", absl::StrCat("127.0.0.1:", port)},
+      {"TOIL_RT_LOGGING_ADDRESS", exports.at("TOIL_RT_LOGGING_ADDRESS")},
       {"TOIL_RT_LOGGING_LEVEL", "INFO"},
       {"TOIL_RT_LOGGING_SECRET", std::nullopt}};
   ASSERT_EQ(RunProcess({TestJob(), "count", "50"}, env).exit_code, 0);
-  absl::SleepFor(absl::Milliseconds(300));
+  // The first write failed and was reported; later ones are only counted.
+  ASSERT_TRUE(serve.WaitForStderr("cannot write to the JSON-lines file /dev/full",
+                                  absl::Seconds(30)));
   ASSERT_EQ(RunProcess({TestJob(), "count", "50"}, env).exit_code, 0);
-  absl::SleepFor(absl::Milliseconds(300));
   const ProcessResult result = serve.Stop(SIGTERM);
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(CountOf(result.err, "cannot write to the JSON-lines file /dev/full"), 1)
@@ -177,14 +175,17 @@ TEST(FaultTest, ServeWithClosedStdoutAndStderrKeepsServing) {
                                  absl::StrCat("--port=", port)},
                                 &serve, /*wait=*/false),
             0);
-  absl::SleepFor(absl::Milliseconds(500));
+  // Its stdout is closed, so it cannot say it is ready: wait for the port.
+  ASSERT_TRUE(testing::WaitUntil([&] { return testing::UdpPortInUse(port); },
+                                 absl::Seconds(30), "serve to bind its port"));
   const std::vector<testing::EnvChange> env = {
       {"TOIL_RT_LOGGING_ADDRESS", absl::StrCat("127.0.0.1:", port)},
       {"TOIL_RT_LOGGING_LEVEL", "INFO"}};
   ASSERT_EQ(RunProcess({TestJob(), "count", "200"}, env).exit_code, 0);
-  absl::SleepFor(absl::Milliseconds(300));
   int status = 0;
   EXPECT_EQ(waitpid(serve, &status, WNOHANG), 0) << "serve died";
+  // SIGTERM: serve takes in the 200 queued records (writing each to the
+  // closed pipe) and its summary, then exits.
   kill(serve, SIGTERM);
   ASSERT_EQ(waitpid(serve, &status, 0), serve);
   EXPECT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);

@@ -142,6 +142,7 @@ TEST(HostileInputTest, GarbageIsCountedAndEveryValidRecordDelivered) {
 
   const std::vector<std::string> garbage = Garbage();
   const std::vector<std::string> odd = OddButValid();
+  const absl::Time start = absl::Now();
   // Garbage, each followed by a valid record; then the odd valid ones.
   for (size_t i = 0; i < garbage.size(); ++i) {
     sender.Send(garbage[i]);
@@ -155,6 +156,7 @@ TEST(HostileInputTest, GarbageIsCountedAndEveryValidRecordDelivered) {
   sender.Send(Record("after the storm"));
   ASSERT_TRUE(sink.WaitFor(expected + 1, absl::Seconds(30)));
   (*server)->Stop();
+  const int64_t seconds = absl::ToInt64Seconds(absl::Now() - start);
   dispatcher.Flush();
   close(terminal_fd);
 
@@ -172,10 +174,11 @@ TEST(HostileInputTest, GarbageIsCountedAndEveryValidRecordDelivered) {
             std::string("nul \0 inside, escape \x1b[2J, bidi \xE2\x80\xAE", 35));
 
   // One sender, all within moments: a handful of lines, not one per datagram,
-  // and the last one carries the total.
+  // and the last one carries the total. (At most one more line per second the
+  // test took: the rate limit's interval can pass on a slow machine.)
   const std::vector<std::string> lines = diagnostics.Get();
   ASSERT_GE(lines.size(), 1u);
-  EXPECT_LE(lines.size(), 4u);
+  EXPECT_LE(lines.size(), 4u + seconds);
   EXPECT_THAT(lines.back(), HasSubstr(absl::StrCat("(", garbage.size(), " in all)")));
   // Nothing raw on the terminal: the escape, the NUL and the bidi override
   // arrive escaped.
@@ -237,7 +240,7 @@ TEST(HostileInputTest, UnsignedForgedTamperedReplayedAndOtherRunAreRefused) {
   // An insider's signed but malformed datagram still meets the decoder.
   sender.Send(leader.Signed(R"({"msg":"x","levelno":"abc"})"));
   sender.Send(leader.Signed(Record("good again", 77, 2)));
-  ASSERT_TRUE(leader.sink().WaitFor(2, absl::Seconds(10)));
+  ASSERT_TRUE(leader.sink().WaitFor(2, absl::Seconds(30)));
   leader.server().Stop();
 
   const ServerStats stats = leader.server().stats();
@@ -274,7 +277,7 @@ TEST(HostileInputTest, AllowedUnsignedRecordsAreMarkedAndForgeriesStillRefused) 
   tampered.replace(tampered.find("signed"), 6, "SIGNED");
   sender.Send(tampered);
   sender.Send(Record("the end"));
-  ASSERT_TRUE(leader.sink().WaitFor(3, absl::Seconds(10)));
+  ASSERT_TRUE(leader.sink().WaitFor(3, absl::Seconds(30)));
   leader.server().Stop();
   const ServerStats stats = leader.server().stats();
   EXPECT_EQ(stats.forged, 1u);
@@ -307,7 +310,7 @@ TEST(HostileInputTest, SequenceGapsAndDuplicatesAreReportedPerJob) {
     EncodeRecord(other, &json);
     sender.Send(json);
   }
-  ASSERT_TRUE(sink.WaitFor(10, absl::Seconds(10)));
+  ASSERT_TRUE(sink.WaitFor(10, absl::Seconds(30)));
   (*server)->Stop();
   const ServerStats stats = (*server)->stats();
   EXPECT_EQ(stats.lost, 2u);

@@ -106,10 +106,9 @@ TEST(LossDetectionTest, RecordsLostOrDuplicatedInTransitAreCountedPerJob) {
        {"TOIL_JOB_NAME", "lossy/1"}});
   ASSERT_EQ(job.exit_code, 0) << job.err;
   // Wait until the relay has passed everything on.
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (relay.seen() < kRecords && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  ASSERT_TRUE(testing::WaitUntil([&] { return relay.seen() >= kRecords; },
+                                 absl::Seconds(30), "the relay to see every record"))
+      << relay.seen() << " seen";
   ASSERT_EQ(relay.seen(), kRecords);
   ASSERT_TRUE(sink.WaitFor(kRecords - relay.dropped(), absl::Seconds(30)));
   (*server)->Stop();

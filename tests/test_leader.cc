@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 2, argv + argc);
     if (!batch_system.IssueJob({"job", argv[1], args}).ok()) return 1;
     std::optional<toil::batch::FinishedJob> done =
-        batch_system.WaitForFinishedJob(absl::Seconds(60));
+        batch_system.WaitForFinishedJob(absl::Minutes(10));
     if (done.has_value()) exit_code = done->exit_code == 0 ? 0 : 1;
   }
   return exit_code;

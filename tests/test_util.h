@@ -1,23 +1,41 @@
 // Helpers for tests that run real processes: locating built programs in the
 // test's runfiles, running a program to completion with its output captured,
-// and a sink that collects records in memory.
+// a sink that collects records in memory, and waiting for a condition with a
+// deadline.
+//
+// Every deadline a helper takes is scaled by Scaled(): a slow or busy machine
+// (or a sanitizer build) gives a slow pass, not a failure. Tests wait for the
+// condition they need, never for a fixed time.
 #ifndef TESTS_TEST_UTIL_H_
 #define TESTS_TEST_UTIL_H_
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "gtest/gtest.h"
 #include "proto/log_record.pb.h"
 #include "toil/rtlog/internal/host_port.h"
 #include "toil/rtlog/log_sink.h"
 
 namespace toil::testing {
+
+// `base` times TOIL_TEST_TIME_SCALE (default 1; .bazelrc sets it for the
+// sanitizer configurations, which run several times slower).
+absl::Duration Scaled(absl::Duration base);
+
+// Polls `condition` until it holds or Scaled(timeout) passes. On timeout the
+// failure says what was awaited ("<what> after 30s").
+::testing::AssertionResult WaitUntil(const std::function<bool()>& condition,
+                                     absl::Duration timeout,
+                                     absl::string_view what);
 
 // The path of a file in this workspace's runfiles, e.g. "tests/test_job".
 std::string Runfile(const std::string& path);
@@ -50,7 +68,11 @@ class BackgroundProcess {
   ~BackgroundProcess();
   // Reads stdout until it holds `lines` lines (or `timeout` passes).
   std::string ReadStdoutLines(int lines, absl::Duration timeout);
-  // Sends `signal` and waits for the exit; returns the result.
+  // Reads stderr until it contains `text`; whether it did in time. What was
+  // read is kept, and Stop() returns it with the rest.
+  bool WaitForStderr(absl::string_view text, absl::Duration timeout);
+  // Sends `signal` (0: none, only wait) and waits for the exit, sending it
+  // again every second; returns the result.
   ProcessResult Stop(int signal, absl::Duration timeout = absl::Seconds(30));
   pid_t pid() const { return pid_; }
 
@@ -59,8 +81,17 @@ class BackgroundProcess {
   int out_fd_ = -1;
   int err_fd_ = -1;
   std::string out_;
+  std::string err_;
   absl::Time started_;
 };
+
+// The `export NAME='value'` lines that `toil-rtlog serve` prints, as
+// name -> value.
+std::map<std::string, std::string> ParseExports(const std::string& text);
+
+// Whether a UDP port on 127.0.0.1 is bound by someone (a server started in
+// another process that cannot say when it is ready).
+bool UdpPortInUse(int port);
 
 // A UDP socket connected to `to`, for sending datagrams by hand.
 class UdpSender {
@@ -90,8 +121,8 @@ class CollectingSink : public rtlog::LogSink {
   };
   void Send(const rtlog::LogEntry& entry) override;
   std::vector<Entry> entries() const;
-  // Waits until at least `n` records arrived; returns whether they did.
-  bool WaitFor(size_t n, absl::Duration timeout) const;
+  // Waits until at least `n` records arrived; on timeout, says how many did.
+  ::testing::AssertionResult WaitFor(size_t n, absl::Duration timeout) const;
 
  private:
   mutable std::mutex mu_;

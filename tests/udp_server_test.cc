@@ -48,14 +48,16 @@ TEST(UdpServerTest, GarbageIsCountedAndReportedRateLimitedWithTheSender) {
   auto server = UdpServer::Start(options, &dispatcher);
   ASSERT_TRUE(server.ok()) << server.status();
   Sender sender((*server)->local_address());
+  const absl::Time start = absl::Now();
   sender.Send(ValidRecord("first"));
   for (int i = 0; i < 200; ++i) {
     sender.Send(i % 2 ? "{\"lineno\": \"x\"}" : "not json at all \x1b[31m");
   }
   sender.Send("");  // zero-length datagram
   sender.Send(ValidRecord("last"));
-  ASSERT_TRUE(sink.WaitFor(2, absl::Seconds(10)));
+  ASSERT_TRUE(sink.WaitFor(2, absl::Seconds(30)));
   (*server)->Stop();
+  const int64_t seconds = absl::ToInt64Seconds(absl::Now() - start);
   const ServerStats stats = (*server)->stats();
   EXPECT_EQ(stats.records, 2u);
   EXPECT_EQ(stats.malformed, 201u);
@@ -66,9 +68,10 @@ TEST(UdpServerTest, GarbageIsCountedAndReportedRateLimitedWithTheSender) {
   EXPECT_EQ(entries[1].message, "last");
   EXPECT_EQ(entries[0].sender, sender.address());
   // One line at once, the rest summed up when the server stops: not one per
-  // datagram.
+  // datagram. (At most one more line per second the test took: on a slow
+  // machine the rate limit's interval can pass while datagrams arrive.)
   ASSERT_GE(lines.size(), 1u);
-  EXPECT_LE(lines.size(), 3u);
+  EXPECT_LE(lines.size(), 3u + seconds);
   EXPECT_THAT(lines[0], HasSubstr("malformed datagram from " + sender.address()));
   EXPECT_THAT(lines.back(), HasSubstr("(201 in all)"));
   for (const std::string& line : lines) {
@@ -125,12 +128,12 @@ TEST(UdpServerTest, KernelDropsAreCountedExactly) {
   for (int i = 0; i < kSent; ++i) sender.Send(ValidRecord(std::string(400, 'x')));
   sink.Release();
   // Everything sent is either delivered or counted as dropped by the kernel.
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (absl::Now() < deadline) {
-    const ServerStats stats = (*server)->stats();
-    if (stats.records + stats.dropped >= kSent) break;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        const ServerStats stats = (*server)->stats();
+        return stats.records + stats.dropped >= kSent;
+      },
+      absl::Seconds(30), "every datagram to be delivered or counted as dropped"));
   (*server)->Stop();
   const ServerStats stats = (*server)->stats();
   EXPECT_GT(stats.dropped, 0u);
