@@ -21,9 +21,9 @@
 #include "absl/time/clock.h"
 #include "benchmark/benchmark.h"
 #include "bench/typical_record.h"
-#include "toil/rtlog/internal/client.h"
-#include "toil/rtlog/internal/record_codec.h"
-#include "toil/rtlog/internal/udp_socket.h"
+#include "toil/rtlog/internal/job/client.h"
+#include "toil/rtlog/internal/wire/record_encoder.h"
+#include "toil/rtlog/internal/leader/udp_socket.h"
 #include "toil/rtlog/rt_log.h"
 
 namespace toil::bench {

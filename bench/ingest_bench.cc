@@ -41,10 +41,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "toil/rtlog/internal/datagram_auth.h"
-#include "toil/rtlog/internal/dispatcher.h"
-#include "toil/rtlog/internal/udp_server.h"
-#include "toil/rtlog/internal/udp_socket.h"
+#include "toil/rtlog/internal/wire/datagram_auth.h"
+#include "toil/rtlog/internal/leader/dispatcher.h"
+#include "toil/rtlog/internal/leader/udp_server.h"
+#include "toil/rtlog/internal/leader/udp_socket.h"
 #include "toil/rtlog/json_lines_sink.h"
 
 ABSL_FLAG(std::string, mode, "run", "run (the orchestrator), counter, leader or send");

@@ -21,9 +21,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "toil/rtlog/internal/dispatcher.h"
-#include "toil/rtlog/internal/udp_server.h"
-#include "toil/rtlog/internal/udp_socket.h"
+#include "toil/rtlog/internal/leader/dispatcher.h"
+#include "toil/rtlog/internal/leader/udp_server.h"
+#include "toil/rtlog/internal/leader/udp_socket.h"
 #include "toil/rtlog/log_sink.h"
 
 extern char** environ;

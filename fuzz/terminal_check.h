@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "toil/rtlog/internal/utf8.h"
+#include "toil/rtlog/internal/common/utf8.h"
 
 namespace toil::rtlog::fuzz {
 

@@ -153,7 +153,7 @@ TEST(CliTest, RunShowsRecordsAndExitsWithTheFirstFailure) {
   EXPECT_THAT(result.err, HasSubstr("[test_job-2 "));
   EXPECT_THAT(result.err, HasSubstr("This should be logged at info level"));
   EXPECT_THAT(result.err, Not(HasSubstr("This should be logged at debug level")));
-  EXPECT_THAT(result.err, HasSubstr("2 jobs, 0 failed; 2 records shown"));
+  EXPECT_THAT(result.err, HasSubstr("2 jobs, 0 failed; 2 records received"));
 
   result = RunProcess({Tool(), "run", "--level=DEBUG", "--", TestJob(), "levels"});
   EXPECT_THAT(result.err, HasSubstr("This should be logged at debug level"));
@@ -171,7 +171,7 @@ TEST(CliTest, RunWithEmptyLevelDisablesRealtimeLogging) {
   ProcessResult result = RunProcess({Tool(), "run", "--level=", "--", TestJob(), "levels"});
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_THAT(result.err, Not(HasSubstr("This should be logged")));
-  EXPECT_THAT(result.err, HasSubstr("0 records shown"));
+  EXPECT_THAT(result.err, HasSubstr("0 records received"));
 }
 
 TEST(CliTest, SendWithoutALeaderSucceeds) {

@@ -15,10 +15,11 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
-#include "toil/rtlog/internal/datagram_auth.h"
-#include "toil/rtlog/internal/datagram_fit.h"
-#include "toil/rtlog/internal/record_codec.h"
-#include "toil/rtlog/internal/udp_server.h"
+#include "toil/rtlog/internal/wire/datagram_auth.h"
+#include "toil/rtlog/internal/wire/datagram_fit.h"
+#include "toil/rtlog/internal/wire/record_encoder.h"
+#include "toil/rtlog/internal/wire/record_decoder.h"
+#include "toil/rtlog/internal/leader/udp_server.h"
 #include "toil/rtlog/terminal_sink.h"
 
 namespace toil::rtlog::internal {
@@ -160,7 +161,7 @@ TEST(HostileInputTest, GarbageIsCountedAndEveryValidRecordDelivered) {
   dispatcher.Flush();
   close(terminal_fd);
 
-  const ServerStats stats = (*server)->stats();
+  const LogStats stats = (*server)->stats();
   EXPECT_EQ(stats.malformed, garbage.size());
   EXPECT_EQ(stats.records, expected + 1);
   EXPECT_EQ(stats.dropped, 0u);
@@ -243,7 +244,7 @@ TEST(HostileInputTest, UnsignedForgedTamperedReplayedAndOtherRunAreRefused) {
   ASSERT_TRUE(leader.sink().WaitFor(2, absl::Seconds(30)));
   leader.server().Stop();
 
-  const ServerStats stats = leader.server().stats();
+  const LogStats stats = leader.server().stats();
   EXPECT_EQ(stats.records, 2u);
   EXPECT_EQ(stats.unsigned_refused, 1u);
   EXPECT_EQ(stats.forged, 2u);
@@ -279,7 +280,7 @@ TEST(HostileInputTest, AllowedUnsignedRecordsAreMarkedAndForgeriesStillRefused) 
   sender.Send(Record("the end"));
   ASSERT_TRUE(leader.sink().WaitFor(3, absl::Seconds(30)));
   leader.server().Stop();
-  const ServerStats stats = leader.server().stats();
+  const LogStats stats = leader.server().stats();
   EXPECT_EQ(stats.forged, 1u);
   EXPECT_EQ(stats.unsigned_accepted, 2u);
   const auto entries = leader.sink().entries();
@@ -312,7 +313,7 @@ TEST(HostileInputTest, SequenceGapsAndDuplicatesAreReportedPerJob) {
   }
   ASSERT_TRUE(sink.WaitFor(10, absl::Seconds(30)));
   (*server)->Stop();
-  const ServerStats stats = (*server)->stats();
+  const LogStats stats = (*server)->stats();
   EXPECT_EQ(stats.lost, 2u);
   EXPECT_EQ(stats.duplicates, 1u);
   EXPECT_EQ(sink.entries().size(), 10u);

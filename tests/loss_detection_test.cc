@@ -17,9 +17,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
-#include "toil/rtlog/internal/datagram_auth.h"
-#include "toil/rtlog/internal/udp_server.h"
-#include "toil/rtlog/internal/udp_socket.h"
+#include "toil/rtlog/internal/wire/datagram_auth.h"
+#include "toil/rtlog/internal/leader/udp_server.h"
+#include "toil/rtlog/internal/leader/udp_socket.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -113,7 +113,7 @@ TEST(LossDetectionTest, RecordsLostOrDuplicatedInTransitAreCountedPerJob) {
   ASSERT_TRUE(sink.WaitFor(kRecords - relay.dropped(), absl::Seconds(30)));
   (*server)->Stop();
 
-  const ServerStats stats = (*server)->stats();
+  const LogStats stats = (*server)->stats();
   EXPECT_EQ(relay.dropped(), 100);
   EXPECT_EQ(relay.duplicated(), 20);
   EXPECT_EQ(stats.dropped, 0u);  // the kernel lost nothing: all loss is the relay's

@@ -20,7 +20,7 @@
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 #include "toil/batch/local_batch_system.h"
-#include "toil/rtlog/internal/py_value.h"
+#include "toil/rtlog/internal/leader/py_value.h"
 #include "toil/rtlog/json_lines_sink.h"
 #include "toil/rtlog/realtime_logger.h"
 #include "toil/rtlog/terminal_sink.h"
@@ -82,7 +82,7 @@ void RunPythonJob(const std::string& bind_host) {
   close(text_fd);
   // Read once the scope has ended: the leader took in every queued datagram
   // before it stopped. (While it runs, it may still be working on them.)
-  const rtlog::RealtimeLoggerStats stats = rtlog::RealtimeLogger::Stats();
+  const rtlog::LogStats stats = rtlog::RealtimeLogger::Stats();
   EXPECT_EQ(stats.malformed, 0u);
   EXPECT_EQ(stats.unsigned_accepted, 16u);
 
@@ -150,7 +150,7 @@ TEST(PythonJobToCppLeaderTest, RefusedUnlessUnsignedRecordsAreAllowed) {
     ASSERT_EQ(done.exit_code, 0) << testing::ReadFile(done.log_path);
   }
   EXPECT_EQ(sink.entries().size(), 0u);
-  const rtlog::RealtimeLoggerStats stats = rtlog::RealtimeLogger::Stats();
+  const rtlog::LogStats stats = rtlog::RealtimeLogger::Stats();
   EXPECT_EQ(stats.unsigned_refused, 16u);
   EXPECT_EQ(stats.records, 0u);
 }

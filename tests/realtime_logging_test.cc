@@ -17,7 +17,7 @@
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 #include "toil/batch/local_batch_system.h"
-#include "toil/rtlog/internal/udp_socket.h"
+#include "toil/rtlog/internal/leader/udp_socket.h"
 #include "toil/rtlog/realtime_logger.h"
 #include "toil/rtlog/rt_log.h"
 #include "toil/runner/start_toil.h"
@@ -238,7 +238,7 @@ TEST(RealtimeLoggingTest, KernelDropsAreCountedAndReportedAtTheEnd) {
   EXPECT_EQ(sink.count() + dropped, 5000u);
   EXPECT_EQ(rtlog::RealtimeLogger::Stats().records, sink.count());
   EXPECT_THAT(testing::ReadFile(err_path),
-              HasSubstr(absl::StrCat(dropped, " records dropped by the kernel")));
+              HasSubstr(absl::StrCat(dropped, " dropped by the kernel")));
 }
 
 // A 1 MB message of two-byte characters, end to end, signed: it arrives as

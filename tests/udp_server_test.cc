@@ -1,6 +1,6 @@
 // Tests of the leader's UDP server with real sockets: valid records among
 // garbage, counted and rate-limited reports, and draining on stop.
-#include "toil/rtlog/internal/udp_server.h"
+#include "toil/rtlog/internal/leader/udp_server.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -14,7 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
-#include "toil/rtlog/internal/record_codec.h"
+#include "toil/rtlog/internal/wire/record_encoder.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -58,7 +58,7 @@ TEST(UdpServerTest, GarbageIsCountedAndReportedRateLimitedWithTheSender) {
   ASSERT_TRUE(sink.WaitFor(2, absl::Seconds(30)));
   (*server)->Stop();
   const int64_t seconds = absl::ToInt64Seconds(absl::Now() - start);
-  const ServerStats stats = (*server)->stats();
+  const LogStats stats = (*server)->stats();
   EXPECT_EQ(stats.records, 2u);
   EXPECT_EQ(stats.malformed, 201u);
   EXPECT_EQ(stats.datagrams, 203u);
@@ -130,12 +130,12 @@ TEST(UdpServerTest, KernelDropsAreCountedExactly) {
   // Everything sent is either delivered or counted as dropped by the kernel.
   EXPECT_TRUE(testing::WaitUntil(
       [&] {
-        const ServerStats stats = (*server)->stats();
+        const LogStats stats = (*server)->stats();
         return stats.records + stats.dropped >= kSent;
       },
       absl::Seconds(30), "every datagram to be delivered or counted as dropped"));
   (*server)->Stop();
-  const ServerStats stats = (*server)->stats();
+  const LogStats stats = (*server)->stats();
   EXPECT_GT(stats.dropped, 0u);
   EXPECT_EQ(stats.records + stats.dropped, static_cast<uint64_t>(kSent));
   EXPECT_EQ(static_cast<uint64_t>(sink.count()), stats.records);

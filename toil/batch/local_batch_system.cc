@@ -19,7 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "toil/rtlog/internal/client_config.h"
+#include "toil/rtlog/environment.h"
 
 extern char** environ;
 

@@ -69,18 +69,9 @@ int RunRun(const std::vector<std::string>& args) {
                  job.name.c_str(), job.exit_code, job.error.empty() ? "" : ": ",
                  job.error.c_str(), job.log_path.c_str());
   }
-  const rtlog::RealtimeLoggerStats& s = result->logging;
-  std::fprintf(stderr,
-               "toil-rtlog run: %d job%s, %d failed; %llu records shown, %llu "
-               "malformed, %llu dropped, %llu lost in transit, %llu refused; "
-               "job output in %s\n",
+  std::fprintf(stderr, "toil-rtlog run: %d job%s, %d failed; %s; job output in %s\n",
                jobs, jobs == 1 ? "" : "s", failed,
-               static_cast<unsigned long long>(s.records),
-               static_cast<unsigned long long>(s.malformed),
-               static_cast<unsigned long long>(s.dropped),
-               static_cast<unsigned long long>(s.lost),
-               static_cast<unsigned long long>(s.unsigned_refused + s.forged +
-                                               s.other_run),
+               rtlog::DescribeLogStats(result->logging).c_str(),
                batch_system.log_dir().c_str());
   return result->exit_code;
 }

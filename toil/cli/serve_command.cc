@@ -9,19 +9,17 @@
 #include "absl/strings/str_cat.h"
 #include "toil/cli/command.h"
 #include "toil/cli/output_flags.h"
-#include "toil/rtlog/internal/client_config.h"
-#include "toil/rtlog/internal/datagram_auth.h"
-#include "toil/rtlog/internal/dispatcher.h"
-#include "toil/rtlog/internal/udp_server.h"
 #include "toil/rtlog/level.h"
+#include "toil/rtlog/log_server.h"
 
 ABSL_FLAG(std::string, bind, "127.0.0.1",
           "Numeric address to listen on: 127.0.0.1 (this machine only), "
           "0.0.0.0 or :: (every interface), ::1, or one interface's address.");
 ABSL_FLAG(int, port, 0, "UDP port to listen on; 0 picks a free one.");
 ABSL_FLAG(std::string, advertise, "",
-          "Host to put in TOIL_RT_LOGGING_ADDRESS; default: the --bind address "
-          "(or the host name when binding every interface).");
+          "Host to put in TOIL_RT_LOGGING_ADDRESS; default: the --bind address, "
+          "or this machine's first non-loopback address when binding every "
+          "interface.");
 
 namespace toil::cli {
 namespace {
@@ -37,6 +35,25 @@ std::string ShellQuote(const std::string& text) {
     }
   }
   return quoted + "'";
+}
+
+// The export lines a shell can eval: the address, the level, the secret.
+void PrintExports(const rtlog::LogServer& server) {
+  for (const auto& [name, value] : server.JobEnvironment()) {
+    std::printf("export %s=%s\n", name.c_str(), ShellQuote(value).c_str());
+  }
+  std::fflush(stdout);
+}
+
+// Lets `eval "$(toil-rtlog serve &)"` finish: nothing more goes to stdout
+// (unless records were asked for there).
+void DetachStdout() {
+  if (absl::GetFlag(FLAGS_output) == "-") return;
+  const int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (null_fd >= 0) {
+    dup2(null_fd, STDOUT_FILENO);
+    close(null_fd);
+  }
 }
 
 }  // namespace
@@ -60,73 +77,29 @@ int RunServe(const std::vector<std::string>& args) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  rtlog::internal::Dispatcher dispatcher({sink->get()});
-  rtlog::internal::UdpServerOptions options;
-  options.bind_host = absl::GetFlag(FLAGS_bind);
-  options.port = absl::GetFlag(FLAGS_port);
-  if (absl::GetFlag(FLAGS_auth)) {
-    absl::StatusOr<std::string> secret = rtlog::internal::DatagramAuth::NewSecret();
-    if (!secret.ok()) {
-      std::fprintf(stderr, "toil-rtlog serve: error: %s\n",
-                   std::string(secret.status().message()).c_str());
-      return 1;
-    }
-    options.secret = *std::move(secret);
-    options.allow_unsigned = absl::GetFlag(FLAGS_allow_unsigned);
-  }
-  absl::StatusOr<std::unique_ptr<rtlog::internal::UdpServer>> server =
-      rtlog::internal::UdpServer::Start(options, &dispatcher);
+  const std::string advertise = absl::GetFlag(FLAGS_advertise);
+  absl::StatusOr<std::unique_ptr<rtlog::LogServer>> server = rtlog::LogServer::Start(
+      {.level = *level,
+       .bind_host = absl::GetFlag(FLAGS_bind),
+       .port = absl::GetFlag(FLAGS_port),
+       .advertise_host = advertise.empty() ? std::nullopt
+                                           : std::optional<std::string>(advertise),
+       .authenticate = absl::GetFlag(FLAGS_auth),
+       .allow_unsigned = absl::GetFlag(FLAGS_allow_unsigned)},
+      {sink->get()});
   if (!server.ok()) {
     std::fprintf(stderr, "toil-rtlog serve: error: %s\n",
                  std::string(server.status().message()).c_str());
     return 1;
   }
-  std::string host = absl::GetFlag(FLAGS_advertise);
-  if (host.empty()) {
-    host = options.bind_host;
-    if (host == "0.0.0.0" || host == "::") {
-      char name[256] = {};
-      gethostname(name, sizeof(name) - 1);
-      host = name;
-    }
-  }
-  const std::string address =
-      rtlog::internal::HostPort{host, (*server)->local_address().port()}.ToString();
-  std::printf("export %s=%s\nexport %s=%s\n", rtlog::kAddressVariable,
-              ShellQuote(address).c_str(), rtlog::kLevelVariable,
-              std::string(rtlog::LevelName(*level)).c_str());
-  if (!options.secret.empty()) {
-    std::printf("export %s=%s\n", rtlog::kSecretVariable, options.secret.c_str());
-  }
-  std::fflush(stdout);
-  // Let `eval "$(toil-rtlog serve &)"` finish: nothing more goes to stdout
-  // unless records were asked for there.
-  if (absl::GetFlag(FLAGS_output) != "-") {
-    const int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (null_fd >= 0) {
-      dup2(null_fd, STDOUT_FILENO);
-      close(null_fd);
-    }
-  }
+  PrintExports(**server);
+  DetachStdout();
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  (*server)->Stop();
-  dispatcher.Flush();
-  const rtlog::internal::ServerStats stats = (*server)->stats();
-  std::string summary = absl::StrCat(
-      "toil-rtlog serve: stopped by ", strsignal(signal_number), "; ",
-      stats.records, " records received, ", stats.malformed, " malformed, ",
-      stats.dropped, " dropped by the kernel, ", stats.lost,
-      " lost in transit, ", stats.duplicates, " duplicates dropped");
-  if (!options.secret.empty()) {
-    absl::StrAppend(&summary, "; refused: ", stats.unsigned_refused,
-                    " unsigned, ", stats.forged, " with a bad signature, ",
-                    stats.other_run, " from another run; ",
-                    stats.unsigned_accepted, " unsigned accepted");
-  }
-  summary.push_back('\n');
-  (void)!write(STDERR_FILENO, summary.data(), summary.size());
+  const rtlog::LogStats stats = (*server)->Stop();
+  std::fprintf(stderr, "toil-rtlog serve: stopped by %s; %s\n",
+               strsignal(signal_number), rtlog::DescribeLogStats(stats).c_str());
   return 0;
 }
 

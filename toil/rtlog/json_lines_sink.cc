@@ -9,8 +9,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "toil/rtlog/internal/json_writer.h"
-#include "toil/rtlog/internal/record_codec.h"
+#include "toil/rtlog/internal/leader/fd_writer.h"
+#include "toil/rtlog/internal/wire/json_writer.h"
+#include "toil/rtlog/internal/wire/record_encoder.h"
 
 namespace toil::rtlog {
 
@@ -18,7 +19,11 @@ JsonLinesSink::JsonLinesSink(int fd)
     : JsonLinesSink(fd, /*owns_fd=*/false, absl::StrCat("fd ", fd)) {}
 
 JsonLinesSink::JsonLinesSink(int fd, bool owns_fd, std::string what)
-    : writer_(fd, owns_fd, std::move(what)) {}
+    : writer_(std::make_unique<internal::FdWriter>(fd, owns_fd, std::move(what))) {}
+
+JsonLinesSink::~JsonLinesSink() = default;
+
+uint64_t JsonLinesSink::lost_bytes() const { return writer_->lost_bytes(); }
 
 absl::StatusOr<std::unique_ptr<JsonLinesSink>> JsonLinesSink::Open(
     const std::string& path) {
@@ -32,7 +37,7 @@ absl::StatusOr<std::unique_ptr<JsonLinesSink>> JsonLinesSink::Open(
 }
 
 void JsonLinesSink::Send(const LogEntry& entry) {
-  std::string& out = writer_.buffer();
+  std::string& out = writer_->buffer();
   out.push_back('{');
   internal::AppendRecordFields(entry.record(), &out);
   if (!entry.record().has_args() && !entry.raw_args().empty()) {
@@ -49,9 +54,9 @@ void JsonLinesSink::Send(const LogEntry& entry) {
                                                             : ",\"signed\":false");
   }
   out.append("}\n");
-  writer_.MaybeFlush();
+  writer_->MaybeFlush();
 }
 
-void JsonLinesSink::Flush() { writer_.Flush(); }
+void JsonLinesSink::Flush() { writer_->Flush(); }
 
 }  // namespace toil::rtlog

@@ -13,15 +13,19 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "toil/rtlog/internal/fd_writer.h"
 #include "toil/rtlog/log_sink.h"
 
 namespace toil::rtlog {
+
+namespace internal {
+class FdWriter;
+}  // namespace internal
 
 class JsonLinesSink : public LogSink {
  public:
   // Writes to `fd`, which the sink does not close.
   explicit JsonLinesSink(int fd);
+  ~JsonLinesSink() override;
   // Creates (or truncates) the file at `path`.
   static absl::StatusOr<std::unique_ptr<JsonLinesSink>> Open(
       const std::string& path);
@@ -29,11 +33,12 @@ class JsonLinesSink : public LogSink {
   void Send(const LogEntry& entry) override;
   void Flush() override;
 
-  uint64_t lost_bytes() const { return writer_.lost_bytes(); }
+  // Bytes that could not be written (a full disk, a closed pipe).
+  uint64_t lost_bytes() const;
 
  private:
   JsonLinesSink(int fd, bool owns_fd, std::string what);
-  internal::FdWriter writer_;
+  std::unique_ptr<internal::FdWriter> writer_;
 };
 
 }  // namespace toil::rtlog

@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "toil/batch/batch_system.h"
 #include "toil/rtlog/log_sink.h"
+#include "toil/rtlog/log_stats.h"
 
 namespace toil::rtlog {
 
@@ -50,18 +51,6 @@ struct RealtimeLoggerOptions {
   bool allow_unsigned = false;
 };
 
-struct RealtimeLoggerStats {
-  uint64_t records = 0;    // records shown (from jobs and the leader)
-  uint64_t malformed = 0;  // datagrams that were not records
-  uint64_t dropped = 0;    // datagrams the kernel dropped (buffer full)
-  uint64_t lost = 0;       // records lost in transit (sequence gaps)
-  uint64_t duplicates = 0; // records dropped as seen before
-  uint64_t unsigned_refused = 0;
-  uint64_t unsigned_accepted = 0;
-  uint64_t forged = 0;     // bad signature
-  uint64_t other_run = 0;  // signed with another run's secret
-};
-
 class RealtimeLogger {
  public:
   RealtimeLogger(batch::BatchSystem& batch_system,
@@ -79,7 +68,7 @@ class RealtimeLogger {
   // The server's address as advertised to jobs ("" when none runs).
   static std::string Address();
   // Counts so far for the running server (or the last one, once stopped).
-  static RealtimeLoggerStats Stats();
+  static LogStats Stats();
 
  private:
   batch::BatchSystem& batch_system_;

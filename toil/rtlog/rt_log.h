@@ -15,8 +15,8 @@
 #ifndef TOIL_RTLOG_RT_LOG_H_
 #define TOIL_RTLOG_RT_LOG_H_
 
-#include "toil/rtlog/internal/client.h"
-#include "toil/rtlog/internal/log_message.h"
+#include "toil/rtlog/internal/job/level_gate.h"
+#include "toil/rtlog/internal/job/log_message.h"
 #include "toil/rtlog/level.h"
 
 namespace toil::rtlog::internal {

@@ -6,25 +6,40 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "toil/rtlog/internal/common/line_format.h"
+#include "toil/rtlog/internal/leader/fd_writer.h"
 
 namespace toil::rtlog {
 
-TerminalSink::TerminalSink(int fd, ColorMode color)
-    : writer_(fd, /*owns_fd=*/false, absl::StrCat("the terminal (fd ", fd, ")")) {
+struct TerminalSink::State {
+  State(int fd, bool color)
+      : writer(fd, /*owns_fd=*/false, absl::StrCat("the terminal (fd ", fd, ")")) {
+    options.color = color;
+  }
+  internal::FdWriter writer;
+  internal::LineFormatOptions options;
+};
+
+TerminalSink::TerminalSink(int fd, ColorMode color) {
   const char* no_color = std::getenv("NO_COLOR");
-  options_.color =
-      color == ColorMode::kAlways ||
-      (color == ColorMode::kAuto && isatty(fd) &&
-       (no_color == nullptr || no_color[0] == '\0'));
+  state_ = std::make_unique<State>(
+      fd, color == ColorMode::kAlways ||
+              (color == ColorMode::kAuto && isatty(fd) &&
+               (no_color == nullptr || no_color[0] == '\0')));
 }
+
+TerminalSink::~TerminalSink() = default;
 
 void TerminalSink::Send(const LogEntry& entry) {
-  internal::AppendRecordLine(entry.record(), entry.text_message(), options_,
-                             &writer_.buffer(), entry.sender(),
+  internal::AppendRecordLine(entry.record(), entry.text_message(),
+                             state_->options, &state_->writer.buffer(),
+                             entry.sender(),
                              entry.authenticity() == Authenticity::kUnsigned);
-  writer_.MaybeFlush();
+  state_->writer.MaybeFlush();
 }
 
-void TerminalSink::Flush() { writer_.Flush(); }
+void TerminalSink::Flush() { state_->writer.Flush(); }
+
+uint64_t TerminalSink::lost_bytes() const { return state_->writer.lost_bytes(); }
 
 }  // namespace toil::rtlog

@@ -10,8 +10,6 @@
 
 #include <memory>
 
-#include "toil/rtlog/internal/fd_writer.h"
-#include "toil/rtlog/internal/line_format.h"
 #include "toil/rtlog/log_sink.h"
 
 namespace toil::rtlog {
@@ -23,15 +21,17 @@ class TerminalSink : public LogSink {
   // Writes to `fd` (not closed by the sink), stderr by default. kAuto: colour
   // when `fd` is a terminal and the NO_COLOR variable is not set.
   explicit TerminalSink(int fd = 2, ColorMode color = ColorMode::kAuto);
+  ~TerminalSink() override;
 
   void Send(const LogEntry& entry) override;
   void Flush() override;
 
-  uint64_t lost_bytes() const { return writer_.lost_bytes(); }
+  // Bytes that could not be written (a full disk, a closed pipe).
+  uint64_t lost_bytes() const;
 
  private:
-  internal::FdWriter writer_;
-  internal::LineFormatOptions options_;
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace toil::rtlog

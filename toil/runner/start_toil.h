@@ -27,7 +27,7 @@ struct WorkflowResult {
   // failed.
   int exit_code = 0;
   // Real-time logging counts for the run.
-  rtlog::RealtimeLoggerStats logging;
+  rtlog::LogStats logging;
 };
 
 // Issues every job, waits for all of them, and returns how they ended. Fails

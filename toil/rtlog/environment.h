@@ -1,0 +1,26 @@
+// The environment variables through which a leader's batch system configures
+// every job (the contract in the README, "How jobs are configured"):
+//
+//   TOIL_RT_LOGGING_LEVEL    the lowest level a job sends; unset: real-time
+//                            logging is off, and only CRITICAL records are
+//                            written, to the job's stderr
+//   TOIL_RT_LOGGING_ADDRESS  host:port or [v6]:port of the leader (UDP)
+//   TOIL_RT_LOGGING_SECRET   the run's secret, 64 hex digits: every datagram
+//                            is signed with it
+//   TOIL_JOB_NAME            the job's name, shown on the leader
+//
+// A batch system of its own sets them through BatchSystem::SetEnv (the
+// RealtimeLogger does) and passes GetEnvironment() on to each job.
+#ifndef TOIL_RTLOG_ENVIRONMENT_H_
+#define TOIL_RTLOG_ENVIRONMENT_H_
+
+namespace toil::rtlog {
+
+inline constexpr char kLevelVariable[] = "TOIL_RT_LOGGING_LEVEL";
+inline constexpr char kAddressVariable[] = "TOIL_RT_LOGGING_ADDRESS";
+inline constexpr char kSecretVariable[] = "TOIL_RT_LOGGING_SECRET";
+inline constexpr char kJobNameVariable[] = "TOIL_JOB_NAME";
+
+}  // namespace toil::rtlog
+
+#endif  // TOIL_RTLOG_ENVIRONMENT_H_

@@ -1,0 +1,154 @@
+// Human-readable record lines; see line_format.h.
+#include "toil/rtlog/internal/common/line_format.h"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "toil/rtlog/internal/common/utf8.h"
+#include "toil/rtlog/level.h"
+
+namespace toil::rtlog::internal {
+namespace {
+
+constexpr absl::string_view kContinuation = "    | ";
+
+constexpr char kHex[] = "0123456789abcdef";
+
+// Bidirectional formatting characters that can make text display in an
+// order other than the one it has (Trojan Source), and the zero-width marks.
+bool IsBidiControl(uint32_t code) {
+  return code == 0x061C || code == 0x200E || code == 0x200F ||
+         (code >= 0x202A && code <= 0x202E) ||
+         (code >= 0x2066 && code <= 0x2069);
+}
+
+void AppendByteEscape(unsigned char c, std::string* out) {
+  const char escaped[4] = {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+  out->append(escaped, 4);
+}
+
+absl::string_view LevelColor(Level level) {
+  switch (level) {
+    case Level::kTrace:
+    case Level::kDebug: return "\x1b[2m";       // dim
+    case Level::kInfo: return "\x1b[32m";       // green
+    case Level::kWarning: return "\x1b[33m";    // yellow
+    case Level::kError: return "\x1b[31m";      // red
+    case Level::kCritical: return "\x1b[1;31m"; // bold red
+  }
+  return "";
+}
+
+}  // namespace
+
+void AppendTerminalSafe(absl::string_view text, absl::string_view indent,
+                        std::string* out) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c >= 0x20 && c < 0x7F) {
+      out->push_back(static_cast<char>(c));
+      ++p;
+    } else if (c == '\n') {
+      out->push_back('\n');
+      out->append(indent.data(), indent.size());
+      ++p;
+    } else if (c == '\t') {
+      out->push_back('\t');
+      ++p;
+    } else if (c < 0x80) {  // other C0 controls and DEL
+      AppendByteEscape(c, out);
+      ++p;
+    } else {
+      const size_t length = ValidUtf8SequenceLength(p, end);
+      if (length == 0) {
+        AppendByteEscape(c, out);
+        ++p;
+        continue;
+      }
+      const uint32_t code = DecodeUtf8(p, length);
+      if ((code >= 0x80 && code <= 0x9F) || IsBidiControl(code)) {
+        absl::StrAppendFormat(out, "\\u%04x", code);
+      } else {
+        out->append(reinterpret_cast<const char*>(p), length);
+      }
+      p += length;
+    }
+  }
+}
+
+void AppendSenderLabel(const LogRecord& record, absl::string_view sender,
+                       std::string* out) {
+  const std::string& who =
+      !record.job().empty() ? record.job() : record.process_name();
+  AppendTerminalSafe(who.empty() ? "?" : who, "", out);
+  out->push_back(' ');
+  absl::string_view host = record.hostname();
+  if (host.empty()) {
+    // The sender's address without its port; "?" for local records.
+    host = sender.substr(0, sender.rfind(':'));
+    absl::ConsumePrefix(&host, "[");
+    absl::ConsumeSuffix(&host, "]");
+    if (host.empty() || sender.rfind(':') == absl::string_view::npos) host = "?";
+  }
+  AppendTerminalSafe(host, "", out);
+  absl::StrAppend(out, " pid ", record.process());
+}
+
+void AppendRecordLine(const LogRecord& record, absl::string_view message,
+                      const LineFormatOptions& options, std::string* out,
+                      absl::string_view sender, bool unsigned_mark) {
+  // Time of day with milliseconds, in the sender's clock. Formatting a time
+  // is slow; the "HH:MM:SS" part is cached for the second it stands for.
+  const double created =
+      std::isfinite(record.created()) && std::fabs(record.created()) < 1e15
+          ? record.created()
+          : 0.0;
+  const double whole = std::floor(created);
+  const int64_t seconds = static_cast<int64_t>(whole);
+  const int millis = std::min(999, static_cast<int>((created - whole) * 1000));
+  thread_local int64_t cached_seconds = INT64_MIN;
+  thread_local std::string cached_zone;
+  thread_local std::string cached_text;
+  if (seconds != cached_seconds || cached_zone != options.time_zone.name()) {
+    cached_seconds = seconds;
+    cached_zone = options.time_zone.name();
+    cached_text = absl::FormatTime("%H:%M:%S", absl::FromUnixSeconds(seconds),
+                                   options.time_zone);
+  }
+  out->append(cached_text);
+  absl::StrAppendFormat(out, ".%03d ", millis);
+
+  const Level level = LevelFromNumber(record.levelno());
+  if (options.color) out->append(LevelColor(level).data(), LevelColor(level).size());
+  absl::StrAppendFormat(out, "%-8s", LevelName(level));
+  if (options.color) out->append("\x1b[0m");
+
+  if (options.show_sender) {
+    out->append(" [");
+    AppendSenderLabel(record, sender, out);
+    if (unsigned_mark) out->append(" unsigned");
+    out->push_back(']');
+  }
+  if (!record.filename().empty()) {
+    out->push_back(' ');
+    AppendTerminalSafe(record.filename(), "", out);
+    absl::StrAppend(out, ":", record.lineno(), ":");
+  }
+  out->push_back(' ');
+  AppendTerminalSafe(message, kContinuation, out);
+  for (const std::string* extra : {&record.exc_text(), &record.stack_info()}) {
+    if (extra->empty()) continue;
+    out->push_back('\n');
+    out->append(kContinuation.data(), kContinuation.size());
+    AppendTerminalSafe(*extra, kContinuation, out);
+  }
+  out->push_back('\n');
+}
+
+}  // namespace toil::rtlog::internal

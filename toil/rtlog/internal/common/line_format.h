@@ -1,0 +1,51 @@
+// One human-readable line per record, safe to print on a terminal.
+//
+//   19:40:01.123 INFO     [align/3 node7 pid 4242] demo_job.cc:42: aligned 1000 reads
+//
+// Used by the terminal sink on the leader and for a job's own stderr. Text
+// from a record never reaches the terminal raw: control characters (C0, DEL,
+// C1), bidirectional overrides and invalid UTF-8 are shown escaped, and the
+// lines of a multi-line message or traceback are indented under the first.
+#ifndef TOIL_RTLOG_INTERNAL_COMMON_LINE_FORMAT_H_
+#define TOIL_RTLOG_INTERNAL_COMMON_LINE_FORMAT_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "proto/log_record.pb.h"
+
+namespace toil::rtlog::internal {
+
+struct LineFormatOptions {
+  // ANSI colour for the level name.
+  bool color = false;
+  // The "[job host pid N]" part; off for a job's own stderr.
+  bool show_sender = true;
+  // Time zone for the time of day.
+  absl::TimeZone time_zone = absl::LocalTimeZone();
+};
+
+// Appends the line(s) for `record`, whose fully formatted message text is
+// `message`, ending with '\n'. `sender` ("ip:port") stands in for the host
+// when the record names none (records from Python jobs). `unsigned_mark`
+// adds "unsigned" to the sender part (a record accepted without a
+// signature by a leader that asks for them).
+void AppendRecordLine(const LogRecord& record, absl::string_view message,
+                      const LineFormatOptions& options, std::string* out,
+                      absl::string_view sender = "",
+                      bool unsigned_mark = false);
+
+// Appends "job host pid N", terminal-safe: who sent `record` (the job name,
+// else the process name; the host, else `sender`'s address).
+void AppendSenderLabel(const LogRecord& record, absl::string_view sender,
+                       std::string* out);
+
+// Appends `text` with everything unsafe for a terminal escaped; each '\n'
+// becomes a newline followed by `indent`.
+void AppendTerminalSafe(absl::string_view text, absl::string_view indent,
+                        std::string* out);
+
+}  // namespace toil::rtlog::internal
+
+#endif  // TOIL_RTLOG_INTERNAL_COMMON_LINE_FORMAT_H_

@@ -1,0 +1,81 @@
+// Tests of the human-readable record line and its terminal safety.
+#include "toil/rtlog/internal/common/line_format.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace toil::rtlog::internal {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Safe(absl::string_view text) {
+  std::string out;
+  AppendTerminalSafe(text, "  ", &out);
+  return out;
+}
+
+TEST(LineFormatTest, ControlCharactersAreEscaped) {
+  EXPECT_EQ(Safe("a\x1b[2Jb"), "a\\x1b[2Jb");
+  EXPECT_EQ(Safe("cr\rbs\bbel\a"), "cr\\x0dbs\\x08bel\\x07");
+  EXPECT_EQ(Safe(std::string("nul\0x", 5)), "nul\\x00x");
+  EXPECT_EQ(Safe("del\x7f"), "del\\x7f");
+  EXPECT_EQ(Safe("c1 \xc2\x9b"), "c1 \\u009b");          // CSI as C1
+  EXPECT_EQ(Safe("bidi \xe2\x80\xae!"), "bidi \\u202e!");  // RLO
+  EXPECT_EQ(Safe("bad \xff utf8"), "bad \\xff utf8");
+  EXPECT_EQ(Safe("tab\tok é 𝄞"), "tab\tok é 𝄞");
+}
+
+TEST(LineFormatTest, NewlinesBecomeIndentedContinuations) {
+  EXPECT_EQ(Safe("one\ntwo"), "one\n  two");
+}
+
+TEST(LineFormatTest, LineHasTimeLevelSenderLocationAndMessage) {
+  LogRecord record;
+  record.set_created(1763920000.25);
+  record.set_levelno(30);
+  record.set_job("align/3");
+  record.set_hostname("node7");
+  record.set_process(4242);
+  record.set_filename("demo_job.cc");
+  record.set_lineno(42);
+  record.set_exc_text("Traceback:\n  frame");
+  LineFormatOptions options;
+  options.time_zone = absl::UTCTimeZone();
+  std::string line;
+  AppendRecordLine(record, "first\nsecond", options, &line);
+  EXPECT_EQ(line,
+            "17:46:40.250 WARNING  [align/3 node7 pid 4242] demo_job.cc:42: first\n"
+            "    | second\n"
+            "    | Traceback:\n"
+            "    |   frame\n");
+}
+
+TEST(LineFormatTest, SenderAddressStandsInForAMissingHostName) {
+  LogRecord record;
+  record.set_process_name("MainProcess");
+  record.set_process(7);
+  LineFormatOptions options;
+  std::string line;
+  AppendRecordLine(record, "m", options, &line, "[::1]:5000");
+  EXPECT_THAT(line, HasSubstr(" [MainProcess ::1 pid 7] m"));
+  line.clear();
+  AppendRecordLine(record, "m", options, &line, "local");
+  EXPECT_THAT(line, HasSubstr(" [MainProcess ? pid 7] m"));
+}
+
+TEST(LineFormatTest, ColourOnlyWhenAsked) {
+  LogRecord record;
+  record.set_levelno(40);
+  LineFormatOptions options;
+  std::string plain;
+  AppendRecordLine(record, "m", options, &plain);
+  EXPECT_EQ(plain.find('\x1b'), std::string::npos);
+  options.color = true;
+  std::string colored;
+  AppendRecordLine(record, "m", options, &colored);
+  EXPECT_THAT(colored, HasSubstr("\x1b[31mERROR"));
+}
+
+}  // namespace
+}  // namespace toil::rtlog::internal

@@ -1,0 +1,179 @@
+// The leader's handling of one datagram; see datagram_ingest.h.
+#include "toil/rtlog/internal/leader/datagram_ingest.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "toil/rtlog/internal/common/line_format.h"
+
+namespace toil::rtlog::internal {
+namespace {
+
+constexpr absl::Duration kReportInterval = absl::Seconds(1);
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DatagramIngest>> DatagramIngest::Create(
+    IngestOptions options, Dispatcher* dispatcher) {
+  std::unique_ptr<DatagramAuth> auth;
+  if (!options.secret.empty()) {
+    absl::StatusOr<std::unique_ptr<DatagramAuth>> made =
+        DatagramAuth::FromSecret(options.secret);
+    if (!made.ok()) return made.status();
+    auth = *std::move(made);
+  }
+  return std::unique_ptr<DatagramIngest>(
+      new DatagramIngest(std::move(options), dispatcher, std::move(auth)));
+}
+
+DatagramIngest::DatagramIngest(IngestOptions options, Dispatcher* dispatcher,
+                               std::unique_ptr<DatagramAuth> auth)
+    : options_(std::move(options)),
+      dispatcher_(dispatcher),
+      auth_(std::move(auth)),
+      malformed_(options_.diagnostics, "malformed datagram", "malformed datagrams"),
+      unsigned_(options_.diagnostics, "unsigned datagram refused",
+                "unsigned datagrams refused"),
+      forged_(options_.diagnostics, "datagram with a bad signature refused",
+              "datagrams with a bad signature refused"),
+      other_run_(options_.diagnostics,
+                 "datagram signed for another run refused",
+                 "datagrams signed for another run refused") {
+  decoder_.set_decode_args_value(false);  // args are used as raw JSON text
+}
+
+void DatagramIngest::Refuse(absl::string_view sender, absl::string_view reason,
+                            absl::Time now) {
+  malformed_count_.fetch_add(1, std::memory_order_relaxed);
+  malformed_.Report(sender, reason, now);
+}
+
+void DatagramIngest::Take(char* data, size_t size, absl::string_view sender,
+                          absl::Time now) {
+  Authenticity authenticity = Authenticity::kNotChecked;
+  if (auth_ != nullptr) {
+    switch (auth_->Verify(absl::string_view(data, size))) {
+      case DatagramAuth::Verdict::kSigned:
+        authenticity = Authenticity::kSigned;
+        break;
+      case DatagramAuth::Verdict::kUnsigned:
+        if (!options_.allow_unsigned) {
+          unsigned_refused_.fetch_add(1, std::memory_order_relaxed);
+          unsigned_.Report(sender,
+                           "no signature (jobs that cannot sign, such as "
+                           "Python jobs, need the leader to allow unsigned "
+                           "records)",
+                           now);
+          return;
+        }
+        unsigned_accepted_.fetch_add(1, std::memory_order_relaxed);
+        authenticity = Authenticity::kUnsigned;
+        break;
+      case DatagramAuth::Verdict::kOtherRun:
+        other_run_count_.fetch_add(1, std::memory_order_relaxed);
+        other_run_.Report(sender, "signed with another run's secret", now);
+        return;
+      case DatagramAuth::Verdict::kForged:
+        forged_count_.fetch_add(1, std::memory_order_relaxed);
+        forged_.Report(sender, "the signature does not match (forged or altered)",
+                       now);
+        return;
+    }
+  }
+  // The decoder reads up to kPadding bytes past the end; zero them so that
+  // nothing of an earlier, longer datagram is seen.
+  std::memset(data + size, 0, RecordDecoder::kPadding);
+  const absl::Status status = decoder_.DecodePadded(data, size, &record_);
+  if (!status.ok()) {
+    Refuse(sender, status.message(), now);
+    return;
+  }
+  if (record_.stream() != 0 && record_.seq() != 0) {
+    const SequenceTracker::Taken taken =
+        tracker_.Take(record_.stream(), record_.seq());
+    SequenceTracker::Stream& stream = *taken.stream;
+    // Named after the stream's first record.
+    if (taken.first_record) AppendSenderLabel(record_, sender, &stream.label);
+    lost_.store(tracker_.lost(), std::memory_order_relaxed);
+    duplicates_.store(tracker_.duplicates(), std::memory_order_relaxed);
+    if (stream.lost > stream.reported_lost ||
+        stream.duplicates > stream.reported_duplicates) {
+      ReportLoss(stream, now, /*force=*/false);
+    }
+    if (taken.verdict == SequenceTracker::Verdict::kDuplicate) return;
+  }
+  dispatcher_->Dispatch(record_, sender, decoder_.raw_args(), decoder_.raw_msg(),
+                        authenticity);
+  records_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void DatagramIngest::ReportLoss(SequenceTracker::Stream& stream, absl::Time now,
+                                bool force) {
+  if (!force && now - stream.last_report < kReportInterval) return;
+  if (stream.lost < stream.reported_lost) stream.reported_lost = stream.lost;
+  if (stream.lost > stream.reported_lost) {
+    const uint64_t newly = stream.lost - stream.reported_lost;
+    options_.diagnostics(absl::StrCat(
+        "toil-rtlog: warning: ", newly, newly == 1 ? " record" : " records",
+        " from ", stream.label, " lost in transit (", stream.lost,
+        " in all; the sequence numbers have gaps)"));
+    stream.reported_lost = stream.lost;
+    stream.last_report = now;
+  }
+  if (stream.duplicates > stream.reported_duplicates) {
+    const uint64_t newly = stream.duplicates - stream.reported_duplicates;
+    options_.diagnostics(absl::StrCat(
+        "toil-rtlog: warning: ", newly, newly == 1 ? " record" : " records",
+        " from ", stream.label, " dropped as duplicates (", stream.duplicates,
+        " in all; sent twice, replayed, or too late to tell)"));
+    stream.reported_duplicates = stream.duplicates;
+    stream.last_report = now;
+  }
+}
+
+void DatagramIngest::Tick(absl::Time now) {
+  if (now - last_tick_ < kReportInterval) return;
+  last_tick_ = now;
+  for (RejectReporter* r : {&malformed_, &unsigned_, &forged_, &other_run_}) {
+    r->Tick(now);
+  }
+  tracker_.ForEach([&](SequenceTracker::Stream& stream) {
+    if (stream.lost != stream.reported_lost ||
+        stream.duplicates != stream.reported_duplicates) {
+      ReportLoss(stream, now, /*force=*/false);
+    }
+  });
+}
+
+void DatagramIngest::Finish() {
+  for (RejectReporter* r : {&malformed_, &unsigned_, &forged_, &other_run_}) {
+    r->FlushAll();
+  }
+  uint64_t senders = 0;
+  tracker_.ForEach([&](SequenceTracker::Stream& stream) {
+    ReportLoss(stream, absl::Now(), /*force=*/true);
+    if (stream.lost > 0) ++senders;
+  });
+  if (tracker_.lost() > 0) {
+    options_.diagnostics(absl::StrCat(
+        "toil-rtlog: warning: ", tracker_.lost(),
+        " records were lost in transit in all, from ", senders,
+        " sending process", senders == 1 ? "" : "es"));
+  }
+}
+
+LogStats DatagramIngest::stats() const {
+  LogStats s;
+  s.signatures_checked = auth_ != nullptr;
+  s.records = records_.load(std::memory_order_relaxed);
+  s.malformed = malformed_count_.load(std::memory_order_relaxed);
+  s.unsigned_refused = unsigned_refused_.load(std::memory_order_relaxed);
+  s.unsigned_accepted = unsigned_accepted_.load(std::memory_order_relaxed);
+  s.forged = forged_count_.load(std::memory_order_relaxed);
+  s.other_run = other_run_count_.load(std::memory_order_relaxed);
+  s.lost = lost_.load(std::memory_order_relaxed);
+  s.duplicates = duplicates_.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace toil::rtlog::internal

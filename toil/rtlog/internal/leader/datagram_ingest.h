@@ -1,0 +1,95 @@
+// DatagramIngest: what the leader does with each datagram it receives, from
+// anyone on the network. In order:
+//
+//   1. authenticate it, when the run has a secret (datagram_auth.h): forged,
+//      tampered, other-run and (unless allowed) unsigned datagrams are
+//      refused, counted, and reported at most once a second per sender;
+//   2. decode it (record_decoder.h): malformed ones are refused the same way;
+//   3. check its place in its sending process's stream (sequence_tracker.h):
+//      duplicates are dropped, and records lost in transit are reported per
+//      sending job, at most once a second each;
+//   4. hand it to the Dispatcher, marked signed or unsigned.
+//
+// Used by the UdpServer's one receive thread; stats() may be read from any
+// thread.
+#ifndef TOIL_RTLOG_INTERNAL_LEADER_DATAGRAM_INGEST_H_
+#define TOIL_RTLOG_INTERNAL_LEADER_DATAGRAM_INGEST_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "proto/log_record.pb.h"
+#include "toil/rtlog/log_stats.h"
+#include "toil/rtlog/internal/wire/datagram_auth.h"
+#include "toil/rtlog/internal/leader/dispatcher.h"
+#include "toil/rtlog/internal/wire/record_decoder.h"
+#include "toil/rtlog/internal/leader/reject_reporter.h"
+#include "toil/rtlog/internal/leader/sequence_tracker.h"
+
+namespace toil::rtlog::internal {
+
+struct IngestOptions {
+  // The run's secret (64 hex digits); empty: datagrams are not checked.
+  std::string secret;
+  // With a secret: accept unsigned datagrams (Python jobs cannot sign), and
+  // mark them. Signed ones must still be valid.
+  bool allow_unsigned = false;
+  // Where warnings go, one line per call.
+  std::function<void(absl::string_view)> diagnostics;
+};
+
+class DatagramIngest {
+ public:
+  static absl::StatusOr<std::unique_ptr<DatagramIngest>> Create(
+      IngestOptions options, Dispatcher* dispatcher);
+
+  // One datagram of `size` bytes from `sender` ("ip:port"). `data` must have
+  // RecordDecoder::kPadding writable bytes past the end (they are zeroed).
+  void Take(char* data, size_t size, absl::string_view sender, absl::Time now);
+  // A datagram refused before it could be read (too large).
+  void Refuse(absl::string_view sender, absl::string_view reason,
+              absl::Time now);
+  // Shows counts held back by the rate limits once their interval passed.
+  void Tick(absl::Time now);
+  // Shows every count not shown yet, and a summary of the loss in transit.
+  void Finish();
+
+  // Its counts: records, malformed, loss, duplicates and refusals.
+  LogStats stats() const;
+
+ private:
+  DatagramIngest(IngestOptions options, Dispatcher* dispatcher,
+                 std::unique_ptr<DatagramAuth> auth);
+  void ReportLoss(SequenceTracker::Stream& stream, absl::Time now, bool force);
+
+  IngestOptions options_;
+  Dispatcher* dispatcher_;
+  std::unique_ptr<DatagramAuth> auth_;
+  RecordDecoder decoder_;
+  LogRecord record_;
+  SequenceTracker tracker_;
+  RejectReporter malformed_;
+  RejectReporter unsigned_;
+  RejectReporter forged_;
+  RejectReporter other_run_;
+  absl::Time last_tick_ = absl::InfinitePast();
+
+  std::atomic<uint64_t> records_{0};
+  std::atomic<uint64_t> malformed_count_{0};
+  std::atomic<uint64_t> unsigned_refused_{0};
+  std::atomic<uint64_t> unsigned_accepted_{0};
+  std::atomic<uint64_t> forged_count_{0};
+  std::atomic<uint64_t> other_run_count_{0};
+  std::atomic<uint64_t> lost_{0};
+  std::atomic<uint64_t> duplicates_{0};
+};
+
+}  // namespace toil::rtlog::internal
+
+#endif  // TOIL_RTLOG_INTERNAL_LEADER_DATAGRAM_INGEST_H_

@@ -1,0 +1,53 @@
+// Buffered, failure-counting fd writer; see fd_writer.h.
+#include "toil/rtlog/internal/leader/fd_writer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "toil/rtlog/internal/common/fd_write.h"
+
+namespace toil::rtlog::internal {
+namespace {
+constexpr size_t kFlushThreshold = 256 * 1024;
+}  // namespace
+
+FdWriter::FdWriter(int fd, bool owns_fd, std::string what)
+    : fd_(fd), owns_fd_(owns_fd), what_(std::move(what)) {}
+
+FdWriter::~FdWriter() {
+  Flush();
+  if (owns_fd_ && fd_ >= 0) close(fd_);
+  if (lost_bytes_ > 0 && fd_ != STDERR_FILENO) {
+    WarnOnStderr(absl::StrCat(lost_lines_, " lines (", lost_bytes_,
+                              " bytes) could not be written to ", what_));
+  }
+}
+
+void FdWriter::MaybeFlush() {
+  if (buffer_.size() >= kFlushThreshold) Flush();
+}
+
+void FdWriter::Flush() {
+  if (buffer_.empty()) return;
+  size_t written = 0;
+  const int error = WriteFully(fd_, buffer_, &written);
+  if (error != 0) {
+    const absl::string_view rest = absl::string_view(buffer_).substr(written);
+    lost_bytes_ += rest.size();
+    lost_lines_ += std::count(rest.begin(), rest.end(), '\n');
+    // Reported once, on stderr, unless stderr is what failed.
+    if (!reported_ && fd_ != STDERR_FILENO) {
+      WriteToStderr(absl::StrCat(
+          "toil-rtlog: error: cannot write to ", what_, ": ", std::strerror(error),
+          "; what cannot be written is counted, and the total is shown when "
+          "the leader stops\n"));
+    }
+    reported_ = true;
+  }
+  buffer_.clear();
+}
+
+}  // namespace toil::rtlog::internal

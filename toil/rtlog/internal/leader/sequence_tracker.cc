@@ -1,0 +1,85 @@
+// Per-stream gap and duplicate detection; see sequence_tracker.h.
+#include "toil/rtlog/internal/leader/sequence_tracker.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace toil::rtlog::internal {
+namespace {
+
+bool TestBit(const SequenceTracker::Stream& s, uint64_t seq) {
+  const uint64_t bit = seq % SequenceTracker::kWindow;
+  return (s.seen[bit / 64] >> (bit % 64)) & 1;
+}
+
+void SetBit(SequenceTracker::Stream& s, uint64_t seq) {
+  const uint64_t bit = seq % SequenceTracker::kWindow;
+  s.seen[bit / 64] |= uint64_t{1} << (bit % 64);
+}
+
+void ClearBit(SequenceTracker::Stream& s, uint64_t seq) {
+  const uint64_t bit = seq % SequenceTracker::kWindow;
+  s.seen[bit / 64] &= ~(uint64_t{1} << (bit % 64));
+}
+
+}  // namespace
+
+SequenceTracker::Taken SequenceTracker::Take(uint64_t stream, uint64_t seq) {
+  auto it = streams_.find(stream);
+  const bool first_record = it == streams_.end();
+  if (first_record) {
+    if (streams_.size() >= kMaxStreams) ForgetOldest();
+    it = streams_.try_emplace(stream).first;
+    // Joined midway: start the stream just below this record.
+    if (seq > kWindow) it->second.highest = seq - 1;
+  }
+  Stream& s = it->second;
+  s.last_use = ++clock_;
+  if (seq > s.highest) {
+    const uint64_t skipped = seq - s.highest - 1;
+    s.lost += skipped;
+    lost_ += skipped;
+    // The window slides up: the numbers it now covers are unseen.
+    if (seq - s.highest >= kWindow) {
+      s.seen.fill(0);
+    } else {
+      for (uint64_t n = s.highest + 1; n < seq; ++n) ClearBit(s, n);
+    }
+    SetBit(s, seq);
+    s.highest = seq;
+    return {Verdict::kNew, &s, first_record};
+  }
+  if (s.highest - seq >= kWindow || TestBit(s, seq)) {
+    ++s.duplicates;
+    ++duplicates_;
+    return {Verdict::kDuplicate, &s, first_record};
+  }
+  SetBit(s, seq);  // late, but inside the window: it was not lost after all
+  --s.lost;
+  --lost_;
+  return {Verdict::kNew, &s, first_record};
+}
+
+SequenceTracker::Stream* SequenceTracker::Find(uint64_t stream) {
+  auto it = streams_.find(stream);
+  return it == streams_.end() ? nullptr : &it->second;
+}
+
+void SequenceTracker::ForgetOldest() {
+  std::vector<uint64_t> uses;
+  uses.reserve(streams_.size());
+  for (const auto& [id, s] : streams_) uses.push_back(s.last_use);
+  auto middle = uses.begin() + uses.size() / 2;
+  std::nth_element(uses.begin(), middle, uses.end());
+  const uint64_t cutoff = *middle;
+  for (auto it = streams_.begin(); it != streams_.end();) {
+    if (it->second.last_use < cutoff) {
+      ++forgotten_;
+      streams_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace toil::rtlog::internal

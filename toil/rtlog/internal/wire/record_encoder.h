@@ -1,0 +1,35 @@
+// Encoding a LogRecord as one JSON object: the protobuf JSON mapping of
+// proto/log_record.proto, whose keys are Python LogRecord attribute names.
+// The job's sender thread encodes every record it sends; the leader's
+// JSON-lines sink reuses the field writer.
+//
+// Hand-written because it runs for every record; the tests check it against
+// protobuf's MessageToJsonString and JsonStringToMessage.
+//
+//   std::string json;
+//   EncodeRecord(record, &json);
+#ifndef TOIL_RTLOG_INTERNAL_WIRE_RECORD_ENCODER_H_
+#define TOIL_RTLOG_INTERNAL_WIRE_RECORD_ENCODER_H_
+
+#include <string>
+
+#include "proto/log_record.pb.h"
+
+namespace toil::rtlog::internal {
+
+// Writes `record` as one JSON object into `*out` (replacing its contents).
+// Every scalar field is written, defaults included, so Python leaders find
+// each attribute; `args` only when set, and `seq` and `stream` (which Python
+// LogRecords do not have) only when nonzero. 64-bit integers are JSON numbers.
+void EncodeRecord(const LogRecord& record, std::string* out);
+
+// Appends the fields of `record` as `"key":value` pairs separated by commas,
+// without the braces, so callers can add keys of their own.
+void AppendRecordFields(const LogRecord& record, std::string* out);
+
+// Appends a google.protobuf.Value as JSON.
+void AppendJsonValue(const google::protobuf::Value& value, std::string* out);
+
+}  // namespace toil::rtlog::internal
+
+#endif  // TOIL_RTLOG_INTERNAL_WIRE_RECORD_ENCODER_H_

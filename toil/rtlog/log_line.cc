@@ -1,0 +1,17 @@
+// One line of text as one record; see log_line.h.
+#include "toil/rtlog/log_line.h"
+
+#include "absl/time/clock.h"
+#include "toil/rtlog/internal/job/client.h"
+
+namespace toil::rtlog {
+
+bool LogLine(Level level, absl::string_view text,
+             absl::string_view logger_name) {
+  if (!internal::ShouldLog(level)) return false;
+  internal::Client::Instance().Log(level, internal::SourceLocation{}, text,
+                                   absl::Now(), logger_name);
+  return true;
+}
+
+}  // namespace toil::rtlog

@@ -1,0 +1,97 @@
+// LogServer: a running real-time log server, the leader's receiving end as
+// one object. It listens on a UDP socket, checks, decodes and counts every
+// datagram on its receive thread, and hands each record to its sinks. It
+// knows what jobs must be told (JobEnvironment) and what it counted (stats).
+//
+// RealtimeLogger runs one for the length of a workflow's scope, and
+// `toil-rtlog serve` runs one on its own:
+//
+//   absl::StatusOr<std::unique_ptr<LogServer>> server =
+//       LogServer::Start({.level = Level::kDebug}, {&my_sink});
+//   if (!server.ok()) ...  // bad bind address, port in use: says which
+//   for (const auto& [name, value] : (*server)->JobEnvironment()) ...
+//   LogStats stats = (*server)->Stop();  // takes in what is queued first
+#ifndef TOIL_RTLOG_LOG_SERVER_H_
+#define TOIL_RTLOG_LOG_SERVER_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "proto/log_record.pb.h"
+#include "toil/rtlog/level.h"
+#include "toil/rtlog/log_sink.h"
+#include "toil/rtlog/log_stats.h"
+
+namespace toil::rtlog {
+
+struct LogServerOptions {
+  // The lowest level jobs are told to send.
+  Level level = Level::kInfo;
+  // Numeric address to listen on: "127.0.0.1", "0.0.0.0", "::1", "::".
+  std::string bind_host = "127.0.0.1";
+  // 0: any free port.
+  int port = 0;
+  // The host put into TOIL_RT_LOGGING_ADDRESS. Default: the bound address
+  // if it is a specific one, else this machine's first non-loopback address.
+  std::optional<std::string> advertise_host;
+  // The socket's receive buffer, which absorbs bursts the sinks cannot keep
+  // up with (the kernel drops, and the server counts, what does not fit).
+  int receive_buffer_bytes = 32 << 20;
+  // Make a random secret, hand it to jobs in TOIL_RT_LOGGING_SECRET, and
+  // refuse (and count) datagrams not signed with it.
+  bool authenticate = true;
+  // With authenticate: accept unsigned records too (Python jobs cannot
+  // sign), marked as such. Forged and other-run datagrams are still refused.
+  bool allow_unsigned = false;
+  // Where warnings go (malformed or refused datagrams, loss), one line per
+  // call; stderr when unset.
+  std::function<void(absl::string_view line)> diagnostics;
+};
+
+class LogServer {
+ public:
+  // Binds and starts receiving. `sinks` (not owned; empty: a TerminalSink on
+  // stderr) must outlive the server. Fails with a message naming what was
+  // wrong: an address that is not numeric, a port in use, no random source.
+  static absl::StatusOr<std::unique_ptr<LogServer>> Start(
+      LogServerOptions options, std::vector<LogSink*> sinks = {});
+  // Stops first, if Stop() was not called.
+  ~LogServer();
+  LogServer(const LogServer&) = delete;
+  LogServer& operator=(const LogServer&) = delete;
+
+  // What jobs are given: "host:port", or "[v6]:port".
+  const std::string& address() const { return address_; }
+  // TOIL_RT_LOGGING_ADDRESS, _LEVEL and, with authentication, _SECRET.
+  std::map<std::string, std::string> JobEnvironment() const;
+
+  // Hands a record made in this process (RT_LOG in the leader) to the sinks,
+  // from "local".
+  void DeliverLocal(const LogRecord& record);
+
+  // Counts so far (while running), or the final ones (once stopped).
+  LogStats stats() const;
+  // Takes in every datagram already queued, stops the receive thread,
+  // reports what the rate limits held back, flushes the sinks; returns the
+  // final counts. Idempotent.
+  LogStats Stop();
+
+ private:
+  struct Parts;
+  LogServer(std::unique_ptr<Parts> parts, LogServerOptions options,
+            std::string address);
+
+  std::unique_ptr<Parts> parts_;
+  LogServerOptions options_;
+  std::string address_;
+};
+
+}  // namespace toil::rtlog
+
+#endif  // TOIL_RTLOG_LOG_SERVER_H_

@@ -1,0 +1,47 @@
+// LogStats: what a leader's log server counted, and the one wording every
+// summary uses for it (RealtimeLogger's warning, `serve` and `run` when they
+// stop).
+//
+//   LogStats stats = server->Stop();
+//   std::cerr << DescribeLogStats(stats);
+//   // 1200 records received, 0 malformed, 0 dropped by the kernel, ...
+#ifndef TOIL_RTLOG_LOG_STATS_H_
+#define TOIL_RTLOG_LOG_STATS_H_
+
+#include <cstdint>
+#include <string>
+
+namespace toil::rtlog {
+
+struct LogStats {
+  uint64_t datagrams = 0;   // taken from the socket
+  uint64_t records = 0;     // handed to the sinks (from jobs and the leader)
+  uint64_t malformed = 0;   // datagrams that were not records
+  uint64_t dropped = 0;     // datagrams the kernel dropped (buffer full)
+  uint64_t lost = 0;        // records lost in transit (sequence gaps)
+  uint64_t duplicates = 0;  // records dropped as seen before
+  uint64_t unsigned_refused = 0;
+  uint64_t unsigned_accepted = 0;
+  uint64_t forged = 0;      // bad signature
+  uint64_t other_run = 0;   // signed with another run's secret
+  // Whether the server required signatures (the refusals are then shown
+  // even when there are none).
+  bool signatures_checked = false;
+
+  // Datagrams refused for their signature, or for the lack of one.
+  uint64_t refused() const { return unsigned_refused + forged + other_run; }
+  // Whether anything was lost, dropped, malformed or refused.
+  bool AnyProblem() const {
+    return malformed + dropped + lost + duplicates + refused() > 0;
+  }
+};
+
+// "R records received, M malformed, D dropped by the kernel, L lost in
+// transit, U duplicates dropped", then, when signatures are checked or
+// anything was refused, "; refused: a unsigned, b with a bad signature, c
+// from another run; d unsigned accepted".
+std::string DescribeLogStats(const LogStats& stats);
+
+}  // namespace toil::rtlog
+
+#endif  // TOIL_RTLOG_LOG_STATS_H_
