@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the build needs, then runs the whole test suite: plainly,
 # under AddressSanitizer + UndefinedBehaviorSanitizer, and under
-# ThreadSanitizer; then each fuzz target for 20 s (scripts/fuzz.sh). Ends
-# with one line "tests: N passed, N failed" (a fuzz target counts as one).
+# ThreadSanitizer; then each fuzz target for 20 s (scripts/fuzz.sh), and the
+# layering checks (scripts/check-architecture.sh). Ends with one line
+# "tests: N passed, N failed" (a fuzz target or a layering check counts as
+# one).
 #
 #   scripts/test.sh            everything
 #   scripts/test.sh --quick    the plain run only
@@ -48,6 +50,15 @@ if [ "${1:-}" != "--quick" ]; then
   failed=$((failed + f))
   if [ "$rc" -ne 0 ]; then status=1; fi
 fi
+echo "=== layering checks" >&2
+scripts/check-architecture.sh 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+p=$(grep -c '^architecture: ok: ' "$log" || true)
+f=$(grep -c '^architecture: FAILED: ' "$log" || true)
+if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+passed=$((passed + p))
+failed=$((failed + f))
+if [ "$rc" -ne 0 ]; then status=1; fi
 rm -f "$log"
 echo "tests: ${passed} passed, ${failed} failed"
 exit "$status"
