@@ -1,12 +1,15 @@
-// Small UTF-8 helpers: validating one sequence and finding a safe cut point.
+// The UTF-8 helpers, all of them: validating and decoding one sequence,
+// encoding a code point, counting code points, and finding a safe cut point.
 //
-// Used wherever text from a record is written out (JSON, the terminal) and
-// where a too-long message is cut to fit a datagram.
+// Used wherever text from a record is written out (JSON, the terminal,
+// Python's repr), where a too-long message is cut to fit a datagram, and
+// where Python's %-formatting counts characters.
 #ifndef TOIL_RTLOG_INTERNAL_COMMON_UTF8_H_
 #define TOIL_RTLOG_INTERNAL_COMMON_UTF8_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "absl/strings/string_view.h"
 
@@ -64,6 +67,48 @@ inline size_t Utf8CutPoint(absl::string_view text, size_t max_bytes) {
     --cut;
   }
   return cut;
+}
+
+// Code points in UTF-8 text (invalid bytes count one each).
+inline size_t CodePointCount(absl::string_view text) {
+  size_t count = 0;
+  for (char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
+  }
+  return count;
+}
+
+// The first `n` code points of `text`.
+inline absl::string_view FirstCodePoints(absl::string_view text, size_t n) {
+  size_t i = 0;
+  for (; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      if (n == 0) break;
+      --n;
+    }
+  }
+  return text.substr(0, i);
+}
+
+// Appends the UTF-8 encoding of `code` (a surrogate, which UTF-8 cannot
+// hold, becomes U+FFFD).
+inline void AppendUtf8CodePoint(uint32_t code, std::string* out) {
+  if (code >= 0xD800 && code <= 0xDFFF) code = 0xFFFD;
+  if (code < 0x80) {
+    out->push_back(static_cast<char>(code));
+  } else if (code < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (code >> 6)));
+    out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
+  } else if (code < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (code >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (code >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
+  }
 }
 
 }  // namespace toil::rtlog::internal

@@ -11,13 +11,12 @@
 #include "absl/strings/str_format.h"
 #include "simdjson.h"
 #include "toil/rtlog/internal/common/utf8.h"
+#include "toil/rtlog/internal/wire/json_walk.h"
 
 namespace toil::rtlog::internal {
 namespace {
 
 namespace od = simdjson::ondemand;
-
-constexpr int kMaxDepth = 64;
 
 struct Range {
   uint32_t first;
@@ -38,102 +37,60 @@ bool IsPrintable(uint32_t code) {
   return !(code >= it->first && code <= it->last);
 }
 
-absl::Status JsonError(simdjson::error_code error) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("invalid JSON: ", simdjson::error_message(error)));
-}
-
-absl::Status Parse(od::value value, int depth, PyValue* out) {
-  if (depth > kMaxDepth) {
-    return absl::InvalidArgumentError("JSON nested too deeply");
+// Builds a PyValue from a walk (json_walk.h), keeping what Python's `%`
+// needs: integers exactly, whatever their size, and the order of keys.
+struct PyValueBuilder {
+  using Node = PyValue*;
+  void Null(Node v) { v->kind = PyValue::Kind::kNone; }
+  void Bool(Node v, bool b) {
+    v->kind = PyValue::Kind::kBool;
+    v->boolean = b;
   }
-  od::json_type type;
-  if (auto error = value.type().get(type)) return JsonError(error);
-  switch (type) {
-    case od::json_type::null: {
-      bool is_null = false;
-      if (auto error = value.is_null().get(is_null); error || !is_null) {
-        return JsonError(error ? error : simdjson::INCORRECT_TYPE);
-      }
-      out->kind = PyValue::Kind::kNone;
-      return absl::OkStatus();
-    }
-    case od::json_type::boolean:
-      out->kind = PyValue::Kind::kBool;
-      if (auto error = value.get_bool().get(out->boolean)) return JsonError(error);
-      return absl::OkStatus();
-    case od::json_type::number: {
-      std::string_view token = value.raw_json_token();
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\n' ||
-                                token.back() == '\r' || token.back() == '\t')) {
-        token.remove_suffix(1);
-      }
-      if (token.find_first_of(".eE") == std::string_view::npos) {
-        // An integer, kept exactly whatever its size. JSON allows no '+'
-        // and no leading zeros; check the grammar ourselves.
-        size_t digits = token.size() - (token.front() == '-' ? 1 : 0);
-        if (digits == 0 ||
-            !std::all_of(token.end() - digits, token.end(),
-                         [](char c) { return c >= '0' && c <= '9'; })) {
-          return absl::InvalidArgumentError("invalid JSON number");
-        }
-        out->kind = PyValue::Kind::kInt;
-        out->text.assign(token.data(), token.size());
-        if (out->text == "-0") out->text = "0";
-        return absl::OkStatus();
-      }
-      out->kind = PyValue::Kind::kFloat;
-      if (auto error = value.get_double().get(out->number)) return JsonError(error);
-      return absl::OkStatus();
-    }
-    case od::json_type::string: {
-      std::string_view text;
-      if (auto error = value.get_string().get(text)) return JsonError(error);
-      out->kind = PyValue::Kind::kStr;
-      out->text.assign(text.data(), text.size());
-      return absl::OkStatus();
-    }
-    case od::json_type::array: {
-      od::array array;
-      if (auto error = value.get_array().get(array)) return JsonError(error);
-      out->kind = PyValue::Kind::kList;
-      for (auto element : array) {
-        od::value item;
-        if (auto error = element.get(item)) return JsonError(error);
-        out->items.emplace_back();
-        absl::Status status = Parse(item, depth + 1, &out->items.back());
-        if (!status.ok()) return status;
-      }
-      return absl::OkStatus();
-    }
-    case od::json_type::object: {
-      od::object object;
-      if (auto error = value.get_object().get(object)) return JsonError(error);
-      out->kind = PyValue::Kind::kDict;
-      for (auto field_result : object) {
-        od::field field;
-        if (auto error = std::move(field_result).get(field)) return JsonError(error);
-        std::string_view key;
-        if (auto error = field.unescaped_key().get(key)) return JsonError(error);
-        // A repeated key keeps its first place and its last value, as in
-        // Python's json.loads.
-        auto existing = std::find_if(
-            out->dict.begin(), out->dict.end(),
-            [&](const auto& entry) { return entry.first == key; });
-        PyValue item;
-        absl::Status status = Parse(field.value(), depth + 1, &item);
-        if (!status.ok()) return status;
-        if (existing != out->dict.end()) {
-          existing->second = std::move(item);
-        } else {
-          out->dict.emplace_back(std::string(key), std::move(item));
-        }
-      }
-      return absl::OkStatus();
-    }
+  void String(Node v, std::string_view text) {
+    v->kind = PyValue::Kind::kStr;
+    v->text.assign(text.data(), text.size());
   }
-  return JsonError(simdjson::INCORRECT_TYPE);
-}
+  absl::Status Number(Node v, od::value& value) {
+    const std::string_view token = TrimJsonSpace(value.raw_json_token());
+    if (token.find_first_of(".eE") != std::string_view::npos) {
+      v->kind = PyValue::Kind::kFloat;
+      if (auto error = value.get_double().get(v->number)) return JsonError(error);
+      return absl::OkStatus();
+    }
+    // An integer, kept exactly whatever its size: digits after an optional
+    // '-' (simdjson is not asked to read it, so its grammar is checked here).
+    const size_t digits = token.size() - (token.front() == '-' ? 1 : 0);
+    if (digits == 0 ||
+        !std::all_of(token.end() - digits, token.end(),
+                     [](char c) { return c >= '0' && c <= '9'; })) {
+      return absl::InvalidArgumentError("invalid JSON number");
+    }
+    v->kind = PyValue::Kind::kInt;
+    v->text.assign(token.data(), token.size());
+    if (v->text == "-0") v->text = "0";
+    return absl::OkStatus();
+  }
+  Node List(Node v) {
+    v->kind = PyValue::Kind::kList;
+    return v;
+  }
+  Node Item(Node list) { return &list->items.emplace_back(); }
+  Node Dict(Node v) {
+    v->kind = PyValue::Kind::kDict;
+    return v;
+  }
+  // A repeated key keeps its first place and its last value, as in Python's
+  // json.loads.
+  Node Field(Node dict, std::string_view key) {
+    for (auto& [name, value] : dict->dict) {
+      if (name == key) {
+        value = PyValue();
+        return &value;
+      }
+    }
+    return &dict->dict.emplace_back(std::string(key), PyValue()).second;
+  }
+};
 
 void AppendRepr(const PyValue& value, bool ascii, std::string* out) {
   switch (value.kind) {
@@ -201,7 +158,8 @@ absl::StatusOr<PyValue> ParsePyValue(absl::string_view json) {
     od::value item;
     if (auto error = element.get(item)) return JsonError(error);
     if (++count > 1) return absl::InvalidArgumentError("more than one JSON value");
-    absl::Status status = Parse(item, 1, &result);
+    PyValueBuilder builder;
+    absl::Status status = WalkJson(item, builder, &result);
     if (!status.ok()) return status;
   }
   if (count != 1) return absl::InvalidArgumentError("no JSON value");

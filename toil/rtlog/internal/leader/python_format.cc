@@ -27,46 +27,6 @@ absl::Status OverflowError(absl::string_view text) {
   return absl::InvalidArgumentError(absl::StrCat("OverflowError: ", text));
 }
 
-// Code points in UTF-8 text (invalid bytes count one each).
-size_t CodePoints(absl::string_view text) {
-  size_t count = 0;
-  for (char c : text) {
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
-  }
-  return count;
-}
-
-// The first `n` code points of `text`.
-absl::string_view FirstCodePoints(absl::string_view text, size_t n) {
-  size_t i = 0;
-  for (; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-      if (n == 0) break;
-      --n;
-    }
-  }
-  return text.substr(0, i);
-}
-
-void AppendUtf8(uint32_t code, std::string* out) {
-  if (code >= 0xD800 && code <= 0xDFFF) code = 0xFFFD;  // lone surrogate
-  if (code < 0x80) {
-    out->push_back(static_cast<char>(code));
-  } else if (code < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (code >> 6)));
-    out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else if (code < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (code >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (code >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  }
-}
-
 // --- Arbitrary-size integers, as decimal digit strings ---
 
 // Divides the decimal digits in `digits` by `divisor` in place; returns the
@@ -184,7 +144,7 @@ absl::StatusOr<long> StarArgument(Arguments& arguments) {
 // Pads `body` (after `sign_and_prefix`) to the spec's width.
 void Pad(const Spec& spec, absl::string_view sign_and_prefix,
          absl::string_view body, bool numeric, std::string* out) {
-  const long length = static_cast<long>(CodePoints(sign_and_prefix) + CodePoints(body));
+  const long length = static_cast<long>(CodePointCount(sign_and_prefix) + CodePointCount(body));
   const long fill = spec.width > length ? spec.width - length : 0;
   if (spec.left) {
     absl::StrAppend(out, sign_and_prefix, body);
@@ -283,8 +243,8 @@ absl::Status FormatChar(const Spec& spec, const PyValue& value, std::string* out
     long code = value.kind == Kind::kBool ? value.boolean : -1;
     if (value.kind == Kind::kInt && !absl::SimpleAtoi(value.text, &code)) code = -1;
     if (code < 0 || code > 0x10FFFF) return OverflowError("%c arg not in range(0x110000)");
-    AppendUtf8(static_cast<uint32_t>(code), &text);
-  } else if (value.kind == Kind::kStr && CodePoints(value.text) == 1) {
+    AppendUtf8CodePoint(static_cast<uint32_t>(code), &text);
+  } else if (value.kind == Kind::kStr && CodePointCount(value.text) == 1) {
     text = value.text;
   } else {
     return TypeError("%c requires int or char");
@@ -415,10 +375,10 @@ absl::StatusOr<std::string> PercentFormat(absl::string_view format,
         const size_t length = ValidUtf8SequenceLength(p, p + (n - conversion_index));
         code = length ? DecodeUtf8(p, length) : 0xFFFD;
       }
-      AppendUtf8(code, &shown);
+      AppendUtf8CodePoint(code, &shown);
       return ValueError(absl::StrFormat(
           "unsupported format character '%s' (0x%x) at index %d", shown, code,
-          CodePoints(format.substr(0, conversion_index))));
+          CodePointCount(format.substr(0, conversion_index))));
     }
     absl::Status status = FormatOne(spec, **value, &out);
     if (!status.ok()) return status;

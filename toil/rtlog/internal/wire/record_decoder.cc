@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "simdjson.h"
+#include "toil/rtlog/internal/wire/json_walk.h"
 
 namespace toil::rtlog::internal {
 
@@ -90,11 +91,6 @@ Field LookUpField(std::string_view key) {
 // Debian's Abseil has its own string_view type, distinct from std's.
 absl::string_view AsAbsl(std::string_view text) {
   return absl::string_view(text.data(), text.size());
-}
-
-absl::Status JsonError(simdjson::error_code error) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("invalid JSON: ", simdjson::error_message(error)));
 }
 
 absl::Status FieldError(std::string_view key, std::string_view expected) {
@@ -248,76 +244,46 @@ absl::Status DecodeDouble(od::value& value, std::string_view key, double* out) {
   }
 }
 
-// Any JSON value into a google.protobuf.Value; `out` may be null to only
-// check the value (unknown fields).
-absl::Status DecodeValue(od::value& value, int depth,
-                         google::protobuf::Value* out) {
-  if (depth > RecordDecoder::kMaxDepth) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "JSON nested deeper than ", RecordDecoder::kMaxDepth, " levels"));
+// Builds a google.protobuf.Value from a walk (json_walk.h); a null node only
+// checks the value (unknown fields, and args when the caller opted out).
+struct ProtoValueBuilder {
+  using Node = google::protobuf::Value*;
+  void Null(Node v) {
+    if (v) v->set_null_value(google::protobuf::NULL_VALUE);
   }
-  od::json_type type;
-  if (auto error = value.type().get(type)) return JsonError(error);
-  switch (type) {
-    case od::json_type::null: {
-      bool is_null = false;
-      if (auto error = value.is_null().get(is_null); error || !is_null) {
-        return JsonError(error ? error : simdjson::INCORRECT_TYPE);
-      }
-      if (out) out->set_null_value(google::protobuf::NULL_VALUE);
-      return absl::OkStatus();
-    }
-    case od::json_type::boolean: {
-      bool b;
-      if (auto error = value.get_bool().get(b)) return JsonError(error);
-      if (out) out->set_bool_value(b);
-      return absl::OkStatus();
-    }
-    case od::json_type::number: {
-      double d;
-      if (auto error = value.get_double().get(d)) return JsonError(error);
-      if (out) out->set_number_value(d);
-      return absl::OkStatus();
-    }
-    case od::json_type::string: {
-      std::string_view text;
-      if (auto error = value.get_string().get(text)) return JsonError(error);
-      if (out) out->set_string_value(text.data(), text.size());
-      return absl::OkStatus();
-    }
-    case od::json_type::array: {
-      od::array array;
-      if (auto error = value.get_array().get(array)) return JsonError(error);
-      google::protobuf::ListValue* list =
-          out ? out->mutable_list_value() : nullptr;
-      for (auto element : array) {
-        od::value item;
-        if (auto error = element.get(item)) return JsonError(error);
-        absl::Status status =
-            DecodeValue(item, depth + 1, list ? list->add_values() : nullptr);
-        if (!status.ok()) return status;
-      }
-      return absl::OkStatus();
-    }
-    case od::json_type::object: {
-      od::object object;
-      if (auto error = value.get_object().get(object)) return JsonError(error);
-      google::protobuf::Struct* fields =
-          out ? out->mutable_struct_value() : nullptr;
-      for (auto field_result : object) {
-        od::field field;
-        if (auto error = std::move(field_result).get(field)) return JsonError(error);
-        std::string_view key;
-        if (auto error = field.unescaped_key().get(key)) return JsonError(error);
-        google::protobuf::Value* slot =
-            fields ? &(*fields->mutable_fields())[std::string(key)] : nullptr;
-        absl::Status status = DecodeValue(field.value(), depth + 1, slot);
-        if (!status.ok()) return status;
-      }
-      return absl::OkStatus();
-    }
+  void Bool(Node v, bool b) {
+    if (v) v->set_bool_value(b);
   }
-  return JsonError(simdjson::INCORRECT_TYPE);
+  void String(Node v, std::string_view text) {
+    if (v) v->set_string_value(text.data(), text.size());
+  }
+  absl::Status Number(Node v, od::value& value) {
+    double d;
+    if (auto error = value.get_double().get(d)) return JsonError(error);
+    if (v) v->set_number_value(d);
+    return absl::OkStatus();
+  }
+  Node List(Node v) {
+    if (v) v->mutable_list_value();
+    return v;
+  }
+  Node Item(Node list) {
+    return list ? list->mutable_list_value()->add_values() : nullptr;
+  }
+  Node Dict(Node v) {
+    if (v) v->mutable_struct_value();
+    return v;
+  }
+  Node Field(Node dict, std::string_view key) {
+    return dict ? &(*dict->mutable_struct_value()->mutable_fields())[std::string(key)]
+                : nullptr;
+  }
+};
+
+// Any JSON value into `out`, or only checked when `out` is null.
+absl::Status DecodeValue(od::value& value, google::protobuf::Value* out) {
+  ProtoValueBuilder builder;
+  return WalkJson(value, builder, out);
 }
 
 // What decoding keeps besides the record: the JSON text of `args`, and of a
@@ -332,14 +298,6 @@ struct RawText {
   std::string_view msg;
 };
 
-std::string_view TrimRight(std::string_view text) {
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' ||
-                           text.back() == '\r' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 // Decodes any JSON value (into `out`, or only checks it when `out` is null)
 // and gives its JSON text: from where the value starts to where the document
 // stands once it has been read, in one pass.
@@ -347,7 +305,7 @@ absl::Status DecodeWithText(od::value& value, RawText* raw,
                             google::protobuf::Value* out,
                             std::string_view* text) {
   const char* start = value.raw_json_token().data();
-  absl::Status status = DecodeValue(value, 1, out);
+  absl::Status status = DecodeValue(value, out);
   if (!status.ok()) return status;
   const char* end = nullptr;
   if (auto error = raw->document->current_location().get(end)) {
@@ -358,7 +316,7 @@ absl::Status DecodeWithText(od::value& value, RawText* raw,
   if (end == nullptr || start < raw->data || end < start || end > raw->data_end) {
     return absl::InvalidArgumentError("invalid JSON: the text ends inside a value");
   }
-  *text = TrimRight(std::string_view(start, end - start));
+  *text = TrimJsonSpace(std::string_view(start, end - start));
   return absl::OkStatus();
 }
 
@@ -446,7 +404,7 @@ absl::Status DecodeField(Field field, std::string_view key, od::value& value,
       return DecodeNumber(value, key, r, &LogRecord::set_seq);
     case Field::kStream:
       return DecodeNumber(value, key, r, &LogRecord::set_stream);
-    case Field::kUnknown: return DecodeValue(value, 1, nullptr);
+    case Field::kUnknown: return DecodeValue(value, nullptr);
   }
   return absl::OkStatus();
 }
@@ -454,6 +412,8 @@ absl::Status DecodeField(Field field, std::string_view key, od::value& value,
 }  // namespace
 
 const size_t RecordDecoder::kPadding = simdjson::SIMDJSON_PADDING;
+static_assert(RecordDecoder::kMaxDepth == kMaxJsonDepth,
+              "one depth limit for every JSON the leader reads");
 
 struct RecordDecoder::Impl {
   od::parser parser;

@@ -33,7 +33,7 @@ namespace toil::rtlog::internal {
 // one more place: the decoder, like json.loads, refuses a trailing comma.
 class RecordDecoder {
  public:
-  static constexpr int kMaxDepth = 64;
+  static constexpr int kMaxDepth = 64;  // kMaxJsonDepth (json_walk.h)
   // Bytes that must be readable past the end of the data given to
   // DecodePadded (simdjson reads ahead).
   static const size_t kPadding;
