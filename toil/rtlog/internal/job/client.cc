@@ -237,82 +237,9 @@ void Client::Log(Level level, const SourceLocation& where,
                  absl::string_view text, absl::Time time,
                  absl::string_view logger_name) {
   try {
-    if (has_delivery_.load(std::memory_order_acquire) && !in_delivery_) {
-      std::lock_guard<std::mutex> lock(delivery_mu_);
-      if (delivery_ && level >= delivery_level_) {
-        struct InDelivery {
-          InDelivery() { in_delivery_ = true; }
-          ~InDelivery() { in_delivery_ = false; }
-        } in_delivery;
-        // The leader's own records: built here, handed to the sinks.
-        const ThreadIdentity& thread = CurrentThread();
-        const Entry entry{0, level, where.line,
-                          static_cast<uint32_t>(text.size()),
-                          static_cast<uint32_t>(text.size()), where.file,
-                          where.function, absl::ToUnixNanos(time), thread.id,
-                          Intern(thread.name),
-                          logger_name == "toil-rt" ? nullptr : Intern(logger_name)};
-        DeliverLocally(entry, text);
-        return;
-      }
-    }
+    if (DeliverInLeader(level, where, text, time, logger_name)) return;
     StartSenderOnce();
-    // Per thread: the thread's identity, interned once.
-    thread_local const std::string* thread_name = nullptr;
-    thread_local uint64_t thread_id = 0;
-    const ThreadIdentity& thread = CurrentThread();
-    if (thread_name == nullptr || thread_id != thread.id) {
-      thread_name = Intern(thread.name);
-      thread_id = thread.id;
-    }
-    const std::string* name =
-        logger_name == "toil-rt" ? nullptr : Intern(logger_name);
-    const uint32_t original_size = static_cast<uint32_t>(
-        std::min<size_t>(text.size(), UINT32_MAX));
-    if (text.size() > kMaxQueuedText) {
-      text = text.substr(0, Utf8CutPoint(text, kMaxQueuedText));
-    }
-    const size_t bytes = (sizeof(Entry) + text.size() + 7) & ~size_t{7};
-    bool wake;
-    uint64_t sequence = 0;
-    {
-      std::lock_guard<std::mutex> lock(queue_mu_);
-      // Where the entry goes. Free space is [tail_, end) and [0, head_)
-      // when tail_ is ahead of head_ (or the ring is empty), else
-      // [tail_, head_); tail_ == head_ with entries queued means full.
-      if (count_ == 0) head_ = tail_ = 0;
-      size_t at = SIZE_MAX;
-      if (count_ == 0 || tail_ > head_) {
-        if (kQueueBytes - tail_ >= bytes) {
-          at = tail_;
-        } else if (bytes <= head_) {
-          // Wrap: mark the rest of the ring as skipped (no room for a mark
-          // means the reader wraps there anyway).
-          if (kQueueBytes - tail_ >= sizeof(uint32_t)) {
-            const uint32_t wrap = 0;
-            std::memcpy(ring_ + tail_, &wrap, sizeof(wrap));
-          }
-          at = 0;
-        }
-      } else if (tail_ < head_ && head_ - tail_ >= bytes) {
-        at = tail_;
-      }
-      if (at == SIZE_MAX) {
-        queue_full_.fetch_add(1, std::memory_order_relaxed);
-      } else {
-        const Entry entry{static_cast<uint32_t>(bytes), level, where.line,
-                          static_cast<uint32_t>(text.size()), original_size,
-                          where.file, where.function, absl::ToUnixNanos(time),
-                          thread_id, thread_name, name};
-        std::memcpy(ring_ + at, &entry, sizeof(entry));
-        std::memcpy(ring_ + at + sizeof(entry), text.data(), text.size());
-        tail_ = at + bytes;
-        ++count_;
-        sequence = enqueued_.fetch_add(1, std::memory_order_relaxed) + 1;
-      }
-      wake = sender_sleeping_ || count_ == kWakeBatch;
-    }
-    if (wake) WakeSender();
+    const uint64_t sequence = Enqueue(level, where, text, time, logger_name);
     if (sequence != 0 &&
         (level >= Level::kCritical || exiting_.load(std::memory_order_relaxed))) {
       // On the wire before RT_LOG returns.
@@ -323,6 +250,105 @@ void Client::Log(Level level, const SourceLocation& where,
     // Out of memory or similar: the record is lost, but the job goes on.
     queue_full_.fetch_add(1, std::memory_order_relaxed);
   }
+}
+
+bool Client::DeliverInLeader(Level level, const SourceLocation& where,
+                             absl::string_view text, absl::Time time,
+                             absl::string_view logger_name) {
+  if (!has_delivery_.load(std::memory_order_acquire) || in_delivery_) return false;
+  std::lock_guard<std::mutex> lock(delivery_mu_);
+  if (!delivery_ || level < delivery_level_) return false;
+  struct InDelivery {
+    InDelivery() { in_delivery_ = true; }
+    ~InDelivery() { in_delivery_ = false; }
+  } in_delivery;
+  // The leader's own records: built here, handed to the sinks.
+  const ThreadIdentity& thread = CurrentThread();
+  const Entry entry{
+      .bytes = 0,
+      .level = level,
+      .line = where.line,
+      .text_size = static_cast<uint32_t>(text.size()),
+      .original_size = static_cast<uint32_t>(text.size()),
+      .file = where.file,
+      .function = where.function,
+      .time_ns = absl::ToUnixNanos(time),
+      .thread_id = thread.id,
+      .thread_name = Intern(thread.name),
+      .logger_name = logger_name == "toil-rt" ? nullptr : Intern(logger_name),
+  };
+  DeliverLocally(entry, text);
+  return true;
+}
+
+uint64_t Client::Enqueue(Level level, const SourceLocation& where,
+                         absl::string_view text, absl::Time time,
+                         absl::string_view logger_name) {
+  // Per thread: the thread's identity, interned once.
+  thread_local const std::string* thread_name = nullptr;
+  thread_local uint64_t thread_id = 0;
+  const ThreadIdentity& thread = CurrentThread();
+  if (thread_name == nullptr || thread_id != thread.id) {
+    thread_name = Intern(thread.name);
+    thread_id = thread.id;
+  }
+  const uint32_t original_size =
+      static_cast<uint32_t>(std::min<size_t>(text.size(), UINT32_MAX));
+  if (text.size() > kMaxQueuedText) {
+    text = text.substr(0, Utf8CutPoint(text, kMaxQueuedText));
+  }
+  const size_t bytes = (sizeof(Entry) + text.size() + 7) & ~size_t{7};
+  const Entry entry{
+      .bytes = static_cast<uint32_t>(bytes),
+      .level = level,
+      .line = where.line,
+      .text_size = static_cast<uint32_t>(text.size()),
+      .original_size = original_size,
+      .file = where.file,
+      .function = where.function,
+      .time_ns = absl::ToUnixNanos(time),
+      .thread_id = thread_id,
+      .thread_name = thread_name,
+      .logger_name = logger_name == "toil-rt" ? nullptr : Intern(logger_name),
+  };
+  uint64_t sequence = 0;
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    const size_t at = RoomLocked(bytes);
+    if (at == SIZE_MAX) {
+      queue_full_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      std::memcpy(ring_ + at, &entry, sizeof(entry));
+      std::memcpy(ring_ + at + sizeof(entry), text.data(), text.size());
+      tail_ = at + bytes;
+      ++count_;
+      sequence = enqueued_.fetch_add(1, std::memory_order_relaxed) + 1;
+    }
+    wake = sender_sleeping_ || count_ == kWakeBatch;
+  }
+  if (wake) WakeSender();
+  return sequence;
+}
+
+size_t Client::RoomLocked(size_t bytes) {
+  // Free space is [tail_, end) and [0, head_) when tail_ is ahead of head_
+  // (or the ring is empty), else [tail_, head_); tail_ == head_ with
+  // entries queued means full.
+  if (count_ == 0) head_ = tail_ = 0;
+  if (count_ == 0 || tail_ > head_) {
+    if (kQueueBytes - tail_ >= bytes) return tail_;
+    if (bytes > head_) return SIZE_MAX;
+    // Wrap: mark the rest of the ring as skipped (no room for a mark means
+    // the reader wraps there anyway).
+    if (kQueueBytes - tail_ >= sizeof(uint32_t)) {
+      const uint32_t wrap = 0;
+      std::memcpy(ring_ + tail_, &wrap, sizeof(wrap));
+    }
+    return 0;
+  }
+  if (tail_ < head_ && head_ - tail_ >= bytes) return tail_;
+  return SIZE_MAX;
 }
 
 void Client::WakeSender() {

@@ -115,6 +115,20 @@ class Client {
   static constexpr int kSendBatch = 64;
 
   Client() = default;
+  // In the leader process, while a local delivery is installed: builds the
+  // record and hands it to the sinks; false when the record takes the
+  // ordinary path.
+  bool DeliverInLeader(Level level, const SourceLocation& where,
+                       absl::string_view text, absl::Time time,
+                       absl::string_view logger_name);
+  // Copies the record into the ring; returns its sequence number (0 when the
+  // ring was full and the record was counted as dropped).
+  uint64_t Enqueue(Level level, const SourceLocation& where,
+                   absl::string_view text, absl::Time time,
+                   absl::string_view logger_name);
+  // Where in the ring `bytes` fit (writing a wrap mark if needed), or
+  // SIZE_MAX.
+  size_t RoomLocked(size_t bytes);
   void ConfigureLocked();
   void ApplyThresholdLocked();
   void StartSenderOnce();

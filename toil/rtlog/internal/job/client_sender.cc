@@ -108,10 +108,19 @@ void Client::ReportQueueDrops() {
       " dropped: the job logged faster than they could be sent (", dropped,
       " in all)");
   const ThreadIdentity& thread = CurrentThread();
-  const Entry entry{0, Level::kWarning, 0, static_cast<uint32_t>(text.size()),
-                    static_cast<uint32_t>(text.size()), "", "",
-                    absl::ToUnixNanos(absl::Now()), thread.id,
-                    Intern(thread.name), nullptr};
+  const Entry entry{
+      .bytes = 0,
+      .level = Level::kWarning,
+      .line = 0,
+      .text_size = static_cast<uint32_t>(text.size()),
+      .original_size = static_cast<uint32_t>(text.size()),
+      .file = "",
+      .function = "",
+      .time_ns = absl::ToUnixNanos(absl::Now()),
+      .thread_id = thread.id,
+      .thread_name = Intern(thread.name),
+      .logger_name = nullptr,
+  };
   thread_local Output* output = new Output();
   Process(entry, text, *output);
   Send(*output);

@@ -278,109 +278,140 @@ absl::Status FormatOne(const Spec& spec, const PyValue& value, std::string* out)
 
 }  // namespace
 
+namespace {
+
+// A %(key): reads up to the matching ')' (from `*i`, just after '('), and
+// makes the key's value the only argument for what follows.
+absl::Status ReadMappingKey(absl::string_view format, size_t* i,
+                            Arguments& arguments) {
+  int depth = 1;
+  const size_t start = *i;
+  while (*i < format.size() && depth > 0) {
+    if (format[*i] == '(') ++depth;
+    if (format[*i] == ')') --depth;
+    ++*i;
+  }
+  if (depth > 0) return ValueError("incomplete format key");
+  return arguments.UseKey(format.substr(start, *i - 1 - start));
+}
+
+// Digits at `*i` as a width or precision (at most kMaxWidth); -1 when there
+// are none.
+absl::StatusOr<long> ReadNumber(absl::string_view format, size_t* i,
+                                absl::string_view what) {
+  long number = -1;
+  while (*i < format.size() && format[*i] >= '0' && format[*i] <= '9') {
+    number = (number < 0 ? 0 : number * 10) + (format[(*i)++] - '0');
+    if (number > kMaxWidth) return ValueError(absl::StrCat(what, " too big"));
+  }
+  return number;
+}
+
+// The flags, width, precision and length modifiers of a conversion, from
+// `*i` up to (not including) the conversion character.
+absl::Status ReadSpec(absl::string_view format, size_t* i, Arguments& arguments,
+                      Spec* spec) {
+  const size_t n = format.size();
+  for (; *i < n; ++*i) {
+    const char f = format[*i];
+    if (f == '-') spec->left = true;
+    else if (f == '+') spec->plus = true;
+    else if (f == ' ') spec->space = true;
+    else if (f == '#') spec->alternate = true;
+    else if (f == '0') spec->zero = true;
+    else break;
+  }
+  if (*i < n && format[*i] == '*') {
+    absl::StatusOr<long> width = StarArgument(arguments);
+    if (!width.ok()) return width.status();
+    spec->left = spec->left || *width < 0;
+    spec->width = *width < 0 ? -*width : *width;
+    ++*i;
+  } else {
+    absl::StatusOr<long> width = ReadNumber(format, i, "width");
+    if (!width.ok()) return width.status();
+    spec->width = *width;
+  }
+  if (*i < n && format[*i] == '.') {
+    ++*i;
+    if (*i < n && format[*i] == '*') {
+      absl::StatusOr<long> precision = StarArgument(arguments);
+      if (!precision.ok()) return precision.status();
+      spec->precision = *precision < 0 ? 0 : *precision;
+      ++*i;
+    } else {
+      absl::StatusOr<long> precision = ReadNumber(format, i, "precision");
+      if (!precision.ok()) return precision.status();
+      spec->precision = *precision < 0 ? 0 : *precision;
+    }
+  }
+  while (*i < n && (format[*i] == 'h' || format[*i] == 'l' || format[*i] == 'L')) ++*i;
+  if (*i >= n) return ValueError("incomplete format");
+  return absl::OkStatus();
+}
+
+// Python's error for a conversion character it does not know, at `index`.
+absl::Status UnsupportedConversion(absl::string_view format, size_t index) {
+  const unsigned char byte = static_cast<unsigned char>(format[index]);
+  uint32_t code = byte;
+  if (byte >= 0x80) {
+    const auto* p = reinterpret_cast<const unsigned char*>(format.data()) + index;
+    const size_t length = ValidUtf8SequenceLength(p, p + (format.size() - index));
+    code = length ? DecodeUtf8(p, length) : 0xFFFD;
+  }
+  std::string shown;
+  AppendUtf8CodePoint(code, &shown);
+  // Python counts the index in code points.
+  return ValueError(absl::StrFormat(
+      "unsupported format character '%s' (0x%x) at index %d", shown, code,
+      CodePointCount(format.substr(0, index))));
+}
+
+// One conversion, from `*i` just after its '%', appended to `out`.
+absl::Status FormatConversion(absl::string_view format, size_t* i,
+                              Arguments& arguments, std::string* out) {
+  Spec spec;
+  if (*i < format.size() && format[*i] == '(') {
+    ++*i;
+    absl::Status status = ReadMappingKey(format, i, arguments);
+    if (!status.ok()) return status;
+  }
+  absl::Status status = ReadSpec(format, i, arguments, &spec);
+  if (!status.ok()) return status;
+  const size_t conversion_index = (*i)++;
+  spec.conversion = format[conversion_index];
+  // Python takes the argument before it looks at the conversion.
+  absl::StatusOr<const PyValue*> value = arguments.Next();
+  if (!value.ok()) return value.status();
+  if (std::string_view("sradiuxXoeEfFgGc").find(spec.conversion) ==
+      std::string_view::npos) {
+    return UnsupportedConversion(format, conversion_index);
+  }
+  return FormatOne(spec, **value, out);
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> PercentFormat(absl::string_view format,
                                           const PyValue& args) {
   Arguments arguments(args);
   std::string out;
   size_t i = 0;
-  const size_t n = format.size();
-  while (i < n) {
+  while (i < format.size()) {
     const size_t percent = format.find('%', i);
     if (percent == absl::string_view::npos) {
-      out.append(format.data() + i, n - i);
+      out.append(format.data() + i, format.size() - i);
       break;
     }
     out.append(format.data() + i, percent - i);
     i = percent + 1;
     // "%%" is a literal only when nothing stands between the two.
-    if (i < n && format[i] == '%') {
+    if (i < format.size() && format[i] == '%') {
       out.push_back('%');
       ++i;
       continue;
     }
-    Spec spec;
-    if (i < n && format[i] == '(') {
-      // A key, up to the matching ')'.
-      int depth = 1;
-      const size_t start = ++i;
-      while (i < n && depth > 0) {
-        if (format[i] == '(') ++depth;
-        if (format[i] == ')') --depth;
-        ++i;
-      }
-      if (depth > 0) return ValueError("incomplete format key");
-      absl::Status status = arguments.UseKey(format.substr(start, i - 1 - start));
-      if (!status.ok()) return status;
-    }
-    for (; i < n; ++i) {
-      const char f = format[i];
-      if (f == '-') spec.left = true;
-      else if (f == '+') spec.plus = true;
-      else if (f == ' ') spec.space = true;
-      else if (f == '#') spec.alternate = true;
-      else if (f == '0') spec.zero = true;
-      else break;
-    }
-    if (i < n && format[i] == '*') {
-      absl::StatusOr<long> width = StarArgument(arguments);
-      if (!width.ok()) return width.status();
-      spec.width = *width;
-      if (spec.width < 0) {
-        spec.left = true;
-        spec.width = -spec.width;
-      }
-      ++i;
-    } else {
-      long width = 0;
-      bool any = false;
-      while (i < n && format[i] >= '0' && format[i] <= '9') {
-        width = width * 10 + (format[i++] - '0');
-        any = true;
-        if (width > kMaxWidth) return ValueError("width too big");
-      }
-      if (any) spec.width = width;
-    }
-    if (i < n && format[i] == '.') {
-      ++i;
-      if (i < n && format[i] == '*') {
-        absl::StatusOr<long> precision = StarArgument(arguments);
-        if (!precision.ok()) return precision.status();
-        spec.precision = *precision < 0 ? 0 : *precision;
-        ++i;
-      } else {
-        long precision = 0;
-        while (i < n && format[i] >= '0' && format[i] <= '9') {
-          precision = precision * 10 + (format[i++] - '0');
-          if (precision > kMaxWidth) return ValueError("precision too big");
-        }
-        spec.precision = precision;
-      }
-    }
-    while (i < n && (format[i] == 'h' || format[i] == 'l' || format[i] == 'L')) ++i;
-    if (i >= n) return ValueError("incomplete format");
-    spec.conversion = format[i];
-    const size_t conversion_index = i;
-    ++i;
-    // Python takes the argument before it looks at the conversion.
-    absl::StatusOr<const PyValue*> value = arguments.Next();
-    if (!value.ok()) return value.status();
-    if (std::string_view("sradiuxXoeEfFgGc").find(spec.conversion) ==
-        std::string_view::npos) {
-      // Python counts the index in code points.
-      const unsigned char byte = static_cast<unsigned char>(spec.conversion);
-      std::string shown;
-      uint32_t code = byte;
-      if (byte >= 0x80) {
-        const auto* p = reinterpret_cast<const unsigned char*>(format.data()) + conversion_index;
-        const size_t length = ValidUtf8SequenceLength(p, p + (n - conversion_index));
-        code = length ? DecodeUtf8(p, length) : 0xFFFD;
-      }
-      AppendUtf8CodePoint(code, &shown);
-      return ValueError(absl::StrFormat(
-          "unsupported format character '%s' (0x%x) at index %d", shown, code,
-          CodePointCount(format.substr(0, conversion_index))));
-    }
-    absl::Status status = FormatOne(spec, **value, &out);
+    absl::Status status = FormatConversion(format, &i, arguments, &out);
     if (!status.ok()) return status;
   }
   absl::Status status = arguments.CheckAllUsed();

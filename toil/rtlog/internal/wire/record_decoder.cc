@@ -123,88 +123,106 @@ absl::Status DecodeString(od::value& value, std::string_view key,
   return absl::OkStatus();
 }
 
+// The error for an integer field; `in_range` when the value was an integer,
+// only too large or too small.
+template <typename Int>
+absl::Status IntegerError(std::string_view key, bool in_range = false) {
+  constexpr std::string_view kExpected = std::is_signed_v<Int>
+                                             ? "an integer"
+                                             : "a non-negative integer";
+  if (!in_range) return FieldError(key, kExpected);
+  return FieldError(key, absl::StrCat(AsAbsl(kExpected), " in range"));
+}
+
+// A JSON number into an integer field: an integer in range, or a double
+// with an integral value in range.
+template <typename Int>
+absl::Status IntegerFromNumber(od::value& value, std::string_view key, Int* out) {
+  od::number_type number_type;
+  if (auto error = value.get_number_type().get(number_type)) return JsonError(error);
+  if (number_type == od::number_type::signed_integer) {
+    int64_t v;
+    if (auto error = value.get_int64().get(v)) return JsonError(error);
+    if (v < static_cast<int64_t>(std::numeric_limits<Int>::min()) ||
+        (std::is_signed_v<Int> &&
+         v > static_cast<int64_t>(std::numeric_limits<Int>::max()))) {
+      return IntegerError<Int>(key, /*in_range=*/true);
+    }
+    *out = static_cast<Int>(v);
+    return absl::OkStatus();
+  }
+  if (number_type == od::number_type::unsigned_integer) {
+    uint64_t v;
+    if (auto error = value.get_uint64().get(v)) return JsonError(error);
+    if (v > static_cast<uint64_t>(std::numeric_limits<Int>::max())) {
+      return IntegerError<Int>(key, /*in_range=*/true);
+    }
+    *out = static_cast<Int>(v);
+    return absl::OkStatus();
+  }
+  double d;
+  if (auto error = value.get_double().get(d)) return JsonError(error);
+  // [min, 2^bits) for the type: exact powers of two as doubles.
+  constexpr double kLow = static_cast<double>(std::numeric_limits<Int>::min());
+  constexpr double kHighExclusive =
+      2.0 * static_cast<double>(std::numeric_limits<Int>::max() / 2 + 1);
+  if (!(d == std::floor(d)) || d < kLow || d >= kHighExclusive) {
+    return IntegerError<Int>(key);
+  }
+  *out = static_cast<Int>(d);
+  return absl::OkStatus();
+}
+
+// The common case: a plain integer in range, in one call.
+template <typename Int>
+bool FastInteger(od::value& value, Int* out) {
+  if constexpr (std::is_signed_v<Int>) {
+    int64_t fast;
+    if (value.get_int64().get(fast) != simdjson::SUCCESS ||
+        fast < std::numeric_limits<Int>::min() ||
+        fast > std::numeric_limits<Int>::max()) {
+      return false;
+    }
+    *out = static_cast<Int>(fast);
+  } else {
+    uint64_t fast;
+    if (value.get_uint64().get(fast) != simdjson::SUCCESS ||
+        fast > std::numeric_limits<Int>::max()) {
+      return false;
+    }
+    *out = static_cast<Int>(fast);
+  }
+  return true;
+}
+
 // Integers: a JSON number with an integral value in range, or a decimal
 // string; null means 0.
 template <typename Int>
 absl::Status DecodeInteger(od::value& value, std::string_view key, Int* out) {
-  constexpr std::string_view kExpected = std::is_signed_v<Int>
-                                             ? "an integer"
-                                             : "a non-negative integer";
-  // The common case first: a plain integer in range, one call.
-  if constexpr (std::is_signed_v<Int>) {
-    int64_t fast;
-    if (value.get_int64().get(fast) == simdjson::SUCCESS &&
-        fast >= std::numeric_limits<Int>::min() &&
-        fast <= std::numeric_limits<Int>::max()) {
-      *out = static_cast<Int>(fast);
-      return absl::OkStatus();
-    }
-  } else {
-    uint64_t fast;
-    if (value.get_uint64().get(fast) == simdjson::SUCCESS &&
-        fast <= std::numeric_limits<Int>::max()) {
-      *out = static_cast<Int>(fast);
-      return absl::OkStatus();
-    }
-  }
+  if (FastInteger(value, out)) return absl::OkStatus();
   od::json_type type;
   if (auto error = value.type().get(type)) return JsonError(error);
   switch (type) {
     case od::json_type::null: {
       bool is_null = false;
       if (auto error = value.is_null().get(is_null); error || !is_null) {
-        return FieldError(key, kExpected);
+        return IntegerError<Int>(key);
       }
       *out = 0;
       return absl::OkStatus();
     }
-    case od::json_type::number: {
-      od::number_type number_type;
-      if (auto error = value.get_number_type().get(number_type)) {
-        return JsonError(error);
-      }
-      if (number_type == od::number_type::signed_integer) {
-        int64_t v;
-        if (auto error = value.get_int64().get(v)) return JsonError(error);
-        if (v < static_cast<int64_t>(std::numeric_limits<Int>::min()) ||
-            (std::is_signed_v<Int> &&
-             v > static_cast<int64_t>(std::numeric_limits<Int>::max()))) {
-          return FieldError(key, absl::StrCat(AsAbsl(kExpected), " in range"));
-        }
-        *out = static_cast<Int>(v);
-        return absl::OkStatus();
-      }
-      if (number_type == od::number_type::unsigned_integer) {
-        uint64_t v;
-        if (auto error = value.get_uint64().get(v)) return JsonError(error);
-        if (v > static_cast<uint64_t>(std::numeric_limits<Int>::max())) {
-          return FieldError(key, absl::StrCat(AsAbsl(kExpected), " in range"));
-        }
-        *out = static_cast<Int>(v);
-        return absl::OkStatus();
-      }
-      double d;
-      if (auto error = value.get_double().get(d)) return JsonError(error);
-      // [min, 2^bits) for the type: exact powers of two as doubles.
-      constexpr double kLow = static_cast<double>(std::numeric_limits<Int>::min());
-      constexpr double kHighExclusive =
-          2.0 * static_cast<double>(std::numeric_limits<Int>::max() / 2 + 1);
-      if (!(d == std::floor(d)) || d < kLow || d >= kHighExclusive) {
-        return FieldError(key, kExpected);
-      }
-      *out = static_cast<Int>(d);
-      return absl::OkStatus();
-    }
+    case od::json_type::number:
+      return IntegerFromNumber(value, key, out);
     case od::json_type::string: {
       std::string_view text;
       if (auto error = value.get_string().get(text)) return JsonError(error);
       Int v;
-      if (!absl::SimpleAtoi(AsAbsl(text), &v)) return FieldError(key, kExpected);
+      if (!absl::SimpleAtoi(AsAbsl(text), &v)) return IntegerError<Int>(key);
       *out = v;
       return absl::OkStatus();
     }
     default:
-      return FieldError(key, kExpected);
+      return IntegerError<Int>(key);
   }
 }
 
