@@ -25,40 +25,32 @@ passed=0
 failed=0
 status=0
 log=$(mktemp)
+# tally RC PASS_PATTERN FAIL_PATTERN: adds the lines of $log matching each to
+# the counts; a failure with no failing line (a build error) counts as one.
+tally() {
+  local p f
+  p=$(grep -cE "$2" "$log" || true)
+  f=$(grep -cE "$3" "$log" || true)
+  if [ "$1" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$1" -ne 0 ]; then status=1; fi
+}
 for config in "${configs[@]}"; do
   echo "=== bazel test ${config:-(plain)} //..." >&2
   # shellcheck disable=SC2086
   bazel test --jobs=2 ${config} "${extra[@]}" //... 2>&1 | tee "$log"
-  rc=${PIPESTATUS[0]}
-  p=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
-  f=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|FLAKY)' "$log" || true)
-  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-    f=1  # the build itself failed
-  fi
-  passed=$((passed + p))
-  failed=$((failed + f))
-  if [ "$rc" -ne 0 ]; then status=1; fi
+  tally "${PIPESTATUS[0]}" '^//[^ ]+ +(\(cached\) )?PASSED' \
+    '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|FLAKY)'
 done
 if [ "${1:-}" != "--quick" ]; then
   echo "=== fuzzing each target briefly" >&2
   scripts/fuzz.sh 2>&1 | tee "$log"
-  rc=${PIPESTATUS[0]}
-  p=$(grep -c '^fuzz: .* passed' "$log" || true)
-  f=$(grep -c '^fuzz: .* FAILED' "$log" || true)
-  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-  passed=$((passed + p))
-  failed=$((failed + f))
-  if [ "$rc" -ne 0 ]; then status=1; fi
+  tally "${PIPESTATUS[0]}" '^fuzz: .* passed' '^fuzz: .* FAILED'
 fi
 echo "=== layering checks" >&2
 scripts/check-architecture.sh 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-p=$(grep -c '^architecture: ok: ' "$log" || true)
-f=$(grep -c '^architecture: FAILED: ' "$log" || true)
-if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-passed=$((passed + p))
-failed=$((failed + f))
-if [ "$rc" -ne 0 ]; then status=1; fi
+tally "${PIPESTATUS[0]}" '^architecture: ok: ' '^architecture: FAILED: '
 rm -f "$log"
 echo "tests: ${passed} passed, ${failed} failed"
 exit "$status"

@@ -188,35 +188,9 @@ TEST(RealtimeLoggingTest, EightThreadsTimesAThousandArriveExactlyOnce) {
   EXPECT_EQ(threads.size(), 8u);  // each record names its own OS thread
 }
 
-// A sink that stalls on its first record until released, as a slow disk or
-// terminal would; it counts what it is sent.
-class StalledSink : public rtlog::LogSink {
- public:
-  void Send(const rtlog::LogEntry&) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    released_cv_.wait(lock, [&] { return released_; });
-    ++count_;
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    released_ = true;
-    released_cv_.notify_all();
-  }
-  uint64_t count() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return count_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable released_cv_;
-  bool released_ = false;
-  uint64_t count_ = 0;
-};
-
 TEST(RealtimeLoggingTest, KernelDropsAreCountedAndReportedAtTheEnd) {
   batch::LocalBatchSystem batch_system;
-  StalledSink sink;
+  testing::StalledSink sink;
   const std::string err_path = std::string(std::getenv("TEST_TMPDIR")) + "/leader_err.txt";
   const int saved_err = dup(STDERR_FILENO);
   const int err_file = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);

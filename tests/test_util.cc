@@ -325,4 +325,21 @@ std::vector<CollectingSink::Entry> CollectingSink::entries() const {
   return result;
 }
 
+void StalledSink::Send(const rtlog::LogEntry&) {
+  std::unique_lock<std::mutex> lock(mu_);
+  released_cv_.wait(lock, [&] { return released_; });
+  ++count_;
+}
+
+void StalledSink::Release() {
+  std::lock_guard<std::mutex> lock(mu_);
+  released_ = true;
+  released_cv_.notify_all();
+}
+
+uint64_t StalledSink::count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return count_;
+}
+
 }  // namespace toil::testing

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -127,6 +128,22 @@ class CollectingSink : public rtlog::LogSink {
  private:
   mutable std::mutex mu_;
   std::vector<Entry> entries_;
+};
+
+// A sink that stalls on its first record until released, as a slow disk or
+// terminal would, and counts what it is sent: for filling a server's socket
+// buffer on purpose.
+class StalledSink : public rtlog::LogSink {
+ public:
+  void Send(const rtlog::LogEntry& entry) override;
+  void Release();
+  uint64_t count() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable released_cv_;
+  bool released_ = false;
+  uint64_t count_ = 0;
 };
 
 }  // namespace toil::testing

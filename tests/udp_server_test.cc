@@ -91,33 +91,8 @@ TEST(UdpServerTest, StopReceivesWhatIsAlreadyQueued) {
   EXPECT_EQ((*server)->stats().dropped, 0u);
 }
 
-// A sink that stalls until released, as a slow disk or terminal would.
-class StalledSink : public LogSink {
- public:
-  void Send(const LogEntry&) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    released_cv_.wait(lock, [&] { return released_; });
-    ++count_;
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    released_ = true;
-    released_cv_.notify_all();
-  }
-  int count() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return count_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable released_cv_;
-  bool released_ = false;
-  int count_ = 0;
-};
-
 TEST(UdpServerTest, KernelDropsAreCountedExactly) {
-  StalledSink sink;
+  testing::StalledSink sink;
   Dispatcher dispatcher({&sink});
   UdpServerOptions options;
   options.receive_buffer_bytes = 64 * 1024;  // overflows quickly
