@@ -10,7 +10,7 @@ bool LogLine(Level level, absl::string_view text,
              absl::string_view logger_name) {
   if (!internal::ShouldLog(level)) return false;
   internal::Client::Instance().Log(level, internal::SourceLocation{}, text,
-                                   absl::Now(), logger_name);
+                                   absl::GetCurrentTimeNanos(), logger_name);
   return true;
 }
 

@@ -234,12 +234,15 @@ std::string Client::leader() const {
 // --- The caller's side ---
 
 void Client::Log(Level level, const SourceLocation& where,
-                 absl::string_view text, absl::Time time,
+                 absl::string_view text, int64_t time_ns,
                  absl::string_view logger_name) {
   try {
-    if (DeliverInLeader(level, where, text, time, logger_name)) return;
+    if (has_delivery_.load(std::memory_order_acquire) && !in_delivery_ &&
+        DeliverInLeader(level, where, text, time_ns, logger_name)) {
+      return;
+    }
     StartSenderOnce();
-    const uint64_t sequence = Enqueue(level, where, text, time, logger_name);
+    const uint64_t sequence = Enqueue(level, where, text, time_ns, logger_name);
     if (sequence != 0 &&
         (level >= Level::kCritical || exiting_.load(std::memory_order_relaxed))) {
       // On the wire before RT_LOG returns.
@@ -253,9 +256,8 @@ void Client::Log(Level level, const SourceLocation& where,
 }
 
 bool Client::DeliverInLeader(Level level, const SourceLocation& where,
-                             absl::string_view text, absl::Time time,
+                             absl::string_view text, int64_t time_ns,
                              absl::string_view logger_name) {
-  if (!has_delivery_.load(std::memory_order_acquire) || in_delivery_) return false;
   std::lock_guard<std::mutex> lock(delivery_mu_);
   if (!delivery_ || level < delivery_level_) return false;
   struct InDelivery {
@@ -272,7 +274,7 @@ bool Client::DeliverInLeader(Level level, const SourceLocation& where,
       .original_size = static_cast<uint32_t>(text.size()),
       .file = where.file,
       .function = where.function,
-      .time_ns = absl::ToUnixNanos(time),
+      .time_ns = time_ns,
       .thread_id = thread.id,
       .thread_name = Intern(thread.name),
       .logger_name = logger_name == "toil-rt" ? nullptr : Intern(logger_name),
@@ -282,7 +284,7 @@ bool Client::DeliverInLeader(Level level, const SourceLocation& where,
 }
 
 uint64_t Client::Enqueue(Level level, const SourceLocation& where,
-                         absl::string_view text, absl::Time time,
+                         absl::string_view text, int64_t time_ns,
                          absl::string_view logger_name) {
   // Per thread: the thread's identity, interned once.
   thread_local const std::string* thread_name = nullptr;
@@ -306,7 +308,7 @@ uint64_t Client::Enqueue(Level level, const SourceLocation& where,
       .original_size = original_size,
       .file = where.file,
       .function = where.function,
-      .time_ns = absl::ToUnixNanos(time),
+      .time_ns = time_ns,
       .thread_id = thread_id,
       .thread_name = thread_name,
       .logger_name = logger_name == "toil-rt" ? nullptr : Intern(logger_name),

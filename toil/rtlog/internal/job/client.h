@@ -57,12 +57,13 @@ class Client {
   // destructors and atexit handlers is safe).
   static Client& Instance();
 
-  // Takes one record that passed ShouldLog: hands it to the local delivery
+  // Takes one record that passed ShouldLog, logged at `time_ns` (since the
+  // Unix epoch): hands it to the local delivery
   // when one is installed, else queues it for the sender thread (and waits
   // for it to be sent when it is CRITICAL). Never throws, never blocks for
   // long; a record that does not fit in the queue is counted.
   void Log(Level level, const SourceLocation& where, absl::string_view text,
-           absl::Time time, absl::string_view logger_name = "toil-rt");
+           int64_t time_ns, absl::string_view logger_name = "toil-rt");
 
   // Waits until every record queued so far has been written and sent, or
   // `timeout` passed; returns whether they all were.
@@ -115,16 +116,16 @@ class Client {
   static constexpr int kSendBatch = 64;
 
   Client() = default;
-  // In the leader process, while a local delivery is installed: builds the
-  // record and hands it to the sinks; false when the record takes the
-  // ordinary path.
+  // In the leader process, once has_delivery_ is set and outside a delivery:
+  // builds the record and hands it to the sinks; false when the record takes
+  // the ordinary path.
   bool DeliverInLeader(Level level, const SourceLocation& where,
-                       absl::string_view text, absl::Time time,
+                       absl::string_view text, int64_t time_ns,
                        absl::string_view logger_name);
   // Copies the record into the ring; returns its sequence number (0 when the
   // ring was full and the record was counted as dropped).
   uint64_t Enqueue(Level level, const SourceLocation& where,
-                   absl::string_view text, absl::Time time,
+                   absl::string_view text, int64_t time_ns,
                    absl::string_view logger_name);
   // Where in the ring `bytes` fit (writing a wrap mark if needed), or
   // SIZE_MAX.

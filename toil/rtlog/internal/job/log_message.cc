@@ -5,7 +5,6 @@
 #include <string>
 
 #include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "toil/rtlog/internal/job/client.h"
 
 namespace toil::rtlog::internal {
@@ -76,7 +75,7 @@ LogMessage::LogMessage(const char* file, int line, const char* function,
 
 LogMessage::~LogMessage() {
   Client::Instance().Log(level_, SourceLocation{file_, line_, function_},
-                         data_->buffer.text(), absl::FromUnixNanos(time_ns_));
+                         data_->buffer.text(), time_ns_);
   data_->in_use = false;
   if (owns_data_) delete data_;
 }
