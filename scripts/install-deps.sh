@@ -10,6 +10,7 @@ packages=(
   protobuf-compiler-grpc libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev libssl-dev
   clang libclang-rt-14-dev
+  slurm-wlm munge iproute2 util-linux
 )
 
 missing=()
@@ -29,4 +30,6 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
+# The Slurm and munge packages would start their daemons where they can;
+# the tests and scripts/slurm-cluster.sh start their own.
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -10,6 +10,10 @@
 //                                   prints "started" on stdout first
 //   test_job critical               one CRITICAL and one INFO record
 //   test_job mixed                  DEBUG, INFO (with '%' in it), WARNING, ERROR
+//   test_job args ARGS...           prints "ARG <hex of the bytes>" for each
+//                                   argument, and its host name
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -67,6 +71,17 @@ int main(int argc, char** argv) {
       RT_LOG(INFO) << "paced " << i;
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     }
+  } else if (mode == "args") {
+    for (int i = 2; i < argc; ++i) {
+      std::printf("ARG ");
+      for (const char* c = argv[i]; *c != '\0'; ++c) {
+        std::printf("%02x", static_cast<unsigned char>(*c));
+      }
+      std::printf("\n");
+    }
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    std::printf("HOST %s\n", host);
   } else if (mode == "mixed") {
     RT_LOG(DEBUG) << "debug record";
     RT_LOG(INFO) << "100% verbatim: %s %d %(key)s %%";

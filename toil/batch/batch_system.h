@@ -41,8 +41,13 @@ struct FinishedJob {
   int exit_code = 0;
   // Why it could not be started, if it could not.
   std::string error;
+  // Why the scheduler ended it, when that is more than its exit status
+  // ("cancelled", "timed out", "node failure", "out of memory").
+  std::string reason;
   // Where its stdout and stderr were kept, if anywhere.
   std::string log_path;
+  // The host it ran on, when known.
+  std::string host;
   absl::Duration wall_time;
 };
 
@@ -63,6 +68,11 @@ class BatchSystem {
   // Whether every job runs on this machine (so a leader can listen on
   // loopback only).
   virtual bool RunsJobsOnlyLocally() const = 0;
+
+  // A host that the machines running the jobs can reach (a cluster's
+  // controller), when there is one: a leader advertises its own address on
+  // the route toward it.
+  virtual std::optional<std::string> SchedulerHost() const { return std::nullopt; }
 
   // Kills what still runs and releases resources. Idempotent.
   virtual void Shutdown() = 0;

@@ -19,36 +19,13 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "toil/batch/job_files.h"
 #include "toil/rtlog/environment.h"
 
 extern char** environ;
 
 namespace toil::batch {
 namespace {
-
-std::string MakeLogDir(const std::string& requested) {
-  if (!requested.empty()) {
-    mkdir(requested.c_str(), 0755);
-    return requested;
-  }
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = absl::StrCat(tmp && *tmp ? tmp : "/tmp",
-                                     "/toil-rtlog-jobs-XXXXXX");
-  if (mkdtemp(pattern.data()) == nullptr) return ".";
-  return pattern;
-}
-
-// A file name for a job's log: its name with anything odd replaced.
-std::string SafeFileName(const std::string& name) {
-  std::string safe = name.empty() ? "job" : name;
-  for (char& c : safe) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-          c == '.')) {
-      c = '_';
-    }
-  }
-  return safe;
-}
 
 int ExitCode(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -62,7 +39,8 @@ LocalBatchSystem::LocalBatchSystem(LocalBatchSystemOptions options)
     : max_parallel_(options.max_parallel > 0
                         ? options.max_parallel
                         : std::max(1u, std::thread::hardware_concurrency())),
-      log_dir_(MakeLogDir(options.log_dir)) {}
+      log_dir_(MakeLogDir(options.log_dir)
+                   .value_or(options.log_dir.empty() ? "." : options.log_dir)) {}
 
 LocalBatchSystem::~LocalBatchSystem() { Shutdown(); }
 

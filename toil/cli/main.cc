@@ -32,10 +32,12 @@ const Command kCommands[] = {
     {"run", "run a command as N jobs and show their real-time records",
      "toil-rtlog run [--level LEVEL] [--jobs N] [--max_parallel M] "
      "[--format text|jsonl] [--output PATH] [--log_dir DIR]\n"
+     "               [--batch_system local|slurm] [--partition P] "
+     "[--slurm_args ARGS]\n"
      "               [--auth=false | --allow_unsigned] -- COMMAND [ARGS...]\n\n"
-     "Runs COMMAND as N jobs on the local batch system, with real-time "
-     "logging\nbound to the run. Exits 0 when every job succeeds, else with "
-     "the exit\nstatus of the first job that failed.",
+     "Runs COMMAND as N jobs on a batch system (local child processes, or\n"
+     "Slurm), with real-time logging bound to the run. Exits 0 when every\n"
+     "job succeeds, else with the exit status of the first job that failed.",
      "run_command.cc", &RunRun},
     {"send", "send one record, as RT_LOG would (for shell-script jobs)",
      "toil-rtlog send [--level LEVEL] [--name NAME] MESSAGE...\n\n"

@@ -1,5 +1,5 @@
-// `toil-rtlog run`: run a command as N jobs on the local batch system, with
-// their real-time records shown as they arrive.
+// `toil-rtlog run`: run a command as N jobs on a batch system (local child
+// processes, or Slurm), with their real-time records shown as they arrive.
 #include <signal.h>
 #include <unistd.h>
 
@@ -7,19 +7,95 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "toil/batch/local_batch_system.h"
+#include "toil/batch/slurm_batch_system.h"
 #include "toil/cli/command.h"
 #include "toil/cli/output_flags.h"
 #include "toil/runner/start_toil.h"
 
 ABSL_FLAG(int, jobs, 1, "How many jobs run the command.");
 ABSL_FLAG(int, max_parallel, 0,
-          "Jobs running at once; 0: all of them.");
+          "local: jobs running at once; 0: all of them.");
 ABSL_FLAG(std::string, log_dir, "",
-          "Directory for each job's stdout+stderr file; default: a new "
-          "directory under $TMPDIR.");
+          "Directory for each job's stdout+stderr file (for slurm, one the "
+          "compute nodes can write); default: a new directory under $TMPDIR.");
+ABSL_FLAG(std::string, batch_system, "local",
+          "Where the jobs run: local (child processes of this program) or "
+          "slurm (submitted with sbatch to the cluster that SLURM_CONF, or "
+          "Slurm's default configuration, names).");
+ABSL_FLAG(std::string, partition, "",
+          "slurm: the partition to submit to; default: the cluster's.");
+ABSL_FLAG(std::string, slurm_args, "",
+          "slurm: more sbatch arguments, separated by spaces, e.g. "
+          "\"--time=30 --mem=4G\".");
 
 namespace toil::cli {
+namespace {
+
+struct ChosenBatchSystem {
+  std::unique_ptr<batch::BatchSystem> system;
+  std::string log_dir;
+};
+
+// The batch system --batch_system names, set up from the other flags.
+absl::StatusOr<ChosenBatchSystem> MakeBatchSystem(int jobs) {
+  const std::string kind = absl::GetFlag(FLAGS_batch_system);
+  const std::string log_dir = absl::GetFlag(FLAGS_log_dir);
+  if (kind == "local") {
+    const int max_parallel = absl::GetFlag(FLAGS_max_parallel);
+    auto local = std::make_unique<batch::LocalBatchSystem>(batch::LocalBatchSystemOptions{
+        .max_parallel = max_parallel > 0 ? max_parallel : jobs, .log_dir = log_dir});
+    std::string dir = local->log_dir();
+    return ChosenBatchSystem{std::move(local), dir};
+  }
+  if (kind == "slurm") {
+    batch::SlurmOptions options;
+    options.partition = absl::GetFlag(FLAGS_partition);
+    options.extra_args = absl::StrSplit(absl::GetFlag(FLAGS_slurm_args), ' ',
+                                        absl::SkipWhitespace());
+    options.log_dir = log_dir;
+    auto slurm = std::make_unique<batch::SlurmBatchSystem>(options);
+    std::string dir = slurm->log_dir();
+    return ChosenBatchSystem{std::move(slurm), dir};
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--batch_system=", kind, " is not a batch system; use local or slurm"));
+}
+
+// COMMAND as N jobs named after its base name: "my_job-1" ... "my_job-N".
+std::vector<batch::JobSpec> JobSpecs(const std::vector<std::string>& args, int jobs) {
+  std::string base = args[0];
+  if (const size_t slash = base.rfind('/'); slash != std::string::npos) {
+    base = base.substr(slash + 1);
+  }
+  std::vector<batch::JobSpec> specs;
+  for (int i = 1; i <= jobs; ++i) {
+    specs.push_back({absl::StrCat(base, "-", i), args[0],
+                     std::vector<std::string>(args.begin() + 1, args.end())});
+  }
+  return specs;
+}
+
+// One line for each job that failed, and the run's summary.
+void Report(const runner::WorkflowResult& result, int jobs, const std::string& log_dir) {
+  int failed = 0;
+  for (const batch::FinishedJob& job : result.jobs) {
+    if (job.exit_code == 0) continue;
+    ++failed;
+    std::string why = absl::StrCat("exit status ", job.exit_code);
+    if (!job.reason.empty()) absl::StrAppend(&why, ", ", job.reason);
+    if (!job.error.empty()) absl::StrAppend(&why, ": ", job.error);
+    std::fprintf(stderr, "toil-rtlog run: job %s failed with %s%s%s; its output: %s\n",
+                 job.name.c_str(), why.c_str(), job.host.empty() ? "" : " on ",
+                 job.host.c_str(), job.log_path.c_str());
+  }
+  std::fprintf(stderr, "toil-rtlog run: %d job%s, %d failed; %s; job output in %s\n",
+               jobs, jobs == 1 ? "" : "s", failed,
+               rtlog::DescribeLogStats(result.logging).c_str(), log_dir.c_str());
+}
+
+}  // namespace
 
 int RunRun(const std::vector<std::string>& args) {
   if (args.empty()) {
@@ -35,44 +111,25 @@ int RunRun(const std::vector<std::string>& args) {
     absl::StatusOr<rtlog::Level> parsed = rtlog::ParseLevel(level);
     if (!parsed.ok()) return UsageError("run", std::string(parsed.status().message()));
   }
+  absl::StatusOr<ChosenBatchSystem> batch_system = MakeBatchSystem(jobs);
+  if (!batch_system.ok()) {
+    return UsageError("run", std::string(batch_system.status().message()));
+  }
   signal(SIGPIPE, SIG_IGN);
 
-  const int max_parallel = absl::GetFlag(FLAGS_max_parallel);
-  batch::LocalBatchSystem batch_system(
-      {max_parallel > 0 ? max_parallel : jobs, absl::GetFlag(FLAGS_log_dir)});
-  std::string base = args[0];
-  if (const size_t slash = base.rfind('/'); slash != std::string::npos) {
-    base = base.substr(slash + 1);
-  }
-  std::vector<batch::JobSpec> specs;
-  for (int i = 1; i <= jobs; ++i) {
-    specs.push_back({absl::StrCat(base, "-", i), args[0],
-                     std::vector<std::string>(args.begin() + 1, args.end())});
-  }
   runner::ToilOptions options;
   options.realtime_logging.level = level;
   options.realtime_logging.sinks = {sink->get()};
   options.realtime_logging.authenticate = absl::GetFlag(FLAGS_auth);
   options.realtime_logging.allow_unsigned = absl::GetFlag(FLAGS_allow_unsigned);
   absl::StatusOr<runner::WorkflowResult> result =
-      runner::StartToil(options, batch_system, specs);
+      runner::StartToil(options, *batch_system->system, JobSpecs(args, jobs));
   if (!result.ok()) {
     std::fprintf(stderr, "toil-rtlog run: error: %s\n",
                  std::string(result.status().message()).c_str());
     return 1;
   }
-  int failed = 0;
-  for (const batch::FinishedJob& job : result->jobs) {
-    if (job.exit_code == 0) continue;
-    ++failed;
-    std::fprintf(stderr, "toil-rtlog run: job %s failed with exit status %d%s%s; its output: %s\n",
-                 job.name.c_str(), job.exit_code, job.error.empty() ? "" : ": ",
-                 job.error.c_str(), job.log_path.c_str());
-  }
-  std::fprintf(stderr, "toil-rtlog run: %d job%s, %d failed; %s; job output in %s\n",
-               jobs, jobs == 1 ? "" : "s", failed,
-               rtlog::DescribeLogStats(result->logging).c_str(),
-               batch_system.log_dir().c_str());
+  Report(*result, jobs, batch_system->log_dir);
   return result->exit_code;
 }
 

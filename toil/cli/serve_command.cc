@@ -7,6 +7,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "toil/batch/shell_quote.h"
 #include "toil/cli/command.h"
 #include "toil/cli/output_flags.h"
 #include "toil/rtlog/level.h"
@@ -24,23 +25,10 @@ ABSL_FLAG(std::string, advertise, "",
 namespace toil::cli {
 namespace {
 
-// Single quotes for the shell, so `eval` takes the value as it is.
-std::string ShellQuote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
-}
-
 // The export lines a shell can eval: the address, the level, the secret.
 void PrintExports(const rtlog::LogServer& server) {
   for (const auto& [name, value] : server.JobEnvironment()) {
-    std::printf("export %s=%s\n", name.c_str(), ShellQuote(value).c_str());
+    std::printf("export %s=%s\n", name.c_str(), batch::ShellQuote(value).c_str());
   }
   std::fflush(stdout);
 }

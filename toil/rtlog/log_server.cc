@@ -52,7 +52,8 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(
   parts->server = *std::move(server);
   const std::string address =
       internal::HostPort{
-          internal::AdvertisedHost(options.bind_host, options.advertise_host),
+          internal::AdvertisedHost(options.bind_host, options.advertise_host,
+                                   options.route_toward),
           parts->server->local_address().port()}
           .ToString();
   return std::unique_ptr<LogServer>(

@@ -38,8 +38,12 @@ struct LogServerOptions {
   // 0: any free port.
   int port = 0;
   // The host put into TOIL_RT_LOGGING_ADDRESS. Default: the bound address
-  // if it is a specific one, else this machine's first non-loopback address.
+  // if it is a specific one, else this machine's address on the route toward
+  // `route_toward` when given, else its first non-loopback address.
   std::optional<std::string> advertise_host;
+  // A host the jobs' machines reach (a cluster's controller; see
+  // BatchSystem::SchedulerHost), for the default advertised address.
+  std::optional<std::string> route_toward;
   // The socket's receive buffer, which absorbs bursts the sinks cannot keep
   // up with (the kernel drops, and the server counts, what does not fit).
   int receive_buffer_bytes = 32 << 20;

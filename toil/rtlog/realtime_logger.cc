@@ -27,17 +27,19 @@ LeaderState& State() {
 }
 
 // The server's options from the scope's: loopback when every job runs on
-// this machine, else every interface.
+// this machine, else every interface, advertising the address on the route
+// toward the batch system's scheduler.
 absl::StatusOr<LogServerOptions> ServerOptions(
-    const RealtimeLoggerOptions& options, bool jobs_only_local) {
+    const RealtimeLoggerOptions& options, const batch::BatchSystem& batch) {
   absl::StatusOr<Level> level = ParseLevel(options.level);
   if (!level.ok()) return level.status();
+  const bool local = batch.RunsJobsOnlyLocally();
   return LogServerOptions{
       .level = *level,
-      .bind_host =
-          options.bind_host.value_or(jobs_only_local ? "127.0.0.1" : "0.0.0.0"),
+      .bind_host = options.bind_host.value_or(local ? "127.0.0.1" : "0.0.0.0"),
       .port = options.port,
       .advertise_host = options.advertise_host,
+      .route_toward = local ? std::nullopt : batch.SchedulerHost(),
       .receive_buffer_bytes = options.receive_buffer_bytes,
       .authenticate = options.authenticate,
       .allow_unsigned = options.allow_unsigned,
@@ -62,7 +64,7 @@ RealtimeLogger::RealtimeLogger(batch::BatchSystem& batch_system,
   if (options.level.empty()) return;  // disabled: no server, no variables
 
   absl::StatusOr<LogServerOptions> server_options =
-      ServerOptions(options, batch_system.RunsJobsOnlyLocally());
+      ServerOptions(options, batch_system);
   absl::StatusOr<std::unique_ptr<LogServer>> server =
       server_options.ok() ? LogServer::Start(*server_options, options.sinks)
                           : server_options.status();

@@ -168,30 +168,41 @@ void Client::ConfigureLocked() {
           "signatures refuses them"));
     }
   }
-  const int old_socket = socket_.exchange(-1);
-  if (old_socket >= 0) close(old_socket);
-  if (config_.leader) {
-    absl::StatusOr<SocketAddress> address =
-        Resolve(*config_.leader, kResolveTimeout);
-    if (!address.ok()) {
-      WarnOnStderr(absl::StrCat(kAddressVariable, "=", config_.leader->ToString(),
-                        ": ", address.status().message(),
-                        "; records are written to stderr only"));
-    } else {
-      const int fd = socket(address->family(),
-                            SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-      if (fd < 0 || connect(fd, address->get(), address->length) != 0) {
-        WarnOnStderr(absl::StrCat("cannot set up a UDP socket to the leader at ",
-                          address->ToString(), ": ", std::strerror(errno),
-                          "; records are written to stderr only"));
-        if (fd >= 0) close(fd);
-      } else {
-        leader_text_ = address->ToString();
-        socket_.store(fd);
-      }
-    }
-  }
+  if (config_.leader) SetUpLeaderLocked();
   ApplyThresholdLocked();
+}
+
+void Client::SetUpLeaderLocked() {
+  absl::StatusOr<SocketAddress> address = Resolve(*config_.leader, kResolveTimeout);
+  if (!address.ok()) {
+    WarnOnStderr(absl::StrCat(kAddressVariable, "=", config_.leader->ToString(),
+                              ": ", address.status().message(),
+                              "; records are written to stderr only"));
+    return;
+  }
+  leader_address_ = *address;
+  leader_text_ = address->ToString();
+  const int error = ConnectLeader();
+  if (error != 0) {
+    WarnOnStderr(absl::StrCat(
+        "cannot reach the leader at ", leader_text_, ": ", std::strerror(error),
+        "; records are written to stderr and counted as not sent, and the "
+        "job tries again every second"));
+  }
+}
+
+int Client::ConnectLeader() {
+  last_connect_attempt_ = MonotonicNanos();
+  const int fd = socket(leader_address_->family(),
+                        SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  if (connect(fd, leader_address_->get(), leader_address_->length) != 0) {
+    const int error = errno;
+    close(fd);
+    return error;
+  }
+  socket_.store(fd, std::memory_order_release);
+  return 0;
 }
 
 void Client::ApplyThresholdLocked() {

@@ -22,12 +22,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "proto/log_record.pb.h"
+#include "toil/rtlog/internal/common/host_port.h"
 #include "toil/rtlog/internal/job/client_config.h"
 #include "toil/rtlog/internal/job/level_gate.h"
 #include "toil/rtlog/internal/wire/datagram_auth.h"
@@ -114,6 +116,8 @@ class Client {
   static constexpr size_t kWakeBatch = 256;
   // At most this many datagrams per sendmmsg.
   static constexpr int kSendBatch = 64;
+  // How often the sender tries again to reach a leader it could not.
+  static constexpr int64_t kReconnectNanos = 1000 * 1000 * 1000;
 
   Client() = default;
   // In the leader process, once has_delivery_ is set and outside a delivery:
@@ -131,6 +135,11 @@ class Client {
   // SIZE_MAX.
   size_t RoomLocked(size_t bytes);
   void ConfigureLocked();
+  // Resolves the leader's address and connects the socket to it (a failure
+  // to connect is retried by the sender).
+  void SetUpLeaderLocked();
+  // Connects a new socket to leader_address_; 0 or the errno.
+  int ConnectLeader();
   void ApplyThresholdLocked();
   void StartSenderOnce();
   void SenderLoop();
@@ -138,6 +147,9 @@ class Client {
   // local delivery); Send() writes and sends what has been collected.
   void Process(const Entry& entry, absl::string_view text, Output& output);
   void Send(Output& output);
+  // Sender thread: tries to connect to the leader again, at most once per
+  // kReconnectNanos; whether the socket is now connected.
+  bool Reconnect();
   // The leader's own record, built on the calling thread, to its sinks.
   void DeliverLocally(const Entry& entry, absl::string_view text);
   void ReportQueueDrops();
@@ -156,7 +168,12 @@ class Client {
   bool configured_ = false;
   ClientConfig config_;
   std::string leader_text_;
+  // Where records go, once resolved; set before the sender starts.
+  std::optional<SocketAddress> leader_address_;
+  // -1 until connected: records are then counted as not sent, and the
+  // sender tries to connect again once a second (last_connect_attempt_).
   std::atomic<int> socket_{-1};
+  int64_t last_connect_attempt_ = 0;
   absl::Time start_time_ = absl::Now();
   // Signs datagrams when the run has a secret; used by the sender only.
   std::unique_ptr<DatagramAuth> auth_;

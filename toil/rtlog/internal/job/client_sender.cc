@@ -177,7 +177,13 @@ void Client::Process(const Entry& entry, absl::string_view text,
   } else {
     AppendRecordLine(record, text, options, &output.lines);
   }
-  if (socket_.load(std::memory_order_relaxed) < 0) return;
+  if (!leader_address_) return;  // no leader: stderr only
+  if (socket_.load(std::memory_order_relaxed) < 0 && !Reconnect()) {
+    // Not sent, but numbered: the leader sees the gap too.
+    ++next_seq_;
+    send_failed_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   record.set_stream(stream_id_);
   record.set_seq(next_seq_++);
   std::string& json = output.datagrams[output.pending];
@@ -193,6 +199,11 @@ void Client::Process(const Entry& entry, absl::string_view text,
   output.messages[output.pending].msg_hdr.msg_iov = &output.iovecs[output.pending];
   output.messages[output.pending].msg_hdr.msg_iovlen = 1;
   if (++output.pending == kSendBatch) Send(output);
+}
+
+bool Client::Reconnect() {
+  if (MonotonicNanos() - last_connect_attempt_ < kReconnectNanos) return false;
+  return ConnectLeader() == 0;
 }
 
 void Client::Send(Output& output) {

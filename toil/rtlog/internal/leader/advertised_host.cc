@@ -4,6 +4,8 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "toil/rtlog/internal/common/host_port.h"
 #include "toil/rtlog/internal/common/process_info.h"
@@ -46,14 +48,34 @@ std::string FirstNonLoopbackAddress() {
 
 }  // namespace
 
+std::string RouteSourceAddress(const std::string& host) {
+  absl::StatusOr<SocketAddress> target = Resolve({host, 9}, absl::Seconds(2));
+  if (!target.ok()) return "";
+  // Connecting a UDP socket sends nothing; it only picks the route.
+  const int fd = socket(target->family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return "";
+  sockaddr_storage local{};
+  socklen_t length = sizeof(local);
+  const bool found =
+      connect(fd, target->get(), target->length) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0;
+  close(fd);
+  return found ? AddressText(reinterpret_cast<const sockaddr*>(&local)) : "";
+}
+
 bool IsWildcardHost(const std::string& host) {
   return host == "0.0.0.0" || host == "::" || host.empty();
 }
 
 std::string AdvertisedHost(const std::string& bind_host,
-                           const std::optional<std::string>& advertise) {
+                           const std::optional<std::string>& advertise,
+                           const std::optional<std::string>& toward) {
   if (advertise) return *advertise;
   if (!IsWildcardHost(bind_host)) return bind_host;
+  if (toward) {
+    const std::string route = RouteSourceAddress(*toward);
+    if (!route.empty()) return route;
+  }
   return FirstNonLoopbackAddress();
 }
 

@@ -1,0 +1,25 @@
+// Where batch systems keep each job's files: a log directory (made if
+// missing, or a fresh one under $TMPDIR) and per-job file names built from a
+// job's name with anything odd replaced.
+#ifndef TOIL_BATCH_JOB_FILES_H_
+#define TOIL_BATCH_JOB_FILES_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace toil::batch {
+
+// `requested`, created if missing (its parent must exist), or a new
+// directory under $TMPDIR (or /tmp) named toil-rtlog-jobs-XXXXXX. Fails
+// naming the directory and why.
+absl::StatusOr<std::string> MakeLogDir(const std::string& requested);
+
+// A file name for a job: its name with every character other than letters,
+// digits, '-', '_' and '.' replaced by '_' ("job" when empty).
+std::string SafeFileName(absl::string_view name);
+
+}  // namespace toil::batch
+
+#endif  // TOIL_BATCH_JOB_FILES_H_
