@@ -65,23 +65,26 @@ fail() {
 
 # --- down ---
 
-# Kills a process by pid: TERM, then KILL if it is still there after 5 s.
-stop_pid() {
-  local pid="$1"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null
+# Stops processes by pid: TERM to all, then KILL to those still there after
+# 5 s.
+stop_pids() {
+  local pid alive
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null; done
   for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || return 0
+    alive=""
+    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ -z "$alive" ] && return 0
     sleep 0.1
   done
-  kill -KILL "$pid" 2>/dev/null
+  for pid in "$@"; do kill -KILL "$pid" 2>/dev/null; done
 }
 
 down() {
   [ -f "$state" ] || { rm -rf "$dir"; return 0; }
   # shellcheck disable=SC1090
   . "$state"
-  for pid in ${SLURMD_PIDS:-} ${SLURMCTLD_PID:-} ${MUNGED_PID:-}; do stop_pid "$pid"; done
+  # shellcheck disable=SC2086
+  stop_pids ${SLURMD_PIDS:-} ${SLURMCTLD_PID:-} ${MUNGED_PID:-}
   for ns in ${NAMESPACES:-}; do
     # Jobs, slurmstepd: whatever still runs on the node.
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
