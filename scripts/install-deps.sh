@@ -8,7 +8,7 @@ packages=(
   bazel-bootstrap bazel-rules-java g++ python3
   libabsl-dev libprotobuf-dev protobuf-compiler libgrpc++-dev
   protobuf-compiler-grpc libgtest-dev libgmock-dev libbenchmark-dev
-  libsimdjson-dev libssl-dev
+  libsimdjson-dev libssl-dev libre2-dev
   clang libclang-rt-14-dev
   slurm-wlm munge iproute2 util-linux
 )

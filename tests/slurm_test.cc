@@ -198,7 +198,9 @@ TEST_F(SlurmTest, TheSecretIsNeverOnAnyCommandLine) {
       ++scans;
       ASSERT_EQ(lines.find(secret), std::string::npos) << "the secret is on a command line";
       std::optional<batch::FinishedJob> job = slurm.WaitForFinishedJob(absl::Milliseconds(20));
-      if (job) EXPECT_EQ(job->exit_code, 0) << testing::ReadFile(job->log_path);
+      if (job) {
+        EXPECT_EQ(job->exit_code, 0) << testing::ReadFile(job->log_path);
+      }
     }
     EXPECT_EQ(slurm.UnfinishedJobs(), 0);
   }

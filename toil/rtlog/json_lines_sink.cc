@@ -37,7 +37,12 @@ absl::StatusOr<std::unique_ptr<JsonLinesSink>> JsonLinesSink::Open(
 }
 
 void JsonLinesSink::Send(const LogEntry& entry) {
-  std::string& out = writer_->buffer();
+  AppendLine(entry, &writer_->buffer());
+  writer_->MaybeFlush();
+}
+
+void JsonLinesSink::AppendLine(const LogEntry& entry, std::string* line) {
+  std::string& out = *line;
   out.push_back('{');
   internal::AppendRecordFields(entry.record(), &out);
   if (!entry.record().has_args() && !entry.raw_args().empty()) {
@@ -54,7 +59,6 @@ void JsonLinesSink::Send(const LogEntry& entry) {
                                                             : ",\"signed\":false");
   }
   out.append("}\n");
-  writer_->MaybeFlush();
 }
 
 void JsonLinesSink::Flush() { writer_->Flush(); }

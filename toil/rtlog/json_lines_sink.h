@@ -33,6 +33,10 @@ class JsonLinesSink : public LogSink {
   void Send(const LogEntry& entry) override;
   void Flush() override;
 
+  // Appends the line this sink writes for `entry`, '\n' included (for other
+  // consumers of the same format: the control plane's Tail).
+  static void AppendLine(const LogEntry& entry, std::string* line);
+
   // Bytes that could not be written (a full disk, a closed pipe).
   uint64_t lost_bytes() const;
 

@@ -88,6 +88,8 @@ void DatagramIngest::Take(char* data, size_t size, absl::string_view sender,
     Refuse(sender, status.message(), now);
     return;
   }
+  uint64_t stream_lost = 0;
+  uint64_t stream_duplicates = 0;
   if (record_.stream() != 0 && record_.seq() != 0) {
     const SequenceTracker::Taken taken =
         tracker_.Take(record_.stream(), record_.seq());
@@ -100,8 +102,14 @@ void DatagramIngest::Take(char* data, size_t size, absl::string_view sender,
         stream.duplicates > stream.reported_duplicates) {
       ReportLoss(stream, now, /*force=*/false);
     }
-    if (taken.verdict == SequenceTracker::Verdict::kDuplicate) return;
+    if (taken.verdict == SequenceTracker::Verdict::kDuplicate) {
+      senders_.CountDuplicate(record_.stream(), stream.duplicates, now);
+      return;
+    }
+    stream_lost = stream.lost;
+    stream_duplicates = stream.duplicates;
   }
+  senders_.Count(record_, sender, authenticity, now, stream_lost, stream_duplicates);
   dispatcher_->Dispatch(record_, sender, decoder_.raw_args(), decoder_.raw_msg(),
                         authenticity);
   records_.fetch_add(1, std::memory_order_relaxed);

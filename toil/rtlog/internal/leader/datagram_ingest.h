@@ -8,7 +8,8 @@
 //   3. check its place in its sending process's stream (sequence_tracker.h):
 //      duplicates are dropped, and records lost in transit are reported per
 //      sending job, at most once a second each;
-//   4. hand it to the Dispatcher, marked signed or unsigned.
+//   4. count it for its sender (sender_table.h), and hand it to the
+//      Dispatcher, marked signed or unsigned.
 //
 // Used by the UdpServer's one receive thread; stats() may be read from any
 // thread.
@@ -30,6 +31,7 @@
 #include "toil/rtlog/internal/leader/dispatcher.h"
 #include "toil/rtlog/internal/wire/record_decoder.h"
 #include "toil/rtlog/internal/leader/reject_reporter.h"
+#include "toil/rtlog/internal/leader/sender_table.h"
 #include "toil/rtlog/internal/leader/sequence_tracker.h"
 
 namespace toil::rtlog::internal {
@@ -62,6 +64,8 @@ class DatagramIngest {
 
   // Its counts: records, malformed, loss, duplicates and refusals.
   LogStats stats() const;
+  // Who sent what (may be read from any thread).
+  const SenderTable& senders() const { return senders_; }
 
  private:
   DatagramIngest(IngestOptions options, Dispatcher* dispatcher,
@@ -74,6 +78,7 @@ class DatagramIngest {
   RecordDecoder decoder_;
   LogRecord record_;
   SequenceTracker tracker_;
+  SenderTable senders_;
   RejectReporter malformed_;
   RejectReporter unsigned_;
   RejectReporter forged_;

@@ -55,6 +55,8 @@ class UdpServer {
   // The ingest's counts, with the datagrams received and those the kernel
   // dropped.
   LogStats stats() const;
+  // Who sent what; valid as long as the server.
+  const SenderTable& senders() const { return ingest_->senders(); }
 
  private:
   UdpServer(UdpServerOptions options, std::unique_ptr<DatagramIngest> ingest,
