@@ -11,6 +11,14 @@
 //
 // A batch system of its own sets them through BatchSystem::SetEnv (the
 // RealtimeLogger does) and passes GetEnvironment() on to each job.
+//
+// Two more are for people and their tools, never handed to jobs:
+//
+//   TOIL_RT_LOGGING_CONTROL        where a running leader's control plane
+//                                  listens (unix:/path, or HOST:PORT), for
+//                                  toil-rtlog tail, status, senders, level
+//                                  and stop
+//   TOIL_RT_LOGGING_CONTROL_TOKEN  the token a TCP control address requires
 #ifndef TOIL_RTLOG_ENVIRONMENT_H_
 #define TOIL_RTLOG_ENVIRONMENT_H_
 
@@ -20,6 +28,8 @@ inline constexpr char kLevelVariable[] = "TOIL_RT_LOGGING_LEVEL";
 inline constexpr char kAddressVariable[] = "TOIL_RT_LOGGING_ADDRESS";
 inline constexpr char kSecretVariable[] = "TOIL_RT_LOGGING_SECRET";
 inline constexpr char kJobNameVariable[] = "TOIL_JOB_NAME";
+inline constexpr char kControlVariable[] = "TOIL_RT_LOGGING_CONTROL";
+inline constexpr char kControlTokenVariable[] = "TOIL_RT_LOGGING_CONTROL_TOKEN";
 
 }  // namespace toil::rtlog
 

@@ -24,6 +24,7 @@ JsonLinesSink::JsonLinesSink(int fd, bool owns_fd, std::string what)
 JsonLinesSink::~JsonLinesSink() = default;
 
 uint64_t JsonLinesSink::lost_bytes() const { return writer_->lost_bytes(); }
+uint64_t JsonLinesSink::lost_lines() const { return writer_->lost_lines(); }
 
 absl::StatusOr<std::unique_ptr<JsonLinesSink>> JsonLinesSink::Open(
     const std::string& path) {

@@ -37,8 +37,9 @@ class JsonLinesSink : public LogSink {
   // consumers of the same format: the control plane's Tail).
   static void AppendLine(const LogEntry& entry, std::string* line);
 
-  // Bytes that could not be written (a full disk, a closed pipe).
+  // Bytes, and lines, that could not be written (a full disk, a closed pipe).
   uint64_t lost_bytes() const;
+  uint64_t lost_lines() const override;
 
  private:
   JsonLinesSink(int fd, bool owns_fd, std::string what);

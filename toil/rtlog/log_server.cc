@@ -3,12 +3,16 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <mutex>
 
 #include "toil/rtlog/environment.h"
+#include "absl/strings/str_cat.h"
 #include "toil/rtlog/internal/common/host_port.h"
 #include "toil/rtlog/internal/leader/advertised_host.h"
+#include "toil/rtlog/internal/leader/control_server.h"
 #include "toil/rtlog/internal/leader/dispatcher.h"
+#include "toil/rtlog/internal/leader/record_ring.h"
 #include "toil/rtlog/internal/leader/udp_server.h"
 #include "toil/rtlog/internal/wire/datagram_auth.h"
 #include "toil/rtlog/terminal_sink.h"
@@ -17,9 +21,14 @@ namespace toil::rtlog {
 
 struct LogServer::Parts {
   std::unique_ptr<TerminalSink> default_sink;
+  std::unique_ptr<internal::RecordRing> ring;  // for the control plane
   std::unique_ptr<internal::Dispatcher> dispatcher;
   std::unique_ptr<internal::UdpServer> server;
+  std::unique_ptr<internal::ControlServer> control;
   std::string secret;
+  std::string key_id;
+  std::atomic<int> levelno{0};
+  absl::Time started = absl::Now();
   mutable std::mutex mu;  // stopped and final_stats: stats() may be read
                           // from any thread
   bool stopped = false;
@@ -38,6 +47,12 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(
     parts->default_sink = std::make_unique<TerminalSink>(STDERR_FILENO);
     sinks.push_back(parts->default_sink.get());
   }
+  if (options.control != "off") {
+    parts->ring = std::make_unique<internal::RecordRing>(
+        internal::RecordRing::Options{.records = options.kept_records});
+    sinks.push_back(parts->ring.get());
+  }
+  parts->levelno.store(LevelNumber(options.level));
   parts->dispatcher = std::make_unique<internal::Dispatcher>(std::move(sinks));
   absl::StatusOr<std::unique_ptr<internal::UdpServer>> server =
       internal::UdpServer::Start(
@@ -56,8 +71,74 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(
                                    options.route_toward),
           parts->server->local_address().port()}
           .ToString();
-  return std::unique_ptr<LogServer>(
+  std::unique_ptr<LogServer> log_server(
       new LogServer(std::move(parts), std::move(options), address));
+  if (log_server->options_.control != "off") {
+    absl::Status control = log_server->StartControl();
+    if (!control.ok()) return control;
+  }
+  return log_server;
+}
+
+absl::Status LogServer::StartControl() {
+  Parts& parts = *parts_;
+  if (!parts.secret.empty()) {
+    absl::StatusOr<std::unique_ptr<internal::DatagramAuth>> auth =
+        internal::DatagramAuth::FromSecret(parts.secret);
+    if (auth.ok()) parts.key_id = (*auth)->key_id();
+  }
+  internal::ControlTarget target{
+      .kind = options_.kind,
+      .address = address_,
+      .key_id = parts.key_id,
+      .allow_unsigned = options_.authenticate && options_.allow_unsigned,
+      .started = parts.started,
+      .stats = [this] { return stats(); },
+      .level = [this] { return level(); },
+      .set_level = [this](Level level) { return ChangeLevel(level); },
+      .stop =
+          [this] {
+            if (!options_.on_stop) {
+              return absl::FailedPreconditionError(
+                  "this leader runs a workflow; it stops when the workflow ends");
+            }
+            return options_.on_stop();
+          },
+      .senders = &parts.server->senders(),
+      .ring = parts.ring.get(),
+  };
+  absl::StatusOr<std::unique_ptr<internal::ControlServer>> control =
+      internal::ControlServer::Start(options_.control, std::move(target));
+  if (!control.ok()) {
+    return absl::Status(control.status().code(),
+                        absl::StrCat("the control plane: ", control.status().message()));
+  }
+  parts.control = *std::move(control);
+  return absl::OkStatus();
+}
+
+absl::Status LogServer::ChangeLevel(Level level) {
+  if (!options_.on_set_level) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "a standalone server does not hand jobs their environment (its export "
+        "lines do): export ", kLevelVariable, "=", LevelName(level),
+        " where the jobs start instead"));
+  }
+  absl::Status changed = options_.on_set_level(level);
+  if (changed.ok()) parts_->levelno.store(LevelNumber(level));
+  return changed;
+}
+
+Level LogServer::level() const { return LevelFromNumber(parts_->levelno.load()); }
+
+const std::string& LogServer::control_target() const {
+  static const std::string* const none = new std::string();
+  return parts_->control ? parts_->control->target() : *none;
+}
+
+const std::string& LogServer::control_token() const {
+  static const std::string* const none = new std::string();
+  return parts_->control ? parts_->control->token() : *none;
 }
 
 LogServer::LogServer(std::unique_ptr<Parts> parts, LogServerOptions options,
@@ -71,7 +152,7 @@ LogServer::~LogServer() { Stop(); }
 std::map<std::string, std::string> LogServer::JobEnvironment() const {
   std::map<std::string, std::string> env = {
       {kAddressVariable, address_},
-      {kLevelVariable, std::string(LevelName(options_.level))}};
+      {kLevelVariable, std::string(LevelName(level()))}};
   if (!parts_->secret.empty()) env[kSecretVariable] = parts_->secret;
   return env;
 }
@@ -86,6 +167,7 @@ LogStats CountsOf(const internal::UdpServer& server,
                   const internal::Dispatcher& dispatcher) {
   LogStats stats = server.stats();
   stats.records = dispatcher.records();  // the leader's own records too
+  stats.sink_lines_lost = dispatcher.lost_lines();
   return stats;
 }
 
@@ -98,12 +180,15 @@ LogStats LogServer::stats() const {
 }
 
 LogStats LogServer::Stop() {
-  std::lock_guard<std::mutex> lock(parts_->mu);
+  std::unique_lock<std::mutex> lock(parts_->mu);
   if (parts_->stopped) return parts_->final_stats;
   parts_->server->Stop();
   parts_->dispatcher->Flush();
   parts_->final_stats = CountsOf(*parts_->server, *parts_->dispatcher);
   parts_->stopped = true;
+  lock.unlock();  // the control plane's handlers read stats() until it stops
+  if (parts_->ring) parts_->ring->Close();
+  parts_->control.reset();
   return parts_->final_stats;
 }
 

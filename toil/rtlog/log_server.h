@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "proto/log_record.pb.h"
@@ -56,6 +57,20 @@ struct LogServerOptions {
   // Where warnings go (malformed or refused datagrams, loss), one line per
   // call; stderr when unset.
   std::function<void(absl::string_view line)> diagnostics;
+
+  // The control plane (proto/log_control.proto; `toil-rtlog tail`, `status`,
+  // `senders`, `level`, `stop`): "" (the default) listens on a Unix socket
+  // in a new directory only this user can open; "off" on nothing; a numeric
+  // "HOST:PORT" on TCP (opt-in), where every call must carry control_token().
+  std::string control;
+  // How the control plane names this leader: "serve" or "workflow".
+  std::string kind = "serve";
+  // What the control plane's SetLevel and Stop do (called from its threads).
+  // Unset: they are refused, saying why.
+  std::function<absl::Status(Level)> on_set_level;
+  std::function<absl::Status()> on_stop;
+  // How many recent records the control plane keeps for `tail --last`.
+  size_t kept_records = 16384;
 };
 
 class LogServer {
@@ -74,6 +89,13 @@ class LogServer {
   const std::string& address() const { return address_; }
   // TOIL_RT_LOGGING_ADDRESS, _LEVEL and, with authentication, _SECRET.
   std::map<std::string, std::string> JobEnvironment() const;
+  // The level jobs are told (the control plane may change it).
+  Level level() const;
+
+  // Where the control plane listens ("unix:/path" or "HOST:PORT"; "" when
+  // off), and the token a TCP address requires ("" for the Unix socket).
+  const std::string& control_target() const;
+  const std::string& control_token() const;
 
   // Hands a record made in this process (RT_LOG in the leader) to the sinks,
   // from "local".
@@ -90,6 +112,8 @@ class LogServer {
   struct Parts;
   LogServer(std::unique_ptr<Parts> parts, LogServerOptions options,
             std::string address);
+  absl::Status StartControl();
+  absl::Status ChangeLevel(Level level);
 
   std::unique_ptr<Parts> parts_;
   LogServerOptions options_;

@@ -13,6 +13,8 @@
 #ifndef TOIL_RTLOG_LOG_SINK_H_
 #define TOIL_RTLOG_LOG_SINK_H_
 
+#include <cstdint>
+
 #include "absl/strings/string_view.h"
 #include "proto/log_record.pb.h"
 #include "toil/rtlog/level.h"
@@ -78,6 +80,9 @@ class LogSink {
   // Writes out anything buffered. Called after each batch of records, when
   // the leader stops, and on demand.
   virtual void Flush() {}
+  // Lines this sink could not write (a full disk, a closed pipe), for the
+  // leader's counts.
+  virtual uint64_t lost_lines() const { return 0; }
 };
 
 }  // namespace toil::rtlog

@@ -16,6 +16,9 @@ std::string DescribeLogStats(const LogStats& s) {
                     " from another run; ", s.unsigned_accepted,
                     " unsigned accepted");
   }
+  if (s.sink_lines_lost > 0) {
+    absl::StrAppend(&text, "; ", s.sink_lines_lost, " lines could not be written by the sinks");
+  }
   return text;
 }
 

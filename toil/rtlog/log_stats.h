@@ -24,22 +24,24 @@ struct LogStats {
   uint64_t unsigned_accepted = 0;
   uint64_t forged = 0;      // bad signature
   uint64_t other_run = 0;   // signed with another run's secret
+  uint64_t sink_lines_lost = 0;  // lines the sinks could not write
   // Whether the server required signatures (the refusals are then shown
   // even when there are none).
   bool signatures_checked = false;
 
   // Datagrams refused for their signature, or for the lack of one.
   uint64_t refused() const { return unsigned_refused + forged + other_run; }
-  // Whether anything was lost, dropped, malformed or refused.
+  // Whether anything was lost, dropped, malformed, refused or not written.
   bool AnyProblem() const {
-    return malformed + dropped + lost + duplicates + refused() > 0;
+    return malformed + dropped + lost + duplicates + refused() + sink_lines_lost > 0;
   }
 };
 
 // "R records received, M malformed, D dropped by the kernel, L lost in
 // transit, U duplicates dropped", then, when signatures are checked or
 // anything was refused, "; refused: a unsigned, b with a bad signature, c
-// from another run; d unsigned accepted".
+// from another run; d unsigned accepted", and "; N lines could not be
+// written by the sinks" when that happened.
 std::string DescribeLogStats(const LogStats& stats);
 
 }  // namespace toil::rtlog

@@ -30,10 +30,17 @@ LeaderState& State() {
 // this machine, else every interface, advertising the address on the route
 // toward the batch system's scheduler.
 absl::StatusOr<LogServerOptions> ServerOptions(
-    const RealtimeLoggerOptions& options, const batch::BatchSystem& batch) {
+    const RealtimeLoggerOptions& options, batch::BatchSystem& batch) {
   absl::StatusOr<Level> level = ParseLevel(options.level);
   if (!level.ok()) return level.status();
   const bool local = batch.RunsJobsOnlyLocally();
+  // The control plane's SetLevel: jobs issued from now on get the new level,
+  // and so does RT_LOG in this process.
+  auto set_level = [&batch](Level level) {
+    batch.SetEnv(kLevelVariable, std::string(LevelName(level)));
+    internal::Client::Instance().SetLocalDeliveryLevel(level);
+    return absl::OkStatus();
+  };
   return LogServerOptions{
       .level = *level,
       .bind_host = options.bind_host.value_or(local ? "127.0.0.1" : "0.0.0.0"),
@@ -43,6 +50,9 @@ absl::StatusOr<LogServerOptions> ServerOptions(
       .receive_buffer_bytes = options.receive_buffer_bytes,
       .authenticate = options.authenticate,
       .allow_unsigned = options.allow_unsigned,
+      .control = options.control,
+      .kind = "workflow",
+      .on_set_level = set_level,
   };
 }
 
@@ -108,6 +118,18 @@ std::string RealtimeLogger::Address() {
   LeaderState& state = State();
   std::lock_guard<std::mutex> lock(state.mu);
   return state.server ? state.server->address() : "";
+}
+
+std::string RealtimeLogger::ControlTarget() {
+  LeaderState& state = State();
+  std::lock_guard<std::mutex> lock(state.mu);
+  return state.server ? state.server->control_target() : "";
+}
+
+std::string RealtimeLogger::ControlToken() {
+  LeaderState& state = State();
+  std::lock_guard<std::mutex> lock(state.mu);
+  return state.server ? state.server->control_token() : "";
 }
 
 LogStats RealtimeLogger::Stats() {

@@ -49,6 +49,11 @@ struct RealtimeLoggerOptions {
   // sign), marked "unsigned" on the terminal and "signed": false in JSON
   // lines. Forged and other-run datagrams are still refused.
   bool allow_unsigned = false;
+  // The control plane (`toil-rtlog tail`, `status`, `senders`, `level`):
+  // "" (the default) a Unix socket in a new directory only this user can
+  // open; "off"; or a numeric "HOST:PORT" for TCP, which then requires
+  // ControlToken(). See LogServerOptions::control.
+  std::string control;
 };
 
 class RealtimeLogger {
@@ -69,6 +74,11 @@ class RealtimeLogger {
   static std::string Address();
   // Counts so far for the running server (or the last one, once stopped).
   static LogStats Stats();
+  // Where the running server's control plane listens ("unix:/path" or
+  // "HOST:PORT"; "" when none), and the token a TCP address requires. Give
+  // them to people (TOIL_RT_LOGGING_CONTROL, _TOKEN), never to jobs.
+  static std::string ControlTarget();
+  static std::string ControlToken();
 
  private:
   batch::BatchSystem& batch_system_;

@@ -41,5 +41,6 @@ void TerminalSink::Send(const LogEntry& entry) {
 void TerminalSink::Flush() { state_->writer.Flush(); }
 
 uint64_t TerminalSink::lost_bytes() const { return state_->writer.lost_bytes(); }
+uint64_t TerminalSink::lost_lines() const { return state_->writer.lost_lines(); }
 
 }  // namespace toil::rtlog

@@ -26,8 +26,9 @@ class TerminalSink : public LogSink {
   void Send(const LogEntry& entry) override;
   void Flush() override;
 
-  // Bytes that could not be written (a full disk, a closed pipe).
+  // Bytes, and lines, that could not be written (a full disk, a closed pipe).
   uint64_t lost_bytes() const;
+  uint64_t lost_lines() const override;
 
  private:
   struct State;

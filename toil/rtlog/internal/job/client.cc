@@ -223,6 +223,15 @@ void Client::SetLocalDelivery(Delivery deliver, Level level) {
   ApplyThresholdLocked();
 }
 
+void Client::SetLocalDeliveryLevel(Level level) {
+  std::lock_guard<std::mutex> lock(mu_);
+  {
+    std::lock_guard<std::mutex> delivery_lock(delivery_mu_);
+    delivery_level_ = level;
+  }
+  ApplyThresholdLocked();
+}
+
 void Client::ClearLocalDelivery() {
   std::lock_guard<std::mutex> lock(mu_);
   has_delivery_.store(false);

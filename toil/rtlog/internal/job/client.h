@@ -75,6 +75,8 @@ class Client {
   // (instead of stderr and UDP) until ClearLocalDelivery.
   using Delivery = std::function<void(const LogRecord&)>;
   void SetLocalDelivery(Delivery deliver, Level level);
+  // The level of the local delivery installed (the leader's SetLevel).
+  void SetLocalDeliveryLevel(Level level);
   void ClearLocalDelivery();
 
   struct Stats {

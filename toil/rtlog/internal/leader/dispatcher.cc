@@ -24,6 +24,13 @@ void Dispatcher::Flush() {
   for (LogSink* sink : sinks_) sink->Flush();
 }
 
+uint64_t Dispatcher::lost_lines() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t lost = 0;
+  for (const LogSink* sink : sinks_) lost += sink->lost_lines();
+  return lost;
+}
+
 uint64_t Dispatcher::records() const {
   std::lock_guard<std::mutex> lock(mu_);
   return records_;

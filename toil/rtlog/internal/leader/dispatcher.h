@@ -30,6 +30,8 @@ class Dispatcher {
   void Flush();
 
   uint64_t records() const;
+  // Lines the sinks could not write, together.
+  uint64_t lost_lines() const;
 
  private:
   mutable std::mutex mu_;

@@ -20,8 +20,8 @@ FdWriter::FdWriter(int fd, bool owns_fd, std::string what)
 FdWriter::~FdWriter() {
   Flush();
   if (owns_fd_ && fd_ >= 0) close(fd_);
-  if (lost_bytes_ > 0 && fd_ != STDERR_FILENO) {
-    WarnOnStderr(absl::StrCat(lost_lines_, " lines (", lost_bytes_,
+  if (lost_bytes() > 0 && fd_ != STDERR_FILENO) {
+    WarnOnStderr(absl::StrCat(lost_lines(), " lines (", lost_bytes(),
                               " bytes) could not be written to ", what_));
   }
 }
@@ -36,8 +36,9 @@ void FdWriter::Flush() {
   const int error = WriteFully(fd_, buffer_, &written);
   if (error != 0) {
     const absl::string_view rest = absl::string_view(buffer_).substr(written);
-    lost_bytes_ += rest.size();
-    lost_lines_ += std::count(rest.begin(), rest.end(), '\n');
+    lost_bytes_.fetch_add(rest.size(), std::memory_order_relaxed);
+    lost_lines_.fetch_add(std::count(rest.begin(), rest.end(), '\n'),
+                          std::memory_order_relaxed);
     // Reported once, on stderr, unless stderr is what failed.
     if (!reported_ && fd_ != STDERR_FILENO) {
       WriteToStderr(absl::StrCat(

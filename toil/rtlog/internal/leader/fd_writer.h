@@ -7,6 +7,7 @@
 #ifndef TOIL_RTLOG_INTERNAL_LEADER_FD_WRITER_H_
 #define TOIL_RTLOG_INTERNAL_LEADER_FD_WRITER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -31,16 +32,17 @@ class FdWriter {
 
   int fd() const { return fd_; }
   // Bytes, and lines, that could not be written.
-  uint64_t lost_bytes() const { return lost_bytes_; }
-  uint64_t lost_lines() const { return lost_lines_; }
+  // (Read from any thread: the leader's control plane reports them.)
+  uint64_t lost_bytes() const { return lost_bytes_.load(std::memory_order_relaxed); }
+  uint64_t lost_lines() const { return lost_lines_.load(std::memory_order_relaxed); }
 
  private:
   int fd_;
   bool owns_fd_;
   std::string what_;
   std::string buffer_;
-  uint64_t lost_bytes_ = 0;
-  uint64_t lost_lines_ = 0;
+  std::atomic<uint64_t> lost_bytes_{0};
+  std::atomic<uint64_t> lost_lines_{0};
   bool reported_ = false;
 };
 

@@ -106,6 +106,16 @@ uint64_t RecordRing::Read(uint64_t cursor, const RecordFilter& filter,
   return cursor;
 }
 
+uint64_t RecordRing::StartOfLast(uint32_t n, const RecordFilter& filter) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t start = next_;
+  for (uint32_t found = 0; found < n && start > oldest_;) {
+    --start;
+    if (Matches(slots_[start % slots_.size()], filter)) ++found;
+  }
+  return start;
+}
+
 bool RecordRing::WaitForMore(uint64_t cursor, absl::Time deadline) const {
   std::unique_lock<std::mutex> lock(mu_);
   const auto until = std::chrono::system_clock::now() +

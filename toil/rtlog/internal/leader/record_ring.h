@@ -69,6 +69,9 @@ class RecordRing : public LogSink {
   // `filter`, up to about `max_bytes`; returns the cursor to read from next.
   uint64_t Read(uint64_t cursor, const RecordFilter& filter, size_t max_bytes,
                 Batch* batch) const;
+  // Where to start reading to get the last `n` kept records that match
+  // `filter` (Next() for n == 0).
+  uint64_t StartOfLast(uint32_t n, const RecordFilter& filter) const;
   // Waits until a record numbered `cursor` or later exists, the ring is
   // closed, or `deadline` passes; returns whether there is one.
   bool WaitForMore(uint64_t cursor, absl::Time deadline) const;

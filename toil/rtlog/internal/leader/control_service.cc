@@ -1,0 +1,186 @@
+// The LogControl service's handlers; see control_service.h.
+#include "toil/rtlog/internal/leader/control_service.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "re2/re2.h"
+
+namespace toil::rtlog::internal {
+namespace {
+
+// Text a Tail response carries at most (one gRPC message).
+constexpr size_t kBatchBytes = 256 * 1024;
+
+double UnixSeconds(absl::Time time) { return absl::ToDoubleSeconds(time - absl::UnixEpoch()); }
+
+// The same bytes, compared in a time that does not depend on where they
+// differ.
+bool SameSecret(absl::string_view a, absl::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char difference = 0;
+  for (size_t i = 0; i < a.size(); ++i) difference |= a[i] ^ b[i];
+  return difference == 0;
+}
+
+void FillCounts(const LogStats& s, v1::Counts* counts) {
+  counts->set_datagrams(s.datagrams);
+  counts->set_records(s.records);
+  counts->set_malformed(s.malformed);
+  counts->set_dropped_by_kernel(s.dropped);
+  counts->set_lost_in_transit(s.lost);
+  counts->set_duplicates(s.duplicates);
+  counts->set_unsigned_refused(s.unsigned_refused);
+  counts->set_unsigned_accepted(s.unsigned_accepted);
+  counts->set_bad_signature(s.forged);
+  counts->set_other_run(s.other_run);
+  counts->set_sink_lines_lost(s.sink_lines_lost);
+}
+
+// The filter a Tail request asks for, or why it is not one.
+absl::StatusOr<RecordFilter> FilterOf(const v1::TailRequest& request) {
+  RecordFilter filter;
+  if (!request.min_level().empty()) {
+    absl::StatusOr<Level> level = ParseLevel(request.min_level());
+    if (!level.ok()) return level.status();
+    filter.min_levelno = LevelNumber(*level);
+  }
+  filter.job_glob = request.job();
+  filter.host = request.host();
+  if (!request.grep().empty()) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    auto pattern = std::make_shared<RE2>(request.grep(), options);
+    if (!pattern->ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "grep pattern \"", request.grep(), "\" is not a regular expression: ",
+          pattern->error()));
+    }
+    filter.grep = std::move(pattern);
+  }
+  return filter;
+}
+
+grpc::Status ToGrpc(const absl::Status& status, grpc::StatusCode code) {
+  return grpc::Status(code, std::string(status.message()));
+}
+
+}  // namespace
+
+ControlService::ControlService(ControlTarget target, std::string token)
+    : target_(std::move(target)), token_(std::move(token)) {}
+
+grpc::Status ControlService::Authorize(const grpc::ServerContext& context) const {
+  if (token_.empty()) return grpc::Status::OK;
+  const auto& metadata = context.client_metadata();
+  const auto found = metadata.find("authorization");
+  const std::string expected = absl::StrCat("Bearer ", token_);
+  if (found != metadata.end() &&
+      SameSecret(absl::string_view(found->second.data(), found->second.size()), expected)) {
+    return grpc::Status::OK;
+  }
+  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                      found == metadata.end()
+                          ? "this leader's control address needs its token"
+                          : "wrong token for this leader's control address");
+}
+
+grpc::Status ControlService::GetStatus(grpc::ServerContext* context,
+                                       const v1::GetStatusRequest*, v1::Status* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  const LogStats stats = target_.stats();
+  response->set_address(target_.address);
+  response->set_level(std::string(LevelName(target_.level())));
+  response->set_uptime_seconds(absl::ToDoubleSeconds(absl::Now() - target_.started));
+  response->set_key_id(target_.key_id);
+  response->set_signatures_checked(stats.signatures_checked);
+  response->set_allow_unsigned(target_.allow_unsigned);
+  FillCounts(stats, response->mutable_counts());
+  response->mutable_counts()->set_tail_missed(missed_.load());
+  response->set_summary(DescribeLogStats(stats));
+  response->set_viewers(viewers_.load());
+  response->set_kind(target_.kind);
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::ListSenders(grpc::ServerContext* context,
+                                         const v1::ListSendersRequest*,
+                                         v1::ListSendersResponse* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  for (const SenderTable::Row& row : target_.senders->Snapshot()) {
+    v1::Sender* sender = response->add_senders();
+    sender->set_job(row.job);
+    sender->set_host(row.host);
+    sender->set_pid(row.pid);
+    sender->set_address(row.address);
+    for (uint64_t n : row.records_by_level) sender->add_records_by_level(n);
+    sender->set_first_seen(UnixSeconds(row.first_seen));
+    sender->set_last_seen(UnixSeconds(row.last_seen));
+    sender->set_lost(row.lost);
+    sender->set_duplicates(row.duplicates);
+    sender->set_signed_(row.signed_records);
+  }
+  response->set_forgotten(target_.senders->forgotten());
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::Tail(grpc::ServerContext* context, const v1::TailRequest* request,
+                                  grpc::ServerWriter<v1::TailResponse>* writer) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  absl::StatusOr<RecordFilter> filter = FilterOf(*request);
+  if (!filter.ok()) return ToGrpc(filter.status(), grpc::StatusCode::INVALID_ARGUMENT);
+  const RecordRing& ring = *target_.ring;
+  struct Viewer {
+    explicit Viewer(std::atomic<int>& n) : n(n) { ++n; }
+    ~Viewer() { --n; }
+    std::atomic<int>& n;
+  } viewer(viewers_);
+  const uint64_t end = ring.Next();  // without follow: up to here
+  uint64_t cursor = ring.StartOfLast(request->last(), *filter);
+  while (true) {
+    RecordRing::Batch batch;
+    cursor = ring.Read(cursor, *filter, kBatchBytes, &batch);
+    if (batch.records > 0 || batch.missed > 0) {
+      missed_.fetch_add(batch.missed);
+      v1::TailResponse response;
+      response.set_jsonl(std::move(batch.jsonl));
+      response.set_records(batch.records);
+      response.set_missed(batch.missed);
+      if (!writer->Write(response)) break;  // the viewer went away
+    }
+    if (!request->follow() && cursor >= end) break;
+    if (context->IsCancelled() || closing_.load()) break;
+    if (batch.records == 0 && batch.missed == 0) {
+      ring.WaitForMore(cursor, absl::Now() + absl::Milliseconds(250));
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::SetLevel(grpc::ServerContext* context,
+                                      const v1::SetLevelRequest* request,
+                                      v1::SetLevelResponse* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  absl::StatusOr<Level> level = ParseLevel(request->level());
+  if (!level.ok()) return ToGrpc(level.status(), grpc::StatusCode::INVALID_ARGUMENT);
+  const Level previous = target_.level();
+  const absl::Status changed = target_.set_level(*level);
+  if (!changed.ok()) return ToGrpc(changed, grpc::StatusCode::FAILED_PRECONDITION);
+  response->set_previous(std::string(LevelName(previous)));
+  response->set_level(std::string(LevelName(*level)));
+  response->set_message(absl::StrCat(
+      "jobs issued from now on get TOIL_RT_LOGGING_LEVEL=", LevelName(*level),
+      " (it was ", LevelName(previous), "); jobs already running keep theirs"));
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::Stop(grpc::ServerContext* context, const v1::StopRequest*,
+                                  v1::StopResponse* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  const absl::Status stopping = target_.stop();
+  if (!stopping.ok()) return ToGrpc(stopping, grpc::StatusCode::FAILED_PRECONDITION);
+  response->set_message("the server is stopping; it prints its summary on its stderr");
+  return grpc::Status::OK;
+}
+
+}  // namespace toil::rtlog::internal
