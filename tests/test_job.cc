@@ -10,6 +10,8 @@
 //                                   prints "started" on stdout first
 //   test_job critical               one CRITICAL and one INFO record
 //   test_job mixed                  DEBUG, INFO (with '%' in it), WARNING, ERROR
+//   test_job levels_paced N MS      N pairs "debug i" (DEBUG), "info i" (INFO),
+//                                   MS ms apart; prints "started" first
 //   test_job args ARGS...           prints "ARG <hex of the bytes>" for each
 //                                   argument, and its host name
 #include <unistd.h>
@@ -69,6 +71,16 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     for (int i = 0; i < n; ++i) {
       RT_LOG(INFO) << "paced " << i;
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    }
+  } else if (mode == "levels_paced" && argc > 3) {
+    const int n = std::atoi(argv[2]);
+    const int ms = std::atoi(argv[3]);
+    std::printf("started\n");
+    std::fflush(stdout);
+    for (int i = 0; i < n; ++i) {
+      RT_LOG(DEBUG) << "debug " << i;
+      RT_LOG(INFO) << "info " << i;
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     }
   } else if (mode == "args") {

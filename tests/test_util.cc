@@ -243,6 +243,13 @@ bool BackgroundProcess::WaitForStderr(absl::string_view text,
   });
 }
 
+bool BackgroundProcess::WaitForStdout(absl::string_view text,
+                                      absl::Duration timeout) {
+  return ReadUntil(out_fd_, &out_, absl::Now() + Scaled(timeout), [&] {
+    return out_.find(text.data(), 0, text.size()) != std::string::npos;
+  });
+}
+
 ProcessResult BackgroundProcess::Stop(int signal, absl::Duration timeout) {
   kill(pid_, signal);
   ProcessResult result =

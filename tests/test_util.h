@@ -69,9 +69,10 @@ class BackgroundProcess {
   ~BackgroundProcess();
   // Reads stdout until it holds `lines` lines (or `timeout` passes).
   std::string ReadStdoutLines(int lines, absl::Duration timeout);
-  // Reads stderr until it contains `text`; whether it did in time. What was
-  // read is kept, and Stop() returns it with the rest.
+  // Reads stderr (stdout) until it contains `text`; whether it did in time.
+  // What was read is kept, and Stop() returns it with the rest.
   bool WaitForStderr(absl::string_view text, absl::Duration timeout);
+  bool WaitForStdout(absl::string_view text, absl::Duration timeout);
   // Sends `signal` (0: none, only wait) and waits for the exit, sending it
   // again every second; returns the result.
   ProcessResult Stop(int signal, absl::Duration timeout = absl::Seconds(30));

@@ -17,18 +17,27 @@ struct Command {
   const char* name;
   const char* summary;  // one line, for the overview
   const char* usage;    // synopsis and description, for --help
-  const char* flags_file;  // source file whose flags are this command's
+  const char* flags;    // the names of the flags it takes, space-separated
   int (*run)(const std::vector<std::string>& args);
 };
 
 int RunServe(const std::vector<std::string>& args);
 int RunRun(const std::vector<std::string>& args);
 int RunSend(const std::vector<std::string>& args);
+int RunTail(const std::vector<std::string>& args);
+int RunStatus(const std::vector<std::string>& args);
+int RunSenders(const std::vector<std::string>& args);
+int RunLevel(const std::vector<std::string>& args);
+int RunStop(const std::vector<std::string>& args);
 
 // The sink chosen by --format (text or jsonl) and --output (a path, "-" for
 // stdout, empty for stderr).
 absl::StatusOr<std::unique_ptr<rtlog::LogSink>> MakeOutputSink(
     const std::string& format, const std::string& output);
+
+// Whether the flag named `name` was given on the command line (for flags
+// whose default suits one command but not another).
+bool FlagGiven(absl::string_view name);
 
 // Prints "toil-rtlog <command>: error: <message>" on stderr; returns 2.
 int UsageError(const char* command, const std::string& message);

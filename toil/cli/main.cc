@@ -1,8 +1,10 @@
 // toil-rtlog: the command-line tool. Dispatches to a subcommand (serve, run,
-// send), parses that subcommand's flags, and answers --help for each.
+// send; tail, status, senders, level, stop for a running leader), parses
+// that subcommand's flags, and answers --help for each.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "toil/cli/command.h"
 
@@ -21,43 +24,73 @@ namespace {
 const Command kCommands[] = {
     {"serve", "run a standalone log server and show what jobs send",
      "toil-rtlog serve [--bind ADDR] [--port N] [--level LEVEL] "
-     "[--format text|jsonl] [--output PATH] [--auth=false | --allow_unsigned]\n\n"
+     "[--format text|jsonl] [--output PATH] [--auth=false | --allow_unsigned]\n"
+     "                 [--control off|HOST:PORT]\n\n"
      "Listens for real-time log records (UDP) and shows them. On start it "
      "prints\n  export TOIL_RT_LOGGING_ADDRESS=...\n  export "
      "TOIL_RT_LOGGING_LEVEL=...\n  export TOIL_RT_LOGGING_SECRET=... (with "
-     "--auth, the default)\non stdout, so that\n  eval \"$(toil-rtlog "
-     "serve &)\"\nprepares a shell for jobs. Stops on SIGINT or SIGTERM and "
-     "prints a summary on stderr.",
-     "serve_command.cc", &RunServe},
+     "--auth, the default)\n  export TOIL_RT_LOGGING_CONTROL=... (its control "
+     "plane, for tail, status, ...)\non stdout, so that\n  eval \"$(toil-rtlog "
+     "serve &)\"\nprepares a shell for jobs. Stops on SIGINT, SIGTERM or "
+     "`toil-rtlog stop`, and prints a summary on stderr.",
+     "advertise allow_unsigned auth bind control format level output port tail_keep",
+     &RunServe},
     {"run", "run a command as N jobs and show their real-time records",
      "toil-rtlog run [--level LEVEL] [--jobs N] [--max_parallel M] "
      "[--format text|jsonl] [--output PATH] [--log_dir DIR]\n"
      "               [--batch_system local|slurm] [--partition P] "
      "[--slurm_args ARGS]\n"
-     "               [--auth=false | --allow_unsigned] -- COMMAND [ARGS...]\n\n"
+     "               [--auth=false | --allow_unsigned] [--control off|HOST:PORT] "
+     "-- COMMAND [ARGS...]\n\n"
      "Runs COMMAND as N jobs on a batch system (local child processes, or\n"
      "Slurm), with real-time logging bound to the run. Exits 0 when every\n"
      "job succeeds, else with the exit status of the first job that failed.",
-     "run_command.cc", &RunRun},
+     "allow_unsigned auth batch_system control format jobs level log_dir "
+     "max_parallel output partition slurm_args",
+     &RunRun},
     {"send", "send one record, as RT_LOG would (for shell-script jobs)",
      "toil-rtlog send [--level LEVEL] [--name NAME] MESSAGE...\n\n"
      "Sends MESSAGE (the words joined by spaces) as one record, honouring\n"
      "TOIL_RT_LOGGING_ADDRESS and TOIL_RT_LOGGING_LEVEL exactly as RT_LOG "
      "does:\nbelow the level nothing is sent. Also writes the record to "
      "stderr.",
-     "send_command.cc", &RunSend},
+     "level name", &RunSend},
+    {"tail", "show a running leader's records, from another terminal",
+     "toil-rtlog tail [--follow] [--last N] [--level LEVEL] [--job GLOB] "
+     "[--host HOST]\n                [--grep RE] [--format text|jsonl] "
+     "[--control ADDR] [--token T]\n\n"
+     "Prints the leader's last records (10 by default), and with --follow "
+     "the new\nones as they arrive, as the leader's own sinks show them. "
+     "Finds the leader\nthrough --control or TOIL_RT_LOGGING_CONTROL.",
+     "control follow format grep host job last level token", &RunTail},
+    {"status", "show a running leader's counts and settings",
+     "toil-rtlog status [--json] [--control ADDR] [--token T]",
+     "control json token", &RunStatus},
+    {"senders", "show which jobs are sending to a running leader",
+     "toil-rtlog senders [--json] [--control ADDR] [--token T]",
+     "control json token", &RunSenders},
+    {"level", "change the level a running leader hands to new jobs",
+     "toil-rtlog level LEVEL [--control ADDR] [--token T]\n\n"
+     "Jobs issued from now on get TOIL_RT_LOGGING_LEVEL=LEVEL; jobs already\n"
+     "running keep theirs.",
+     "control token", &RunLevel},
+    {"stop", "stop a running standalone server (toil-rtlog serve)",
+     "toil-rtlog stop [--control ADDR] [--token T]",
+     "control token", &RunStop},
 };
 
-constexpr char kSharedFlagsFile[] = "output_flags.cc";
+// The flags given on the command line.
+std::set<std::string>& GivenFlags() {
+  static std::set<std::string>* const given = new std::set<std::string>();
+  return *given;
+}
 
-// Which flags a command takes: those defined in its file, and the shared
-// ones it uses.
-bool FlagBelongs(const Command& command, const absl::CommandLineFlag& flag) {
-  const std::string file = flag.Filename();
-  if (absl::EndsWith(file, command.flags_file)) return true;
-  if (!absl::EndsWith(file, kSharedFlagsFile)) return false;
-  // send shows nothing, so it takes --level only.
-  return std::strcmp(command.name, "send") != 0 || flag.Name() == "level";
+// Whether `command` takes the flag named `name`.
+bool FlagBelongs(const Command& command, absl::string_view name) {
+  for (absl::string_view flag : absl::StrSplit(command.flags, ' ')) {
+    if (flag == name) return true;
+  }
+  return false;
 }
 
 void PrintOverview(FILE* out) {
@@ -65,7 +98,7 @@ void PrintOverview(FILE* out) {
                "toil-rtlog: real-time logging for workflow jobs.\n\n"
                "usage: toil-rtlog COMMAND [flags] [args]\n\ncommands:\n");
   for (const Command& command : kCommands) {
-    std::fprintf(out, "  %-6s %s\n", command.name, command.summary);
+    std::fprintf(out, "  %-8s %s\n", command.name, command.summary);
   }
   std::fprintf(out, "\n`toil-rtlog COMMAND --help` describes a command.\n");
 }
@@ -74,7 +107,7 @@ void PrintCommandHelp(const Command& command) {
   std::printf("usage: %s\n\nflags:\n", command.usage);
   std::vector<const absl::CommandLineFlag*> flags;
   for (const auto& [name, flag] : absl::GetAllFlags()) {
-    if (FlagBelongs(command, *flag)) flags.push_back(flag);
+    if (FlagBelongs(command, flag->Name())) flags.push_back(flag);
   }
   std::sort(flags.begin(), flags.end(), [](const auto* a, const auto* b) {
     return a->Name() < b->Name();
@@ -132,7 +165,8 @@ int Main(int argc, char** argv) {
     if (found == all_flags.end() && absl::ConsumePrefix(&arg, "no")) {
       found = all_flags.find(arg);  // --noflag for booleans
     }
-    if (found != all_flags.end() && !FlagBelongs(*command, *found->second)) {
+    if (found != all_flags.end()) GivenFlags().insert(std::string(found->first));
+    if (found != all_flags.end() && !FlagBelongs(*command, found->first)) {
       return UsageError(command->name, absl::StrCat("--", arg,
                                                     " is not a flag of ",
                                                     command->name));
@@ -146,6 +180,9 @@ int Main(int argc, char** argv) {
 }
 
 }  // namespace
+
+bool FlagGiven(absl::string_view name) { return GivenFlags().count(std::string(name)) > 0; }
+
 }  // namespace toil::cli
 
 int main(int argc, char** argv) { return toil::cli::Main(argc, argv); }

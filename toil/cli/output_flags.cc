@@ -1,5 +1,5 @@
-// Shared flags and the output sink they select; see output_flags.h and
-// command.h.
+// Flags shared by several subcommands, and the output sink they select; see
+// output_flags.h and command.h.
 #include "toil/cli/output_flags.h"
 
 #include <fcntl.h>
@@ -19,10 +19,20 @@
 ABSL_FLAG(std::string, level, "INFO",
           "serve, run: the lowest level jobs send (TRACE, DEBUG, INFO, WARNING, "
           "ERROR, CRITICAL or OFF; for run, \"\" disables real-time logging). "
-          "send: the level of the record sent.");
+          "send: the level of the record sent. tail: the lowest level shown "
+          "(default: all).");
 ABSL_FLAG(std::string, format, "text",
           "How records are shown: text (one readable line each) or jsonl (one "
           "JSON object per line: the record's fields plus message and sender).");
+ABSL_FLAG(std::string, control, "",
+          "serve, run: where the control plane listens: \"\" a Unix socket "
+          "only you can open, \"off\", or a numeric HOST:PORT for TCP (calls "
+          "then need the token it prints). tail, status, senders, level, "
+          "stop: the leader's control address; default "
+          "$TOIL_RT_LOGGING_CONTROL.");
+ABSL_FLAG(std::string, token, "",
+          "The token a leader's TCP control address requires; default "
+          "$TOIL_RT_LOGGING_CONTROL_TOKEN.");
 ABSL_FLAG(std::string, output, "",
           "Where records are shown: a file path, - for stdout; default stderr.");
 ABSL_FLAG(bool, auth, true,

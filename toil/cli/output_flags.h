@@ -1,5 +1,7 @@
-// Flags shared by the subcommands that show records (serve, run): --format,
-// --output, --auth and --allow_unsigned; and --level, shared by all three.
+// Flags shared by several subcommands: --level, --format, --output, --auth,
+// --allow_unsigned (serve, run, send, tail), and --control and --token
+// (serve and run listen on --control; tail, status, senders, level and stop
+// connect to it).
 #ifndef TOIL_CLI_OUTPUT_FLAGS_H_
 #define TOIL_CLI_OUTPUT_FLAGS_H_
 
@@ -12,5 +14,7 @@ ABSL_DECLARE_FLAG(std::string, format);
 ABSL_DECLARE_FLAG(std::string, output);
 ABSL_DECLARE_FLAG(bool, auth);
 ABSL_DECLARE_FLAG(bool, allow_unsigned);
+ABSL_DECLARE_FLAG(std::string, control);
+ABSL_DECLARE_FLAG(std::string, token);
 
 #endif  // TOIL_CLI_OUTPUT_FLAGS_H_

@@ -12,6 +12,7 @@
 #include "toil/batch/slurm_batch_system.h"
 #include "toil/cli/command.h"
 #include "toil/cli/output_flags.h"
+#include "toil/rtlog/environment.h"
 #include "toil/runner/start_toil.h"
 
 ABSL_FLAG(int, jobs, 1, "How many jobs run the command.");
@@ -122,6 +123,16 @@ int RunRun(const std::vector<std::string>& args) {
   options.realtime_logging.sinks = {sink->get()};
   options.realtime_logging.authenticate = absl::GetFlag(FLAGS_auth);
   options.realtime_logging.allow_unsigned = absl::GetFlag(FLAGS_allow_unsigned);
+  options.realtime_logging.control = absl::GetFlag(FLAGS_control);
+  options.on_logging_started = [](const rtlog::RealtimeLogger&) {
+    const std::string control = rtlog::RealtimeLogger::ControlTarget();
+    if (control.empty()) return;
+    std::string line = absl::StrCat("toil-rtlog run: watch this run from another terminal with: ",
+                                    rtlog::kControlVariable, "=", control);
+    const std::string token = rtlog::RealtimeLogger::ControlToken();
+    if (!token.empty()) absl::StrAppend(&line, " ", rtlog::kControlTokenVariable, "=", token);
+    std::fprintf(stderr, "%s toil-rtlog tail --follow\n", line.c_str());
+  };
   absl::StatusOr<runner::WorkflowResult> result =
       runner::StartToil(options, *batch_system->system, JobSpecs(args, jobs));
   if (!result.ok()) {

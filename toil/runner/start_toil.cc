@@ -9,6 +9,7 @@ absl::StatusOr<WorkflowResult> StartToil(
   WorkflowResult result;
   {
     rtlog::RealtimeLogger logger(batch_system, options.realtime_logging);
+    if (options.on_logging_started) options.on_logging_started(logger);
     for (const batch::JobSpec& job : jobs) {
       absl::StatusOr<batch::JobId> id = batch_system.IssueJob(job);
       if (!id.ok()) return id.status();

@@ -8,6 +8,7 @@
 #ifndef TOIL_RUNNER_START_TOIL_H_
 #define TOIL_RUNNER_START_TOIL_H_
 
+#include <functional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -18,6 +19,9 @@ namespace toil::runner {
 
 struct ToilOptions {
   rtlog::RealtimeLoggerOptions realtime_logging;
+  // Called once real-time logging has started (or failed to), before the
+  // first job is issued: say where its control plane listens, for example.
+  std::function<void(const rtlog::RealtimeLogger&)> on_logging_started;
 };
 
 struct WorkflowResult {

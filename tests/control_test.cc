@@ -1,0 +1,331 @@
+// The control plane with real processes: `toil-rtlog serve` (or a
+// RealtimeLogger here) as the leader, and `toil-rtlog tail`, `status`,
+// `senders`, `level` and `stop` in other processes, over the leader's
+// private Unix socket or its TCP address with a token.
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+#include "toil/batch/local_batch_system.h"
+#include "toil/rtlog/realtime_logger.h"
+
+namespace toil {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::BackgroundProcess;
+using testing::ProcessResult;
+using testing::RunProcess;
+using testing::Runfile;
+
+std::string Tool() { return Runfile("toil/cli/toil-rtlog"); }
+std::string TestJob() { return Runfile("tests/test_job"); }
+
+int CountOf(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// A `toil-rtlog serve` and what it exported.
+class Serve {
+ public:
+  explicit Serve(std::vector<std::string> flags) {
+    std::vector<std::string> argv = {toil::Tool(), "serve", "--level=DEBUG"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    process_ = std::make_unique<BackgroundProcess>(argv);
+    exports_ = testing::ParseExports(process_->ReadStdoutLines(5, absl::Seconds(30)));
+  }
+  // The environment of a job of this server's.
+  std::vector<testing::EnvChange> JobEnv(const std::string& job) const {
+    return {{"TOIL_RT_LOGGING_ADDRESS", exports_.at("TOIL_RT_LOGGING_ADDRESS")},
+            {"TOIL_RT_LOGGING_LEVEL", "DEBUG"},
+            {"TOIL_RT_LOGGING_SECRET", exports_.at("TOIL_RT_LOGGING_SECRET")},
+            {"TOIL_JOB_NAME", job}};
+  }
+  // The environment of a viewer: where the control plane is (and no job's).
+  std::vector<testing::EnvChange> ViewerEnv() const {
+    std::vector<testing::EnvChange> env = {
+        {"TOIL_RT_LOGGING_CONTROL", exports_.at("TOIL_RT_LOGGING_CONTROL")},
+        {"TOIL_RT_LOGGING_CONTROL_TOKEN", std::nullopt}};
+    if (exports_.count("TOIL_RT_LOGGING_CONTROL_TOKEN")) {
+      env[1].value = exports_.at("TOIL_RT_LOGGING_CONTROL_TOKEN");
+    }
+    return env;
+  }
+  ProcessResult Tool(std::vector<std::string> args) const {
+    args.insert(args.begin(), toil::Tool());
+    return RunProcess(args, ViewerEnv());
+  }
+  // A count from `toil-rtlog status --json` ("records", ...); -1 if none.
+  int64_t Count(const std::string& name) const {
+    const ProcessResult status = Tool({"status", "--json"});
+    const std::string key = absl::StrCat("\"", name, "\":");
+    const size_t at = status.out.find(key);
+    if (at == std::string::npos) return -1;
+    std::string digits;
+    for (char c : status.out.substr(at + key.size())) {
+      if (c == '"') continue;
+      if (c < '0' || c > '9') break;
+      digits += c;
+    }
+    int64_t n = -1;
+    return absl::SimpleAtoi(digits, &n) ? n : -1;
+  }
+  const std::map<std::string, std::string>& exports() const { return exports_; }
+  ProcessResult Stop() { return process_->Stop(SIGTERM); }
+
+ private:
+  std::unique_ptr<BackgroundProcess> process_;
+  std::map<std::string, std::string> exports_;
+};
+
+TEST(ControlTest, TailFollowsFiltersAndReplays) {
+  Serve serve({});
+  ASSERT_TRUE(absl::StartsWith(serve.exports().at("TOIL_RT_LOGGING_CONTROL"), "unix:/"));
+  // The socket and its directory: this user's alone.
+  const std::string socket_path = serve.exports().at("TOIL_RT_LOGGING_CONTROL").substr(5);
+  struct stat info;
+  ASSERT_EQ(stat(socket_path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  ASSERT_EQ(stat(socket_path.substr(0, socket_path.rfind('/')).c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700u);
+
+  ASSERT_EQ(RunProcess({TestJob(), "mixed"}, serve.JobEnv("early/1")).exit_code, 0);
+  // A follower started before the next job's records.
+  BackgroundProcess follower({Tool(), "tail", "--follow", "--last=0"}, serve.ViewerEnv());
+  BackgroundProcess warnings({Tool(), "tail", "--follow", "--last=0", "--level=WARNING",
+                              "--job=align*", "--format=jsonl"},
+                             serve.ViewerEnv());
+  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("viewers") == 2; },
+                                 absl::Seconds(30), "two viewers"));
+  ASSERT_EQ(RunProcess({TestJob(), "mixed"}, serve.JobEnv("align/7")).exit_code, 0);
+  ASSERT_TRUE(follower.WaitForStdout("error record", absl::Seconds(30)));
+  ASSERT_TRUE(warnings.WaitForStdout("error record", absl::Seconds(30)));
+  const std::string all = follower.Stop(SIGINT).out;
+  const std::string filtered = warnings.Stop(SIGINT).out;
+  // As the leader's terminal sink shows them, only the later job's.
+  EXPECT_THAT(all, HasSubstr("DEBUG    [align/7 "));
+  EXPECT_THAT(all, HasSubstr("] test_job.cc:"));
+  EXPECT_THAT(all, Not(HasSubstr("early/1")));
+  // WARNING and up, from align*, as JSON lines.
+  EXPECT_EQ(CountOf(filtered, "\n"), 2) << filtered;
+  EXPECT_THAT(filtered, HasSubstr("\"message\":\"warning record\""));
+  EXPECT_THAT(filtered, Not(HasSubstr("debug record")));
+
+  // --last replays what was kept; --grep and --host filter it.
+  ProcessResult last = serve.Tool({"tail", "--last=3"});
+  EXPECT_EQ(last.exit_code, 0) << last.err;
+  EXPECT_EQ(CountOf(last.out, "\n"), 3) << last.out;
+  EXPECT_THAT(last.out, HasSubstr("[align/7 "));
+  last = serve.Tool({"tail", "--last=100", "--grep=^(debug|error) rec"});
+  EXPECT_EQ(CountOf(last.out, "\n"), 4) << last.out;  // from both jobs
+  last = serve.Tool({"tail", "--last=100", "--host=no-such-host"});
+  EXPECT_EQ(last.out, "");
+  EXPECT_EQ(last.exit_code, 0);
+
+  // stop: the same clean stop and summary as SIGINT.
+  const ProcessResult stopped = serve.Tool({"stop"});
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  const ProcessResult result = serve.Stop();
+  EXPECT_THAT(result.err, HasSubstr("stopped by a stop request (toil-rtlog stop); 8 records received"));
+  EXPECT_NE(stat(socket_path.c_str(), &info), 0) << "the socket outlived the server";
+}
+
+TEST(ControlTest, MistakesAndStrangersGetClearAnswersAndTheLeaderServesOn) {
+  Serve serve({});
+  ProcessResult r = serve.Tool({"tail", "--grep=(("});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("grep pattern \"((\" is not a regular expression: missing )"));
+  r = serve.Tool({"tail", "--level=LOUD"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("LOUD"));
+  r = serve.Tool({"level", "verbose"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = serve.Tool({"level", "DEBUG"});  // serve hands no jobs their level
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("export TOIL_RT_LOGGING_LEVEL=DEBUG where the jobs start"));
+  // A viewer killed mid-stream.
+  {
+    BackgroundProcess viewer({Tool(), "tail", "--follow"}, serve.ViewerEnv());
+    ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("viewers") == 1; },
+                                   absl::Seconds(30), "the viewer"));
+    viewer.Stop(SIGKILL);
+  }
+  EXPECT_TRUE(testing::WaitUntil([&] { return serve.Count("viewers") == 0; },
+                                 absl::Seconds(30), "the killed viewer to be gone"));
+  // No leader named, and a leader that is gone.
+  r = RunProcess({Tool(), "status"}, {{"TOIL_RT_LOGGING_CONTROL", std::nullopt}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("which leader? pass --control=ADDRESS or set TOIL_RT_LOGGING_CONTROL"));
+  r = RunProcess({Tool(), "status", "--control=unix:/nonexistent/control.sock"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no leader at /nonexistent/control.sock"));
+  EXPECT_EQ(CountOf(r.err, "\n"), 1) << r.err;  // one line, not a stack dump
+  // A socket that belongs to another user is not talked to.
+  if (geteuid() == 0) {
+    const std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/other");
+    mkdir(dir.c_str(), 0755);
+    const std::string path = dir + "/s";
+    const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", path.c_str());
+    if (path.size() < sizeof(address.sun_path) &&
+        bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
+      ASSERT_EQ(chown(path.c_str(), 65534, 65534), 0);
+      r = RunProcess({Tool(), "status", "--control=unix:" + path});
+      EXPECT_EQ(r.exit_code, 1);
+      EXPECT_THAT(r.err, HasSubstr("belongs to "));
+      EXPECT_THAT(r.err, HasSubstr("not to you; refusing to talk to it"));
+    }
+    close(fd);
+  }
+  // After all that, the leader still answers.
+  EXPECT_EQ(serve.Count("viewers"), 0);
+  ASSERT_EQ(RunProcess({TestJob(), "count", "3"}, serve.JobEnv("late/1")).exit_code, 0);
+  EXPECT_TRUE(testing::WaitUntil([&] { return serve.Count("records") == 3; },
+                                 absl::Seconds(30), "3 records"));
+  serve.Stop();
+}
+
+TEST(ControlTest, TcpNeedsTheToken) {
+  Serve serve({"--control=127.0.0.1:0"});
+  ASSERT_EQ(serve.exports().count("TOIL_RT_LOGGING_CONTROL_TOKEN"), 1u);
+  EXPECT_EQ(serve.exports().at("TOIL_RT_LOGGING_CONTROL_TOKEN").size(), 64u);
+  ProcessResult r = serve.Tool({"status"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("leader     serve at 127.0.0.1:"));
+  r = RunProcess({Tool(), "status"},
+                 {{"TOIL_RT_LOGGING_CONTROL", serve.exports().at("TOIL_RT_LOGGING_CONTROL")},
+                  {"TOIL_RT_LOGGING_CONTROL_TOKEN", std::nullopt}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("this leader's control address needs its token: pass --token"));
+  r = RunProcess({Tool(), "status", "--token=" + std::string(64, '0')},
+                 {{"TOIL_RT_LOGGING_CONTROL", serve.exports().at("TOIL_RT_LOGGING_CONTROL")}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("wrong token"));
+  r = RunProcess({Tool(), "tail", "--follow"},
+                 {{"TOIL_RT_LOGGING_CONTROL", serve.exports().at("TOIL_RT_LOGGING_CONTROL")}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(serve.Count("viewers"), 0);
+  serve.Stop();
+}
+
+TEST(ControlTest, AHundredViewersOneStoppedAndNothingIsLost) {
+  // Keep 500 records, so that the stopped viewer falls out of the ring.
+  const std::string sink = absl::StrCat(std::getenv("TEST_TMPDIR"), "/records.jsonl");
+  Serve serve({"--tail_keep=500", "--format=jsonl", "--output=" + sink});
+  // Each viewer writes to a file of its own (a pipe nobody reads would stop
+  // it as surely as SIGSTOP).
+  std::vector<std::unique_ptr<BackgroundProcess>> viewers;
+  std::vector<std::string> outputs;
+  for (int i = 0; i < 100; ++i) {
+    outputs.push_back(absl::StrCat(std::getenv("TEST_TMPDIR"), "/viewer-", i, ".jsonl"));
+    viewers.push_back(std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{"/bin/sh", "-c",
+                                 absl::StrCat("exec '", Tool(),
+                                              "' tail --follow --last=0 --format=jsonl >'",
+                                              outputs.back(), "'")},
+        serve.ViewerEnv()));
+  }
+  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("viewers") == 100; },
+                                 absl::Seconds(60), "100 viewers"));
+  BackgroundProcess& stopped = *viewers[0];
+  ASSERT_EQ(kill(stopped.pid(), SIGSTOP), 0);
+  const absl::Time stop_time = absl::Now();
+  constexpr int kRecords = 3000;
+  ASSERT_EQ(RunProcess({TestJob(), "count", absl::StrCat(kRecords)}, serve.JobEnv("busy/1"))
+                .exit_code,
+            0);
+  // The sink has every record while the viewer is still stopped.
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return CountOf(testing::ReadFile(sink), "\n") == kRecords; }, absl::Seconds(60),
+      "every record in the JSON-lines file"));
+  EXPECT_EQ(serve.Count("dropped_by_kernel"), 0);
+  // The scenario: the viewer stays stopped for 10 s in all.
+  absl::SleepFor(stop_time + absl::Seconds(10) - absl::Now());
+  ASSERT_EQ(kill(stopped.pid(), SIGCONT), 0);
+  ASSERT_TRUE(stopped.WaitForStderr("records missed: this viewer fell behind",
+                                    absl::Seconds(60)));
+  const ProcessResult summary = serve.Stop();
+  EXPECT_THAT(summary.err, HasSubstr(absl::StrCat(kRecords, " records received, 0 malformed, "
+                                                  "0 dropped by the kernel, 0 lost")));
+  // Every viewer got each record or was told it missed it.
+  for (size_t i = 0; i < viewers.size(); ++i) {
+    const ProcessResult seen = viewers[i]->Stop(SIGKILL);
+    uint64_t missed = 0;
+    for (absl::string_view line : absl::StrSplit(seen.err, '\n', absl::SkipEmpty())) {
+      uint64_t n = 0;
+      const size_t end = line.find(" records missed");
+      if (end != absl::string_view::npos &&
+          absl::SimpleAtoi(line.substr(std::string("toil-rtlog tail: ").size(),
+                                       end - std::string("toil-rtlog tail: ").size()),
+                           &n)) {
+        missed += n;
+      }
+    }
+    EXPECT_EQ(CountOf(testing::ReadFile(outputs[i]), "\n") + missed,
+              static_cast<uint64_t>(kRecords))
+        << "viewer " << i;
+  }
+}
+
+TEST(ControlTest, SetLevelReachesTheNextJobAndNotTheRunningOne) {
+  batch::LocalBatchSystem batch_system;
+  testing::CollectingSink sink;
+  {
+    rtlog::RealtimeLogger logger(batch_system, {.level = "INFO", .sinks = {&sink}});
+    ASSERT_TRUE(logger.started()) << logger.status();
+    const std::string control = rtlog::RealtimeLogger::ControlTarget();
+    ASSERT_TRUE(absl::StartsWith(control, "unix:/")) << control;
+    ASSERT_TRUE(batch_system.IssueJob({"before", TestJob(), {"levels_paced", "30", "20"}}).ok());
+    ASSERT_TRUE(testing::WaitUntil(
+        [&] {
+          for (const auto& e : sink.entries()) {
+            if (e.record.job() == "before") return true;
+          }
+          return false;
+        },
+        absl::Seconds(30), "the first job to log"));
+    const ProcessResult changed =
+        RunProcess({Tool(), "level", "DEBUG", "--control=" + control});
+    EXPECT_EQ(changed.exit_code, 0) << changed.err;
+    EXPECT_THAT(changed.out, HasSubstr("jobs issued from now on get TOIL_RT_LOGGING_LEVEL=DEBUG "
+                                       "(it was INFO); jobs already running keep theirs"));
+    EXPECT_EQ(batch_system.GetEnvironment().at("TOIL_RT_LOGGING_LEVEL"), "DEBUG");
+    ASSERT_TRUE(batch_system.IssueJob({"after", TestJob(), {"levels_paced", "5", "1"}}).ok());
+    for (int done = 0; done < 2;) {
+      std::optional<batch::FinishedJob> job =
+          batch_system.WaitForFinishedJob(testing::Scaled(absl::Seconds(60)));
+      ASSERT_TRUE(job.has_value());
+      EXPECT_EQ(job->exit_code, 0);
+      ++done;
+    }
+  }
+  std::map<std::string, std::set<std::string>> levels;
+  for (const auto& entry : sink.entries()) {
+    levels[entry.record.job()].insert(entry.record.levelname());
+  }
+  EXPECT_EQ(levels["before"], std::set<std::string>({"INFO"}));
+  EXPECT_EQ(levels["after"], std::set<std::string>({"DEBUG", "INFO"}));
+}
+
+}  // namespace
+}  // namespace toil

@@ -1,0 +1,93 @@
+// `toil-rtlog tail`: a running leader's records in another terminal, as the
+// leader's own sinks show them, optionally following new ones, filtered.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "toil/cli/command.h"
+#include "toil/cli/control_client.h"
+#include "toil/cli/output_flags.h"
+#include "toil/rtlog/json_line.h"
+#include "toil/rtlog/terminal_sink.h"
+
+ABSL_FLAG(bool, follow, false, "tail: keep showing records as they arrive, until interrupted.");
+ABSL_FLAG(int, last, 10, "tail: first show up to this many of the records the leader kept.");
+ABSL_FLAG(std::string, job, "", "tail: only jobs whose name matches this glob (e.g. 'align-*').");
+ABSL_FLAG(std::string, host, "", "tail: only records from this host.");
+ABSL_FLAG(std::string, grep, "",
+          "tail: only records whose message matches this regular expression "
+          "(RE2 syntax).");
+
+namespace toil::cli {
+namespace {
+
+// Writes each JSON line of `jsonl` to stdout as it is, or as a terminal line.
+void Show(const std::string& jsonl, bool text, rtlog::JsonLineReader& reader,
+          rtlog::TerminalSink& terminal) {
+  if (!text) {
+    (void)!write(STDOUT_FILENO, jsonl.data(), jsonl.size());
+    return;
+  }
+  for (absl::string_view line : absl::StrSplit(jsonl, '\n', absl::SkipEmpty())) {
+    absl::StatusOr<rtlog::ReadLine> read = reader.Read(line);
+    if (read.ok()) {
+      terminal.Send(read->entry());
+    } else {
+      std::fprintf(stderr, "toil-rtlog tail: warning: a record that does not read back: %s\n",
+                   std::string(read.status().message()).c_str());
+    }
+  }
+  terminal.Flush();
+}
+
+}  // namespace
+
+int RunTail(const std::vector<std::string>& args) {
+  if (!args.empty()) {
+    return UsageError("tail", absl::StrCat("unexpected argument \"", args[0], "\""));
+  }
+  const std::string format = absl::GetFlag(FLAGS_format);
+  if (format != "text" && format != "jsonl") {
+    return UsageError("tail", absl::StrCat("--format=", format, " is not a format; use text or jsonl"));
+  }
+  if (absl::GetFlag(FLAGS_last) < 0) return UsageError("tail", "--last must be 0 or more");
+  rtlog::v1::TailRequest request;
+  request.set_follow(absl::GetFlag(FLAGS_follow));
+  request.set_last(static_cast<uint32_t>(absl::GetFlag(FLAGS_last)));
+  // --level's default is for serve and run; tail shows every level unless asked.
+  if (FlagGiven("level")) request.set_min_level(absl::GetFlag(FLAGS_level));
+  request.set_job(absl::GetFlag(FLAGS_job));
+  request.set_host(absl::GetFlag(FLAGS_host));
+  request.set_grep(absl::GetFlag(FLAGS_grep));
+  signal(SIGPIPE, SIG_IGN);
+  return ControlCommand("tail", [&](ControlClient& client) {
+    std::unique_ptr<grpc::ClientContext> context =
+        client.Context(request.follow() ? absl::InfiniteDuration() : absl::Minutes(1));
+    std::unique_ptr<grpc::ClientReader<rtlog::v1::TailResponse>> reader =
+        client.stub().Tail(context.get(), request);
+    rtlog::JsonLineReader lines;
+    rtlog::TerminalSink terminal(STDOUT_FILENO);
+    rtlog::v1::TailResponse response;
+    while (reader->Read(&response)) {
+      if (response.missed() > 0) {
+        std::fprintf(stderr,
+                     "toil-rtlog tail: %llu records missed: this viewer fell behind, and "
+                     "the leader did not wait for it\n",
+                     static_cast<unsigned long long>(response.missed()));
+      }
+      Show(response.jsonl(), format == "text", lines, terminal);
+    }
+    const grpc::Status status = reader->Finish();
+    if (!status.ok()) {
+      std::fprintf(stderr, "toil-rtlog tail: error: %s\n", client.Explain(status).c_str());
+      return status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? 2 : 1;
+    }
+    return 0;
+  });
+}
+
+}  // namespace toil::cli
