@@ -236,6 +236,13 @@ std::string BackgroundProcess::ReadStdoutLines(int lines,
   return out_;
 }
 
+std::string BackgroundProcess::TakeStdout(absl::Duration timeout) {
+  ReadUntil(out_fd_, &out_, absl::Now() + Scaled(timeout), [&] { return !out_.empty(); });
+  std::string taken;
+  taken.swap(out_);
+  return taken;
+}
+
 bool BackgroundProcess::WaitForStderr(absl::string_view text,
                                       absl::Duration timeout) {
   return ReadUntil(err_fd_, &err_, absl::Now() + Scaled(timeout), [&] {

@@ -69,6 +69,9 @@ class BackgroundProcess {
   ~BackgroundProcess();
   // Reads stdout until it holds `lines` lines (or `timeout` passes).
   std::string ReadStdoutLines(int lines, absl::Duration timeout);
+  // Waits up to `timeout` for stdout to have anything new; returns what it
+  // has, and forgets it (for following a long output as it comes).
+  std::string TakeStdout(absl::Duration timeout);
   // Reads stderr (stdout) until it contains `text`; whether it did in time.
   // What was read is kept, and Stop() returns it with the rest.
   bool WaitForStderr(absl::string_view text, absl::Duration timeout);

@@ -11,6 +11,10 @@ namespace {
 
 // Text a Tail response carries at most (one gRPC message).
 constexpr size_t kBatchBytes = 256 * 1024;
+// A viewer gets a message at most this often: while records pour in, each
+// message carries many (a message costs the leader far more than a record
+// in it), and while they trickle in, each waits at most this long.
+constexpr absl::Duration kWriteInterval = absl::Milliseconds(5);
 
 double UnixSeconds(absl::Time time) { return absl::ToDoubleSeconds(time - absl::UnixEpoch()); }
 
@@ -137,20 +141,29 @@ grpc::Status ControlService::Tail(grpc::ServerContext* context, const v1::TailRe
   } viewer(viewers_);
   const uint64_t end = ring.Next();  // without follow: up to here
   uint64_t cursor = ring.StartOfLast(request->last(), *filter);
-  while (true) {
-    RecordRing::Batch batch;
+  absl::Time last_write = absl::InfinitePast();
+  RecordRing::Batch batch;
+  while (!context->IsCancelled() && !closing_.load()) {
     cursor = ring.Read(cursor, *filter, kBatchBytes, &batch);
-    if (batch.records > 0 || batch.missed > 0) {
+    const bool full = batch.jsonl.size() >= kBatchBytes || !request->follow();
+    const bool due = absl::Now() - last_write >= kWriteInterval;
+    if ((batch.records > 0 || batch.missed > 0) && (full || due)) {
       missed_.fetch_add(batch.missed);
       v1::TailResponse response;
       response.set_jsonl(std::move(batch.jsonl));
       response.set_records(batch.records);
       response.set_missed(batch.missed);
+      batch = RecordRing::Batch();
       if (!writer->Write(response)) break;  // the viewer went away
+      last_write = absl::Now();
+      continue;
     }
     if (!request->follow() && cursor >= end) break;
-    if (context->IsCancelled() || closing_.load()) break;
-    if (batch.records == 0 && batch.missed == 0) {
+    if (batch.records > 0 || batch.missed > 0) {
+      // Records wait for their message's turn: sleep until then, rather than
+      // wake for every record that arrives meanwhile.
+      absl::SleepFor(last_write + kWriteInterval - absl::Now());
+    } else {
       ring.WaitForMore(cursor, absl::Now() + absl::Milliseconds(250));
     }
   }

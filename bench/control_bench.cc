@@ -1,0 +1,233 @@
+// What following a leader costs it: `toil-rtlog serve` takes a paced load
+// (sender processes using RT_LOG) while 0, 1 or 4 `toil-rtlog tail --follow`
+// processes watch it (with 4, one of them stopped by SIGSTOP); the leader's
+// own CPU time (from /proc/<pid>/stat) per record received is compared side
+// by side, in rounds. Then the latency from RT_LOG in a job to a follower's
+// output: a job logs records 1 ms apart, and the follower's JSON lines are
+// read as they come (arrival time minus the record's `created`).
+//
+//   bazel run -c opt //bench:control_bench -- [--rounds=3] [--rate=100000] [--seconds=5]
+//
+// The processes are real: this program in sender mode, and the toil-rtlog
+// tool as leader and followers.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "tests/test_util.h"
+#include "toil/rtlog/rt_log.h"
+
+ABSL_FLAG(std::string, mode, "run", "run (the orchestrator) or send");
+ABSL_FLAG(int, rounds, 3, "rounds of the 0/1/4-follower comparison");
+ABSL_FLAG(int, rate, 100000, "records per second, all senders together");
+ABSL_FLAG(double, seconds, 5, "seconds of paced load per measurement");
+ABSL_FLAG(int, senders, 4, "sender processes");
+ABSL_FLAG(int, latency_records, 10000, "records in the latency run (1 ms apart)");
+ABSL_FLAG(int, count, 0, "send: records to log");
+ABSL_FLAG(int, per_second, 0, "send: records per second");
+
+namespace toil::bench {
+namespace {
+
+std::string Tool() { return testing::Runfile("toil/cli/toil-rtlog"); }
+
+// send mode: `count` records at `per_second`, in steps of 1 ms.
+int Send() {
+  const int count = absl::GetFlag(FLAGS_count);
+  const int per_ms = std::max(1, absl::GetFlag(FLAGS_per_second) / 1000);
+  auto next = std::chrono::steady_clock::now();
+  for (int i = 0; i < count;) {
+    for (int j = 0; j < per_ms && i < count; ++j, ++i) RT_LOG(INFO) << "paced record " << i;
+    next += std::chrono::milliseconds(1);
+    std::this_thread::sleep_until(next);
+  }
+  return 0;
+}
+
+// A process's CPU seconds so far (user + system), from /proc.
+double CpuSeconds(pid_t pid) {
+  const std::string stat = testing::ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::vector<std::string> fields = absl::StrSplit(stat.substr(close + 2), ' ');
+  double utime = 0;
+  double stime = 0;
+  if (fields.size() < 13 || !absl::SimpleAtod(fields[11], &utime) ||
+      !absl::SimpleAtod(fields[12], &stime)) {
+    return 0;
+  }
+  return (utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+struct Leader {
+  std::unique_ptr<testing::BackgroundProcess> process;
+  std::map<std::string, std::string> exports;
+};
+
+Leader StartLeader() {
+  Leader leader;
+  leader.process = std::make_unique<testing::BackgroundProcess>(std::vector<std::string>{
+      Tool(), "serve", "--format=jsonl", "--output=/dev/null", "--level=INFO"});
+  leader.exports = testing::ParseExports(leader.process->ReadStdoutLines(4, absl::Seconds(30)));
+  return leader;
+}
+
+// A sender process: this program in send mode, its stderr (the job's own
+// copy of each record) thrown away, as nobody reads it here.
+std::unique_ptr<testing::BackgroundProcess> StartSender(const Leader& leader, int count,
+                                                        int per_second);
+
+std::vector<testing::EnvChange> JobEnv(const Leader& leader) {
+  std::vector<testing::EnvChange> env;
+  for (const char* name : {"TOIL_RT_LOGGING_ADDRESS", "TOIL_RT_LOGGING_LEVEL",
+                           "TOIL_RT_LOGGING_SECRET"}) {
+    env.push_back({name, leader.exports.at(name)});
+  }
+  return env;
+}
+
+std::unique_ptr<testing::BackgroundProcess> StartSender(const Leader& leader, int count,
+                                                        int per_second) {
+  return std::make_unique<testing::BackgroundProcess>(
+      std::vector<std::string>{
+          "/bin/sh", "-c",
+          absl::StrCat("exec '", testing::Runfile("bench/control_bench"),
+                       "' --mode=send --count=", count, " --per_second=", per_second,
+                       " 2>/dev/null")},
+      JobEnv(leader));
+}
+
+// The leader's CPU microseconds per record with `followers` tail processes
+// (with more than one, one is stopped), under the paced load.
+double CpuPerRecord(int followers) {
+  Leader leader = StartLeader();
+  std::vector<std::unique_ptr<testing::BackgroundProcess>> tails;
+  for (int i = 0; i < followers; ++i) {
+    tails.push_back(std::make_unique<testing::BackgroundProcess>(
+        std::vector<std::string>{"/bin/sh", "-c",
+                                 absl::StrCat("exec '", Tool(),
+                                              "' tail --follow --last=0 --format=jsonl "
+                                              ">/dev/null")},
+        std::vector<testing::EnvChange>{
+            {"TOIL_RT_LOGGING_CONTROL", leader.exports.at("TOIL_RT_LOGGING_CONTROL")}}));
+  }
+  absl::SleepFor(absl::Milliseconds(500));  // let the followers attach
+  if (followers > 1) kill(tails[0]->pid(), SIGSTOP);
+  const int senders = absl::GetFlag(FLAGS_senders);
+  const int per_sender = absl::GetFlag(FLAGS_rate) / senders;
+  const int count = static_cast<int>(per_sender * absl::GetFlag(FLAGS_seconds));
+  const double before = CpuSeconds(leader.process->pid());
+  std::vector<std::unique_ptr<testing::BackgroundProcess>> jobs;
+  for (int i = 0; i < senders; ++i) jobs.push_back(StartSender(leader, count, per_sender));
+  for (auto& job : jobs) job->Stop(0, absl::Minutes(5));
+  absl::SleepFor(absl::Milliseconds(500));  // the leader takes in the tail end
+  const double cpu = CpuSeconds(leader.process->pid()) - before;
+  if (followers > 1) kill(tails[0]->pid(), SIGCONT);
+  for (auto& tail : tails) tail->Stop(SIGKILL);
+  const testing::ProcessResult summary = leader.process->Stop(SIGTERM);
+  uint64_t received = 0;
+  const size_t at = summary.err.find(" records received");
+  const size_t start = summary.err.rfind(' ', at - 1);
+  if (at == std::string::npos ||
+      !absl::SimpleAtoi(summary.err.substr(start + 1, at - start - 1), &received) ||
+      received == 0) {
+    std::fprintf(stderr, "control_bench: no summary from the leader: %s\n", summary.err.c_str());
+    return 0;
+  }
+  std::printf("  %d follower%s: %llu records, leader CPU %.3f s, %.3f us/record%s\n", followers,
+              followers == 1 ? " " : "s", static_cast<unsigned long long>(received), cpu,
+              cpu * 1e6 / received,
+              received < static_cast<uint64_t>(count) * senders ? " (some records lost)" : "");
+  std::fflush(stdout);
+  return cpu * 1e6 / received;
+}
+
+double Percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
+}
+
+// Latency from RT_LOG in a job to a follower's output.
+void Latency() {
+  Leader leader = StartLeader();
+  testing::BackgroundProcess follower(
+      {Tool(), "tail", "--follow", "--last=0", "--format=jsonl"},
+      {{"TOIL_RT_LOGGING_CONTROL", leader.exports.at("TOIL_RT_LOGGING_CONTROL")}});
+  absl::SleepFor(absl::Milliseconds(500));
+  const int records = absl::GetFlag(FLAGS_latency_records);
+  std::unique_ptr<testing::BackgroundProcess> job = StartSender(leader, records, 1000);
+  std::vector<double> micros;
+  std::string pending;  // a line not yet complete
+  while (micros.size() < static_cast<size_t>(records)) {
+    const std::string taken = follower.TakeStdout(absl::Seconds(30));
+    const double now = absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
+    if (taken.empty()) break;  // nothing more came within 30 s
+    pending += taken;
+    size_t start = 0;
+    for (size_t end; (end = pending.find('\n', start)) != std::string::npos; start = end + 1) {
+      const absl::string_view line(pending.data() + start, end - start);
+      const size_t at = line.find("\"created\":");
+      double created = 0;
+      if (at != absl::string_view::npos &&
+          absl::SimpleAtod(line.substr(at + 10, line.find(',', at) - at - 10), &created)) {
+        micros.push_back((now - created) * 1e6);
+      }
+    }
+    pending.erase(0, start);
+  }
+  job->Stop(0, absl::Minutes(1));
+  follower.Stop(SIGKILL);
+  leader.process->Stop(SIGTERM);
+  std::printf("RT_LOG to a follower's output: %zu of %d records; median %.0f us, p90 %.0f us, "
+              "p99 %.0f us\n",
+              micros.size(), records, Percentile(micros, 0.5), Percentile(micros, 0.9),
+              Percentile(micros, 0.99));
+}
+
+int Run() {
+  std::printf("leader CPU per record at %d records/s (%d senders, %.0f s each), "
+              "with 0, 1 and 4 followers (one of the 4 stopped):\n",
+              absl::GetFlag(FLAGS_rate), absl::GetFlag(FLAGS_senders),
+              absl::GetFlag(FLAGS_seconds));
+  std::map<int, std::vector<double>> cost;
+  for (int round = 1; round <= absl::GetFlag(FLAGS_rounds); ++round) {
+    std::printf("round %d\n", round);
+    for (int followers : {0, 1, 4}) cost[followers].push_back(CpuPerRecord(followers));
+  }
+  const double base = Percentile(cost[0], 0.5);
+  for (int followers : {0, 1, 4}) {
+    const auto [low, high] = std::minmax_element(cost[followers].begin(), cost[followers].end());
+    std::printf("%d followers: median %.3f us/record (%.3f-%.3f), %.2fx the leader alone\n",
+                followers, Percentile(cost[followers], 0.5), *low, *high,
+                Percentile(cost[followers], 0.5) / base);
+  }
+  Latency();
+  return 0;
+}
+
+}  // namespace
+}  // namespace toil::bench
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  if (absl::GetFlag(FLAGS_mode) == "send") return toil::bench::Send();
+  return toil::bench::Run();
+}
