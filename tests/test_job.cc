@@ -3,7 +3,8 @@
 //   test_job levels                 INFO and DEBUG records (Toil's own test)
 //   test_job count N                N INFO records "record i"
 //   test_job threads T N            T threads x N records "t=<t> i=<i>"
-//   test_job env                    prints TOIL_RT_* and TOIL_JOB_NAME on stdout
+//   test_job env                    prints TOIL_RT_* (but the secret) and
+//                                   TOIL_JOB_NAME on stdout
 //   test_job big BYTES              one INFO record with a BYTES-long message
 //   test_job bigutf8 BYTES          the same, of two-byte characters (é)
 //   test_job paced N MS             N INFO records "paced i", MS ms apart;
@@ -57,6 +58,8 @@ int main(int argc, char** argv) {
     PrintEnv("TOIL_RT_LOGGING_ADDRESS");
     PrintEnv("TOIL_RT_LOGGING_LEVEL");
     PrintEnv("TOIL_JOB_NAME");
+    PrintEnv("TOIL_RT_LOGGING_CONTROL");
+    PrintEnv("TOIL_RT_LOGGING_CONTROL_TOKEN");
     RT_LOG(INFO) << "env job ran";
   } else if (mode == "big" && argc > 2) {
     RT_LOG(INFO) << std::string(std::atoi(argv[2]), 'x');

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -76,6 +77,10 @@ class BatchSystem {
 
   // Kills what still runs and releases resources. Idempotent.
   virtual void Shutdown() = 0;
+
+  // Why this batch system cannot run jobs (say, its log directory could not
+  // be made), or OK. IssueJob fails with the same error.
+  virtual absl::Status status() const { return absl::OkStatus(); }
 
   // Variables for every job issued from now on (not for jobs already issued).
   void SetEnv(const std::string& name, const std::string& value);

@@ -38,13 +38,16 @@ int ExitCode(int status) {
 LocalBatchSystem::LocalBatchSystem(LocalBatchSystemOptions options)
     : max_parallel_(options.max_parallel > 0
                         ? options.max_parallel
-                        : std::max(1u, std::thread::hardware_concurrency())),
-      log_dir_(MakeLogDir(options.log_dir)
-                   .value_or(options.log_dir.empty() ? "." : options.log_dir)) {}
+                        : std::max(1u, std::thread::hardware_concurrency())) {
+  absl::StatusOr<std::string> dir = MakeLogDir(options.log_dir);
+  log_dir_ = dir.ok() ? *dir : options.log_dir;
+  status_ = dir.status();
+}
 
 LocalBatchSystem::~LocalBatchSystem() { Shutdown(); }
 
 absl::StatusOr<JobId> LocalBatchSystem::IssueJob(const JobSpec& spec) {
+  if (!status_.ok()) return status_;
   if (spec.command.empty()) {
     return absl::InvalidArgumentError("a job needs a command to run");
   }

@@ -34,6 +34,7 @@ class LocalBatchSystem : public BatchSystem {
   int UnfinishedJobs() const override;
   bool RunsJobsOnlyLocally() const override { return true; }
   void Shutdown() override;
+  absl::Status status() const override { return status_; }
 
   const std::string& log_dir() const { return log_dir_; }
 
@@ -53,6 +54,7 @@ class LocalBatchSystem : public BatchSystem {
 
   int max_parallel_;
   std::string log_dir_;
+  absl::Status status_;  // why no job can run here, if one cannot
   mutable std::mutex mu_;
   JobId next_id_ = 1;
   std::deque<Job> queued_;

@@ -56,10 +56,11 @@ std::vector<std::string> SbatchOptions(const SlurmOptions& options) {
 }  // namespace
 
 SlurmBatchSystem::SlurmBatchSystem(SlurmOptions options)
-    : options_(std::move(options)),
-      log_dir_(MakeLogDir(options_.log_dir)
-                   .value_or(options_.log_dir.empty() ? "." : options_.log_dir)),
-      interval_(options_.poll_interval) {}
+    : options_(std::move(options)), interval_(options_.poll_interval) {
+  absl::StatusOr<std::string> dir = MakeLogDir(options_.log_dir);
+  log_dir_ = dir.ok() ? *dir : options_.log_dir;
+  status_ = dir.status();
+}
 
 SlurmBatchSystem::~SlurmBatchSystem() { Shutdown(); }
 
@@ -78,6 +79,7 @@ std::string SlurmBatchSystem::WriteBatchScript(const JobSpec& job, JobId id) con
 }
 
 absl::StatusOr<JobId> SlurmBatchSystem::IssueJob(const JobSpec& job) {
+  if (!status_.ok()) return status_;
   if (job.command.empty()) {
     return absl::InvalidArgumentError("a job needs a command to run");
   }

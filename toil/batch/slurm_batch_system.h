@@ -76,6 +76,7 @@ class SlurmBatchSystem : public BatchSystem {
   // The controller's host (SlurmctldHost), which the compute nodes reach.
   std::optional<std::string> SchedulerHost() const override;
   void Shutdown() override;
+  absl::Status status() const override { return status_; }
 
   const std::string& log_dir() const { return log_dir_; }
   // The Slurm job id of a job issued here ("" when unknown).
@@ -97,6 +98,7 @@ class SlurmBatchSystem : public BatchSystem {
 
   SlurmOptions options_;
   std::string log_dir_;
+  absl::Status status_;  // why no job can run here, if one cannot
   mutable std::mutex mu_;
   JobId next_id_ = 1;
   std::map<JobId, Job> running_;  // issued, not yet seen to end

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "toil/rtlog/log_sink.h"
 
@@ -38,6 +39,11 @@ absl::StatusOr<std::unique_ptr<rtlog::LogSink>> MakeOutputSink(
 // Whether the flag named `name` was given on the command line (for flags
 // whose default suits one command but not another).
 bool FlagGiven(absl::string_view name);
+
+// An error unless low <= value <= high: "--NAME=VALUE is out of range: it
+// must be LOW to HIGH" (and `why`, when given).
+absl::Status CheckRange(absl::string_view flag, int64_t value, int64_t low,
+                        int64_t high, absl::string_view why = "");
 
 // Prints "toil-rtlog <command>: error: <message>" on stderr; returns 2.
 int UsageError(const char* command, const std::string& message);

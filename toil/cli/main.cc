@@ -9,14 +9,14 @@
 #include <vector>
 
 #include "absl/flags/commandlineflag.h"
-#include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/status/status.h"
 #include "toil/cli/command.h"
+#include "toil/cli/version.h"
 
 namespace toil::cli {
 namespace {
@@ -100,7 +100,8 @@ void PrintOverview(FILE* out) {
   for (const Command& command : kCommands) {
     std::fprintf(out, "  %-8s %s\n", command.name, command.summary);
   }
-  std::fprintf(out, "\n`toil-rtlog COMMAND --help` describes a command.\n");
+  std::fprintf(out, "\n`toil-rtlog COMMAND --help` describes a command; "
+                    "`toil-rtlog --version` says which this is.\n");
 }
 
 void PrintCommandHelp(const Command& command) {
@@ -119,6 +120,45 @@ void PrintCommandHelp(const Command& command) {
   }
 }
 
+// Sets one flag from the command line ("--name=value", "--name value",
+// "--bool", "--nobool"); `*i` moves past what was used. An error names the
+// flag, the value and what went wrong.
+absl::Status SetFlag(const Command& command, const std::vector<std::string>& args,
+                     size_t* i) {
+  absl::string_view arg = args[*i];
+  if (!absl::ConsumePrefix(&arg, "--")) absl::ConsumePrefix(&arg, "-");
+  const size_t equals = arg.find('=');
+  const bool has_value = equals != absl::string_view::npos;
+  absl::string_view name = arg.substr(0, equals);
+  std::string value(has_value ? arg.substr(equals + 1) : "");
+  absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+  if (flag == nullptr && !has_value && absl::ConsumePrefix(&name, "no")) {
+    flag = absl::FindCommandLineFlag(name);  // --noflag for booleans
+    if (flag != nullptr && !flag->IsOfType<bool>()) flag = nullptr;
+    value = "false";
+  }
+  if (flag == nullptr || !FlagBelongs(command, flag->Name())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", name, flag == nullptr ? " is not a flag" : " is not a flag of ",
+        flag == nullptr ? "" : command.name));
+  }
+  if (!has_value && value.empty()) {
+    if (flag->IsOfType<bool>()) {
+      value = "true";
+    } else if (*i + 1 < args.size()) {
+      value = args[++*i];
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
+    }
+  }
+  std::string error;
+  if (!flag->ParseFrom(value, &error)) {
+    return absl::InvalidArgumentError(absl::StrCat("--", name, "=", value, ": ", error));
+  }
+  GivenFlags().insert(std::string(flag->Name()));
+  return absl::OkStatus();
+}
+
 int Main(int argc, char** argv) {
   if (argc < 2) {
     PrintOverview(stderr);
@@ -129,54 +169,40 @@ int Main(int argc, char** argv) {
     PrintOverview(stdout);
     return 0;
   }
+  if (name == "--version" || name == "version") {
+    std::printf("%s\n", kVersion);
+    return 0;
+  }
   const Command* command = nullptr;
   for (const Command& c : kCommands) {
     if (name == c.name) command = &c;
   }
   if (command == nullptr) {
-    std::fprintf(stderr, "toil-rtlog: error: unknown command \"%s\"\n\n",
-                 name.c_str());
+    std::fprintf(stderr, "toil-rtlog: error: unknown command \"%s\"\n\n", name.c_str());
     PrintOverview(stderr);
     return 2;
   }
-  // Flags and arguments after the command; --help before any "--".
-  std::vector<char*> rest = {argv[0]};
-  for (int i = 2; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--") == 0) {
-      rest.insert(rest.end(), argv + i, argv + argc);
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  std::vector<std::string> positional;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      positional.insert(positional.end(), args.begin() + i + 1, args.end());
       break;
     }
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0 ||
-        std::strcmp(argv[i], "-help") == 0) {
+    if (arg == "--help" || arg == "-h" || arg == "-help") {
       PrintCommandHelp(*command);
       return 0;
     }
-    rest.push_back(argv[i]);
-  }
-  // Every flag is defined once for the whole tool, so refuse those that
-  // belong to another command before absl parses them.
-  const auto all_flags = absl::GetAllFlags();
-  for (size_t i = 1; i < rest.size() && std::strcmp(rest[i], "--") != 0; ++i) {
-    absl::string_view arg = rest[i];
-    if (!absl::ConsumePrefix(&arg, "--")) absl::ConsumePrefix(&arg, "-");
-    if (arg.size() == absl::string_view(rest[i]).size()) continue;  // not a flag
-    arg = arg.substr(0, arg.find('='));
-    auto found = all_flags.find(arg);
-    if (found == all_flags.end() && absl::ConsumePrefix(&arg, "no")) {
-      found = all_flags.find(arg);  // --noflag for booleans
+    if (arg.size() < 2 || arg[0] != '-') {
+      positional.push_back(arg);
+      continue;
     }
-    if (found != all_flags.end()) GivenFlags().insert(std::string(found->first));
-    if (found != all_flags.end() && !FlagBelongs(*command, found->first)) {
-      return UsageError(command->name, absl::StrCat("--", arg,
-                                                    " is not a flag of ",
-                                                    command->name));
+    if (absl::Status set = SetFlag(*command, args, &i); !set.ok()) {
+      return UsageError(command->name, std::string(set.message()));
     }
   }
-  absl::SetProgramUsageMessage(absl::StrCat("usage: ", command->usage));
-  std::vector<char*> positional =
-      absl::ParseCommandLine(static_cast<int>(rest.size()), rest.data());
-  return command->run(
-      std::vector<std::string>(positional.begin() + 1, positional.end()));
+  return command->run(positional);
 }
 
 }  // namespace

@@ -75,6 +75,14 @@ absl::StatusOr<std::unique_ptr<rtlog::LogSink>> MakeOutputSink(
   return std::unique_ptr<rtlog::LogSink>(new rtlog::TerminalSink(fd));
 }
 
+absl::Status CheckRange(absl::string_view flag, int64_t value, int64_t low,
+                        int64_t high, absl::string_view why) {
+  if (value >= low && value <= high) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--", flag, "=", value, " is out of range: it must be ", low, " to ", high,
+      why.empty() ? "" : " (", why, why.empty() ? "" : ")"));
+}
+
 int UsageError(const char* command, const std::string& message) {
   std::fprintf(stderr, "toil-rtlog %s: error: %s\n(see toil-rtlog %s --help)\n",
                command, message.c_str(), command);

@@ -17,7 +17,7 @@
 
 ABSL_FLAG(int, jobs, 1, "How many jobs run the command.");
 ABSL_FLAG(int, max_parallel, 0,
-          "local: jobs running at once; 0: all of them.");
+          "local: jobs running at once; 0: one per CPU.");
 ABSL_FLAG(std::string, log_dir, "",
           "Directory for each job's stdout+stderr file (for slurm, one the "
           "compute nodes can write); default: a new directory under $TMPDIR.");
@@ -46,7 +46,7 @@ absl::StatusOr<ChosenBatchSystem> MakeBatchSystem(int jobs) {
   if (kind == "local") {
     const int max_parallel = absl::GetFlag(FLAGS_max_parallel);
     auto local = std::make_unique<batch::LocalBatchSystem>(batch::LocalBatchSystemOptions{
-        .max_parallel = max_parallel > 0 ? max_parallel : jobs, .log_dir = log_dir});
+        .max_parallel = max_parallel, .log_dir = log_dir});
     std::string dir = local->log_dir();
     return ChosenBatchSystem{std::move(local), dir};
   }
@@ -103,7 +103,12 @@ int RunRun(const std::vector<std::string>& args) {
     return UsageError("run", "no command given; usage: toil-rtlog run [flags] -- COMMAND [ARGS...]");
   }
   const int jobs = absl::GetFlag(FLAGS_jobs);
-  if (jobs < 1) return UsageError("run", "--jobs must be at least 1");
+  for (const absl::Status& range :
+       {CheckRange("jobs", jobs, 1, 100000),
+        CheckRange("max_parallel", absl::GetFlag(FLAGS_max_parallel), 0, 100000,
+                   "0: one job per CPU")}) {
+    if (!range.ok()) return UsageError("run", std::string(range.message()));
+  }
   absl::StatusOr<std::unique_ptr<rtlog::LogSink>> sink =
       MakeOutputSink(absl::GetFlag(FLAGS_format), absl::GetFlag(FLAGS_output));
   if (!sink.ok()) return UsageError("run", std::string(sink.status().message()));
@@ -115,6 +120,10 @@ int RunRun(const std::vector<std::string>& args) {
   absl::StatusOr<ChosenBatchSystem> batch_system = MakeBatchSystem(jobs);
   if (!batch_system.ok()) {
     return UsageError("run", std::string(batch_system.status().message()));
+  }
+  if (absl::Status ready = batch_system->system->status(); !ready.ok()) {
+    return UsageError("run", absl::StrCat("--log_dir=", absl::GetFlag(FLAGS_log_dir), ": ",
+                                          ready.message()));
   }
   signal(SIGPIPE, SIG_IGN);
 

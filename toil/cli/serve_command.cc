@@ -105,9 +105,10 @@ int RunServe(const std::vector<std::string>& args) {
   absl::StatusOr<std::unique_ptr<rtlog::LogSink>> sink =
       MakeOutputSink(absl::GetFlag(FLAGS_format), absl::GetFlag(FLAGS_output));
   if (!sink.ok()) return UsageError("serve", std::string(sink.status().message()));
-  if (absl::GetFlag(FLAGS_tail_keep) < 1) {
-    return UsageError("serve", absl::StrCat("--tail_keep=", absl::GetFlag(FLAGS_tail_keep),
-                                            " must be at least 1"));
+  for (const absl::Status& range :
+       {CheckRange("port", absl::GetFlag(FLAGS_port), 0, 65535, "0 picks a free port"),
+        CheckRange("tail_keep", absl::GetFlag(FLAGS_tail_keep), 1, 10000000)}) {
+    if (!range.ok()) return UsageError("serve", std::string(range.message()));
   }
 
   // SIGINT and SIGTERM are taken by WatchSignals; every thread inherits the

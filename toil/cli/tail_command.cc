@@ -54,7 +54,10 @@ int RunTail(const std::vector<std::string>& args) {
   if (format != "text" && format != "jsonl") {
     return UsageError("tail", absl::StrCat("--format=", format, " is not a format; use text or jsonl"));
   }
-  if (absl::GetFlag(FLAGS_last) < 0) return UsageError("tail", "--last must be 0 or more");
+  if (absl::Status range = CheckRange("last", absl::GetFlag(FLAGS_last), 0, 10000000);
+      !range.ok()) {
+    return UsageError("tail", std::string(range.message()));
+  }
   rtlog::v1::TailRequest request;
   request.set_follow(absl::GetFlag(FLAGS_follow));
   request.set_last(static_cast<uint32_t>(absl::GetFlag(FLAGS_last)));

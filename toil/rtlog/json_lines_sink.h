@@ -1,7 +1,9 @@
 // JsonLinesSink: one JSON object per line, for jq and other tools.
 //
 // Each line holds the record's wire fields (levelno kept as sent, even when it
-// is not a standard level) plus "message" (the fully formatted text),
+// is not a standard level; the 64-bit thread, seq and stream as decimal
+// strings, so that tools reading numbers as doubles keep them exact) plus
+// "message" (the fully formatted text),
 // "sender" (ip:port), "unformatted": true when msg and args did not format,
 // and, when the leader requires signatures, "signed": true or false.
 //

@@ -20,10 +20,13 @@ ClientConfig ReadClientConfig(
 
   absl::StatusOr<Level> parsed = ParseLevel(level);
   if (!parsed.ok()) {
+    // Local-only logging, as for any other malformed variable: the job's own
+    // log keeps its records at the default level, and nothing is sent.
+    config.threshold = Level::kInfo;
     config.warnings.push_back(absl::StrCat(
         kLevelVariable, "=\"", absl::CEscape(level), "\" is not a log level (",
-        LevelChoices(), "); real-time logging is off for this job, and only "
-        "CRITICAL records are written, to stderr"));
+        LevelChoices(), "); records at INFO and above are written to stderr "
+        "only, not sent to the leader"));
     return config;
   }
   config.realtime = true;

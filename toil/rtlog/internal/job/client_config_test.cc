@@ -44,11 +44,14 @@ TEST(ClientConfigTest, BothSet) {
 }
 
 TEST(ClientConfigTest, BadValuesWarnNamingTheVariableAndValue) {
-  ClientConfig config = Read({{"TOIL_RT_LOGGING_LEVEL", "noisy"}});
+  ClientConfig config = Read({{"TOIL_RT_LOGGING_LEVEL", "noisy"},
+                              {"TOIL_RT_LOGGING_ADDRESS", "127.0.0.1:9"}});
   EXPECT_FALSE(config.realtime);
-  EXPECT_EQ(config.threshold, Level::kCritical);
+  EXPECT_FALSE(config.leader.has_value());    // nothing is sent...
+  EXPECT_EQ(config.threshold, Level::kInfo);  // ...but the job's own log keeps INFO
   ASSERT_EQ(config.warnings.size(), 1u);
   EXPECT_THAT(config.warnings[0], HasSubstr("TOIL_RT_LOGGING_LEVEL=\"noisy\""));
+  EXPECT_THAT(config.warnings[0], HasSubstr("written to stderr only"));
 
   config = Read({{"TOIL_RT_LOGGING_LEVEL", "INFO"}, {"TOIL_RT_LOGGING_ADDRESS", "leader"}});
   EXPECT_TRUE(config.realtime);

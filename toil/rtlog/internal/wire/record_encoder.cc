@@ -60,7 +60,23 @@ void AppendJsonValue(const google::protobuf::Value& value, std::string* out) {
   }
 }
 
-void AppendRecordFields(const LogRecord& r, std::string* out) {
+namespace {
+
+// A 64-bit field's value: a JSON number (the wire: what Python leaders
+// expect), or a string (protobuf's JSON mapping, which tools that read
+// numbers as doubles, jq among them, keep exact).
+char* WriteUint64(uint64_t value, bool as_string, char* p) {
+  if (as_string) *p++ = '"';
+  p = WriteJsonUint(value, p);
+  if (as_string) *p++ = '"';
+  return p;
+}
+
+}  // namespace
+
+void AppendRecordFields(const LogRecord& r, std::string* out,
+                        Uint64Form uint64_form) {
+  const bool strings = uint64_form == Uint64Form::kString;
   // args never comes from C++ jobs; when present it is written separately.
   std::string args;
   if (r.has_args()) AppendJsonValue(r.args(), &args);
@@ -110,7 +126,7 @@ void AppendRecordFields(const LogRecord& r, std::string* out) {
   p = Literal(p, ",\"processName\":");
   p = WriteJsonString(r.process_name(), p);
   p = Literal(p, ",\"thread\":");
-  p = WriteJsonUint(r.thread(), p);
+  p = WriteUint64(r.thread(), strings, p);
   p = Literal(p, ",\"threadName\":");
   p = WriteJsonString(r.thread_name(), p);
   p = Literal(p, ",\"exc_text\":");
@@ -123,11 +139,11 @@ void AppendRecordFields(const LogRecord& r, std::string* out) {
   p = WriteJsonString(r.job(), p);
   if (r.seq() != 0) {
     p = Literal(p, ",\"seq\":");
-    p = WriteJsonUint(r.seq(), p);
+    p = WriteUint64(r.seq(), strings, p);
   }
   if (r.stream() != 0) {
     p = Literal(p, ",\"stream\":");
-    p = WriteJsonUint(r.stream(), p);
+    p = WriteUint64(r.stream(), strings, p);
   }
   out->resize(p - out->data());
 }

@@ -23,9 +23,16 @@ namespace toil::rtlog::internal {
 // LogRecords do not have) only when nonzero. 64-bit integers are JSON numbers.
 void EncodeRecord(const LogRecord& record, std::string* out);
 
+// How the 64-bit fields (thread, seq, stream) are written: as JSON numbers
+// (the wire, as Python leaders expect them), or as decimal strings
+// (protobuf's JSON mapping; JSON lines, for tools such as jq that would
+// round numbers past 2^53).
+enum class Uint64Form { kNumber, kString };
+
 // Appends the fields of `record` as `"key":value` pairs separated by commas,
 // without the braces, so callers can add keys of their own.
-void AppendRecordFields(const LogRecord& record, std::string* out);
+void AppendRecordFields(const LogRecord& record, std::string* out,
+                        Uint64Form uint64_form = Uint64Form::kNumber);
 
 // Appends a google.protobuf.Value as JSON.
 void AppendJsonValue(const google::protobuf::Value& value, std::string* out);
