@@ -143,7 +143,13 @@ TEST(CliTest, ServeJsonLinesHaveMessageAndSender) {
     EXPECT_TRUE(absl::StartsWith(object.fields().at("sender").string_value(), "127.0.0.1:"));
     EXPECT_EQ(object.fields().at("levelno").number_value(), 20);
     EXPECT_TRUE(object.fields().at("signed").bool_value());
-    EXPECT_EQ(object.fields().at("seq").number_value(), i + 1);
+    // 64-bit numbers as strings, so that jq and other readers of doubles
+    // keep them exact.
+    EXPECT_EQ(object.fields().at("seq").string_value(), absl::StrCat(i + 1));
+    const std::string& stream = object.fields().at("stream").string_value();
+    EXPECT_FALSE(stream.empty());
+    EXPECT_EQ(stream.find_first_not_of("0123456789"), std::string::npos) << stream;
+    EXPECT_FALSE(object.fields().at("thread").string_value().empty());
   }
 }
 
