@@ -80,7 +80,7 @@ TEST(CliTest, ServeShowsWhatSendSendsAndSummarizesOnSigterm) {
   EXPECT_THAT(result.err, HasSubstr("ERROR    [shell-job "));
   EXPECT_THAT(result.err, HasSubstr("disk 50% full"));
   EXPECT_THAT(result.err, Not(HasSubstr("below level")));
-  EXPECT_THAT(result.err, HasSubstr("1 records received, 0 malformed, 0 dropped"));
+  EXPECT_THAT(result.err, HasSubstr("1 record received, 0 malformed, 0 dropped"));
   EXPECT_THAT(result.err, HasSubstr("refused: 0 unsigned, 0 with a bad signature"));
 }
 
@@ -167,7 +167,7 @@ TEST(CliTest, RunShowsRecordsAndExitsWithTheFirstFailure) {
 
   result = RunProcess({Tool(), "run", "--", "/bin/sh", "-c", "exit 3"});
   EXPECT_EQ(result.exit_code, 3);
-  EXPECT_THAT(result.err, HasSubstr("failed with exit status 3"));
+  EXPECT_THAT(result.err, HasSubstr("failed: exit status 3"));
 
   result = RunProcess({Tool(), "run", "--", "/no/such/program"});
   EXPECT_EQ(result.exit_code, 127);

@@ -40,6 +40,8 @@ struct FinishedJob {
   // The exit status: the program's exit code, or 128 + the signal number when
   // it was killed, or 127 when it could not be started.
   int exit_code = 0;
+  // The signal that ended it, when one did (then exit_code is 128 + it).
+  int signal = 0;
   // Why it could not be started, if it could not.
   std::string error;
   // Why the scheduler ended it, when that is more than its exit status
@@ -75,7 +77,9 @@ class BatchSystem {
   // the route toward it.
   virtual std::optional<std::string> SchedulerHost() const { return std::nullopt; }
 
-  // Kills what still runs and releases resources. Idempotent.
+  // Kills what still runs (or is queued) and releases resources; each job it
+  // ends is then reported by WaitForFinishedJob with reason "cancelled".
+  // Idempotent.
   virtual void Shutdown() = 0;
 
   // Why this batch system cannot run jobs (say, its log directory could not

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "toil/batch/spawn_signals.h"
 
 extern char** environ;
 
@@ -92,10 +93,14 @@ absl::StatusOr<CommandResult> RunCommand(
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
   std::vector<std::string> args = argv;
   std::vector<std::string> env_strings = Environment(env);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  SetDefaultSignals(&attributes);
   pid_t pid = -1;
-  const int error = posix_spawnp(&pid, args[0].c_str(), &actions, nullptr,
+  const int error = posix_spawnp(&pid, args[0].c_str(), &actions, &attributes,
                                  Pointers(args).data(), Pointers(env_strings).data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   close(out_pipe[1]);
   close(err_pipe[1]);
   if (error != 0) {

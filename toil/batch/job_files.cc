@@ -48,4 +48,11 @@ std::string SafeFileName(absl::string_view name) {
   return safe;
 }
 
+std::string JobFileNames::Take(absl::string_view job_name) {
+  const std::string safe = SafeFileName(job_name);
+  std::string stem = safe;
+  for (int n = 2; !taken_.insert(stem).second; ++n) stem = absl::StrCat(safe, ".", n);
+  return stem;
+}
+
 }  // namespace toil::batch

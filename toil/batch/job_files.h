@@ -4,6 +4,7 @@
 #ifndef TOIL_BATCH_JOB_FILES_H_
 #define TOIL_BATCH_JOB_FILES_H_
 
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -19,6 +20,17 @@ absl::StatusOr<std::string> MakeLogDir(const std::string& requested);
 // A file name for a job: its name with every character other than letters,
 // digits, '-', '_' and '.' replaced by '_' ("job" when empty).
 std::string SafeFileName(absl::string_view name);
+
+// The stems of the files of a batch system's jobs, unique within its log
+// directory: a job's safe file name ("align-3"), or, when another job took
+// it already, that name with ".2", ".3", ... added. Not thread-safe.
+class JobFileNames {
+ public:
+  std::string Take(absl::string_view job_name);
+
+ private:
+  std::set<std::string> taken_;
+};
 
 }  // namespace toil::batch
 

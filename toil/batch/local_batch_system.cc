@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "toil/batch/job_files.h"
+#include "toil/batch/spawn_signals.h"
 #include "toil/rtlog/environment.h"
 
 extern char** environ;
@@ -27,11 +28,6 @@ extern char** environ;
 namespace toil::batch {
 namespace {
 
-int ExitCode(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 1;
-}
 
 }  // namespace
 
@@ -59,8 +55,7 @@ absl::StatusOr<JobId> LocalBatchSystem::IssueJob(const JobSpec& spec) {
   job.id = next_id_++;
   job.spec = spec;
   job.env = GetEnvironment();
-  job.log_path = absl::StrCat(log_dir_, "/", SafeFileName(spec.name), ".",
-                              job.id, ".log");
+  job.log_path = absl::StrCat(log_dir_, "/", file_names_.Take(spec.name), ".log");
   queued_.push_back(std::move(job));
   StartQueuedLocked();
   return next_id_ - 1;
@@ -107,20 +102,10 @@ void LocalBatchSystem::SpawnLocked(Job job) {
                                    job.log_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  // Jobs start with default signal handling, whatever the leader ignores.
+  // Jobs start with default signal handling, whatever the leader blocks.
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGTERM);
-  sigset_t unblocked;
-  sigemptyset(&unblocked);
-  posix_spawnattr_setsigdefault(&attributes, &defaults);
-  posix_spawnattr_setsigmask(&attributes, &unblocked);
-  posix_spawnattr_setflags(&attributes,
-                           POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  SetDefaultSignals(&attributes);
 
   pid_t pid = -1;
   const int error = posix_spawnp(&pid, job.spec.command.c_str(), &actions,
@@ -153,14 +138,8 @@ std::optional<FinishedJob> LocalBatchSystem::WaitForFinishedJob(
         int status = 0;
         const pid_t done = waitpid(it->first, &status, WNOHANG);
         if (done != it->first) continue;
-        FinishedJob finished;
-        finished.id = it->second.id;
-        finished.name = it->second.spec.name;
-        finished.exit_code = ExitCode(status);
-        finished.log_path = it->second.log_path;
-        finished.wall_time = absl::Now() - it->second.started;
+        finished_.push_back(Ended(it->second, status));
         running_.erase(it);
-        finished_.push_back(std::move(finished));
         break;
       }
       StartQueuedLocked();
@@ -185,10 +164,41 @@ void LocalBatchSystem::Shutdown() {
   std::lock_guard<std::mutex> lock(mu_);
   if (shut_down_) return;
   shut_down_ = true;
+  for (const Job& job : queued_) {
+    FinishedJob never;
+    never.id = job.id;
+    never.name = job.spec.name;
+    never.exit_code = 127;
+    never.reason = "cancelled";
+    never.error = "never started: the batch system was shut down first";
+    finished_.push_back(std::move(never));
+  }
   queued_.clear();
   for (auto& [pid, job] : running_) kill(pid, SIGKILL);
-  for (auto& [pid, job] : running_) waitpid(pid, nullptr, 0);
+  for (auto& [pid, job] : running_) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    finished_.push_back(Ended(job, status));
+    finished_.back().reason = "cancelled";
+  }
   running_.clear();
+}
+
+FinishedJob LocalBatchSystem::Ended(const Job& job, int status) {
+  FinishedJob finished;
+  finished.id = job.id;
+  finished.name = job.spec.name;
+  if (WIFEXITED(status)) {
+    finished.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    finished.signal = WTERMSIG(status);
+    finished.exit_code = 128 + finished.signal;
+  } else {
+    finished.exit_code = 1;
+  }
+  finished.log_path = job.log_path;
+  finished.wall_time = absl::Now() - job.started;
+  return finished;
 }
 
 }  // namespace toil::batch

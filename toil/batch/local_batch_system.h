@@ -1,7 +1,7 @@
 // LocalBatchSystem: runs jobs as child processes of the leader on this
 // machine, at most `max_parallel` at a time, each with the batch system's
 // environment (plus TOIL_JOB_NAME) and its stdout and stderr kept in a file
-// of its own under `log_dir`.
+// of its own, <log_dir>/<name>.log (<name>.2.log and so on when names repeat).
 #ifndef TOIL_BATCH_LOCAL_BATCH_SYSTEM_H_
 #define TOIL_BATCH_LOCAL_BATCH_SYSTEM_H_
 
@@ -13,6 +13,7 @@
 #include <string>
 
 #include "toil/batch/batch_system.h"
+#include "toil/batch/job_files.h"
 
 namespace toil::batch {
 
@@ -51,12 +52,15 @@ class LocalBatchSystem : public BatchSystem {
   // moved to `finished_`.
   void StartQueuedLocked();
   void SpawnLocked(Job job);
+  // How `job` ended, from its wait status.
+  static FinishedJob Ended(const Job& job, int status);
 
   int max_parallel_;
   std::string log_dir_;
   absl::Status status_;  // why no job can run here, if one cannot
   mutable std::mutex mu_;
   JobId next_id_ = 1;
+  JobFileNames file_names_;
   std::deque<Job> queued_;
   std::map<pid_t, Job> running_;
   std::deque<FinishedJob> finished_;

@@ -2,6 +2,7 @@
 #include "toil/batch/slurm_batch_system.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -64,9 +65,9 @@ SlurmBatchSystem::SlurmBatchSystem(SlurmOptions options)
 
 SlurmBatchSystem::~SlurmBatchSystem() { Shutdown(); }
 
-std::string SlurmBatchSystem::WriteBatchScript(const JobSpec& job, JobId id) const {
-  const std::string path =
-      absl::StrCat(log_dir_, "/", SafeFileName(job.name), "-", id, ".sh");
+std::string SlurmBatchSystem::WriteBatchScript(const JobSpec& job,
+                                               const std::string& stem) const {
+  const std::string path = absl::StrCat(log_dir_, "/", stem, ".sh");
   std::string words = ShellQuote(job.command);
   for (const std::string& arg : job.args) absl::StrAppend(&words, " ", ShellQuote(arg));
   std::ofstream script(path, std::ios::trunc);
@@ -84,21 +85,22 @@ absl::StatusOr<JobId> SlurmBatchSystem::IssueJob(const JobSpec& job) {
     return absl::InvalidArgumentError("a job needs a command to run");
   }
   JobId id;
+  std::string stem;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (shut_down_) {
       return absl::FailedPreconditionError("the batch system has been shut down");
     }
     id = next_id_++;
+    stem = file_names_.Take(job.name);
   }
-  const std::string script = WriteBatchScript(job, id);
+  const std::string script = WriteBatchScript(job, stem);
   if (script.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot write the batch script for job ", job.name, " in ", log_dir_, ": ",
         std::strerror(errno)));
   }
-  const std::string log_path =
-      absl::StrCat(log_dir_, "/", SafeFileName(job.name), "-", id, ".log");
+  const std::string log_path = absl::StrCat(log_dir_, "/", stem, ".log");
   // The values travel in sbatch's environment; only names are on its
   // command line.
   std::map<std::string, std::string> env = GetEnvironment();
@@ -178,6 +180,7 @@ void SlurmBatchSystem::FinishLocked(JobId id, const std::string& state) {
       shown.ok() && shown->exit_code == 0 ? ParseScontrolJob(shown->out) : std::nullopt;
   if (end) {
     finished.exit_code = end->exit_code;
+    finished.signal = end->signal;
     finished.reason = end->reason;
     finished.host = end->host;
     if (end->wall_time) finished.wall_time = *end->wall_time;
@@ -263,7 +266,22 @@ void SlurmBatchSystem::Shutdown() {
   if (running_.empty()) return;
   std::vector<std::string> argv = {"scancel"};
   for (const auto& [id, job] : running_) argv.push_back(job.slurm_id);
-  (void)RunCommand(argv, {}, options_.command_timeout);
+  absl::StatusOr<CommandResult> cancelled = RunCommand(argv, {}, options_.command_timeout);
+  const std::string failure = !cancelled.ok() ? std::string(cancelled.status().message())
+                              : cancelled->exit_code != 0 ? CommandFailure(*cancelled)
+                                                          : "";
+  for (const auto& [id, job] : running_) {
+    FinishedJob ended;
+    ended.id = id;
+    ended.name = job.name;
+    ended.signal = SIGTERM;  // what scancel sends first
+    ended.exit_code = 128 + SIGTERM;
+    ended.reason = "cancelled";
+    if (!failure.empty()) ended.error = absl::StrCat("scancel ", job.slurm_id, ": ", failure);
+    ended.log_path = job.log_path;
+    ended.wall_time = absl::Now() - job.issued;
+    finished_.push_back(std::move(ended));
+  }
   running_.clear();
 }
 

@@ -21,7 +21,10 @@
 //   (cancelled, timed out, node failure, out of memory). A controller that
 //   stops answering fails the jobs still outstanding, with Slurm's message,
 //   once scheduler_timeout has passed: a clear error, not a hang.
-// - Shutdown (and the destructor) cancels what is still queued or running.
+// - Each job's files are <log_dir>/<name>.sh and <name>.log (<name>.2.log
+//   and so on when names repeat).
+// - Shutdown (and the destructor) cancels what is still queued or running;
+//   WaitForFinishedJob then reports those jobs, with reason "cancelled".
 #ifndef TOIL_BATCH_SLURM_BATCH_SYSTEM_H_
 #define TOIL_BATCH_SLURM_BATCH_SYSTEM_H_
 
@@ -34,6 +37,7 @@
 
 #include "absl/time/time.h"
 #include "toil/batch/batch_system.h"
+#include "toil/batch/job_files.h"
 
 namespace toil::batch {
 
@@ -94,13 +98,15 @@ class SlurmBatchSystem : public BatchSystem {
   void FinishLocked(JobId id, const std::string& state);
   // The scheduler did not answer: after scheduler_timeout, fail every job.
   void SchedulerFailedLocked(const std::string& why);
-  std::string WriteBatchScript(const JobSpec& job, JobId id) const;
+  // Writes <log_dir>/<stem>.sh; returns its path ("" on failure).
+  std::string WriteBatchScript(const JobSpec& job, const std::string& stem) const;
 
   SlurmOptions options_;
   std::string log_dir_;
   absl::Status status_;  // why no job can run here, if one cannot
   mutable std::mutex mu_;
   JobId next_id_ = 1;
+  JobFileNames file_names_;
   std::map<JobId, Job> running_;  // issued, not yet seen to end
   std::deque<FinishedJob> finished_;
   absl::Time next_poll_ = absl::InfinitePast();

@@ -96,6 +96,7 @@ std::optional<SlurmJobEnd> ParseScontrolJob(absl::string_view line) {
     (void)absl::SimpleAtoi(code.substr(colon + 1), &signal);
   }
   end.exit_code = signal != 0 ? 128 + signal : status;
+  end.signal = signal;
   end.reason = ReasonFor(end.state, SlurmField(line, "Reason"), end.exit_code != 0);
   // A job that did not complete says so even when Slurm has no code for it.
   if (end.exit_code == 0 && end.state != "COMPLETED") end.exit_code = 1;

@@ -39,7 +39,9 @@ TEST(SlurmJobStateTest, KilledBySignalIs128PlusTheSignal) {
   // `kill -9 $$` in a batch script: Slurm says JobLaunchFailure, 0:9.
   std::optional<SlurmJobEnd> end = ParseScontrolJob(Job("FAILED", "JobLaunchFailure", "0:9"));
   EXPECT_EQ(end->exit_code, 137);
+  EXPECT_EQ(end->signal, 9);
   EXPECT_EQ(end->reason, "");
+  EXPECT_EQ(ParseScontrolJob(Job("FAILED", "NonZeroExitCode", "137:0"))->signal, 0);
 }
 
 TEST(SlurmJobStateTest, EndingsSlurmChoseAreNamed) {

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "toil/rtlog/log_sink.h"
+#include "toil/rtlog/terminal_sink.h"
 
 namespace toil::cli {
 
@@ -31,10 +32,13 @@ int RunSenders(const std::vector<std::string>& args);
 int RunLevel(const std::vector<std::string>& args);
 int RunStop(const std::vector<std::string>& args);
 
-// The sink chosen by --format (text or jsonl) and --output (a path, "-" for
-// stdout, empty for stderr).
+// The sink chosen by --format (text or jsonl), --output (a path, "-" for
+// stdout, empty for stderr) and --time (for text).
 absl::StatusOr<std::unique_ptr<rtlog::LogSink>> MakeOutputSink(
     const std::string& format, const std::string& output);
+
+// The TimeStyle --time names, or an error naming the flag and its choices.
+absl::StatusOr<rtlog::TimeStyle> TimeStyleFlag();
 
 // Whether the flag named `name` was given on the command line (for flags
 // whose default suits one command but not another).

@@ -25,15 +25,16 @@ const Command kCommands[] = {
     {"serve", "run a standalone log server and show what jobs send",
      "toil-rtlog serve [--bind ADDR] [--port N] [--level LEVEL] "
      "[--format text|jsonl] [--output PATH] [--auth=false | --allow_unsigned]\n"
-     "                 [--control off|HOST:PORT]\n\n"
+     "                 [--control off|HOST:PORT] [--time local|utc|iso] [--detach]\n\n"
      "Listens for real-time log records (UDP) and shows them. On start it "
      "prints\n  export TOIL_RT_LOGGING_ADDRESS=...\n  export "
      "TOIL_RT_LOGGING_LEVEL=...\n  export TOIL_RT_LOGGING_SECRET=... (with "
      "--auth, the default)\n  export TOIL_RT_LOGGING_CONTROL=... (its control "
      "plane, for tail, status, ...)\non stdout, so that\n  eval \"$(toil-rtlog "
-     "serve &)\"\nprepares a shell for jobs. Stops on SIGINT, SIGTERM or "
+     "serve --detach)\"\nprepares a shell for jobs and leaves the server "
+     "running in the background.\nStops on SIGINT, SIGTERM, SIGHUP or "
      "`toil-rtlog stop`, and prints a summary on stderr.",
-     "advertise allow_unsigned auth bind control format level output port tail_keep",
+     "advertise allow_unsigned auth bind control detach format level output port tail_keep time",
      &RunServe},
     {"run", "run a command as N jobs and show their real-time records",
      "toil-rtlog run [--level LEVEL] [--jobs N] [--max_parallel M] "
@@ -41,19 +42,23 @@ const Command kCommands[] = {
      "               [--batch_system local|slurm] [--partition P] "
      "[--slurm_args ARGS]\n"
      "               [--auth=false | --allow_unsigned] [--control off|HOST:PORT] "
-     "-- COMMAND [ARGS...]\n\n"
+     "[--time local|utc|iso]\n               -- COMMAND [ARGS...]\n\n"
      "Runs COMMAND as N jobs on a batch system (local child processes, or\n"
      "Slurm), with real-time logging bound to the run. Exits 0 when every\n"
-     "job succeeds, else with the exit status of the first job that failed.",
+     "job succeeds, else with the exit status of the first job that failed;\n"
+     "stopped by SIGINT, SIGTERM or SIGHUP, it cancels the jobs, reports each,\n"
+     "and exits 128 + the signal.",
      "allow_unsigned auth batch_system control format jobs level log_dir "
-     "max_parallel output partition slurm_args",
+     "max_parallel output partition slurm_args time",
      &RunRun},
-    {"send", "send one record, as RT_LOG would (for shell-script jobs)",
-     "toil-rtlog send [--level LEVEL] [--name NAME] MESSAGE...\n\n"
-     "Sends MESSAGE (the words joined by spaces) as one record, honouring\n"
-     "TOIL_RT_LOGGING_ADDRESS and TOIL_RT_LOGGING_LEVEL exactly as RT_LOG "
-     "does:\nbelow the level nothing is sent. Also writes the record to "
-     "stderr.",
+    {"send", "send records, as RT_LOG would (for shell-script jobs)",
+     "toil-rtlog send [--level LEVEL] [--name NAME] [MESSAGE...]\n\n"
+     "Sends MESSAGE (the words joined by spaces) as one record or, with no\n"
+     "MESSAGE, each non-empty line of stdin as a record of its own (as\n"
+     "logger(1) does), honouring TOIL_RT_LOGGING_ADDRESS and\n"
+     "TOIL_RT_LOGGING_LEVEL exactly as RT_LOG does: below the level nothing is\n"
+     "sent. Also writes each record to stderr. With neither variable set (no\n"
+     "leader), records go to stderr only.",
      "level name", &RunSend},
     {"tail", "show a running leader's records, from another terminal",
      "toil-rtlog tail [--follow] [--last N] [--level LEVEL] [--job GLOB] "
@@ -62,7 +67,7 @@ const Command kCommands[] = {
      "Prints the leader's last records (10 by default), and with --follow "
      "the new\nones as they arrive, as the leader's own sinks show them. "
      "Finds the leader\nthrough --control or TOIL_RT_LOGGING_CONTROL.",
-     "control follow format grep host job last level token", &RunTail},
+     "control follow format grep host job last level time token", &RunTail},
     {"status", "show a running leader's counts and settings",
      "toil-rtlog status [--json] [--control ADDR] [--token T]",
      "control json token", &RunStatus},

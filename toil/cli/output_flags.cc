@@ -24,6 +24,11 @@ ABSL_FLAG(std::string, level, "INFO",
 ABSL_FLAG(std::string, format, "text",
           "How records are shown: text (one readable line each) or jsonl (one "
           "JSON object per line: the record's fields plus message and sender).");
+ABSL_FLAG(std::string, time, "local",
+          "How text lines show a record's time: local (the time of day, "
+          "19:40:01.123), utc (ISO 8601 date and time in UTC, "
+          "2026-11-24T18:40:01.123Z) or iso (ISO 8601 with this machine's "
+          "offset, 2026-11-24T19:40:01.123+01:00).");
 ABSL_FLAG(std::string, control, "",
           "serve, run: where the control plane listens: \"\" a Unix socket "
           "only you can open, \"off\", or a numeric HOST:PORT for TCP (calls "
@@ -46,12 +51,23 @@ ABSL_FLAG(bool, allow_unsigned, false,
 
 namespace toil::cli {
 
+absl::StatusOr<rtlog::TimeStyle> TimeStyleFlag() {
+  const std::string time = absl::GetFlag(FLAGS_time);
+  if (time == "local") return rtlog::TimeStyle::kLocal;
+  if (time == "utc") return rtlog::TimeStyle::kUtc;
+  if (time == "iso") return rtlog::TimeStyle::kIso;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--time=", time, " is not a time style; use local, utc or iso"));
+}
+
 absl::StatusOr<std::unique_ptr<rtlog::LogSink>> MakeOutputSink(
     const std::string& format, const std::string& output) {
   if (format != "text" && format != "jsonl") {
     return absl::InvalidArgumentError(absl::StrCat(
         "--format=", format, " is not a format; use text or jsonl"));
   }
+  absl::StatusOr<rtlog::TimeStyle> time = TimeStyleFlag();
+  if (!time.ok()) return time.status();
   int fd = STDERR_FILENO;
   if (output == "-") {
     fd = STDOUT_FILENO;
@@ -72,7 +88,8 @@ absl::StatusOr<std::unique_ptr<rtlog::LogSink>> MakeOutputSink(
   if (format == "jsonl") {
     return std::unique_ptr<rtlog::LogSink>(new rtlog::JsonLinesSink(fd));
   }
-  return std::unique_ptr<rtlog::LogSink>(new rtlog::TerminalSink(fd));
+  return std::unique_ptr<rtlog::LogSink>(
+      new rtlog::TerminalSink(fd, rtlog::ColorMode::kAuto, *time));
 }
 
 absl::Status CheckRange(absl::string_view flag, int64_t value, int64_t low,

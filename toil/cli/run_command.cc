@@ -12,6 +12,7 @@
 #include "toil/batch/slurm_batch_system.h"
 #include "toil/cli/command.h"
 #include "toil/cli/output_flags.h"
+#include "toil/cli/stop_signals.h"
 #include "toil/rtlog/environment.h"
 #include "toil/runner/start_toil.h"
 
@@ -78,22 +79,40 @@ std::vector<batch::JobSpec> JobSpecs(const std::vector<std::string>& args, int j
   return specs;
 }
 
-// One line for each job that failed, and the run's summary.
-void Report(const runner::WorkflowResult& result, int jobs, const std::string& log_dir) {
+// How a job ended, for people: "exit status 3", "killed by SIGKILL", with
+// the scheduler's reason and the error when there are.
+std::string DescribeEnding(const batch::FinishedJob& job) {
+  std::string how = job.signal != 0 ? absl::StrCat("killed by SIG", sigabbrev_np(job.signal))
+                                    : absl::StrCat("exit status ", job.exit_code);
+  if (!job.reason.empty()) absl::StrAppend(&how, " (", job.reason, ")");
+  if (!job.error.empty()) absl::StrAppend(&how, ": ", job.error);
+  return how;
+}
+
+// One line for each job that failed or was cancelled, and the run's
+// summary: why it ended early, if it did, and where the job output is.
+void Report(const runner::WorkflowResult& result, int jobs, const std::string& log_dir,
+            const std::string& interrupted_by) {
   int failed = 0;
+  int cancelled = 0;
   for (const batch::FinishedJob& job : result.jobs) {
     if (job.exit_code == 0) continue;
-    ++failed;
-    std::string why = absl::StrCat("exit status ", job.exit_code);
-    if (!job.reason.empty()) absl::StrAppend(&why, ", ", job.reason);
-    if (!job.error.empty()) absl::StrAppend(&why, ": ", job.error);
-    std::fprintf(stderr, "toil-rtlog run: job %s failed with %s%s%s; its output: %s\n",
-                 job.name.c_str(), why.c_str(), job.host.empty() ? "" : " on ",
+    const bool was_cancelled = job.reason == "cancelled";
+    ++(was_cancelled ? cancelled : failed);
+    std::fprintf(stderr, "toil-rtlog run: job %s %s: %s%s%s; its output: %s\n",
+                 job.name.c_str(), was_cancelled ? "was cancelled" : "failed",
+                 DescribeEnding(job).c_str(), job.host.empty() ? "" : " on ",
                  job.host.c_str(), job.log_path.c_str());
   }
-  std::fprintf(stderr, "toil-rtlog run: %d job%s, %d failed; %s; job output in %s\n",
-               jobs, jobs == 1 ? "" : "s", failed,
-               rtlog::DescribeLogStats(result.logging).c_str(), log_dir.c_str());
+  const int not_issued = jobs - static_cast<int>(result.jobs.size());
+  std::string counts = absl::StrCat(jobs, jobs == 1 ? " job" : " jobs", ", ", failed, " failed");
+  if (cancelled > 0) absl::StrAppend(&counts, ", ", cancelled, " cancelled");
+  if (not_issued > 0) absl::StrAppend(&counts, ", ", not_issued, " never issued");
+  std::fprintf(stderr, "toil-rtlog run: %s%s; %s; job output in %s\n",
+               interrupted_by.empty() ? "" : absl::StrCat("interrupted by ", interrupted_by,
+                                                          ": ").c_str(),
+               counts.c_str(), rtlog::DescribeLogStats(result.logging).c_str(),
+               log_dir.c_str());
 }
 
 }  // namespace
@@ -125,9 +144,13 @@ int RunRun(const std::vector<std::string>& args) {
     return UsageError("run", absl::StrCat("--log_dir=", absl::GetFlag(FLAGS_log_dir), ": ",
                                           ready.message()));
   }
+  // SIGINT, SIGTERM and SIGHUP cancel the jobs and end the run with its
+  // report; the jobs themselves start with default signal handling.
+  StopSignals stop;
   signal(SIGPIPE, SIG_IGN);
 
   runner::ToilOptions options;
+  options.cancelled = [&stop] { return stop.requested(); };
   options.realtime_logging.level = level;
   options.realtime_logging.sinks = {sink->get()};
   options.realtime_logging.authenticate = absl::GetFlag(FLAGS_auth);
@@ -149,7 +172,11 @@ int RunRun(const std::vector<std::string>& args) {
                  std::string(result.status().message()).c_str());
     return 1;
   }
-  Report(*result, jobs, batch_system->log_dir);
+  if (result->cancelled) {
+    Report(*result, jobs, batch_system->log_dir, stop.Wait());
+    return stop.signal_number() != 0 ? 128 + stop.signal_number() : 1;
+  }
+  Report(*result, jobs, batch_system->log_dir, "");
   return result->exit_code;
 }
 

@@ -1,21 +1,64 @@
-// `toil-rtlog send`: one record from a shell-script job, exactly as RT_LOG
-// would send it (same environment, same level filter).
+// `toil-rtlog send`: records from a shell-script job, exactly as RT_LOG
+// would send them (same environment, same level filter): the words given,
+// or each line of stdin (as logger(1) does).
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
 #include "absl/flags/flag.h"
 #include "absl/strings/str_join.h"
 #include "toil/cli/command.h"
 #include "toil/cli/output_flags.h"
+#include "toil/rtlog/environment.h"
 #include "toil/rtlog/level.h"
 #include "toil/rtlog/log_line.h"
 
-ABSL_FLAG(std::string, name, "toil-rt", "The logger name of the record.");
+ABSL_FLAG(std::string, name, "toil-rt",
+          "The logger name of the record, shown after the sender on the "
+          "leader's terminal when it is not the default.");
 
 namespace toil::cli {
+namespace {
+
+bool Unset(const char* variable) {
+  const char* value = std::getenv(variable);
+  return value == nullptr || value[0] == '\0';
+}
+
+// With no leader in the environment RT_LOG would keep all but CRITICAL to
+// itself; a record asked for by name goes to stderr instead (the job's
+// "level but no address" case), and a person at a terminal is told why.
+void WithoutALeaderUseStderr(const std::string& level) {
+  if (!Unset(rtlog::kLevelVariable) || !Unset(rtlog::kAddressVariable)) return;
+  setenv(rtlog::kLevelVariable, level.c_str(), 1);
+  if (isatty(STDERR_FILENO)) {
+    std::fprintf(stderr,
+                 "toil-rtlog send: no leader: %s and %s are not set, so records go "
+                 "to stderr only (run under `toil-rtlog run`, or after "
+                 "`eval \"$(toil-rtlog serve --detach)\"`)\n",
+                 rtlog::kLevelVariable, rtlog::kAddressVariable);
+  }
+}
+
+}  // namespace
 
 int RunSend(const std::vector<std::string>& args) {
-  if (args.empty()) return UsageError("send", "no message given");
-  absl::StatusOr<rtlog::Level> level = rtlog::ParseLevel(absl::GetFlag(FLAGS_level));
+  const std::string level_name = absl::GetFlag(FLAGS_level);
+  absl::StatusOr<rtlog::Level> level = rtlog::ParseLevel(level_name);
   if (!level.ok()) return UsageError("send", std::string(level.status().message()));
-  rtlog::LogLine(*level, absl::StrJoin(args, " "), absl::GetFlag(FLAGS_name));
+  WithoutALeaderUseStderr(std::string(rtlog::LevelName(*level)));
+  const std::string name = absl::GetFlag(FLAGS_name);
+  if (!args.empty()) {
+    rtlog::LogLine(*level, absl::StrJoin(args, " "), name);
+    return 0;
+  }
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (!line.empty()) rtlog::LogLine(*level, line, name);
+  }
   return 0;
 }
 

@@ -1,19 +1,21 @@
 // `toil-rtlog serve`: a standalone leader that shows the records jobs send.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <condition_variable>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <map>
-#include <mutex>
-#include <thread>
+#include <optional>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "toil/batch/shell_quote.h"
 #include "toil/cli/command.h"
 #include "toil/cli/output_flags.h"
+#include "toil/cli/stop_signals.h"
 #include "toil/rtlog/environment.h"
 #include "toil/rtlog/level.h"
 #include "toil/rtlog/log_server.h"
@@ -25,6 +27,11 @@ ABSL_FLAG(int, port, 0, "UDP port to listen on; 0 picks a free one.");
 ABSL_FLAG(int, tail_keep, 16384,
           "How many recent records the control plane keeps for `toil-rtlog tail "
           "--last` and for viewers that fall behind (at least 1).");
+ABSL_FLAG(bool, detach, false,
+          "Serve in the background: print the export lines once the server "
+          "listens, then return, leaving it running until `toil-rtlog stop` "
+          "(or a signal) stops it. Records still go to --output (default: "
+          "this terminal's stderr).");
 ABSL_FLAG(std::string, advertise, "",
           "Host to put in TOIL_RT_LOGGING_ADDRESS; default: the --bind address, "
           "or this machine's first non-loopback address when binding every "
@@ -49,7 +56,7 @@ void PrintExports(const rtlog::LogServer& server) {
   std::fflush(stdout);
 }
 
-// Lets `eval "$(toil-rtlog serve &)"` finish: nothing more goes to stdout
+// Lets `eval "$(toil-rtlog serve ...)"` finish: nothing more goes to stdout
 // (unless records were asked for there).
 void DetachStdout() {
   if (absl::GetFlag(FLAGS_output) == "-") return;
@@ -60,41 +67,63 @@ void DetachStdout() {
   }
 }
 
-}  // namespace
-
-// What stops the server: SIGINT, SIGTERM (taken by a thread of their own
-// with sigtimedwait) or a Stop call on the control plane; and why.
-class StopRequest {
- public:
-  void Request(std::string why) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (why_.empty()) why_ = std::move(why);
-    cv_.notify_all();
+// Reads `fd` to its end.
+std::string ReadAll(int fd) {
+  std::string text;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(fd, buffer, sizeof buffer)) != 0) {
+    if (n > 0) text.append(buffer, n);
+    if (n < 0 && errno != EINTR) break;
   }
-  bool requested() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return !why_.empty();
-  }
-  std::string Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return !why_.empty(); });
-    return why_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::string why_;
-};
-
-// Takes `signals` (blocked in every thread) until a stop is requested.
-void WatchSignals(const sigset_t& signals, StopRequest& stop) {
-  const timespec tick{0, 200 * 1000 * 1000};
-  while (!stop.requested()) {
-    const int signal_number = sigtimedwait(&signals, nullptr, &tick);
-    if (signal_number > 0) stop.Request(strsignal(signal_number));
-  }
+  return text;
 }
+
+// For --detach; call before any thread starts. Forks: the child starts a
+// session of its own (no terminal's Ctrl-C or hang-up reaches it), with
+// stdout a pipe to the parent, and returns nullopt to go on serving. The
+// parent copies what the child prints there (its export lines) to its own
+// stdout, says the child's pid on stderr, and returns the exit status to
+// end with: 0, or the child's when it failed to start (it said why).
+std::optional<int> Detach() {
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    std::fprintf(stderr, "toil-rtlog serve: error: cannot detach: %s\n", std::strerror(errno));
+    return 1;
+  }
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    std::fprintf(stderr, "toil-rtlog serve: error: cannot detach: %s\n", std::strerror(errno));
+    return 1;
+  }
+  if (pid == 0) {
+    close(pipe_fds[0]);
+    setsid();
+    dup2(pipe_fds[1], STDOUT_FILENO);
+    close(pipe_fds[1]);
+    const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
+    if (null_fd >= 0) close(null_fd);
+    return std::nullopt;
+  }
+  close(pipe_fds[1]);
+  const std::string exports = ReadAll(pipe_fds[0]);
+  close(pipe_fds[0]);
+  if (exports.empty()) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : 1;
+  }
+  std::fwrite(exports.data(), 1, exports.size(), stdout);
+  std::fprintf(stderr,
+               "toil-rtlog serve: serving in the background as pid %d; "
+               "`toil-rtlog stop` stops it\n",
+               static_cast<int>(pid));
+  return 0;
+}
+
+}  // namespace
 
 int RunServe(const std::vector<std::string>& args) {
   if (!args.empty()) {
@@ -111,16 +140,17 @@ int RunServe(const std::vector<std::string>& args) {
     if (!range.ok()) return UsageError("serve", std::string(range.message()));
   }
 
-  // SIGINT and SIGTERM are taken by WatchSignals; every thread inherits the
-  // mask. A closed stdout or stderr must not kill the server.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  if (absl::GetFlag(FLAGS_detach)) {
+    if (absl::GetFlag(FLAGS_output) == "-") {
+      return UsageError("serve", "--detach with --output=-: a server in the background has "
+                                 "no stdout to show records on; give --output a file");
+    }
+    if (std::optional<int> parent_status = Detach()) return *parent_status;
+  }
+  // SIGINT, SIGTERM and SIGHUP stop the server cleanly; a closed stdout or
+  // stderr must not kill it.
+  StopSignals stop;
   signal(SIGPIPE, SIG_IGN);
-
-  StopRequest stop;
   const std::string advertise = absl::GetFlag(FLAGS_advertise);
   absl::StatusOr<std::unique_ptr<rtlog::LogServer>> server = rtlog::LogServer::Start(
       {.level = *level,
@@ -147,9 +177,7 @@ int RunServe(const std::vector<std::string>& args) {
   PrintExports(**server);
   DetachStdout();
 
-  std::thread signals([&] { WatchSignals(stop_signals, stop); });
   const std::string why = stop.Wait();
-  signals.join();
   const rtlog::LogStats stats = (*server)->Stop();
   std::fprintf(stderr, "toil-rtlog serve: stopped by %s; %s\n", why.c_str(),
                rtlog::DescribeLogStats(stats).c_str());

@@ -54,6 +54,8 @@ int RunTail(const std::vector<std::string>& args) {
   if (format != "text" && format != "jsonl") {
     return UsageError("tail", absl::StrCat("--format=", format, " is not a format; use text or jsonl"));
   }
+  absl::StatusOr<rtlog::TimeStyle> time = TimeStyleFlag();
+  if (!time.ok()) return UsageError("tail", std::string(time.status().message()));
   if (absl::Status range = CheckRange("last", absl::GetFlag(FLAGS_last), 0, 10000000);
       !range.ok()) {
     return UsageError("tail", std::string(range.message()));
@@ -73,7 +75,7 @@ int RunTail(const std::vector<std::string>& args) {
     std::unique_ptr<grpc::ClientReader<rtlog::v1::TailResponse>> reader =
         client.stub().Tail(context.get(), request);
     rtlog::JsonLineReader lines;
-    rtlog::TerminalSink terminal(STDOUT_FILENO);
+    rtlog::TerminalSink terminal(STDOUT_FILENO, rtlog::ColorMode::kAuto, *time);
     rtlog::v1::TailResponse response;
     while (reader->Read(&response)) {
       if (response.missed() > 0) {

@@ -22,6 +22,10 @@ struct ToilOptions {
   // Called once real-time logging has started (or failed to), before the
   // first job is issued: say where its control plane listens, for example.
   std::function<void(const rtlog::RealtimeLogger&)> on_logging_started;
+  // When set, polled a few times a second: once it returns true the run is
+  // cut short, the batch system cancels what is queued or running, and the
+  // result lists every job with how it ended.
+  std::function<bool()> cancelled;
 };
 
 struct WorkflowResult {
@@ -32,10 +36,12 @@ struct WorkflowResult {
   int exit_code = 0;
   // Real-time logging counts for the run.
   rtlog::LogStats logging;
+  // Whether `cancelled` cut the run short.
+  bool cancelled = false;
 };
 
-// Issues every job, waits for all of them, and returns how they ended. Fails
-// only when a job cannot be issued at all.
+// Issues every job, waits for all of them (or until the run is cancelled),
+// and returns how they ended. Fails only when a job cannot be issued at all.
 absl::StatusOr<WorkflowResult> StartToil(const ToilOptions& options,
                                          batch::BatchSystem& batch_system,
                                          const std::vector<batch::JobSpec>& jobs);

@@ -100,30 +100,49 @@ void AppendSenderLabel(const LogRecord& record, absl::string_view sender,
   absl::StrAppend(out, " pid ", record.process());
 }
 
-void AppendRecordLine(const LogRecord& record, absl::string_view message,
-                      const LineFormatOptions& options, std::string* out,
-                      absl::string_view sender, bool unsigned_mark) {
-  // Time of day with milliseconds, in the sender's clock. Formatting a time
-  // is slow; the "HH:MM:SS" part is cached for the second it stands for.
-  const double created =
-      std::isfinite(record.created()) && std::fabs(record.created()) < 1e15
-          ? record.created()
-          : 0.0;
+namespace {
+
+// Appends the record's time as `options` asks, with milliseconds.
+void AppendRecordTime(double created, const LineFormatOptions& options, std::string* out) {
+  if (!std::isfinite(created) || std::fabs(created) >= 1e15) created = 0.0;
   const double whole = std::floor(created);
   const int64_t seconds = static_cast<int64_t>(whole);
   const int millis = std::min(999, static_cast<int>((created - whole) * 1000));
+  // Formatting a time is slow: the parts before and after the milliseconds
+  // are cached for the second, zone and style they stand for.
   thread_local int64_t cached_seconds = INT64_MIN;
   thread_local std::string cached_zone;
+  thread_local LineFormatOptions::Time cached_style;
   thread_local std::string cached_text;
-  if (seconds != cached_seconds || cached_zone != options.time_zone.name()) {
+  thread_local std::string cached_suffix;
+  if (seconds != cached_seconds || cached_zone != options.time_zone.name() ||
+      cached_style != options.time) {
     cached_seconds = seconds;
     cached_zone = options.time_zone.name();
-    cached_text = absl::FormatTime("%H:%M:%S", absl::FromUnixSeconds(seconds),
-                                   options.time_zone);
+    cached_style = options.time;
+    const absl::Time when = absl::FromUnixSeconds(seconds);
+    using Time = LineFormatOptions::Time;
+    const absl::TimeZone zone =
+        options.time == Time::kIso8601Utc ? absl::UTCTimeZone() : options.time_zone;
+    cached_text = absl::FormatTime(
+        options.time == Time::kTimeOfDay ? "%H:%M:%S" : "%Y-%m-%dT%H:%M:%S", when, zone);
+    cached_suffix = options.time == Time::kIso8601    ? absl::FormatTime("%Ez", when, zone)
+                    : options.time == Time::kIso8601Utc ? "Z"
+                                                        : "";
   }
   out->append(cached_text);
-  absl::StrAppendFormat(out, ".%03d ", millis);
+  absl::StrAppendFormat(out, ".%03d", millis);
+  out->append(cached_suffix);
+  out->push_back(' ');
+}
 
+}  // namespace
+
+void AppendRecordLine(const LogRecord& record, absl::string_view message,
+                      const LineFormatOptions& options, std::string* out,
+                      absl::string_view sender, bool unsigned_mark) {
+  // The time in the sender's clock.
+  AppendRecordTime(record.created(), options, out);
   const Level level = LevelFromNumber(record.levelno());
   if (options.color) out->append(LevelColor(level).data(), LevelColor(level).size());
   absl::StrAppendFormat(out, "%-8s", LevelName(level));
@@ -133,6 +152,10 @@ void AppendRecordLine(const LogRecord& record, absl::string_view message,
     out->append(" [");
     AppendSenderLabel(record, sender, out);
     if (unsigned_mark) out->append(" unsigned");
+    if (!record.name().empty() && record.name() != "toil-rt") {
+      out->push_back(' ');
+      AppendTerminalSafe(record.name(), "", out);
+    }
     out->push_back(']');
   }
   if (!record.filename().empty()) {

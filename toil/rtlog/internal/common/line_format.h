@@ -2,6 +2,9 @@
 //
 //   19:40:01.123 INFO     [align/3 node7 pid 4242] demo_job.cc:42: aligned 1000 reads
 //
+// The logger's name is shown after the sender when it is not the default
+// "toil-rt" (`toil-rtlog send --name=backup.sh`: "[... pid 7 backup.sh]").
+//
 // Used by the terminal sink on the leader and for a job's own stderr. Text
 // from a record never reaches the terminal raw: control characters (C0, DEL,
 // C1), bidirectional overrides and invalid UTF-8 are shown escaped, and the
@@ -22,7 +25,12 @@ struct LineFormatOptions {
   bool color = false;
   // The "[job host pid N]" part; off for a job's own stderr.
   bool show_sender = true;
-  // Time zone for the time of day.
+  // How the record's time is written: the time of day in `time_zone`
+  // ("19:40:01.123"), the date and time in ISO 8601 with the zone's offset
+  // ("2026-11-24T19:40:01.123+01:00"), or the same in UTC, `time_zone`
+  // aside ("2026-11-24T18:40:01.123Z").
+  enum class Time { kTimeOfDay, kIso8601, kIso8601Utc };
+  Time time = Time::kTimeOfDay;
   absl::TimeZone time_zone = absl::LocalTimeZone();
 };
 

@@ -77,5 +77,46 @@ TEST(LineFormatTest, ColourOnlyWhenAsked) {
   EXPECT_THAT(colored, HasSubstr("\x1b[31mERROR"));
 }
 
+TEST(LineFormatTest, Iso8601TimesCarryTheDateAndTheZone) {
+  LogRecord record;
+  record.set_created(1763920000.25);  // 2025-11-23 17:46:40.25 UTC
+  record.set_levelno(20);
+  LineFormatOptions options;
+  options.time = LineFormatOptions::Time::kIso8601Utc;
+  options.time_zone = absl::FixedTimeZone(90 * 60);  // ignored for UTC
+  std::string line;
+  AppendRecordLine(record, "m", options, &line);
+  EXPECT_THAT(line, ::testing::StartsWith("2025-11-23T17:46:40.250Z INFO "));
+  // The same record in ISO 8601 in the zone one and a half hours east, and
+  // as a time of day: the cached text follows the style.
+  options.time = LineFormatOptions::Time::kIso8601;
+  line.clear();
+  AppendRecordLine(record, "m", options, &line);
+  EXPECT_THAT(line, ::testing::StartsWith("2025-11-23T19:16:40.250+01:30 INFO "));
+  options.time = LineFormatOptions::Time::kTimeOfDay;
+  line.clear();
+  AppendRecordLine(record, "m", options, &line);
+  EXPECT_THAT(line, ::testing::StartsWith("19:16:40.250 INFO "));
+}
+
+TEST(LineFormatTest, ALoggerNameOtherThanTheDefaultIsShown) {
+  LogRecord record;
+  record.set_job("nightly");
+  record.set_hostname("node1");
+  record.set_process(9);
+  record.set_name("toil-rt");
+  std::string line;
+  AppendRecordLine(record, "m", LineFormatOptions(), &line);
+  EXPECT_THAT(line, HasSubstr(" [nightly node1 pid 9] m"));
+  record.set_name("backup.sh");
+  line.clear();
+  AppendRecordLine(record, "m", LineFormatOptions(), &line);
+  EXPECT_THAT(line, HasSubstr(" [nightly node1 pid 9 backup.sh] m"));
+  record.set_name("evil\x1b[2J");
+  line.clear();
+  AppendRecordLine(record, "m", LineFormatOptions(), &line, "", /*unsigned_mark=*/true);
+  EXPECT_THAT(line, HasSubstr(" [nightly node1 pid 9 unsigned evil\\x1b[2J] m"));
+}
+
 }  // namespace
 }  // namespace toil::rtlog::internal

@@ -1,6 +1,8 @@
 // The LogControl service's handlers; see control_service.h.
 #include "toil/rtlog/internal/leader/control_service.h"
 
+#include <unistd.h>
+
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -104,6 +106,7 @@ grpc::Status ControlService::GetStatus(grpc::ServerContext* context,
   response->set_summary(DescribeLogStats(stats));
   response->set_viewers(viewers_.load());
   response->set_kind(target_.kind);
+  response->set_pid(getpid());
   return grpc::Status::OK;
 }
 

@@ -1,0 +1,19 @@
+// Signal handling for the programs a batch system starts: whatever the
+// leader blocks or ignores (it blocks SIGINT, SIGTERM and SIGHUP to take
+// them on a thread of its own, and ignores SIGPIPE), its children start with
+// nothing blocked and the default action for each.
+#ifndef TOIL_BATCH_SPAWN_SIGNALS_H_
+#define TOIL_BATCH_SPAWN_SIGNALS_H_
+
+#include <spawn.h>
+
+namespace toil::batch {
+
+// Sets `attributes` (initialized by the caller) so that the spawned program
+// starts with an empty signal mask and default SIGINT, SIGTERM, SIGHUP,
+// SIGQUIT and SIGPIPE.
+void SetDefaultSignals(posix_spawnattr_t* attributes);
+
+}  // namespace toil::batch
+
+#endif  // TOIL_BATCH_SPAWN_SIGNALS_H_
