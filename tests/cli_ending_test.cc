@@ -33,7 +33,7 @@ TEST_P(RunInterruptedTest, CancelsTheJobsAndReportsEachWithItsLog) {
   const std::string name = absl::StrCat("SIG", sigabbrev_np(signal_number));
   const std::string log_dir = TempDir(name);
   // Two jobs run (and log) at once; the third waits its turn.
-  BackgroundProcess run({Tool(), "run", "--jobs=3", "--max_parallel=2",
+  BackgroundProcess run({Tool(), "run", "--jobs=3", "--max_parallel=2", "--repeat_window=0",
                          "--log_dir=" + log_dir, "--", TestJob(), "paced", "100000", "20"});
   ASSERT_TRUE(run.WaitForStderr("paced 3", absl::Seconds(60)));
   ASSERT_TRUE(run.WaitForStderr("[test_job-2 ", absl::Seconds(60)));

@@ -154,7 +154,9 @@ TEST(CliTest, ServeJsonLinesHaveMessageAndSender) {
 }
 
 TEST(CliTest, RunShowsRecordsAndExitsWithTheFirstFailure) {
-  ProcessResult result = RunProcess({Tool(), "run", "--jobs=2", "--", TestJob(), "levels"});
+  // Both jobs' lines, unfolded.
+  ProcessResult result =
+      RunProcess({Tool(), "run", "--jobs=2", "--repeat_window=0", "--", TestJob(), "levels"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.err, HasSubstr("[test_job-1 "));
   EXPECT_THAT(result.err, HasSubstr("[test_job-2 "));

@@ -132,7 +132,9 @@ TEST(HostileInputTest, GarbageIsCountedAndEveryValidRecordDelivered) {
   const std::string terminal_path = absl::StrCat(getenv("TEST_TMPDIR"), "/terminal.txt");
   const int terminal_fd = open(terminal_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   ASSERT_GE(terminal_fd, 0);
-  TerminalSink terminal(terminal_fd, ColorMode::kNever);
+  TerminalSink terminal(terminal_fd, {.color = ColorMode::kNever,
+                                      .repeat_window = absl::ZeroDuration(),
+                                      .job_lines_per_second = 0});
   Dispatcher dispatcher({&sink, &terminal});
   Diagnostics diagnostics;
   UdpServerOptions options;

@@ -65,7 +65,9 @@ void RunPythonJob(const std::string& bind_host) {
   const std::string text_path = dir + "/python_job_" + bind_host + ".txt";
   const std::string jsonl_path = dir + "/python_job_" + bind_host + ".jsonl";
   const int text_fd = open(text_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  rtlog::TerminalSink terminal(text_fd, rtlog::ColorMode::kNever);
+  rtlog::TerminalSink terminal(text_fd, {.color = rtlog::ColorMode::kNever,
+                                         .repeat_window = absl::ZeroDuration(),
+                                         .job_lines_per_second = 0});
   auto jsonl = rtlog::JsonLinesSink::Open(jsonl_path);
   ASSERT_TRUE(jsonl.ok());
   std::string job_output;

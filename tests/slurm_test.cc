@@ -129,7 +129,7 @@ TEST_F(SlurmTest, TheToolRunsTheDemoOnSlurm) {
   const std::string log_dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/demo");
   const testing::ProcessResult result = testing::RunProcess(
       {Runfile("toil/cli/toil-rtlog"), "run", "--batch_system=slurm", "--jobs=6",
-       "--log_dir=" + log_dir, "--", Runfile("examples/demo_job"), "--steps=2",
+       "--repeat_window=0", "--log_dir=" + log_dir, "--", Runfile("examples/demo_job"), "--steps=2",
        "--step_ms=50"},
       {}, absl::Seconds(180));
   EXPECT_EQ(result.exit_code, 0) << result.err;

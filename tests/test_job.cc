@@ -10,6 +10,11 @@
 //   test_job paced N MS             N INFO records "paced i", MS ms apart;
 //                                   prints "started" on stdout first
 //   test_job critical               one CRITICAL and one INFO record
+//   test_job twenty                 20 lines "stage <word> took <n> ms ...",
+//                                   the same words in every job, numbers
+//                                   of its own
+//   test_job words P N R            N lines "P <letters>", no two alike, R a
+//                                   second (0: as fast as it can)
 //   test_job mixed                  DEBUG, INFO (with '%' in it), WARNING, ERROR
 //   test_job levels_paced N MS      N pairs "debug i" (DEBUG), "info i" (INFO),
 //                                   MS ms apart; prints "started" first
@@ -32,6 +37,16 @@ namespace {
 void PrintEnv(const char* name) {
   const char* value = std::getenv(name);
   std::printf("%s=%s\n", name, value ? value : "<unset>");
+}
+
+// `i` in letters, with no digit: 0 "a", 25 "z", 26 "ba", ...
+std::string Letters(int i) {
+  std::string text;
+  do {
+    text.insert(text.begin(), static_cast<char>('a' + i % 26));
+    i /= 26;
+  } while (i > 0);
+  return text;
 }
 
 }  // namespace
@@ -102,6 +117,26 @@ int main(int argc, char** argv) {
     RT_LOG(INFO) << "100% verbatim: %s %d %(key)s %%";
     RT_LOG(WARNING) << "warning record";
     RT_LOG(ERROR) << "error record";
+  } else if (mode == "twenty") {
+    // The same 20 lines as every other job running it, with numbers of
+    // its own.
+    const int pid = static_cast<int>(getpid());
+    for (int k = 0; k < 20; ++k) {
+      RT_LOG(INFO) << "stage " << Letters(k) << " took " << (pid % 1000 + k) << " ms on shard "
+                   << pid * 20 + k;
+    }
+  } else if (mode == "words" && argc > 4) {
+    // N lines "PREFIX <letters>", none alike, PER_SECOND a second (0: at once).
+    const int n = std::atoi(argv[3]);
+    const int per_second = std::atoi(argv[4]);
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i) {
+      if (per_second > 0) {
+        std::this_thread::sleep_until(start + std::chrono::microseconds(
+                                                  static_cast<int64_t>(i) * 1000000 / per_second));
+      }
+      RT_LOG(INFO) << argv[2] << " " << Letters(i);
+    }
   } else if (mode == "critical") {
     RT_LOG(CRITICAL) << "critical record";
     RT_LOG(INFO) << "info record";

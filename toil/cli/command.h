@@ -32,10 +32,15 @@ int RunSenders(const std::vector<std::string>& args);
 int RunLevel(const std::vector<std::string>& args);
 int RunStop(const std::vector<std::string>& args);
 
-// The sink chosen by --format (text or jsonl), --output (a path, "-" for
-// stdout, empty for stderr) and --time (for text).
-absl::StatusOr<std::unique_ptr<rtlog::LogSink>> MakeOutputSink(
-    const std::string& format, const std::string& output);
+// The sinks the flags choose: one by --format (text or jsonl), --output (a
+// path, "-" for stdout, empty for stderr), and for text --time,
+// --repeat_window and --job_line_limit; and a JSON lines file with
+// --jsonl_file.
+struct OutputSinks {
+  std::vector<std::unique_ptr<rtlog::LogSink>> owned;
+  std::vector<rtlog::LogSink*> pointers() const;
+};
+absl::StatusOr<OutputSinks> MakeOutputSinks();
 
 // The TimeStyle --time names, or an error naming the flag and its choices.
 absl::StatusOr<rtlog::TimeStyle> TimeStyleFlag();

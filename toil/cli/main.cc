@@ -34,7 +34,8 @@ const Command kCommands[] = {
      "serve --detach)\"\nprepares a shell for jobs and leaves the server "
      "running in the background.\nStops on SIGINT, SIGTERM, SIGHUP or "
      "`toil-rtlog stop`, and prints a summary on stderr.",
-     "advertise allow_unsigned auth bind control detach format level output port tail_keep time",
+     "advertise allow_unsigned auth bind control detach format job_line_limit jsonl_file level output "
+     "port repeat_window tail_keep time",
      &RunServe},
     {"run", "run a command as N jobs and show their real-time records",
      "toil-rtlog run [--level LEVEL] [--jobs N] [--max_parallel M] "
@@ -48,8 +49,8 @@ const Command kCommands[] = {
      "job succeeds, else with the exit status of the first job that failed;\n"
      "stopped by SIGINT, SIGTERM or SIGHUP, it cancels the jobs, reports each,\n"
      "and exits 128 + the signal.",
-     "allow_unsigned auth batch_system control format jobs level log_dir "
-     "max_parallel output partition slurm_args time",
+     "allow_unsigned auth batch_system control format job_line_limit jobs jsonl_file level "
+     "log_dir max_parallel output partition repeat_window slurm_args time",
      &RunRun},
     {"send", "send records, as RT_LOG would (for shell-script jobs)",
      "toil-rtlog send [--level LEVEL] [--name NAME] [MESSAGE...]\n\n"

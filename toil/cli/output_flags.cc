@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "absl/flags/flag.h"
+#include "absl/time/time.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "toil/cli/command.h"
@@ -29,6 +30,18 @@ ABSL_FLAG(std::string, time, "local",
           "19:40:01.123), utc (ISO 8601 date and time in UTC, "
           "2026-11-24T18:40:01.123Z) or iso (ISO 8601 with this machine's "
           "offset, 2026-11-24T19:40:01.123+01:00).");
+ABSL_FLAG(absl::Duration, repeat_window, absl::Seconds(5),
+          "serve, run: on the terminal, lines equal but for words with digits "
+          "that come within this time of the first are folded into one line "
+          "saying how often they repeated, across how many jobs and hosts; 0 "
+          "shows every line. JSON lines stay complete.");
+ABSL_FLAG(int, job_line_limit, 200,
+          "serve, run: the most lines a second one job may show on the "
+          "terminal (with a second's burst); the rest are counted in a line "
+          "each second. 0: no limit. JSON lines stay complete.");
+ABSL_FLAG(std::string, jsonl_file, "",
+          "serve, run: also write every record, as JSON lines, to this file "
+          "(a complete record beside the terminal).");
 ABSL_FLAG(std::string, control, "",
           "serve, run: where the control plane listens: \"\" a Unix socket "
           "only you can open, \"off\", or a numeric HOST:PORT for TCP (calls "
@@ -60,14 +73,41 @@ absl::StatusOr<rtlog::TimeStyle> TimeStyleFlag() {
       absl::StrCat("--time=", time, " is not a time style; use local, utc or iso"));
 }
 
+namespace {
+
+// The terminal view the flags ask for.
+absl::StatusOr<rtlog::TerminalSinkOptions> TerminalOptions() {
+  absl::StatusOr<rtlog::TimeStyle> time = TimeStyleFlag();
+  if (!time.ok()) return time.status();
+  const absl::Duration window = absl::GetFlag(FLAGS_repeat_window);
+  if (window < absl::ZeroDuration() || window > absl::Hours(1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--repeat_window=", absl::FormatDuration(window),
+        " is out of range: it must be 0 (show every repeat) to 1h"));
+  }
+  const int limit = absl::GetFlag(FLAGS_job_line_limit);
+  if (absl::Status range = CheckRange("job_line_limit", limit, 0, 1000000, "0: no limit");
+      !range.ok()) {
+    return range;
+  }
+  const std::string jsonl = absl::GetFlag(FLAGS_jsonl_file);
+  return rtlog::TerminalSinkOptions{
+      .time = *time,
+      .repeat_window = window,
+      .job_lines_per_second = limit,
+      .hidden_hint = jsonl.empty() ? "each job's own log has every line"
+                                   : absl::StrCat("every line is in ", jsonl)};
+}
+
+// One sink for --format and --output.
 absl::StatusOr<std::unique_ptr<rtlog::LogSink>> MakeOutputSink(
     const std::string& format, const std::string& output) {
   if (format != "text" && format != "jsonl") {
     return absl::InvalidArgumentError(absl::StrCat(
         "--format=", format, " is not a format; use text or jsonl"));
   }
-  absl::StatusOr<rtlog::TimeStyle> time = TimeStyleFlag();
-  if (!time.ok()) return time.status();
+  absl::StatusOr<rtlog::TerminalSinkOptions> terminal = TerminalOptions();
+  if (!terminal.ok()) return terminal.status();
   int fd = STDERR_FILENO;
   if (output == "-") {
     fd = STDOUT_FILENO;
@@ -88,8 +128,34 @@ absl::StatusOr<std::unique_ptr<rtlog::LogSink>> MakeOutputSink(
   if (format == "jsonl") {
     return std::unique_ptr<rtlog::LogSink>(new rtlog::JsonLinesSink(fd));
   }
-  return std::unique_ptr<rtlog::LogSink>(
-      new rtlog::TerminalSink(fd, rtlog::ColorMode::kAuto, *time));
+  return std::unique_ptr<rtlog::LogSink>(new rtlog::TerminalSink(fd, *terminal));
+}
+
+}  // namespace
+
+std::vector<rtlog::LogSink*> OutputSinks::pointers() const {
+  std::vector<rtlog::LogSink*> sinks;
+  for (const auto& sink : owned) sinks.push_back(sink.get());
+  return sinks;
+}
+
+absl::StatusOr<OutputSinks> MakeOutputSinks() {
+  OutputSinks sinks;
+  absl::StatusOr<std::unique_ptr<rtlog::LogSink>> main =
+      MakeOutputSink(absl::GetFlag(FLAGS_format), absl::GetFlag(FLAGS_output));
+  if (!main.ok()) return main.status();
+  sinks.owned.push_back(*std::move(main));
+  const std::string jsonl = absl::GetFlag(FLAGS_jsonl_file);
+  if (!jsonl.empty()) {
+    absl::StatusOr<std::unique_ptr<rtlog::JsonLinesSink>> file =
+        rtlog::JsonLinesSink::Open(jsonl);
+    if (!file.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--jsonl_file=", jsonl, ": ", file.status().message()));
+    }
+    sinks.owned.push_back(*std::move(file));
+  }
+  return sinks;
 }
 
 absl::Status CheckRange(absl::string_view flag, int64_t value, int64_t low,

@@ -128,9 +128,8 @@ int RunRun(const std::vector<std::string>& args) {
                    "0: one job per CPU")}) {
     if (!range.ok()) return UsageError("run", std::string(range.message()));
   }
-  absl::StatusOr<std::unique_ptr<rtlog::LogSink>> sink =
-      MakeOutputSink(absl::GetFlag(FLAGS_format), absl::GetFlag(FLAGS_output));
-  if (!sink.ok()) return UsageError("run", std::string(sink.status().message()));
+  absl::StatusOr<OutputSinks> sinks = MakeOutputSinks();
+  if (!sinks.ok()) return UsageError("run", std::string(sinks.status().message()));
   const std::string level = absl::GetFlag(FLAGS_level);
   if (!level.empty()) {
     absl::StatusOr<rtlog::Level> parsed = rtlog::ParseLevel(level);
@@ -152,7 +151,7 @@ int RunRun(const std::vector<std::string>& args) {
   runner::ToilOptions options;
   options.cancelled = [&stop] { return stop.requested(); };
   options.realtime_logging.level = level;
-  options.realtime_logging.sinks = {sink->get()};
+  options.realtime_logging.sinks = sinks->pointers();
   options.realtime_logging.authenticate = absl::GetFlag(FLAGS_auth);
   options.realtime_logging.allow_unsigned = absl::GetFlag(FLAGS_allow_unsigned);
   options.realtime_logging.control = absl::GetFlag(FLAGS_control);
@@ -172,6 +171,7 @@ int RunRun(const std::vector<std::string>& args) {
                  std::string(result.status().message()).c_str());
     return 1;
   }
+  sinks->owned.clear();  // the terminal's last folds and counts, before the report
   if (result->cancelled) {
     Report(*result, jobs, batch_system->log_dir, stop.Wait());
     return stop.signal_number() != 0 ? 128 + stop.signal_number() : 1;

@@ -131,9 +131,8 @@ int RunServe(const std::vector<std::string>& args) {
   }
   absl::StatusOr<rtlog::Level> level = rtlog::ParseLevel(absl::GetFlag(FLAGS_level));
   if (!level.ok()) return UsageError("serve", std::string(level.status().message()));
-  absl::StatusOr<std::unique_ptr<rtlog::LogSink>> sink =
-      MakeOutputSink(absl::GetFlag(FLAGS_format), absl::GetFlag(FLAGS_output));
-  if (!sink.ok()) return UsageError("serve", std::string(sink.status().message()));
+  absl::StatusOr<OutputSinks> sinks = MakeOutputSinks();
+  if (!sinks.ok()) return UsageError("serve", std::string(sinks.status().message()));
   for (const absl::Status& range :
        {CheckRange("port", absl::GetFlag(FLAGS_port), 0, 65535, "0 picks a free port"),
         CheckRange("tail_keep", absl::GetFlag(FLAGS_tail_keep), 1, 10000000)}) {
@@ -168,7 +167,7 @@ int RunServe(const std::vector<std::string>& args) {
              return absl::OkStatus();
            },
        .kept_records = static_cast<size_t>(absl::GetFlag(FLAGS_tail_keep))},
-      {sink->get()});
+      sinks->pointers());
   if (!server.ok()) {
     std::fprintf(stderr, "toil-rtlog serve: error: %s\n",
                  std::string(server.status().message()).c_str());
@@ -179,6 +178,9 @@ int RunServe(const std::vector<std::string>& args) {
 
   const std::string why = stop.Wait();
   const rtlog::LogStats stats = (*server)->Stop();
+  // The terminal's last folds and counts come out before the summary.
+  server->reset();
+  sinks->owned.clear();
   std::fprintf(stderr, "toil-rtlog serve: stopped by %s; %s\n", why.c_str(),
                rtlog::DescribeLogStats(stats).c_str());
   return 0;

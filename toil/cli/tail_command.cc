@@ -75,7 +75,10 @@ int RunTail(const std::vector<std::string>& args) {
     std::unique_ptr<grpc::ClientReader<rtlog::v1::TailResponse>> reader =
         client.stub().Tail(context.get(), request);
     rtlog::JsonLineReader lines;
-    rtlog::TerminalSink terminal(STDOUT_FILENO, rtlog::ColorMode::kAuto, *time);
+    // A viewer shows every record it asked for: no folding, no limit.
+    rtlog::TerminalSink terminal(STDOUT_FILENO, {.time = *time,
+                                                 .repeat_window = absl::ZeroDuration(),
+                                                 .job_lines_per_second = 0});
     rtlog::v1::TailResponse response;
     while (reader->Read(&response)) {
       if (response.missed() > 0) {

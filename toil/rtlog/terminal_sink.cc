@@ -6,10 +6,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "toil/rtlog/internal/common/line_format.h"
 #include "toil/rtlog/internal/leader/fd_writer.h"
+#include "toil/rtlog/internal/leader/terminal_view.h"
 
 namespace toil::rtlog {
 
@@ -37,32 +39,58 @@ internal::LineFormatOptions FormatFor(bool color, TimeStyle time) {
 }  // namespace
 
 struct TerminalSink::State {
-  State(int fd, internal::LineFormatOptions format)
+  State(int fd, internal::LineFormatOptions format, internal::TerminalViewOptions view_options)
       : writer(fd, /*owns_fd=*/false, absl::StrCat("the terminal (fd ", fd, ")")),
-        options(std::move(format)) {}
+        options(std::move(format)),
+        view(std::move(view_options)) {}
+  // Writes the view's notices due by `now`.
+  void WriteNotices(absl::Time now, bool finish) {
+    notices.clear();
+    finish ? view.Finish(&notices) : view.Tick(now, &notices);
+    for (const internal::TerminalNotice& notice : notices) {
+      internal::AppendNoticeLine(now, notice.levelno, notice.label, notice.message, options,
+                                 &writer.buffer());
+    }
+  }
   internal::FdWriter writer;
   internal::LineFormatOptions options;
+  internal::TerminalView view;
+  std::vector<internal::TerminalNotice> notices;
 };
 
-TerminalSink::TerminalSink(int fd, ColorMode color, TimeStyle time) {
-  const bool colored =
-      color == ColorMode::kAlways || (color == ColorMode::kAuto && WantsColor(fd));
-  state_ = std::make_unique<State>(fd, FormatFor(colored, time));
+TerminalSink::TerminalSink(int fd, TerminalSinkOptions options) {
+  const bool colored = options.color == ColorMode::kAlways ||
+                       (options.color == ColorMode::kAuto && WantsColor(fd));
+  state_ = std::make_unique<State>(
+      fd, FormatFor(colored, options.time),
+      internal::TerminalViewOptions{.repeat_window = options.repeat_window,
+                                    .job_lines_per_second = options.job_lines_per_second,
+                                    .hidden_hint = std::move(options.hidden_hint)});
 }
 
-TerminalSink::~TerminalSink() = default;
+TerminalSink::~TerminalSink() {
+  state_->WriteNotices(absl::Now(), /*finish=*/true);
+  state_->writer.Flush();
+}
 
 void TerminalSink::Send(const LogEntry& entry) {
-  internal::AppendRecordLine(entry.record(), entry.text_message(),
-                             state_->options, &state_->writer.buffer(),
-                             entry.sender(),
+  const internal::TerminalView::Verdict verdict = state_->view.Admit(
+      entry.record(), entry.text_message(), entry.sender(), absl::Now());
+  if (verdict != internal::TerminalView::Verdict::kShow) return;
+  internal::AppendRecordLine(entry.record(), entry.text_message(), state_->options,
+                             &state_->writer.buffer(), entry.sender(),
                              entry.authenticity() == Authenticity::kUnsigned);
   state_->writer.MaybeFlush();
 }
 
-void TerminalSink::Flush() { state_->writer.Flush(); }
+void TerminalSink::Flush() {
+  state_->WriteNotices(absl::Now(), /*finish=*/false);
+  state_->writer.Flush();
+}
 
 uint64_t TerminalSink::lost_bytes() const { return state_->writer.lost_bytes(); }
 uint64_t TerminalSink::lost_lines() const { return state_->writer.lost_lines(); }
+uint64_t TerminalSink::folded() const { return state_->view.held(); }
+uint64_t TerminalSink::not_shown() const { return state_->view.hidden(); }
 
 }  // namespace toil::rtlog

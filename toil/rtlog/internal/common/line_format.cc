@@ -138,15 +138,35 @@ void AppendRecordTime(double created, const LineFormatOptions& options, std::str
 
 }  // namespace
 
+namespace {
+
+void AppendLevel(int levelno, const LineFormatOptions& options, std::string* out) {
+  const Level level = LevelFromNumber(levelno);
+  if (options.color) out->append(LevelColor(level).data(), LevelColor(level).size());
+  absl::StrAppendFormat(out, "%-8s", LevelName(level));
+  if (options.color) out->append("\x1b[0m");
+}
+
+}  // namespace
+
+void AppendNoticeLine(absl::Time when, int levelno, absl::string_view label,
+                      absl::string_view text, const LineFormatOptions& options,
+                      std::string* out) {
+  AppendRecordTime(absl::ToDoubleSeconds(when - absl::UnixEpoch()), options, out);
+  AppendLevel(levelno, options, out);
+  out->append(" [");
+  AppendTerminalSafe(label, "", out);
+  out->append("] ");
+  AppendTerminalSafe(text, kContinuation, out);
+  out->push_back('\n');
+}
+
 void AppendRecordLine(const LogRecord& record, absl::string_view message,
                       const LineFormatOptions& options, std::string* out,
                       absl::string_view sender, bool unsigned_mark) {
   // The time in the sender's clock.
   AppendRecordTime(record.created(), options, out);
-  const Level level = LevelFromNumber(record.levelno());
-  if (options.color) out->append(LevelColor(level).data(), LevelColor(level).size());
-  absl::StrAppendFormat(out, "%-8s", LevelName(level));
-  if (options.color) out->append("\x1b[0m");
+  AppendLevel(record.levelno(), options, out);
 
   if (options.show_sender) {
     out->append(" [");

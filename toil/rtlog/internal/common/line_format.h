@@ -44,6 +44,14 @@ void AppendRecordLine(const LogRecord& record, absl::string_view message,
                       absl::string_view sender = "",
                       bool unsigned_mark = false);
 
+// Appends a line of the leader's own about the records (a fold of repeats,
+// a count of lines not shown): the time `when`, the level, "[label]" and
+// `text`, terminal-safe.
+//   19:40:06.000 WARNING  [repeated 49x across 49 jobs on 2 hosts] disk 95% full
+void AppendNoticeLine(absl::Time when, int levelno, absl::string_view label,
+                      absl::string_view text, const LineFormatOptions& options,
+                      std::string* out);
+
 // Appends "job host pid N", terminal-safe: who sent `record` (the job name,
 // else the process name; the host, else `sender`'s address).
 void AppendSenderLabel(const LogRecord& record, absl::string_view sender,
