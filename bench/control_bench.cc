@@ -1,4 +1,5 @@
-// What following a leader costs it: `toil-rtlog serve` takes a paced load
+// What following a leader, and folding its terminal, cost it.
+// `toil-rtlog serve` takes a paced load
 // (sender processes using RT_LOG) while 0, 1 or 4 `toil-rtlog tail --follow`
 // processes watch it (with 4, one of them stopped by SIGSTOP); the leader's
 // own CPU time (from /proc/<pid>/stat) per record received is compared side
@@ -6,7 +7,12 @@
 // output: a job logs records 1 ms apart, and the follower's JSON lines are
 // read as they come (arrival time minus the record's `created`).
 //
+// With --terminal, instead: the leader writes the terminal view (to
+// /dev/null) with repeats folded and jobs' shares on (the default), with
+// folding alone, and with both off, side by side in rounds.
+//
 //   bazel run -c opt //bench:control_bench -- [--rounds=3] [--rate=100000] [--seconds=5]
+//   bazel run -c opt //bench:control_bench -- --terminal
 //
 // The processes are real: this program in sender mode, and the toil-rtlog
 // tool as leader and followers.
@@ -40,6 +46,7 @@ ABSL_FLAG(int, rate, 100000, "records per second, all senders together");
 ABSL_FLAG(double, seconds, 5, "seconds of paced load per measurement");
 ABSL_FLAG(int, senders, 4, "sender processes");
 ABSL_FLAG(int, latency_records, 10000, "records in the latency run (1 ms apart)");
+ABSL_FLAG(bool, terminal, false, "compare the terminal view's settings instead");
 ABSL_FLAG(int, count, 0, "send: records to log");
 ABSL_FLAG(int, per_second, 0, "send: records per second");
 
@@ -81,10 +88,11 @@ struct Leader {
   std::map<std::string, std::string> exports;
 };
 
-Leader StartLeader() {
+// `serve` with `flags` (default: JSON lines to /dev/null).
+Leader StartLeader(std::vector<std::string> flags = {"--format=jsonl", "--output=/dev/null"}) {
   Leader leader;
-  leader.process = std::make_unique<testing::BackgroundProcess>(std::vector<std::string>{
-      Tool(), "serve", "--format=jsonl", "--output=/dev/null", "--level=INFO"});
+  flags.insert(flags.begin(), {Tool(), "serve", "--level=INFO"});
+  leader.process = std::make_unique<testing::BackgroundProcess>(flags);
   leader.exports = testing::ParseExports(leader.process->ReadStdoutLines(4, absl::Seconds(30)));
   return leader;
 }
@@ -115,9 +123,11 @@ std::unique_ptr<testing::BackgroundProcess> StartSender(const Leader& leader, in
 }
 
 // The leader's CPU microseconds per record with `followers` tail processes
-// (with more than one, one is stopped), under the paced load.
-double CpuPerRecord(int followers) {
-  Leader leader = StartLeader();
+// (with more than one, one is stopped), under the paced load; the leader
+// started with `leader_flags`.
+double CpuPerRecord(int followers, std::vector<std::string> leader_flags = {
+                                       "--format=jsonl", "--output=/dev/null"}) {
+  Leader leader = StartLeader(std::move(leader_flags));
   std::vector<std::unique_ptr<testing::BackgroundProcess>> tails;
   for (int i = 0; i < followers; ++i) {
     tails.push_back(std::make_unique<testing::BackgroundProcess>(
@@ -202,7 +212,35 @@ void Latency() {
               Percentile(micros, 0.99));
 }
 
+// The terminal view's cost: the same load, the leader writing text lines.
+int CompareTerminal() {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> settings = {
+      {"off (every line shown)", {"--repeat_window=0", "--job_line_limit=0"}},
+      {"repeats folded", {"--repeat_window=5s", "--job_line_limit=0"}},
+      {"folded + fair share (default)", {}}};
+  std::printf("leader CPU per record at %d records/s, text to /dev/null:\n",
+              absl::GetFlag(FLAGS_rate));
+  std::map<std::string, std::vector<double>> cost;
+  for (int round = 1; round <= absl::GetFlag(FLAGS_rounds); ++round) {
+    std::printf("round %d\n", round);
+    for (const auto& [name, flags] : settings) {
+      std::vector<std::string> leader_flags = {"--format=text", "--output=/dev/null"};
+      leader_flags.insert(leader_flags.end(), flags.begin(), flags.end());
+      std::printf("  %s:", name.c_str());
+      cost[name].push_back(CpuPerRecord(0, leader_flags));
+    }
+  }
+  const double base = Percentile(cost[settings[0].first], 0.5);
+  for (const auto& [name, flags] : settings) {
+    const auto [low, high] = std::minmax_element(cost[name].begin(), cost[name].end());
+    std::printf("%s: median %.3f us/record (%.3f-%.3f), %.2fx off\n", name.c_str(),
+                Percentile(cost[name], 0.5), *low, *high, Percentile(cost[name], 0.5) / base);
+  }
+  return 0;
+}
+
 int Run() {
+  if (absl::GetFlag(FLAGS_terminal)) return CompareTerminal();
   std::printf("leader CPU per record at %d records/s (%d senders, %.0f s each), "
               "with 0, 1 and 4 followers (one of the 4 stopped):\n",
               absl::GetFlag(FLAGS_rate), absl::GetFlag(FLAGS_senders),
