@@ -106,8 +106,10 @@ TEST(CrowdedTerminalTest, AFloodingJobDoesNotCrowdOutQuietOnes) {
         std::vector<std::string>{TestJob(), "words", name, "3", "1"}, env_for(name)));
   }
   std::string job_stderr;
+  absl::Duration flood_time;  // 3 s, or longer on a slow machine
   for (auto& job : jobs) {
     const ProcessResult ended = job->Stop(0, absl::Seconds(120));
+    if (&job == &jobs.front()) flood_time = ended.elapsed;
     ASSERT_EQ(ended.exit_code, 0) << ended.err;
     job_stderr += ended.err.substr(ended.err.size() > 300 ? ended.err.size() - 300 : 0);
   }
@@ -139,7 +141,9 @@ TEST(CrowdedTerminalTest, AFloodingJobDoesNotCrowdOutQuietOnes) {
   EXPECT_THAT(result.err, HasSubstr(" from flood not shown (more than 200 a second); every "
                                     "line is in " + jsonl));
   const int flood_shown = CountLines(result.err, ": flood ");
-  EXPECT_LT(flood_shown, 1500) << "the flood was not limited";
+  // 200 a second, a second's burst, and a second's grace for the last notice.
+  EXPECT_LE(flood_shown, 200 * (absl::ToDoubleSeconds(flood_time) + 2))
+      << "the flood was not limited over " << flood_time;
   // The JSON lines have every record the leader received.
   const size_t received_at = result.err.find(" records received");
   ASSERT_NE(received_at, std::string::npos);
