@@ -106,10 +106,8 @@ TEST(CrowdedTerminalTest, AFloodingJobDoesNotCrowdOutQuietOnes) {
         std::vector<std::string>{TestJob(), "words", name, "3", "1"}, env_for(name)));
   }
   std::string job_stderr;
-  absl::Duration flood_time;  // 3 s, or longer on a slow machine
   for (auto& job : jobs) {
     const ProcessResult ended = job->Stop(0, absl::Seconds(120));
-    if (&job == &jobs.front()) flood_time = ended.elapsed;
     ASSERT_EQ(ended.exit_code, 0) << ended.err;
     job_stderr += ended.err.substr(ended.err.size() > 300 ? ended.err.size() - 300 : 0);
   }
@@ -141,9 +139,11 @@ TEST(CrowdedTerminalTest, AFloodingJobDoesNotCrowdOutQuietOnes) {
   EXPECT_THAT(result.err, HasSubstr(" from flood not shown (more than 200 a second); every "
                                     "line is in " + jsonl));
   const int flood_shown = CountLines(result.err, ": flood ");
-  // 200 a second, a second's burst, and a second's grace for the last notice.
-  EXPECT_LE(flood_shown, 200 * (absl::ToDoubleSeconds(flood_time) + 2))
-      << "the flood was not limited over " << flood_time;
+  // 200 a second and a second's burst, over however long the leader took
+  // to take the flood in (longer than the job on a slow machine): a small
+  // part of what arrived.
+  const int flood_received = CountLines(all, "\"msg\":\"flood ");
+  EXPECT_LT(flood_shown * 5, flood_received) << "the flood was not limited";
   // The JSON lines have every record the leader received.
   const size_t received_at = result.err.find(" records received");
   ASSERT_NE(received_at, std::string::npos);
