@@ -22,16 +22,13 @@ using testing::Runfile;
 
 std::string Tool() { return Runfile("toil/cli/toil-rtlog"); }
 std::string TestJob() { return Runfile("tests/test_job"); }
-std::string TempDir(const std::string& name) {
-  return absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
-}
 
 class RunInterruptedTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(RunInterruptedTest, CancelsTheJobsAndReportsEachWithItsLog) {
   const int signal_number = GetParam();
   const std::string name = absl::StrCat("SIG", sigabbrev_np(signal_number));
-  const std::string log_dir = TempDir(name);
+  const std::string log_dir = testing::TempPath(name);
   // Two jobs run (and log) at once; the third waits its turn.
   BackgroundProcess run({Tool(), "run", "--jobs=3", "--max_parallel=2", "--repeat_window=0",
                          "--log_dir=" + log_dir, "--", TestJob(), "paced", "100000", "20"});
@@ -73,7 +70,7 @@ TEST(CliEndingTest, ServeStopsCleanlyOnSighup) {
 }
 
 TEST(CliEndingTest, AJobKilledByASignalIsNamedAsSuch) {
-  const std::string log_dir = TempDir("killed");
+  const std::string log_dir = testing::TempPath("killed");
   const ProcessResult result =
       RunProcess({Tool(), "run", "--log_dir=" + log_dir, "--", "/bin/sh", "-c", "kill -KILL $$"});
   EXPECT_EQ(result.exit_code, 137);

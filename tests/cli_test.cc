@@ -122,7 +122,7 @@ TEST(CliTest, ServeWithoutAuthExportsNoSecret) {
 }
 
 TEST(CliTest, ServeJsonLinesHaveMessageAndSender) {
-  const std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/serve.jsonl");
+  const std::string path = testing::TempPath("serve.jsonl");
   BackgroundProcess serve({Tool(), "serve", "--format=jsonl", "--output=" + path});
   const auto exports = testing::ParseExports(serve.ReadStdoutLines(4, absl::Seconds(30)));
   ASSERT_EQ(exports.size(), 4u);

@@ -180,7 +180,7 @@ TEST(ControlTest, MistakesAndStrangersGetClearAnswersAndTheLeaderServesOn) {
   EXPECT_EQ(CountOf(r.err, "\n"), 1) << r.err;  // one line, not a stack dump
   // A socket that belongs to another user is not talked to.
   if (geteuid() == 0) {
-    const std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/other");
+    const std::string dir = testing::TempPath("other");
     mkdir(dir.c_str(), 0755);
     const std::string path = dir + "/s";
     const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -246,7 +246,7 @@ uint64_t Missed(const std::string& path) {
 
 TEST(ControlTest, AHundredViewersOneStoppedAndNothingIsLost) {
   // Keep 500 records, so that the stopped viewer falls out of the ring.
-  const std::string sink = absl::StrCat(std::getenv("TEST_TMPDIR"), "/records.jsonl");
+  const std::string sink = testing::TempPath("records.jsonl");
   Serve serve({"--tail_keep=500", "--format=jsonl", "--output=" + sink});
   // Each viewer writes to a file of its own (a pipe nobody reads would stop
   // it as surely as SIGSTOP).
@@ -257,7 +257,7 @@ TEST(ControlTest, AHundredViewersOneStoppedAndNothingIsLost) {
   const bool sanitized = testing::Scaled(absl::Seconds(1)) > absl::Seconds(1);
   const int kViewers = sanitized ? 30 : 100;
   for (int i = 0; i < kViewers; ++i) {
-    outputs.push_back(absl::StrCat(std::getenv("TEST_TMPDIR"), "/viewer-", i, ".jsonl"));
+    outputs.push_back(testing::TempPath(absl::StrCat("viewer-", i, ".jsonl")));
     viewers.push_back(std::make_unique<BackgroundProcess>(
         std::vector<std::string>{"/bin/sh", "-c",
                                  absl::StrCat("exec '", Tool(),

@@ -28,9 +28,6 @@ using testing::Runfile;
 
 std::string Tool() { return Runfile("toil/cli/toil-rtlog"); }
 std::string TestJob() { return Runfile("tests/test_job"); }
-std::string TempPath(const std::string& name) {
-  return absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
-}
 
 int CountLines(const std::string& text, const std::string& part) {
   int n = 0;
@@ -44,7 +41,7 @@ int CountLines(const std::string& text, const std::string& part) {
 std::string Stage(int k) { return std::string(1, static_cast<char>('a' + k)); }
 
 TEST(CrowdedTerminalTest, FiftyJobsOfTheSameTwentyLinesFoldAndTheJsonLinesKeepAll) {
-  const std::string jsonl = TempPath("fifty.jsonl");
+  const std::string jsonl = testing::TempPath("fifty.jsonl");
   const ProcessResult result =
       RunProcess({Tool(), "run", "--jobs=50", "--max_parallel=50", "--jsonl_file=" + jsonl,
                   "--", TestJob(), "twenty"},
@@ -82,7 +79,7 @@ TEST(CrowdedTerminalTest, FiftyJobsOfTheSameTwentyLinesFoldAndTheJsonLinesKeepAl
 }
 
 TEST(CrowdedTerminalTest, AFloodingJobDoesNotCrowdOutQuietOnes) {
-  const std::string jsonl = TempPath("flood.jsonl");
+  const std::string jsonl = testing::TempPath("flood.jsonl");
   BackgroundProcess serve(
       {Tool(), "serve", "--repeat_window=0", "--jsonl_file=" + jsonl});
   const auto exports = testing::ParseExports(serve.ReadStdoutLines(4, absl::Seconds(30)));

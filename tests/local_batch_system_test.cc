@@ -20,9 +20,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string TempDir(const std::string& name) {
-  return absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
-}
 
 // Every job `batch` reports within `timeout`, by name.
 std::map<std::string, FinishedJob> WaitForAll(LocalBatchSystem& batch, absl::Duration timeout) {
@@ -37,7 +34,7 @@ std::map<std::string, FinishedJob> WaitForAll(LocalBatchSystem& batch, absl::Dur
 }
 
 TEST(LocalBatchSystemTest, ExitStatusOrTheSignalThatKilledIt) {
-  LocalBatchSystem batch({.log_dir = TempDir("endings")});
+  LocalBatchSystem batch({.log_dir = testing::TempPath("endings")});
   ASSERT_TRUE(batch.IssueJob({"exits", "/bin/sh", {"-c", "exit 3"}}).ok());
   ASSERT_TRUE(batch.IssueJob({"killed", "/bin/sh", {"-c", "kill -TERM $$"}}).ok());
   std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(30));
@@ -48,7 +45,7 @@ TEST(LocalBatchSystemTest, ExitStatusOrTheSignalThatKilledIt) {
 }
 
 TEST(LocalBatchSystemTest, EachJobHasALogFileNamedAfterIt) {
-  const std::string dir = TempDir("names");
+  const std::string dir = testing::TempPath("names");
   LocalBatchSystem batch({.log_dir = dir});
   for (const char* word : {"first", "second"}) {
     ASSERT_TRUE(batch.IssueJob({"align/x", "/bin/echo", {word}}).ok());
@@ -70,7 +67,7 @@ TEST(LocalBatchSystemTest, EachJobHasALogFileNamedAfterIt) {
 }
 
 TEST(LocalBatchSystemTest, ShutdownReportsEveryJobItCancelled) {
-  const std::string dir = TempDir("shutdown");
+  const std::string dir = testing::TempPath("shutdown");
   LocalBatchSystem batch({.max_parallel = 1, .log_dir = dir});
   const std::vector<std::string> sleeper = {"-c", "echo started; exec sleep 600"};
   ASSERT_TRUE(batch.IssueJob({"running", "/bin/sh", sleeper}).ok());

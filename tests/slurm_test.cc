@@ -56,7 +56,7 @@ class SlurmTest : public ::testing::Test {
   // own directory, quick polling.
   batch::SlurmOptions Options(const std::string& name) {
     batch::SlurmOptions options;
-    options.log_dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
+    options.log_dir = testing::TempPath(name);
     options.poll_interval = absl::Milliseconds(100);
     options.max_poll_interval = absl::Seconds(1);
     return options;
@@ -126,7 +126,7 @@ TEST_F(SlurmTest, EveryRecordOfEveryJobArrivesOnceTaggedWithItsNode) {
 }
 
 TEST_F(SlurmTest, TheToolRunsTheDemoOnSlurm) {
-  const std::string log_dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/demo");
+  const std::string log_dir = testing::TempPath("demo");
   const testing::ProcessResult result = testing::RunProcess(
       {Runfile("toil/cli/toil-rtlog"), "run", "--batch_system=slurm", "--jobs=6",
        "--repeat_window=0", "--log_dir=" + log_dir, "--", Runfile("examples/demo_job"), "--steps=2",

@@ -41,6 +41,9 @@ absl::Duration Scaled(absl::Duration base);
 // The path of a file in this workspace's runfiles, e.g. "tests/test_job".
 std::string Runfile(const std::string& path);
 
+// A path in this test's own temporary directory ($TEST_TMPDIR/name).
+std::string TempPath(absl::string_view name);
+
 struct ProcessResult {
   int exit_code = -1;  // 128 + signal when killed; -1 when it timed out
   std::string out;
