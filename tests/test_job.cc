@@ -20,6 +20,10 @@
 //                                   MS ms apart; prints "started" first
 //   test_job args ARGS...           prints "ARG <hex of the bytes>" for each
 //                                   argument, and its host name
+//   test_job report                 for job K (TOIL_JOB_NAME's last number):
+//                                   1 DEBUG, 3K INFO, K%3 WARNING, K%2 ERROR;
+//                                   job 4 then says "job 4 gives up" (CRITICAL)
+//                                   and exits 4; prints "job K output"
 #include <unistd.h>
 
 #include <chrono>
@@ -136,6 +140,19 @@ int main(int argc, char** argv) {
                                                   static_cast<int64_t>(i) * 1000000 / per_second));
       }
       RT_LOG(INFO) << argv[2] << " " << Letters(i);
+    }
+  } else if (mode == "report") {
+    const char* name = std::getenv("TOIL_JOB_NAME");
+    const std::string job = name ? name : "";
+    const int k = std::atoi(job.c_str() + job.find_last_not_of("0123456789") + 1);
+    RT_LOG(DEBUG) << "job " << k << " starts";
+    for (int i = 0; i < 3 * k; ++i) RT_LOG(INFO) << "info " << i;
+    for (int i = 0; i < k % 3; ++i) RT_LOG(WARNING) << "warning " << i;
+    for (int i = 0; i < k % 2; ++i) RT_LOG(ERROR) << "error " << i;
+    std::printf("job %d output\n", k);
+    if (k == 4) {
+      RT_LOG(CRITICAL) << "job 4 gives up";
+      return 4;
     }
   } else if (mode == "critical") {
     RT_LOG(CRITICAL) << "critical record";

@@ -33,9 +33,10 @@ const Command kCommands[] = {
      "plane, for tail, status, ...)\non stdout, so that\n  eval \"$(toil-rtlog "
      "serve --detach)\"\nprepares a shell for jobs and leaves the server "
      "running in the background.\nStops on SIGINT, SIGTERM, SIGHUP or "
-     "`toil-rtlog stop`, and prints a summary on stderr.",
+     "`toil-rtlog stop`, and prints a report (a row per job it heard\nfrom; "
+     "--report) and a summary on stderr.",
      "advertise allow_unsigned auth bind control detach format job_line_limit jsonl_file level output "
-     "port repeat_window tail_keep time",
+     "port repeat_window report report_file tail_keep time",
      &RunServe},
     {"run", "run a command as N jobs and show their real-time records",
      "toil-rtlog run [--level LEVEL] [--jobs N] [--max_parallel M] "
@@ -48,9 +49,11 @@ const Command kCommands[] = {
      "Slurm), with real-time logging bound to the run. Exits 0 when every\n"
      "job succeeds, else with the exit status of the first job that failed;\n"
      "stopped by SIGINT, SIGTERM or SIGHUP, it cancels the jobs, reports each,\n"
-     "and exits 128 + the signal.",
+     "and exits 128 + the signal. At the end a report has a row per job (host,\n"
+     "how it ended, records by level, lost, wall time) and what each failed job\n"
+     "said last (--report=json for scripts).",
      "allow_unsigned auth batch_system control format job_line_limit jobs jsonl_file level "
-     "log_dir max_parallel output partition repeat_window slurm_args time",
+     "log_dir max_parallel output partition repeat_window report report_file slurm_args time",
      &RunRun},
     {"send", "send records, as RT_LOG would (for shell-script jobs)",
      "toil-rtlog send [--level LEVEL] [--name NAME] [MESSAGE...]\n\n"

@@ -12,8 +12,10 @@
 #include "toil/batch/slurm_batch_system.h"
 #include "toil/cli/command.h"
 #include "toil/cli/output_flags.h"
+#include "toil/cli/report_flags.h"
 #include "toil/cli/stop_signals.h"
 #include "toil/rtlog/environment.h"
+#include "toil/rtlog/run_report.h"
 #include "toil/runner/start_toil.h"
 
 ABSL_FLAG(int, jobs, 1, "How many jobs run the command.");
@@ -79,30 +81,19 @@ std::vector<batch::JobSpec> JobSpecs(const std::vector<std::string>& args, int j
   return specs;
 }
 
-// How a job ended, for people: "exit status 3", "killed by SIGKILL", with
-// the scheduler's reason and the error when there are.
-std::string DescribeEnding(const batch::FinishedJob& job) {
-  std::string how = job.signal != 0 ? absl::StrCat("killed by SIG", sigabbrev_np(job.signal))
-                                    : absl::StrCat("exit status ", job.exit_code);
-  if (!job.reason.empty()) absl::StrAppend(&how, " (", job.reason, ")");
-  if (!job.error.empty()) absl::StrAppend(&how, ": ", job.error);
-  return how;
-}
-
-// One line for each job that failed or was cancelled, and the run's
-// summary: why it ended early, if it did, and where the job output is.
+// The report (--report), then the run's summary: why it ended early, if it
+// did, how many jobs failed, what real-time logging counted, and where the
+// job output is.
 void Report(const runner::WorkflowResult& result, int jobs, const std::string& log_dir,
-            const std::string& interrupted_by) {
+            const ReportRequest& request, const std::string& interrupted_by) {
+  WriteReport(request,
+              rtlog::MakeRunReport("run", result.jobs, result.job_logs,
+                                   {.interrupted = !interrupted_by.empty()}),
+              "toil-rtlog run: ");
   int failed = 0;
   int cancelled = 0;
   for (const batch::FinishedJob& job : result.jobs) {
-    if (job.exit_code == 0) continue;
-    const bool was_cancelled = job.reason == "cancelled";
-    ++(was_cancelled ? cancelled : failed);
-    std::fprintf(stderr, "toil-rtlog run: job %s %s: %s%s%s; its output: %s\n",
-                 job.name.c_str(), was_cancelled ? "was cancelled" : "failed",
-                 DescribeEnding(job).c_str(), job.host.empty() ? "" : " on ",
-                 job.host.c_str(), job.log_path.c_str());
+    if (job.exit_code != 0) ++(job.reason == "cancelled" ? cancelled : failed);
   }
   const int not_issued = jobs - static_cast<int>(result.jobs.size());
   std::string counts = absl::StrCat(jobs, jobs == 1 ? " job" : " jobs", ", ", failed, " failed");
@@ -130,6 +121,8 @@ int RunRun(const std::vector<std::string>& args) {
   }
   absl::StatusOr<OutputSinks> sinks = MakeOutputSinks();
   if (!sinks.ok()) return UsageError("run", std::string(sinks.status().message()));
+  absl::StatusOr<ReportRequest> report = ReportFlags(absl::GetFlag(FLAGS_output) != "-");
+  if (!report.ok()) return UsageError("run", std::string(report.status().message()));
   const std::string level = absl::GetFlag(FLAGS_level);
   if (!level.empty()) {
     absl::StatusOr<rtlog::Level> parsed = rtlog::ParseLevel(level);
@@ -150,6 +143,7 @@ int RunRun(const std::vector<std::string>& args) {
 
   runner::ToilOptions options;
   options.cancelled = [&stop] { return stop.requested(); };
+  options.report = rtlog::ReportFormat::kNone;  // written below, after the sinks' last lines
   options.realtime_logging.level = level;
   options.realtime_logging.sinks = sinks->pointers();
   options.realtime_logging.authenticate = absl::GetFlag(FLAGS_auth);
@@ -173,10 +167,10 @@ int RunRun(const std::vector<std::string>& args) {
   }
   sinks->owned.clear();  // the terminal's last folds and counts, before the report
   if (result->cancelled) {
-    Report(*result, jobs, batch_system->log_dir, stop.Wait());
+    Report(*result, jobs, batch_system->log_dir, *report, stop.Wait());
     return stop.signal_number() != 0 ? 128 + stop.signal_number() : 1;
   }
-  Report(*result, jobs, batch_system->log_dir, "");
+  Report(*result, jobs, batch_system->log_dir, *report, "");
   return result->exit_code;
 }
 

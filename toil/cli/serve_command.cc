@@ -15,6 +15,7 @@
 #include "toil/batch/shell_quote.h"
 #include "toil/cli/command.h"
 #include "toil/cli/output_flags.h"
+#include "toil/cli/report_flags.h"
 #include "toil/cli/stop_signals.h"
 #include "toil/rtlog/environment.h"
 #include "toil/rtlog/level.h"
@@ -133,6 +134,8 @@ int RunServe(const std::vector<std::string>& args) {
   if (!level.ok()) return UsageError("serve", std::string(level.status().message()));
   absl::StatusOr<OutputSinks> sinks = MakeOutputSinks();
   if (!sinks.ok()) return UsageError("serve", std::string(sinks.status().message()));
+  absl::StatusOr<ReportRequest> report = ReportFlags(/*stdout_free=*/false);
+  if (!report.ok()) return UsageError("serve", std::string(report.status().message()));
   for (const absl::Status& range :
        {CheckRange("port", absl::GetFlag(FLAGS_port), 0, 65535, "0 picks a free port"),
         CheckRange("tail_keep", absl::GetFlag(FLAGS_tail_keep), 1, 10000000)}) {
@@ -178,9 +181,11 @@ int RunServe(const std::vector<std::string>& args) {
 
   const std::string why = stop.Wait();
   const rtlog::LogStats stats = (*server)->Stop();
-  // The terminal's last folds and counts come out before the summary.
+  const rtlog::JobLogs job_logs = (*server)->job_logs();
+  // The terminal's last folds and counts come out before the report.
   server->reset();
   sinks->owned.clear();
+  WriteReport(*report, rtlog::MakeRunReport("serve", {}, job_logs), "toil-rtlog serve: ");
   std::fprintf(stderr, "toil-rtlog serve: stopped by %s; %s\n", why.c_str(),
                rtlog::DescribeLogStats(stats).c_str());
   return 0;

@@ -1,6 +1,8 @@
 // Level names, numbers and parsing; see level.h.
 #include "toil/rtlog/level.h"
 
+#include <iterator>
+
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -50,6 +52,13 @@ Level LevelFromNumber(int levelno) {
     if (levelno >= LevelNumber(named.level)) result = named.level;
   }
   return result;
+}
+
+size_t LevelIndex(Level level) {
+  for (size_t i = 0; i < std::size(kStandardLevels); ++i) {
+    if (kStandardLevels[i] == level) return i;
+  }
+  return 2;  // not reached: every Level is a standard one
 }
 
 absl::string_view LevelChoices() {

@@ -10,6 +10,8 @@
 #ifndef TOIL_RTLOG_LEVEL_H_
 #define TOIL_RTLOG_LEVEL_H_
 
+#include <cstddef>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -37,6 +39,13 @@ absl::StatusOr<Level> ParseLevel(absl::string_view text);
 // The standard level for any Python level number: the nearest one at or below
 // it (25 -> kInfo), and kTrace for anything below TRACE.
 Level LevelFromNumber(int levelno);
+
+// The six standard levels in order, and a level's place among them (0 for
+// kTrace ... 5 for kCritical): for counts kept per level.
+inline constexpr Level kStandardLevels[] = {Level::kTrace, Level::kDebug,
+                                            Level::kInfo,  Level::kWarning,
+                                            Level::kError, Level::kCritical};
+size_t LevelIndex(Level level);
 
 // One-word list of the accepted names, for help texts.
 absl::string_view LevelChoices();

@@ -7,11 +7,13 @@
 #include <mutex>
 
 #include "toil/rtlog/environment.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "toil/rtlog/internal/common/host_port.h"
 #include "toil/rtlog/internal/leader/advertised_host.h"
 #include "toil/rtlog/internal/leader/control_server.h"
 #include "toil/rtlog/internal/leader/dispatcher.h"
+#include "toil/rtlog/internal/leader/job_ledger.h"
 #include "toil/rtlog/internal/leader/record_ring.h"
 #include "toil/rtlog/internal/leader/udp_server.h"
 #include "toil/rtlog/internal/wire/datagram_auth.h"
@@ -22,6 +24,7 @@ namespace toil::rtlog {
 struct LogServer::Parts {
   std::unique_ptr<TerminalSink> default_sink;
   std::unique_ptr<internal::RecordRing> ring;  // for the control plane
+  internal::JobLedger ledger;                  // for the end-of-run report
   std::unique_ptr<internal::Dispatcher> dispatcher;
   std::unique_ptr<internal::UdpServer> server;
   std::unique_ptr<internal::ControlServer> control;
@@ -52,6 +55,7 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(
         internal::RecordRing::Options{.records = options.kept_records});
     sinks.push_back(parts->ring.get());
   }
+  sinks.push_back(&parts->ledger);
   parts->levelno.store(LevelNumber(options.level));
   parts->dispatcher = std::make_unique<internal::Dispatcher>(std::move(sinks));
   absl::StatusOr<std::unique_ptr<internal::UdpServer>> server =
@@ -177,6 +181,18 @@ LogStats LogServer::stats() const {
   std::lock_guard<std::mutex> lock(parts_->mu);
   if (parts_->stopped) return parts_->final_stats;
   return CountsOf(*parts_->server, *parts_->dispatcher);
+}
+
+JobLogs LogServer::job_logs() const {
+  JobLogs logs{parts_->ledger.Snapshot(), parts_->ledger.forgotten()};
+  // Loss is counted per sending process; a job's is its processes' sum.
+  absl::flat_hash_map<absl::string_view, JobLog*> by_job;
+  for (JobLog& log : logs.jobs) by_job[log.job] = &log;
+  for (const internal::SenderTable::Row& row : parts_->server->senders().Snapshot()) {
+    auto found = by_job.find(row.job);
+    if (found != by_job.end()) found->second->lost += row.lost;
+  }
+  return logs;
 }
 
 LogStats LogServer::Stop() {

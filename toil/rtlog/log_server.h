@@ -103,6 +103,8 @@ class LogServer {
 
   // Counts so far (while running), or the final ones (once stopped).
   LogStats stats() const;
+  // What each job sent so far (or in all, once stopped).
+  JobLogs job_logs() const;
   // Takes in every datagram already queued, stops the receive thread,
   // reports what the rate limits held back, flushes the sinks; returns the
   // final counts. Idempotent.

@@ -8,8 +8,10 @@
 #ifndef TOIL_RTLOG_LOG_STATS_H_
 #define TOIL_RTLOG_LOG_STATS_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace toil::rtlog {
 
@@ -35,6 +37,39 @@ struct LogStats {
   bool AnyProblem() const {
     return malformed + dropped + lost + duplicates + refused() + sink_lines_lost > 0;
   }
+};
+
+// What the leader received from one job (every process that named itself
+// so), for the end-of-run report. Records are counted as the sinks got them.
+struct JobLog {
+  struct Line {
+    double created = 0;  // seconds since the Unix epoch, as the job said
+    int levelno = 0;
+    std::string message;  // formatted; cut at kMessageBytes
+  };
+  static constexpr size_t kLastLines = 5;
+  static constexpr size_t kMessageBytes = 240;
+
+  std::string job;   // the job name, else the sending process's name
+  std::string host;  // the host of its latest record
+  // TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL.
+  std::array<uint64_t, 6> records_by_level{};
+  uint64_t lost = 0;  // in transit (gaps in its processes' sequence numbers)
+  // Its last kLastLines records, oldest first.
+  std::vector<Line> last_lines;
+
+  uint64_t records() const {
+    uint64_t total = 0;
+    for (uint64_t n : records_by_level) total += n;
+    return total;
+  }
+};
+
+// Every job a leader heard from (at most 10,000; the least recently heard
+// from are forgotten first, and counted).
+struct JobLogs {
+  std::vector<JobLog> jobs;  // in the order their first records arrived
+  uint64_t forgotten = 0;
 };
 
 // "R records received, M malformed, D dropped by the kernel, L lost in

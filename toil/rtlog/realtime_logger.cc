@@ -19,6 +19,7 @@ struct LeaderState {
   int nesting = 0;
   std::unique_ptr<LogServer> server;
   LogStats last_stats;
+  JobLogs last_job_logs;
 };
 
 LeaderState& State() {
@@ -87,6 +88,7 @@ RealtimeLogger::RealtimeLogger(batch::BatchSystem& batch_system,
   }
   state.server = *std::move(server);
   state.last_stats = {};
+  state.last_job_logs = {};
   for (const auto& [name, value] : state.server->JobEnvironment()) {
     batch_system.SetEnv(name, value);
   }
@@ -104,6 +106,7 @@ RealtimeLogger::~RealtimeLogger() {
   if (--state.nesting > 0 || !started_) return;
   internal::Client::Instance().ClearLocalDelivery();
   state.last_stats = state.server->Stop();
+  state.last_job_logs = state.server->job_logs();
   if (state.last_stats.AnyProblem()) {
     internal::WarnOnStderr(absl::StrCat("real-time logging: ",
                                         DescribeLogStats(state.last_stats)));
@@ -136,6 +139,12 @@ LogStats RealtimeLogger::Stats() {
   LeaderState& state = State();
   std::lock_guard<std::mutex> lock(state.mu);
   return state.server ? state.server->stats() : state.last_stats;
+}
+
+JobLogs RealtimeLogger::job_logs() {
+  LeaderState& state = State();
+  std::lock_guard<std::mutex> lock(state.mu);
+  return state.server ? state.server->job_logs() : state.last_job_logs;
 }
 
 }  // namespace toil::rtlog

@@ -74,6 +74,9 @@ class RealtimeLogger {
   static std::string Address();
   // Counts so far for the running server (or the last one, once stopped).
   static LogStats Stats();
+  // What each job sent, for the running server (or the last one, once
+  // stopped).
+  static JobLogs job_logs();
   // Where the running server's control plane listens ("unix:/path" or
   // "HOST:PORT"; "" when none), and the token a TCP address requires. Give
   // them to people (TOIL_RT_LOGGING_CONTROL, _TOKEN), never to jobs.

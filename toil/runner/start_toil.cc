@@ -1,7 +1,22 @@
 // Running a workflow with real-time logging; see start_toil.h.
 #include "toil/runner/start_toil.h"
 
+#include <cstdio>
+
 namespace toil::runner {
+namespace {
+
+void WriteReport(rtlog::ReportFormat format, const WorkflowResult& result) {
+  if (format == rtlog::ReportFormat::kNone) return;
+  const rtlog::v1::RunReport report = rtlog::MakeRunReport(
+      "workflow", result.jobs, result.job_logs, {.interrupted = result.cancelled});
+  const std::string text = format == rtlog::ReportFormat::kJson
+                               ? rtlog::RunReportJson(report)
+                               : rtlog::RunReportText(report, "toil: ");
+  std::fputs(text.c_str(), stderr);
+}
+
+}  // namespace
 
 absl::StatusOr<WorkflowResult> StartToil(
     const ToilOptions& options, batch::BatchSystem& batch_system,
@@ -30,6 +45,8 @@ absl::StatusOr<WorkflowResult> StartToil(
     }
   }
   result.logging = rtlog::RealtimeLogger::Stats();
+  result.job_logs = rtlog::RealtimeLogger::job_logs();
+  WriteReport(options.report, result);
   return result;
 }
 

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "toil/batch/batch_system.h"
 #include "toil/rtlog/realtime_logger.h"
+#include "toil/rtlog/run_report.h"
 
 namespace toil::runner {
 
@@ -26,6 +27,11 @@ struct ToilOptions {
   // cut short, the batch system cancels what is queued or running, and the
   // result lists every job with how it ended.
   std::function<bool()> cancelled;
+  // The end-of-run report (a row per job, what the failed ones said last;
+  // toil/rtlog/run_report.h), written to stderr once the run has ended and
+  // real-time logging has stopped: as text, as JSON, or not at all (to write
+  // it yourself from the result).
+  rtlog::ReportFormat report = rtlog::ReportFormat::kText;
 };
 
 struct WorkflowResult {
@@ -34,8 +40,9 @@ struct WorkflowResult {
   // 0 when every job succeeded, else the exit code of the first job that
   // failed.
   int exit_code = 0;
-  // Real-time logging counts for the run.
+  // Real-time logging counts for the run, and what each job sent.
   rtlog::LogStats logging;
+  rtlog::JobLogs job_logs;
   // Whether `cancelled` cut the run short.
   bool cancelled = false;
 };

@@ -16,18 +16,6 @@ uint64_t KeyOf(const LogRecord& record, absl::string_view sender) {
   return absl::HashOf(sender, record.process()) | (uint64_t{1} << 63);
 }
 
-size_t LevelIndex(int levelno) {
-  switch (LevelFromNumber(levelno)) {
-    case Level::kTrace: return 0;
-    case Level::kDebug: return 1;
-    case Level::kInfo: return 2;
-    case Level::kWarning: return 3;
-    case Level::kError: return 4;
-    case Level::kCritical: return 5;
-  }
-  return 2;
-}
-
 }  // namespace
 
 SenderTable::Row& SenderTable::RowFor(uint64_t key, absl::Time now) {
@@ -50,7 +38,7 @@ void SenderTable::Count(const LogRecord& record, absl::string_view sender,
     row.pid = record.process();
   }
   if (row.address != sender) row.address.assign(sender.data(), sender.size());
-  ++row.records_by_level[LevelIndex(record.levelno())];
+  ++row.records_by_level[LevelIndex(LevelFromNumber(record.levelno()))];
   row.last_seen = now;
   row.lost = lost;
   row.duplicates = duplicates;
