@@ -33,6 +33,7 @@ TEST_P(RunInterruptedTest, CancelsTheJobsAndReportsEachWithItsLog) {
   BackgroundProcess run({Tool(), "run", "--jobs=3", "--max_parallel=2", "--repeat_window=0",
                          "--log_dir=" + log_dir, "--", TestJob(), "paced", "100000", "20"});
   ASSERT_TRUE(run.WaitForStderr("paced 3", absl::Seconds(60)));
+  ASSERT_TRUE(run.WaitForStderr("[test_job-1 ", absl::Seconds(60)));
   ASSERT_TRUE(run.WaitForStderr("[test_job-2 ", absl::Seconds(60)));
   const ProcessResult result = run.Stop(signal_number);
 
@@ -43,10 +44,10 @@ TEST_P(RunInterruptedTest, CancelsTheJobsAndReportsEachWithItsLog) {
   EXPECT_THAT(result.err, HasSubstr("records received"));
   EXPECT_THAT(result.err, HasSubstr("job output in " + log_dir));
   for (const char* job : {"test_job-1", "test_job-2"}) {
-    EXPECT_THAT(result.err,
-                HasSubstr(absl::StrCat("job ", job, " was cancelled: killed by SIGKILL "
-                                       "(cancelled); its output: ", log_dir, "/", job,
-                                       ".log")));
+    // "... (cancelled) on HOST; its output: ...": the host its records named.
+    EXPECT_THAT(result.err, HasSubstr(absl::StrCat("job ", job, " was cancelled: killed by "
+                                                   "SIGKILL (cancelled) on ")));
+    EXPECT_THAT(result.err, HasSubstr(absl::StrCat("; its output: ", log_dir, "/", job, ".log\n")));
     EXPECT_THAT(testing::ReadFile(absl::StrCat(log_dir, "/", job, ".log")),
                 HasSubstr("started"));
   }
