@@ -93,7 +93,7 @@ Leader StartLeader(std::vector<std::string> flags = {"--format=jsonl", "--output
   Leader leader;
   flags.insert(flags.begin(), {Tool(), "serve", "--level=INFO"});
   leader.process = std::make_unique<testing::BackgroundProcess>(flags);
-  leader.exports = testing::ParseExports(leader.process->ReadStdoutLines(4, absl::Seconds(30)));
+  leader.exports = testing::ParseExports(leader.process->ReadStdoutLines(5, absl::Seconds(30)));
   return leader;
 }
 

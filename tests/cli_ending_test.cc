@@ -63,7 +63,7 @@ INSTANTIATE_TEST_SUITE_P(EachStopSignal, RunInterruptedTest,
 
 TEST(CliEndingTest, ServeStopsCleanlyOnSighup) {
   BackgroundProcess serve({Tool(), "serve"});
-  ASSERT_THAT(serve.ReadStdoutLines(4, absl::Seconds(30)),
+  ASSERT_THAT(serve.ReadStdoutLines(5, absl::Seconds(30)),
               HasSubstr("TOIL_RT_LOGGING_CONTROL"));
   const ProcessResult result = serve.Stop(SIGHUP);
   EXPECT_EQ(result.exit_code, 0) << result.err;

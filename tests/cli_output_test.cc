@@ -34,7 +34,7 @@ const std::vector<EnvChange> kNoLeader = {{"TOIL_RT_LOGGING_ADDRESS", std::nullo
 // `serve` with `flags`, and the environment its exports give a job.
 struct Server {
   explicit Server(std::vector<std::string> flags) : process(Command(std::move(flags))) {
-    const auto exports = testing::ParseExports(process.ReadStdoutLines(4, absl::Seconds(30)));
+    const auto exports = testing::ParseExports(process.ReadStdoutLines(5, absl::Seconds(30)));
     for (const char* name :
          {"TOIL_RT_LOGGING_ADDRESS", "TOIL_RT_LOGGING_LEVEL", "TOIL_RT_LOGGING_SECRET"}) {
       const auto it = exports.find(name);

@@ -58,8 +58,8 @@ TEST(CliTest, MistakesAreClearErrors) {
 
 TEST(CliTest, ServeShowsWhatSendSendsAndSummarizesOnSigterm) {
   BackgroundProcess serve({Tool(), "serve", "--level=WARNING"});
-  const auto exports = testing::ParseExports(serve.ReadStdoutLines(4, absl::Seconds(30)));
-  ASSERT_EQ(exports.size(), 4u);
+  const auto exports = testing::ParseExports(serve.ReadStdoutLines(5, absl::Seconds(30)));
+  ASSERT_EQ(exports.size(), 5u);
   EXPECT_TRUE(absl::StartsWith(exports.at("TOIL_RT_LOGGING_ADDRESS"), "127.0.0.1:"));
   EXPECT_TRUE(absl::StartsWith(exports.at("TOIL_RT_LOGGING_CONTROL"), "unix:/"));
   EXPECT_EQ(exports.at("TOIL_RT_LOGGING_LEVEL"), "WARNING");
@@ -87,8 +87,8 @@ TEST(CliTest, ServeShowsWhatSendSendsAndSummarizesOnSigterm) {
 TEST(CliTest, ServeRefusesUnsignedRecordsUnlessAllowed) {
   for (const bool allow : {false, true}) {
     BackgroundProcess serve({Tool(), "serve", allow ? "--allow_unsigned" : "--auth"});
-    const auto exports = testing::ParseExports(serve.ReadStdoutLines(4, absl::Seconds(30)));
-    ASSERT_EQ(exports.size(), 4u);
+    const auto exports = testing::ParseExports(serve.ReadStdoutLines(5, absl::Seconds(30)));
+    ASSERT_EQ(exports.size(), 5u);
     // A job that was not given the secret.
     const std::vector<testing::EnvChange> env = {
         {"TOIL_RT_LOGGING_ADDRESS", exports.at("TOIL_RT_LOGGING_ADDRESS")},
@@ -110,7 +110,7 @@ TEST(CliTest, ServeRefusesUnsignedRecordsUnlessAllowed) {
 
 TEST(CliTest, ServeWithoutAuthExportsNoSecret) {
   BackgroundProcess serve({Tool(), "serve", "--auth=false"});
-  const auto exports = testing::ParseExports(serve.ReadStdoutLines(3, absl::Seconds(30)));
+  const auto exports = testing::ParseExports(serve.ReadStdoutLines(4, absl::Seconds(30)));
   EXPECT_EQ(exports.count("TOIL_RT_LOGGING_SECRET"), 0u);
   const std::vector<testing::EnvChange> env = {
       {"TOIL_RT_LOGGING_ADDRESS", exports.at("TOIL_RT_LOGGING_ADDRESS")},
@@ -124,8 +124,8 @@ TEST(CliTest, ServeWithoutAuthExportsNoSecret) {
 TEST(CliTest, ServeJsonLinesHaveMessageAndSender) {
   const std::string path = testing::TempPath("serve.jsonl");
   BackgroundProcess serve({Tool(), "serve", "--format=jsonl", "--output=" + path});
-  const auto exports = testing::ParseExports(serve.ReadStdoutLines(4, absl::Seconds(30)));
-  ASSERT_EQ(exports.size(), 4u);
+  const auto exports = testing::ParseExports(serve.ReadStdoutLines(5, absl::Seconds(30)));
+  ASSERT_EQ(exports.size(), 5u);
   const std::vector<testing::EnvChange> env = {
       {"TOIL_RT_LOGGING_ADDRESS", exports.at("TOIL_RT_LOGGING_ADDRESS")},
       {"TOIL_RT_LOGGING_LEVEL", "INFO"},

@@ -50,7 +50,7 @@ class Serve {
     std::vector<std::string> argv = {toil::Tool(), "serve", "--level=DEBUG"};
     argv.insert(argv.end(), flags.begin(), flags.end());
     process_ = std::make_unique<BackgroundProcess>(argv);
-    exports_ = testing::ParseExports(process_->ReadStdoutLines(5, absl::Seconds(30)));
+    exports_ = testing::ParseExports(process_->ReadStdoutLines(6, absl::Seconds(30)));
   }
   // The environment of a job of this server's.
   std::vector<testing::EnvChange> JobEnv(const std::string& job) const {

@@ -110,7 +110,7 @@ TEST(FaultTest, LeaderRestartedOnTheSamePortReceivesLaterRecords) {
 TEST(FaultTest, ASinkThatCannotWriteIsReportedOnceCountedAndServingGoesOn) {
   BackgroundProcess serve(
       {Tool(), "serve", "--auth=false", "--format=jsonl", "--output=/dev/full"});
-  const auto exports = testing::ParseExports(serve.ReadStdoutLines(3, absl::Seconds(30)));
+  const auto exports = testing::ParseExports(serve.ReadStdoutLines(4, absl::Seconds(30)));
   ASSERT_EQ(exports.count("TOIL_RT_LOGGING_ADDRESS"), 1u);
   const std::vector<testing::EnvChange> env = {
       {"TOIL_RT_LOGGING_ADDRESS", exports.at("TOIL_RT_LOGGING_ADDRESS")},

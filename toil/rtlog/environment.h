@@ -8,6 +8,11 @@
 //   TOIL_RT_LOGGING_SECRET   the run's secret, 64 hex digits: every datagram
 //                            is signed with it
 //   TOIL_JOB_NAME            the job's name, shown on the leader
+//   TOIL_RT_LOGGING_PACKED   set by a leader that reads packed datagrams
+//                            (several records, one per line) of up to this
+//                            many bytes; a C++ job then packs the records it
+//                            has queued. Unset or 0: one record per datagram,
+//                            as for Toil's Python leader
 //
 // A batch system of its own sets them through BatchSystem::SetEnv (the
 // RealtimeLogger does) and passes GetEnvironment() on to each job.
@@ -28,6 +33,7 @@ inline constexpr char kLevelVariable[] = "TOIL_RT_LOGGING_LEVEL";
 inline constexpr char kAddressVariable[] = "TOIL_RT_LOGGING_ADDRESS";
 inline constexpr char kSecretVariable[] = "TOIL_RT_LOGGING_SECRET";
 inline constexpr char kJobNameVariable[] = "TOIL_JOB_NAME";
+inline constexpr char kPackedVariable[] = "TOIL_RT_LOGGING_PACKED";
 inline constexpr char kControlVariable[] = "TOIL_RT_LOGGING_CONTROL";
 inline constexpr char kControlTokenVariable[] = "TOIL_RT_LOGGING_CONTROL_TOKEN";
 

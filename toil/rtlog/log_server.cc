@@ -17,6 +17,8 @@
 #include "toil/rtlog/internal/leader/record_ring.h"
 #include "toil/rtlog/internal/leader/udp_server.h"
 #include "toil/rtlog/internal/wire/datagram_auth.h"
+#include "toil/rtlog/internal/wire/datagram_fit.h"
+#include "toil/rtlog/internal/wire/packed_datagram.h"
 #include "toil/rtlog/terminal_sink.h"
 
 namespace toil::rtlog {
@@ -40,6 +42,13 @@ struct LogServer::Parts {
 
 absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(
     LogServerOptions options, std::vector<LogSink*> sinks) {
+  if (options.packed_datagram_bytes != 0 &&
+      (options.packed_datagram_bytes < internal::kMinPackedBytes ||
+       options.packed_datagram_bytes > internal::kMaxDatagramBytes)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "packed datagrams of ", options.packed_datagram_bytes, " bytes: use 0 (none) or ",
+        internal::kMinPackedBytes, " to ", internal::kMaxDatagramBytes));
+  }
   auto parts = std::make_unique<Parts>();
   if (options.authenticate) {
     absl::StatusOr<std::string> secret = internal::DatagramAuth::NewSecret();
@@ -158,6 +167,9 @@ std::map<std::string, std::string> LogServer::JobEnvironment() const {
       {kAddressVariable, address_},
       {kLevelVariable, std::string(LevelName(level()))}};
   if (!parts_->secret.empty()) env[kSecretVariable] = parts_->secret;
+  if (options_.packed_datagram_bytes > 0) {
+    env[kPackedVariable] = std::to_string(options_.packed_datagram_bytes);
+  }
   return env;
 }
 

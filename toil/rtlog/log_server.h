@@ -54,6 +54,11 @@ struct LogServerOptions {
   // With authenticate: accept unsigned records too (Python jobs cannot
   // sign), marked as such. Forged and other-run datagrams are still refused.
   bool allow_unsigned = false;
+  // Jobs are told (TOIL_RT_LOGGING_PACKED) that this server reads packed
+  // datagrams of up to this many bytes, several records each, and C++ jobs
+  // then pack what they have queued (the README, "Packed datagrams"). 1024
+  // to 65507; 0: one record per datagram, as a Python leader reads them.
+  size_t packed_datagram_bytes = 8192;
   // Where warnings go (malformed or refused datagrams, loss), one line per
   // call; stderr when unset.
   std::function<void(absl::string_view line)> diagnostics;
@@ -87,7 +92,8 @@ class LogServer {
 
   // What jobs are given: "host:port", or "[v6]:port".
   const std::string& address() const { return address_; }
-  // TOIL_RT_LOGGING_ADDRESS, _LEVEL and, with authentication, _SECRET.
+  // TOIL_RT_LOGGING_ADDRESS, _LEVEL, _PACKED (unless 0) and, with
+  // authentication, _SECRET.
   std::map<std::string, std::string> JobEnvironment() const;
   // The level jobs are told (the control plane may change it).
   Level level() const;

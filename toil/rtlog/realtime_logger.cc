@@ -112,7 +112,8 @@ RealtimeLogger::~RealtimeLogger() {
                                         DescribeLogStats(state.last_stats)));
   }
   state.server.reset();
-  for (const char* name : {kAddressVariable, kLevelVariable, kSecretVariable}) {
+  for (const char* name :
+       {kAddressVariable, kLevelVariable, kSecretVariable, kPackedVariable}) {
     batch_system_.UnsetEnv(name);
   }
 }

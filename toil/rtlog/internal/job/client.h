@@ -149,6 +149,11 @@ class Client {
   // local delivery); Send() writes and sends what has been collected.
   void Process(const Entry& entry, absl::string_view text, Output& output);
   void Send(Output& output);
+  // Adds output.json to the datagram being packed, or starts the next one
+  // (with config_.packed_bytes 0, each record is a datagram of its own).
+  void AddToDatagram(Output& output);
+  // Signs the datagram being packed and queues it for sending.
+  void CloseDatagram(Output& output);
   // Sender thread: tries to connect to the leader again, at most once per
   // kReconnectNanos; whether the socket is now connected.
   bool Reconnect();

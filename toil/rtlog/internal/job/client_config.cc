@@ -1,11 +1,35 @@
 // Reading the job-side configuration from the environment; see
 // client_config.h.
 #include "toil/rtlog/internal/job/client_config.h"
+#include "toil/rtlog/internal/wire/datagram_fit.h"
+#include "toil/rtlog/internal/wire/packed_datagram.h"
+
+#include <cstdint>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace toil::rtlog::internal {
+namespace {
+
+// TOIL_RT_LOGGING_PACKED: a size from kMinPackedBytes to kMaxDatagramBytes,
+// or 0. Anything else sends one record per datagram, which every leader reads.
+void ReadPacked(const char* value, ClientConfig* config) {
+  if (value == nullptr) return;
+  uint64_t bytes = 0;
+  if (!absl::SimpleAtoi(value, &bytes) ||
+      (bytes != 0 && (bytes < kMinPackedBytes || bytes > kMaxDatagramBytes))) {
+    config->warnings.push_back(absl::StrCat(
+        kPackedVariable, "=\"", absl::CEscape(value), "\" is not 0 or a size from ",
+        kMinPackedBytes, " to ", kMaxDatagramBytes,
+        " bytes; records are sent one per datagram"));
+    return;
+  }
+  config->packed_bytes = bytes;
+}
+
+}  // namespace
 
 ClientConfig ReadClientConfig(
     const std::function<const char*(const char*)>& getenv) {
@@ -14,6 +38,8 @@ ClientConfig ReadClientConfig(
   if (const char* secret = getenv(kSecretVariable)) {
     config.secret = secret;
   }
+
+  ReadPacked(getenv(kPackedVariable), &config);
 
   const char* level = getenv(kLevelVariable);
   if (level == nullptr) return config;  // real-time logging is off

@@ -26,6 +26,9 @@ struct ClientConfig {
   std::string job_name;
   // TOIL_RT_LOGGING_SECRET as given ("" when unset).
   std::string secret;
+  // TOIL_RT_LOGGING_PACKED: the largest packed datagram the leader reads (0:
+  // one record per datagram).
+  size_t packed_bytes = 0;
   // Problems found, one line each, for stderr.
   std::vector<std::string> warnings;
 };

@@ -61,5 +61,20 @@ TEST(ClientConfigTest, BadValuesWarnNamingTheVariableAndValue) {
   EXPECT_THAT(config.warnings[0], HasSubstr("stderr only"));
 }
 
+TEST(ClientConfigTest, PackedIsASizeTheLeaderReads) {
+  EXPECT_EQ(Read({}).packed_bytes, 0u);  // one record per datagram
+  EXPECT_EQ(Read({{"TOIL_RT_LOGGING_PACKED", "8192"}}).packed_bytes, 8192u);
+  EXPECT_EQ(Read({{"TOIL_RT_LOGGING_PACKED", "0"}}).packed_bytes, 0u);
+  for (const char* bad : {"yes", "-1", "100", "70000", ""}) {
+    const ClientConfig config = Read({{"TOIL_RT_LOGGING_PACKED", bad}});
+    EXPECT_EQ(config.packed_bytes, 0u) << bad;
+    ASSERT_EQ(config.warnings.size(), 1u) << bad;
+    EXPECT_THAT(config.warnings[0],
+                HasSubstr(std::string("TOIL_RT_LOGGING_PACKED=\"") + bad +
+                          "\" is not 0 or a size from 1024 to 65507 bytes; records are "
+                          "sent one per datagram"));
+  }
+}
+
 }  // namespace
 }  // namespace toil::rtlog::internal

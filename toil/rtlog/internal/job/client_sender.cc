@@ -27,10 +27,13 @@ constexpr absl::Duration kLinger = absl::Milliseconds(200);
 struct Client::Output {
   LogRecord record;
   std::string lines;  // for the job's stderr
+  std::string json;   // one record, encoded
   std::string datagrams[kSendBatch];
+  int records_in[kSendBatch];
   mmsghdr messages[kSendBatch];
   iovec iovecs[kSendBatch];
-  int pending = 0;
+  int pending = 0;    // datagrams ready to send
+  bool open = false;  // datagrams[pending] may take more records (packing)
 };
 
 void Client::DeliverLocally(const Entry& entry, absl::string_view text) {
@@ -186,19 +189,47 @@ void Client::Process(const Entry& entry, absl::string_view text,
   }
   record.set_stream(stream_id_);
   record.set_seq(next_seq_++);
-  std::string& json = output.datagrams[output.pending];
-  EncodeRecord(record, &json);
+  EncodeRecord(record, &output.json);
   const size_t limit =
       kMaxDatagramBytes - (auth_ != nullptr ? DatagramAuth::kTrailerBytes : 0);
-  if (FitRecordToDatagram(&record, &json, limit, entry.original_size)) {
+  if (FitRecordToDatagram(&record, &output.json, limit, entry.original_size)) {
     cut_.fetch_add(1, std::memory_order_relaxed);
   }
-  if (auth_ != nullptr) auth_->Sign(&json);
-  output.iovecs[output.pending] = {json.data(), json.size()};
+  AddToDatagram(output);
+}
+
+void Client::AddToDatagram(Output& output) {
+  const size_t trailer = auth_ != nullptr ? DatagramAuth::kTrailerBytes : 0;
+  if (output.open) {
+    std::string& packed = output.datagrams[output.pending];
+    if (packed.size() + 1 + output.json.size() + trailer <= config_.packed_bytes) {
+      packed.push_back('\n');
+      packed.append(output.json);
+      ++output.records_in[output.pending];
+      return;
+    }
+    CloseDatagram(output);
+    if (output.pending == kSendBatch) Send(output);
+  }
+  output.datagrams[output.pending].assign(output.json);
+  output.records_in[output.pending] = 1;
+  output.open = true;
+  // Without packing (or with no room for another), it is complete now.
+  if (output.json.size() + trailer >= config_.packed_bytes) {
+    CloseDatagram(output);
+    if (output.pending == kSendBatch) Send(output);
+  }
+}
+
+void Client::CloseDatagram(Output& output) {
+  std::string& datagram = output.datagrams[output.pending];
+  if (auth_ != nullptr) auth_->Sign(&datagram);
+  output.iovecs[output.pending] = {datagram.data(), datagram.size()};
   output.messages[output.pending] = {};
   output.messages[output.pending].msg_hdr.msg_iov = &output.iovecs[output.pending];
   output.messages[output.pending].msg_hdr.msg_iovlen = 1;
-  if (++output.pending == kSendBatch) Send(output);
+  ++output.pending;
+  output.open = false;
 }
 
 bool Client::Reconnect() {
@@ -210,6 +241,7 @@ void Client::Send(Output& output) {
   // The job's own log first, then the leader.
   WriteToStderr(output.lines);
   output.lines.clear();
+  if (output.open) CloseDatagram(output);
   const int fd = socket_.load(std::memory_order_relaxed);
   int offset = 0;
   while (offset < output.pending) {
@@ -220,7 +252,7 @@ void Client::Send(Output& output) {
       // This datagram is refused (no leader listening, buffer full): count
       // it and go on with the rest.
       const int error = errno;
-      send_failed_.fetch_add(1, std::memory_order_relaxed);
+      send_failed_.fetch_add(output.records_in[offset], std::memory_order_relaxed);
       if (!warned_send_failure_.exchange(true)) {
         WarnOnStderr(absl::StrCat("cannot send to the leader at ", leader(), ": ",
                           std::strerror(error),
@@ -229,7 +261,9 @@ void Client::Send(Output& output) {
       ++offset;
       continue;
     }
-    sent_.fetch_add(n, std::memory_order_relaxed);
+    uint64_t records = 0;
+    for (int i = offset; i < offset + n; ++i) records += output.records_in[i];
+    sent_.fetch_add(records, std::memory_order_relaxed);
     offset += n;
   }
   output.pending = 0;

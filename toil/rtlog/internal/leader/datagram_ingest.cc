@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "toil/rtlog/internal/common/line_format.h"
+#include "toil/rtlog/internal/wire/packed_datagram.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -83,6 +84,13 @@ void DatagramIngest::Take(char* data, size_t size, absl::string_view sender,
   // The decoder reads up to kPadding bytes past the end; zero them so that
   // nothing of an earlier, longer datagram is seen.
   std::memset(data + size, 0, RecordDecoder::kPadding);
+  ForEachPackedRecord(absl::string_view(data, size), [&](size_t offset, size_t length) {
+    TakeRecord(data + offset, length, sender, authenticity, now);
+  });
+}
+
+void DatagramIngest::TakeRecord(const char* data, size_t size, absl::string_view sender,
+                                Authenticity authenticity, absl::Time now) {
   const absl::Status status = decoder_.DecodePadded(data, size, &record_);
   if (!status.ok()) {
     Refuse(sender, status.message(), now);

@@ -4,7 +4,8 @@
 //   1. authenticate it, when the run has a secret (datagram_auth.h): forged,
 //      tampered, other-run and (unless allowed) unsigned datagrams are
 //      refused, counted, and reported at most once a second per sender;
-//   2. decode it (record_decoder.h): malformed ones are refused the same way;
+//   2. decode it (record_decoder.h), each record of a packed datagram
+//      (packed_datagram.h) on its own: malformed ones are refused the same way;
 //   3. check its place in its sending process's stream (sequence_tracker.h):
 //      duplicates are dropped, and records lost in transit are reported per
 //      sending job, at most once a second each;
@@ -70,6 +71,10 @@ class DatagramIngest {
  private:
   DatagramIngest(IngestOptions options, Dispatcher* dispatcher,
                  std::unique_ptr<DatagramAuth> auth);
+  // Steps 2 to 4 for one record of the datagram; `data` has kPadding
+  // readable bytes past `size`.
+  void TakeRecord(const char* data, size_t size, absl::string_view sender,
+                  Authenticity authenticity, absl::Time now);
   void ReportLoss(SequenceTracker::Stream& stream, absl::Time now, bool force);
 
   IngestOptions options_;
