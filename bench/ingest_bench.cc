@@ -5,10 +5,14 @@
 //              like a Python job's) with sendmmsg as fast as it can, first to
 //              a bare counter process, then to a leader process (UdpServer,
 //              Dispatcher, JsonLinesSink to a file: the real receive path).
+//              Then the same burst packed (several records per datagram,
+//              one per line, as C++ jobs send to a C++ leader).
 //   2. paced:  16 sender processes x 50,000 records, paced to 100,000
-//              records/s in total, to the leader.
+//              records/s in total, to the leader; then packed, 16 senders
+//              paced to 2,000,000 records/s for two seconds.
 // For each: records sent, received, lost, first-to-last time, rate, the
-// receiver's peak RSS, and the leader's time as a ratio of the counter's.
+// receiver's CPU time per record and peak RSS, and the leader's CPU per
+// record as a ratio of the counter's.
 // Lost records are counted two ways: the kernel's drop count (SO_RXQ_OVFL)
 // and the lines missing from the JSON-lines file.
 //
@@ -21,6 +25,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -61,6 +66,11 @@ ABSL_FLAG(std::string, output, "", "leader: the JSON-lines file");
 ABSL_FLAG(int64_t, expect, 0, "counter, leader: stop after this many records (or SIGTERM)");
 ABSL_FLAG(bool, auth, false, "sign every datagram with a secret made for the run; the leader verifies");
 ABSL_FLAG(std::string, secret, "", "send, leader: the run's secret (--auth passes it on)");
+ABSL_FLAG(int, packed_bytes, 8192, "packed phases: the datagram size (a C++ leader's default)");
+ABSL_FLAG(int64_t, packed_rate, 2000000, "paced, packed phase: records per second in total");
+ABSL_FLAG(int, pack, 0,
+          "send: pack records into datagrams of up to this many bytes, one per line (as a C++ "
+          "job does for a leader that says TOIL_RT_LOGGING_PACKED); 0: one record each");
 
 namespace {
 
@@ -71,6 +81,14 @@ int64_t NowNanos() {
 }
 
 // Peak resident set size of this process, in kB (VmHWM).
+// This process's CPU time (user + system) so far, in microseconds.
+int64_t CpuMicros() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * int64_t{1000000} +
+         usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
+}
+
 long PeakRssKb() {
   std::ifstream status("/proc/self/status");
   std::string line;
@@ -99,16 +117,38 @@ int TypicalRecord(int sender, int64_t i, char* out, size_t size) {
 std::atomic<bool> g_stop{false};
 void OnTerm(int) { g_stop.store(true); }
 
-// --- send: N records, sendmmsg batches of 64, optionally paced ---
+// The next datagram into `out`: one record (`pack` 0) or as many as fit in
+// `pack` bytes, one per line, signed when `auth` is set. Returns its size;
+// `*records` is how many it holds.
+size_t NextDatagram(int sender, int64_t first, int64_t left, size_t pack,
+                    toil::rtlog::internal::DatagramAuth* auth, std::string* out,
+                    int* records) {
+  const size_t trailer = auth != nullptr ? toil::rtlog::internal::DatagramAuth::kTrailerBytes : 0;
+  char record[1024];
+  out->clear();
+  *records = 0;
+  while (*records < left) {
+    const int length = TypicalRecord(sender, first + *records, record, sizeof(record));
+    const size_t grown = out->size() + (out->empty() ? 0 : 1) + length + trailer;
+    if (*records > 0 && grown > pack) break;
+    if (!out->empty()) out->push_back('\n');
+    out->append(record, length);
+    ++*records;
+  }
+  if (auth != nullptr) auth->Sign(out);
+  return out->size();
+}
+
+// --- send: N records, sendmmsg batches of 64 datagrams, optionally paced ---
 int RunSend() {
   const int64_t n = absl::GetFlag(FLAGS_records);
   const int64_t rate = absl::GetFlag(FLAGS_rate);
   const int id = absl::GetFlag(FLAGS_sender_id);
+  const size_t pack = static_cast<size_t>(absl::GetFlag(FLAGS_pack));
   std::unique_ptr<toil::rtlog::internal::DatagramAuth> auth;
   if (!absl::GetFlag(FLAGS_secret).empty()) {
     auth = *toil::rtlog::internal::DatagramAuth::FromSecret(absl::GetFlag(FLAGS_secret));
   }
-  std::string signed_json;
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -116,31 +156,32 @@ int RunSend() {
   address.sin_port = htons(absl::GetFlag(FLAGS_port));
   connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
   constexpr int kBatch = 64;
-  static char buffers[kBatch][1024];
+  static std::string datagrams[kBatch];
   mmsghdr messages[kBatch];
   iovec iovecs[kBatch];
   const int64_t start = NowNanos();
   int64_t sent = 0;
   while (sent < n) {
-    const int batch = static_cast<int>(std::min<int64_t>(rate ? 16 : kBatch, n - sent));
     if (rate) {
       // Absolute schedule: record `sent` is due at start + sent / rate.
       const int64_t due = start + sent * 1000000000 / rate;
       timespec when{static_cast<time_t>(due / 1000000000), static_cast<long>(due % 1000000000)};
       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &when, nullptr);
     }
-    for (int b = 0; b < batch; ++b) {
-      int length = TypicalRecord(id, sent + b, buffers[b], sizeof(buffers[b]));
-      if (auth != nullptr) {
-        signed_json.assign(buffers[b], length);
-        auth->Sign(&signed_json);
-        std::memcpy(buffers[b], signed_json.data(), signed_json.size());
-        length = static_cast<int>(signed_json.size());
-      }
-      iovecs[b] = {buffers[b], static_cast<size_t>(length)};
-      messages[b] = {};
-      messages[b].msg_hdr.msg_iov = &iovecs[b];
-      messages[b].msg_hdr.msg_iovlen = 1;
+    // Paced: 16 records at a time; else as many datagrams as a batch holds.
+    int64_t batch_records = 0;
+    int batch = 0;
+    while (batch < kBatch && sent + batch_records < n && (!rate || batch_records < 16)) {
+      int records = 0;
+      const int64_t left = std::min<int64_t>(n - sent - batch_records, rate ? 16 : n);
+      NextDatagram(id, sent + batch_records, left, pack, auth.get(), &datagrams[batch],
+                   &records);
+      iovecs[batch] = {datagrams[batch].data(), datagrams[batch].size()};
+      messages[batch] = {};
+      messages[batch].msg_hdr.msg_iov = &iovecs[batch];
+      messages[batch].msg_hdr.msg_iovlen = 1;
+      batch_records += records;
+      ++batch;
     }
     int done = 0;
     while (done < batch) {
@@ -152,7 +193,7 @@ int RunSend() {
       }
       done += k;
     }
-    sent += batch;
+    sent += batch_records;
   }
   std::printf("sent %lld in %.3f s\n", static_cast<long long>(sent),
               (NowNanos() - start) / 1e9);
@@ -194,9 +235,9 @@ int RunCounter() {
     if (count == 0) first = last;
     count += n;
   }
-  std::printf("RESULT received=%lld dropped=0 first=%lld last=%lld rss_kb=%ld\n",
+  std::printf("RESULT received=%lld dropped=0 first=%lld last=%lld rss_kb=%ld cpu_us=%lld\n",
               static_cast<long long>(count), static_cast<long long>(first),
-              static_cast<long long>(last), PeakRssKb());
+              static_cast<long long>(last), PeakRssKb(), static_cast<long long>(CpuMicros()));
   return 0;
 }
 
@@ -237,11 +278,12 @@ int RunLeader() {
   dispatcher.Flush();
   const auto stats = (*server)->stats();
   std::printf("RESULT received=%lld dropped=%llu first=%lld last=%lld rss_kb=%ld "
-              "malformed=%llu refused=%llu\n",
+              "cpu_us=%lld malformed=%llu refused=%llu\n",
               static_cast<long long>(timing.count_),
               static_cast<unsigned long long>(stats.dropped),
               static_cast<long long>(timing.first_), static_cast<long long>(timing.last_),
-              PeakRssKb(), static_cast<unsigned long long>(stats.malformed),
+              PeakRssKb(), static_cast<long long>(CpuMicros()),
+              static_cast<unsigned long long>(stats.malformed),
               static_cast<unsigned long long>(stats.forged + stats.unsigned_refused +
                                               stats.other_run));
   return 0;
@@ -297,6 +339,7 @@ struct Result {
   int64_t first = 0;
   int64_t last = 0;
   long rss_kb = 0;
+  int64_t cpu_us = 0;  // the receiver's CPU time, user + system
   double seconds() const { return (last - first) / 1e9; }
 };
 
@@ -310,6 +353,7 @@ Result ParseResult(const std::string& line) {
     if (kv.first == "first") (void)absl::SimpleAtoi(value, &r.first);
     if (kv.first == "last") (void)absl::SimpleAtoi(value, &r.last);
     if (kv.first == "rss_kb") (void)absl::SimpleAtoi(value, &r.rss_kb);
+    if (kv.first == "cpu_us") (void)absl::SimpleAtoi(value, &r.cpu_us);
   }
   return r;
 }
@@ -330,7 +374,8 @@ int64_t CountLines(const std::string& path) {
 // Runs `senders` sender processes against a receiver started with
 // `receiver_args`; returns what the receiver reports.
 Result RunPhase(std::vector<std::string> receiver_args, int senders,
-                int64_t per_sender, int64_t total_rate, const std::string& secret) {
+                int64_t per_sender, int64_t total_rate, const std::string& secret,
+                int pack = 0) {
   if (!secret.empty()) receiver_args.push_back("--secret=" + secret);
   Child receiver = Start(receiver_args);
   const std::string port_line = ReadLineStartingWith(receiver, "PORT ");
@@ -341,7 +386,7 @@ Result RunPhase(std::vector<std::string> receiver_args, int senders,
                               absl::StrCat("--records=", per_sender),
                               absl::StrCat("--rate=", total_rate / senders),
                               absl::StrCat("--sender_id=", s),
-                              "--secret=" + secret}));
+                              absl::StrCat("--pack=", pack), "--secret=" + secret}));
   }
   for (Child& child : children) Wait(child);
   // Let the receiver take in what is still queued, then stop it.
@@ -354,12 +399,15 @@ Result RunPhase(std::vector<std::string> receiver_args, int senders,
 
 void Report(const char* name, int64_t sent, const Result& r, int64_t lines) {
   const int64_t lost = sent - r.received;
-  std::printf("%-28s sent %9lld  received %9lld  lost %7lld  kernel-dropped %7llu  "
-              "jsonl-lines %9s  time %7.3f s  rate %8.0f/s  peak RSS %6.1f MB\n",
+  std::printf("%-30s sent %9lld  received %9lld  lost %7lld  kernel-dropped %7llu  "
+              "jsonl-lines %9s  time %7.3f s  rate %8.0f/s  CPU %5.3f us/record  "
+              "peak RSS %6.1f MB\n",
               name, static_cast<long long>(sent), static_cast<long long>(r.received),
               static_cast<long long>(lost), static_cast<unsigned long long>(r.dropped),
               lines < 0 ? "-" : absl::StrCat(lines).c_str(), r.seconds(),
-              r.seconds() > 0 ? r.received / r.seconds() : 0.0, r.rss_kb / 1024.0);
+              r.seconds() > 0 ? r.received / r.seconds() : 0.0,
+              r.received > 0 ? static_cast<double>(r.cpu_us) / r.received : 0.0,
+              r.rss_kb / 1024.0);
 }
 
 int RunAll() {
@@ -382,9 +430,15 @@ int RunAll() {
   const Result leader =
       RunPhase({"--mode=leader", "--output=" + burst_file}, 1, n, 0, secret);
   const int64_t burst_lines = CountLines(burst_file);
-  Report("  leader (JSON-lines sink)", n, leader, burst_lines);
-  std::printf("  leader time / bare counter time: %.3f\n",
-              bare.seconds() > 0 ? leader.seconds() / bare.seconds() : 0.0);
+  Report("  leader, 1 record/datagram", n, leader, burst_lines);
+  const int pack = absl::GetFlag(FLAGS_packed_bytes);
+  const Result packed =
+      RunPhase({"--mode=leader", "--output=" + burst_file}, 1, n, 0, secret, pack);
+  const int64_t packed_lines = CountLines(burst_file);
+  Report(absl::StrCat("  leader, packed ", pack, " B").c_str(), n, packed, packed_lines);
+  auto cpu = [](const Result& r) { return r.received > 0 ? 1.0 * r.cpu_us / r.received : 0.0; };
+  std::printf("  CPU per record / bare counter's: 1 record/datagram %.2fx, packed %.2fx\n",
+              cpu(leader) / cpu(bare), cpu(packed) / cpu(bare));
 
   const int senders = absl::GetFlag(FLAGS_paced_senders);
   const int64_t per = absl::GetFlag(FLAGS_paced_records);
@@ -394,11 +448,23 @@ int RunAll() {
   const Result paced =
       RunPhase({"--mode=leader", "--output=" + paced_file}, senders, per, rate, secret);
   const int64_t paced_lines = CountLines(paced_file);
-  Report("  leader (JSON-lines sink)", senders * per, paced, paced_lines);
+  Report("  leader, 1 record/datagram", senders * per, paced, paced_lines);
+  const int64_t packed_rate = absl::GetFlag(FLAGS_packed_rate);
+  const int64_t packed_per = packed_rate / senders;  // a second's worth per sender
+  std::printf("paced, packed: %d senders x %lld records, %lld records/s in total\n", senders,
+              static_cast<long long>(packed_per * 2), static_cast<long long>(packed_rate));
+  const Result paced_packed = RunPhase({"--mode=leader", "--output=" + paced_file}, senders,
+                                       packed_per * 2, packed_rate, secret, pack);
+  const int64_t paced_packed_lines = CountLines(paced_file);
+  Report(absl::StrCat("  leader, packed ", pack, " B").c_str(), senders * packed_per * 2,
+         paced_packed, paced_packed_lines);
   std::remove(burst_file.c_str());
   std::remove(paced_file.c_str());
-  const bool ok = leader.received == n && burst_lines == n &&
-                  paced.received == senders * per && paced_lines == senders * per;
+  const bool ok = leader.received == n && burst_lines == n && packed.received == n &&
+                  packed_lines == n && paced.received == senders * per &&
+                  paced_lines == senders * per &&
+                  paced_packed.received == senders * packed_per * 2 &&
+                  paced_packed_lines == senders * packed_per * 2;
   std::printf("%s\n", ok ? "no record lost" : "RECORDS LOST");
   return ok ? 0 : 1;
 }
