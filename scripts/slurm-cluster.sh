@@ -7,12 +7,16 @@
 # bridge whose address (198.18.X.1) the controller, and a leader, listen on,
 # so every datagram from a job crosses a real (virtual) network. Needs root.
 #
-#   scripts/slurm-cluster.sh up [--dir DIR] [--nodes N]   start; prints exports
+#   scripts/slurm-cluster.sh up [--dir DIR] [--nodes N] [--timeout S]
+#                                                         start; prints exports
 #   scripts/slurm-cluster.sh status [--dir DIR]           sinfo, or why not
 #   scripts/slurm-cluster.sh down [--dir DIR]             stop and remove all
 #
 # DIR (default /tmp/toil-rtlog-slurm) holds the configuration, keys, state and
-# logs, and DIR/cluster.env what `down` must remove. `up` prints
+# logs, and DIR/cluster.env what `down` must remove. S (default 5, 1 to 300)
+# is how many seconds a node may stay silent before Slurm marks it down, and
+# how long Slurm waits for a message: tests on a loaded or sanitized machine
+# pass a longer one, so that a slow node is not taken for a failed one. `up` prints
 #   export SLURM_CONF=DIR/slurm.conf
 #   export TOIL_RTLOG_SLURM_BRIDGE_ADDRESS=198.18.X.1
 # so that `eval "$(scripts/slurm-cluster.sh up)"` points Slurm's commands
@@ -28,23 +32,30 @@ command="${1:-}"
 shift || true
 dir=/tmp/toil-rtlog-slurm
 nodes=2
+timeout=5
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir="$2"; shift 2 ;;
     --dir=*) dir="${1#*=}"; shift ;;
     --nodes) nodes="$2"; shift 2 ;;
     --nodes=*) nodes="${1#*=}"; shift ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --timeout) timeout="$2"; shift 2 ;;
+    --timeout=*) timeout="${1#*=}"; shift ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "slurm-cluster.sh: unknown argument \"$1\" (see --help)" >&2; exit 2 ;;
   esac
 done
 case "$command" in
   up|down|status) ;;
-  -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "slurm-cluster.sh: expected up, down or status, not \"${command}\" (see --help)" >&2; exit 2 ;;
 esac
 if ! [[ "$nodes" =~ ^[1-9]$ ]]; then
   echo "slurm-cluster.sh: --nodes takes 1 to 9, not \"${nodes}\"" >&2
+  exit 2
+fi
+if ! [[ "$timeout" =~ ^[1-9][0-9]{0,2}$ ]] || [ "$timeout" -gt 300 ]; then
+  echo "slurm-cluster.sh: --timeout takes 1 to 300 seconds, not \"${timeout}\"" >&2
   exit 2
 fi
 case "$dir" in
@@ -209,8 +220,8 @@ host="$(hostname -s)"
   echo "MinJobAge=600"
   echo "JobRequeue=0"
   echo "ReturnToService=2"
-  echo "SlurmdTimeout=5"
-  echo "MessageTimeout=5"
+  echo "SlurmdTimeout=${timeout}"
+  echo "MessageTimeout=${timeout}"
   echo "KillWait=2"
   echo "OverTimeLimit=0"
   echo "InactiveLimit=0"

@@ -94,8 +94,13 @@ std::unique_ptr<SlurmCluster> SlurmCluster::Start(std::string* why) {
   }
   rmdir(dir);  // the script makes it, and refuses one that has a cluster
   const int guard = StartGuardian(dir);
-  const ProcessResult up = RunProcess({Script(), "up", "--dir", dir, "--nodes", "2"},
-                                      {}, absl::Seconds(120));
+  // Under a sanitizer, or on a busy machine, a node answers slowly: a longer
+  // silence before Slurm declares it down keeps a slow node from failing.
+  const std::string timeout =
+      absl::StrCat(absl::ToInt64Seconds(Scaled(absl::Seconds(5))));
+  const ProcessResult up =
+      RunProcess({Script(), "up", "--dir", dir, "--nodes", "2", "--timeout", timeout},
+                 {}, absl::Seconds(120));
   if (up.exit_code != 0) {
     if (guard >= 0) close(guard);
     *why = absl::StrCat("scripts/slurm-cluster.sh up failed (exit ", up.exit_code,

@@ -98,7 +98,8 @@ TEST_F(SlurmTest, EveryRecordOfEveryJobArrivesOnceTaggedWithItsNode) {
       ASSERT_TRUE(slurm.IssueJob({absl::StrCat("slurm-job-", i), TestJob(), {"count", "50"}}).ok());
     }
     for (const batch::FinishedJob& job : WaitForAll(slurm, absl::Seconds(120))) {
-      EXPECT_EQ(job.exit_code, 0) << job.name << ": " << testing::ReadFile(job.log_path);
+      EXPECT_EQ(job.exit_code, 0) << job.name << " (" << job.reason
+                                  << "): " << testing::ReadFile(job.log_path);
       EXPECT_THAT(job.host, AnyOf("node1", "node2")) << job.name;
       host_of[job.name] = job.host;
     }
@@ -199,7 +200,8 @@ TEST_F(SlurmTest, TheSecretIsNeverOnAnyCommandLine) {
       ASSERT_EQ(lines.find(secret), std::string::npos) << "the secret is on a command line";
       std::optional<batch::FinishedJob> job = slurm.WaitForFinishedJob(absl::Milliseconds(20));
       if (job) {
-        EXPECT_EQ(job->exit_code, 0) << testing::ReadFile(job->log_path);
+        EXPECT_EQ(job->exit_code, 0) << job->name << " (" << job->reason
+                                     << "): " << testing::ReadFile(job->log_path);
       }
     }
     EXPECT_EQ(slurm.UnfinishedJobs(), 0);
@@ -253,7 +255,7 @@ TEST_F(SlurmTest, RecordsAJobCannotSendAreCountedOnItsSide) {
   std::map<std::string, int> received;
   for (const auto& entry : sink.entries()) ++received[entry.record.job()];
   for (const auto& [name, job] : done) {
-    EXPECT_EQ(job.exit_code, 0) << name;
+    EXPECT_EQ(job.exit_code, 0) << name << " (" << job.reason << ")";
     const std::string output = testing::ReadFile(job.log_path);
     // The job's own log has every record, whatever reached the leader.
     EXPECT_THAT(output, HasSubstr(name == "reconnects" ? "paced 59" : "record 99")) << name;

@@ -8,9 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/message.h"
 #include "toil/cli/command.h"
 #include "toil/cli/control_client.h"
+#include "toil/rtlog/proto_json.h"
 
 ABSL_FLAG(bool, json, false,
           "status, senders: print JSON (the control service's messages) instead "
@@ -21,12 +22,7 @@ namespace {
 
 // The message as one line of JSON on stdout.
 void PrintJson(const google::protobuf::Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  std::printf("%s\n", json.c_str());
+  std::fputs(rtlog::ProtoJsonLine(message).c_str(), stdout);
 }
 
 std::string Ago(double unix_seconds) {

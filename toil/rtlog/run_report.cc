@@ -10,8 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "google/protobuf/util/json_util.h"
 #include "toil/rtlog/level.h"
+#include "toil/rtlog/proto_json.h"
 
 namespace toil::rtlog {
 namespace {
@@ -126,14 +126,6 @@ v1::RunReport MakeRunReport(absl::string_view leader,
   return report;
 }
 
-std::string RunReportJson(const v1::RunReport& report) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(report, &json, options);
-  json.push_back('\n');
-  return json;
-}
+std::string RunReportJson(const v1::RunReport& report) { return ProtoJsonLine(report); }
 
 }  // namespace toil::rtlog
