@@ -1,27 +1,33 @@
 // Leader ingest benchmark: one run that compares the leader with a bare
-// recvmmsg counter on the same bursts, and prints what it measured.
+// recvmmsg counter, and with Debian's rsyslog, on the same bursts, and
+// prints what it measured.
 //
 //   1. burst:  one process sends N typical records (about 480 bytes of JSON,
-//              like a Python job's) with sendmmsg as fast as it can, first to
-//              a bare counter process, then to a leader process (UdpServer,
-//              Dispatcher, JsonLinesSink to a file: the real receive path).
-//              Then the same burst packed (several records per datagram,
-//              one per line, as C++ jobs send to a C++ leader).
+//              like a Python job's) with sendmmsg as fast as it can, to a
+//              bare counter process; to a leader process (UdpServer,
+//              Dispatcher, JsonLinesSink to a file: the real receive path),
+//              unsigned and signed (the leader verifies every datagram);
+//              the same two packed (several records per datagram, one per
+//              line, as C++ jobs send to a C++ leader); and to rsyslogd
+//              (imudp, one thread, raw lines to a file: the outside
+//              reference; its time ends at its last write).
 //   2. paced:  16 sender processes x 50,000 records, paced to 100,000
 //              records/s in total, to the leader; then packed, 16 senders
 //              paced to 2,000,000 records/s for two seconds.
 // For each: records sent, received, lost, first-to-last time, rate, the
-// receiver's CPU time per record and peak RSS, and the leader's CPU per
-// record as a ratio of the counter's.
-// Lost records are counted two ways: the kernel's drop count (SO_RXQ_OVFL)
+// receiver's CPU time per record and peak RSS, and the CPU per record as a
+// ratio of the counter's.
+// Lost records are counted two ways: the kernel's drop count (SO_RXQ_OVFL,
+// in datagrams: a packed one held many records)
 // and the lines missing from the JSON-lines file.
 //
 //   bazel run -c opt //bench:ingest_bench -- [--records=1000000] [--dir=/tmp]
-//       [--auth]    senders sign every datagram, and the leader verifies
-//                   each one (the default for RealtimeLogger and serve)
+//       [--packed_rate=2000000] [--packed_bytes=8192]
 //
 // The processes are this program again, in other modes (--mode=counter,
-// leader or send), so each one's memory is its own.
+// leader or send), so each one's memory is its own. rsyslogd comes from
+// Debian: scripts/install-deps.sh --bench installs it (without it, its row
+// says so).
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -37,6 +43,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,8 +51,10 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/rsyslog_reference.h"
 #include "toil/rtlog/internal/wire/datagram_auth.h"
 #include "toil/rtlog/internal/leader/dispatcher.h"
 #include "toil/rtlog/internal/leader/udp_server.h"
@@ -64,8 +73,7 @@ ABSL_FLAG(int64_t, rate, 0, "send: records per second (0: as fast as possible)")
 ABSL_FLAG(int, sender_id, 0, "send: which sender this is");
 ABSL_FLAG(std::string, output, "", "leader: the JSON-lines file");
 ABSL_FLAG(int64_t, expect, 0, "counter, leader: stop after this many records (or SIGTERM)");
-ABSL_FLAG(bool, auth, false, "sign every datagram with a secret made for the run; the leader verifies");
-ABSL_FLAG(std::string, secret, "", "send, leader: the run's secret (--auth passes it on)");
+ABSL_FLAG(std::string, secret, "", "send, leader: the run's secret (signed bursts pass it on)");
 ABSL_FLAG(int, packed_bytes, 8192, "packed phases: the datagram size (a C++ leader's default)");
 ABSL_FLAG(int64_t, packed_rate, 2000000, "paced, packed phase: records per second in total");
 ABSL_FLAG(int, pack, 0,
@@ -73,6 +81,9 @@ ABSL_FLAG(int, pack, 0,
           "job does for a leader that says TOIL_RT_LOGGING_PACKED); 0: one record each");
 
 namespace {
+
+// The counter's, the leader's and rsyslog's socket receive buffer.
+constexpr int kReceiveBufferBytes = 32 << 20;
 
 int64_t NowNanos() {
   timespec now;
@@ -204,7 +215,7 @@ int RunSend() {
 int RunCounter() {
   // Configured as the leader's socket is, but blocking: a bare loop.
   toil::rtlog::internal::UdpSocketOptions options;
-  options.receive_buffer_bytes = 32 << 20;
+  options.receive_buffer_bytes = kReceiveBufferBytes;
   options.nonblocking = false;
   const auto bound = toil::rtlog::internal::BindUdpSocket(options);
   if (!bound.ok()) return 1;
@@ -340,6 +351,7 @@ struct Result {
   int64_t last = 0;
   long rss_kb = 0;
   int64_t cpu_us = 0;  // the receiver's CPU time, user + system
+  bool counts_drops = true;  // the leader reads the kernel's drop count
   double seconds() const { return (last - first) / 1e9; }
 };
 
@@ -399,46 +411,91 @@ Result RunPhase(std::vector<std::string> receiver_args, int senders,
 
 void Report(const char* name, int64_t sent, const Result& r, int64_t lines) {
   const int64_t lost = sent - r.received;
-  std::printf("%-30s sent %9lld  received %9lld  lost %7lld  kernel-dropped %7llu  "
+  std::printf("%-34s sent %9lld  received %9lld  lost %7lld  kernel-dropped-datagrams %7s  "
               "jsonl-lines %9s  time %7.3f s  rate %8.0f/s  CPU %5.3f us/record  "
               "peak RSS %6.1f MB\n",
               name, static_cast<long long>(sent), static_cast<long long>(r.received),
-              static_cast<long long>(lost), static_cast<unsigned long long>(r.dropped),
+              static_cast<long long>(lost),
+              r.counts_drops ? absl::StrCat(r.dropped).c_str() : "-",
               lines < 0 ? "-" : absl::StrCat(lines).c_str(), r.seconds(),
               r.seconds() > 0 ? r.received / r.seconds() : 0.0,
               r.received > 0 ? static_cast<double>(r.cpu_us) / r.received : 0.0,
               r.rss_kb / 1024.0);
 }
 
+// The burst to Debian's rsyslog (imudp, raw lines to a file), or nothing
+// (and why, printed) when it cannot run here. Its time runs from the
+// sender's start to the last write rsyslogd made.
+std::optional<Result> RunRsyslog(int64_t n, const std::string& dir) {
+  auto rsyslog = toil::bench::RsyslogReference::Start(dir, kReceiveBufferBytes);
+  if (!rsyslog.ok()) {
+    std::printf("  rsyslog imudp: not measured: %s\n",
+                std::string(rsyslog.status().message()).c_str());
+    return std::nullopt;
+  }
+  Result result;
+  result.counts_drops = false;
+  result.first = NowNanos();
+  Child sender = Start({"--mode=send", absl::StrCat("--port=", (*rsyslog)->port()),
+                        absl::StrCat("--records=", n), "--rate=0", "--sender_id=0", "--pack=0"});
+  Wait(sender);
+  const toil::bench::RsyslogReference::Outcome outcome = (*rsyslog)->Finish();
+  result.received = outcome.lines;
+  result.last = outcome.last_ns;
+  result.cpu_us = outcome.cpu_us;
+  result.rss_kb = outcome.peak_rss_kb;
+  return result;
+}
+
+double CpuPerRecord(const Result& r) {
+  return r.received > 0 ? 1.0 * r.cpu_us / r.received : 0.0;
+}
+
+// The burst, side by side: the bare counter, the leader unsigned and signed,
+// one record per datagram and packed, and rsyslog. Returns whether the
+// leader received every record every time.
+bool RunBursts(int64_t n, const std::string& dir) {
+  const std::string file = dir + "/ingest_bench_burst.jsonl";
+  const std::string secret = *toil::rtlog::internal::DatagramAuth::NewSecret();
+  const int pack = absl::GetFlag(FLAGS_packed_bytes);
+  std::printf("burst: 1 sender, %lld records as fast as it can (sendmmsg)\n",
+              static_cast<long long>(n));
+  Result bare = RunPhase({"--mode=counter", absl::StrCat("--expect=", n)}, 1, n, 0, "");
+  bare.counts_drops = false;
+  Report("  bare recvmmsg counter", n, bare, -1);
+  bool ok = true;
+  std::string ratios;
+  for (const int packing : {0, pack}) {
+    for (const bool sign : {false, true}) {
+      const Result leader = RunPhase({"--mode=leader", "--output=" + file}, 1, n, 0,
+                                     sign ? secret : "", packing);
+      const int64_t lines = CountLines(file);
+      const std::string name =
+          absl::StrCat("  leader, ", packing ? absl::StrCat("packed ", packing, " B") : "1 record/datagram",
+                       sign ? ", signed" : "");
+      Report(name.c_str(), n, leader, lines);
+      absl::StrAppendFormat(&ratios, "%s%s %.2fx", ratios.empty() ? "" : ", ", name.substr(10),
+                            CpuPerRecord(leader) / CpuPerRecord(bare));
+      ok = ok && leader.received == n && lines == n;
+    }
+  }
+  std::remove(file.c_str());
+  if (std::optional<Result> rsyslog = RunRsyslog(n, dir)) {
+    Report("  rsyslog imudp (reference)", n, *rsyslog, rsyslog->received);
+    absl::StrAppendFormat(&ratios, ", rsyslog %.2fx", CpuPerRecord(*rsyslog) / CpuPerRecord(bare));
+  }
+  std::printf("  CPU per record / bare counter's: %s\n", ratios.c_str());
+  return ok;
+}
+
 int RunAll() {
   std::string dir = absl::GetFlag(FLAGS_dir);
   if (dir.empty()) dir = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
   const int64_t n = absl::GetFlag(FLAGS_records);
-  const std::string burst_file = dir + "/ingest_bench_burst.jsonl";
   const std::string paced_file = dir + "/ingest_bench_paced.jsonl";
-  std::string secret;
-  if (absl::GetFlag(FLAGS_auth)) {
-    secret = *toil::rtlog::internal::DatagramAuth::NewSecret();
-    std::printf("authentication: every datagram signed and verified\n");
-  }
-
-  std::printf("burst: 1 sender, %lld records as fast as it can (sendmmsg)\n",
-              static_cast<long long>(n));
-  const Result bare =
-      RunPhase({"--mode=counter", absl::StrCat("--expect=", n)}, 1, n, 0, secret);
-  Report("  bare recvmmsg counter", n, bare, -1);
-  const Result leader =
-      RunPhase({"--mode=leader", "--output=" + burst_file}, 1, n, 0, secret);
-  const int64_t burst_lines = CountLines(burst_file);
-  Report("  leader, 1 record/datagram", n, leader, burst_lines);
+  const std::string secret;  // the paced phases: unsigned
+  const bool bursts_ok = RunBursts(n, dir);
   const int pack = absl::GetFlag(FLAGS_packed_bytes);
-  const Result packed =
-      RunPhase({"--mode=leader", "--output=" + burst_file}, 1, n, 0, secret, pack);
-  const int64_t packed_lines = CountLines(burst_file);
-  Report(absl::StrCat("  leader, packed ", pack, " B").c_str(), n, packed, packed_lines);
-  auto cpu = [](const Result& r) { return r.received > 0 ? 1.0 * r.cpu_us / r.received : 0.0; };
-  std::printf("  CPU per record / bare counter's: 1 record/datagram %.2fx, packed %.2fx\n",
-              cpu(leader) / cpu(bare), cpu(packed) / cpu(bare));
 
   const int senders = absl::GetFlag(FLAGS_paced_senders);
   const int64_t per = absl::GetFlag(FLAGS_paced_records);
@@ -458,10 +515,8 @@ int RunAll() {
   const int64_t paced_packed_lines = CountLines(paced_file);
   Report(absl::StrCat("  leader, packed ", pack, " B").c_str(), senders * packed_per * 2,
          paced_packed, paced_packed_lines);
-  std::remove(burst_file.c_str());
   std::remove(paced_file.c_str());
-  const bool ok = leader.received == n && burst_lines == n && packed.received == n &&
-                  packed_lines == n && paced.received == senders * per &&
+  const bool ok = bursts_ok && paced.received == senders * per &&
                   paced_lines == senders * per &&
                   paced_packed.received == senders * packed_per * 2 &&
                   paced_packed_lines == senders * packed_per * 2;

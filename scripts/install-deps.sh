@@ -2,6 +2,11 @@
 # Installs the Debian 12 packages toil-rtlog builds with, if any is missing.
 # Uses sudo when not root. Everything the build needs comes from here: Bazel
 # itself fetches nothing.
+#
+#   scripts/install-deps.sh           what the build, the tests and the demo need
+#   scripts/install-deps.sh --bench   and what the benchmarks compare against or
+#                                     profile with: rsyslog (ingest_bench's
+#                                     outside reference) and perf
 set -euo pipefail
 
 packages=(
@@ -12,6 +17,12 @@ packages=(
   clang libclang-rt-14-dev
   slurm-wlm munge iproute2 util-linux
 )
+case "${1:-}" in
+  "") ;;
+  --bench) packages+=(rsyslog linux-perf) ;;
+  -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "install-deps.sh: unknown argument \"$1\" (see --help)" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
