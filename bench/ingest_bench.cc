@@ -54,6 +54,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/file_lines.h"
 #include "bench/rsyslog_reference.h"
 #include "toil/rtlog/internal/wire/datagram_auth.h"
 #include "toil/rtlog/internal/leader/dispatcher.h"
@@ -370,19 +371,6 @@ Result ParseResult(const std::string& line) {
   return r;
 }
 
-int64_t CountLines(const std::string& path) {
-  FILE* f = std::fopen(path.c_str(), "r");
-  if (f == nullptr) return -1;
-  int64_t lines = 0;
-  char buffer[1 << 16];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0) {
-    for (size_t i = 0; i < n; ++i) lines += buffer[i] == '\n';
-  }
-  std::fclose(f);
-  return lines;
-}
-
 // Runs `senders` sender processes against a receiver started with
 // `receiver_args`; returns what the receiver reports.
 Result RunPhase(std::vector<std::string> receiver_args, int senders,
@@ -469,7 +457,7 @@ bool RunBursts(int64_t n, const std::string& dir) {
     for (const bool sign : {false, true}) {
       const Result leader = RunPhase({"--mode=leader", "--output=" + file}, 1, n, 0,
                                      sign ? secret : "", packing);
-      const int64_t lines = CountLines(file);
+      const int64_t lines = toil::bench::CountFileLines(file);
       const std::string name =
           absl::StrCat("  leader, ", packing ? absl::StrCat("packed ", packing, " B") : "1 record/datagram",
                        sign ? ", signed" : "");
@@ -504,7 +492,7 @@ int RunAll() {
               static_cast<long long>(per), static_cast<long long>(rate));
   const Result paced =
       RunPhase({"--mode=leader", "--output=" + paced_file}, senders, per, rate, secret);
-  const int64_t paced_lines = CountLines(paced_file);
+  const int64_t paced_lines = toil::bench::CountFileLines(paced_file);
   Report("  leader, 1 record/datagram", senders * per, paced, paced_lines);
   const int64_t packed_rate = absl::GetFlag(FLAGS_packed_rate);
   const int64_t packed_per = packed_rate / senders;  // a second's worth per sender
@@ -512,7 +500,7 @@ int RunAll() {
               static_cast<long long>(packed_per * 2), static_cast<long long>(packed_rate));
   const Result paced_packed = RunPhase({"--mode=leader", "--output=" + paced_file}, senders,
                                        packed_per * 2, packed_rate, secret, pack);
-  const int64_t paced_packed_lines = CountLines(paced_file);
+  const int64_t paced_packed_lines = toil::bench::CountFileLines(paced_file);
   Report(absl::StrCat("  leader, packed ", pack, " B").c_str(), senders * packed_per * 2,
          paced_packed, paced_packed_lines);
   std::remove(paced_file.c_str());

@@ -11,11 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bench/file_lines.h"
 
 namespace toil::bench {
 namespace {
@@ -122,16 +124,7 @@ RsyslogReference::~RsyslogReference() {
 }
 
 int64_t RsyslogReference::Lines() const {
-  FILE* file = std::fopen((dir_ + "/out.log").c_str(), "r");
-  if (file == nullptr) return 0;
-  int64_t lines = 0;
-  char buffer[1 << 16];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), file)) > 0) {
-    for (size_t i = 0; i < n; ++i) lines += buffer[i] == '\n';
-  }
-  std::fclose(file);
-  return lines;
+  return std::max<int64_t>(0, CountFileLines(dir_ + "/out.log"));
 }
 
 RsyslogReference::Outcome RsyslogReference::Finish() {
