@@ -80,7 +80,7 @@ TEST(CliTest, ServeShowsWhatSendSendsAndSummarizesOnSigterm) {
   EXPECT_THAT(result.err, HasSubstr("ERROR    [shell-job "));
   EXPECT_THAT(result.err, HasSubstr("disk 50% full"));
   EXPECT_THAT(result.err, Not(HasSubstr("below level")));
-  EXPECT_THAT(result.err, HasSubstr("1 record received, 0 malformed, 0 dropped"));
+  EXPECT_THAT(result.err, HasSubstr("1 record received, 0 malformed, 0 datagrams dropped"));
   EXPECT_THAT(result.err, HasSubstr("refused: 0 unsigned, 0 with a bad signature"));
 }
 

@@ -308,7 +308,7 @@ TEST(ControlTest, AHundredViewersOneStoppedAndNothingIsLost) {
       absl::Seconds(120), "every viewer to account for every record"));
   const ProcessResult summary = serve.Stop();
   EXPECT_THAT(summary.err, HasSubstr(absl::StrCat(kRecords, " records received, 0 malformed, "
-                                                  "0 dropped by the kernel, 0 lost")));
+                                                  "0 datagrams dropped by the kernel, 0 lost")));
   // Every viewer got each record or was told it missed it.
   for (size_t i = 0; i < viewers.size(); ++i) {
     viewers[i]->Stop(SIGKILL);

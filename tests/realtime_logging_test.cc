@@ -215,7 +215,8 @@ TEST(RealtimeLoggingTest, KernelDropsAreCountedAndReportedAtTheEnd) {
   EXPECT_EQ(sink.count() + dropped, 5000u);
   EXPECT_EQ(rtlog::RealtimeLogger::Stats().records, sink.count());
   EXPECT_THAT(testing::ReadFile(err_path),
-              HasSubstr(absl::StrCat(dropped, " dropped by the kernel")));
+              HasSubstr(absl::StrCat(dropped, dropped == 1 ? " datagram" : " datagrams",
+                                     " dropped by the kernel")));
 }
 
 // A 1 MB message of two-byte characters, end to end, signed: it arrives as

@@ -94,10 +94,12 @@ std::unique_ptr<SlurmCluster> SlurmCluster::Start(std::string* why) {
   }
   rmdir(dir);  // the script makes it, and refuses one that has a cluster
   const int guard = StartGuardian(dir);
-  // Under a sanitizer, or on a busy machine, a node answers slowly: a longer
-  // silence before Slurm declares it down keeps a slow node from failing.
+  // On a busy machine, and more so under a sanitizer, a node answers slowly:
+  // a long silence before Slurm declares it down keeps a slow node from
+  // being taken for a failed one. (5 s was seen to fail jobs with NODE_FAIL
+  // on a plain build with both cores overloaded.)
   const std::string timeout =
-      absl::StrCat(absl::ToInt64Seconds(Scaled(absl::Seconds(5))));
+      absl::StrCat(absl::ToInt64Seconds(Scaled(absl::Seconds(15))));
   const ProcessResult up =
       RunProcess({Script(), "up", "--dir", dir, "--nodes", "2", "--timeout", timeout},
                  {}, absl::Seconds(120));

@@ -142,7 +142,7 @@ TEST_F(SlurmTest, TheToolRunsTheDemoOnSlurm) {
   EXPECT_THAT(result.err, HasSubstr(" node1 pid "));
   EXPECT_THAT(result.err, HasSubstr(" node2 pid "));
   EXPECT_THAT(result.err, HasSubstr("6 jobs, 0 failed; "));
-  EXPECT_THAT(result.err, HasSubstr(" 0 dropped by the kernel, 0 lost in transit, 0 duplicates"));
+  EXPECT_THAT(result.err, HasSubstr(" 0 datagrams dropped by the kernel, 0 lost in transit, 0 duplicates"));
 }
 
 TEST_F(SlurmTest, HostileArgumentsAndNamesArriveIntact) {

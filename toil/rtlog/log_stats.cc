@@ -7,7 +7,8 @@ namespace toil::rtlog {
 
 std::string DescribeLogStats(const LogStats& s) {
   std::string text = absl::StrCat(
-      s.records, s.records == 1 ? " record" : " records", " received, ", s.malformed, " malformed, ", s.dropped,
+      s.records, s.records == 1 ? " record" : " records", " received, ", s.malformed,
+      " malformed, ", s.dropped, s.dropped == 1 ? " datagram" : " datagrams",
       " dropped by the kernel, ", s.lost, " lost in transit, ", s.duplicates,
       " duplicates dropped");
   if (s.signatures_checked || s.refused() > 0) {

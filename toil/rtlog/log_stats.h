@@ -4,7 +4,7 @@
 //
 //   LogStats stats = server->Stop();
 //   std::cerr << DescribeLogStats(stats);
-//   // 1200 records received, 0 malformed, 0 dropped by the kernel, ...
+//   // 1200 records received, 0 malformed, 0 datagrams dropped by the kernel, ...
 #ifndef TOIL_RTLOG_LOG_STATS_H_
 #define TOIL_RTLOG_LOG_STATS_H_
 
@@ -72,8 +72,10 @@ struct JobLogs {
   uint64_t forgotten = 0;
 };
 
-// "R records received, M malformed, D dropped by the kernel, L lost in
-// transit, U duplicates dropped", then, when signatures are checked or
+// "R records received, M malformed, D datagrams dropped by the kernel, L
+// lost in transit, U duplicates dropped" (a packed datagram holds several
+// records: the records of a C++ job's dropped datagrams are also among
+// those lost in transit, found from its sequence numbers), then, when signatures are checked or
 // anything was refused, "; refused: a unsigned, b with a bad signature, c
 // from another run; d unsigned accepted", and "; N lines could not be
 // written by the sinks" when that happened.
