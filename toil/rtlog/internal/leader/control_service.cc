@@ -15,6 +15,10 @@ namespace {
 // mmap threshold (128 KiB), so that gRPC's copy of each message comes from
 // the heap instead of fresh pages that fault in.
 constexpr size_t kBatchBytes = 64 * 1024;
+// A stream's buffer: a read stops past kBatchBytes by at most one record,
+// so a batch and a large record fit. A buffer a huge record grew past this
+// is given back after its message.
+constexpr size_t kKeptBufferBytes = 2 * kBatchBytes;
 // A viewer gets a message at most this often: while records pour in, each
 // message carries many (a message costs the leader far more than a record
 // in it), and while they trickle in, each waits at most this long.
@@ -80,6 +84,11 @@ bool WriteBatch(RecordRing::Batch* batch, v1::TailResponse* response,
   const bool written = writer->Write(*response);
   batch->jsonl.swap(*response->mutable_jsonl());
   batch->jsonl.clear();
+  if (batch->jsonl.capacity() > kKeptBufferBytes) {
+    // A huge record grew it: a hundred viewers must not each keep that.
+    std::string().swap(batch->jsonl);
+    batch->jsonl.reserve(kKeptBufferBytes);
+  }
   batch->records = 0;
   batch->missed = 0;
   return written;
@@ -164,9 +173,7 @@ grpc::Status ControlService::Tail(grpc::ServerContext* context, const v1::TailRe
   uint64_t cursor = ring.StartOfLast(request->last(), *filter);
   absl::Time last_write = absl::InfinitePast();
   RecordRing::Batch batch;
-  // A read stops past kBatchBytes by at most one record: room for a large
-  // one too, once (a larger still grows the buffer, which then stays).
-  batch.jsonl.reserve(2 * kBatchBytes);
+  batch.jsonl.reserve(kKeptBufferBytes);
   v1::TailResponse response;
   while (!context->IsCancelled() && !closing_.load()) {
     cursor = ring.Read(cursor, *filter, kBatchBytes, &batch);
