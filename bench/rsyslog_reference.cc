@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -84,8 +85,9 @@ absl::StatusOr<std::unique_ptr<RsyslogReference>> RsyslogReference::Start(
         kRsyslogd, " is not installed (scripts/install-deps.sh --bench installs it)"));
   }
   const std::string dir = parent + "/ingest_bench_rsyslog";
-  (void)std::system(absl::StrCat("rm -rf '", dir, "'").c_str());
-  mkdir(dir.c_str(), 0700);
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  std::filesystem::create_directories(dir, ignored);
   const int port = FreeUdpPort();
   std::ofstream(dir + "/rsyslog.conf") << Config(dir, port, receive_buffer_bytes);
   const std::string conf = dir + "/rsyslog.conf";
@@ -120,7 +122,8 @@ RsyslogReference::~RsyslogReference() {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
-  (void)std::system(absl::StrCat("rm -rf '", dir_, "'").c_str());
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
 }
 
 int64_t RsyslogReference::Lines() const {
