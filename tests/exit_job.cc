@@ -12,6 +12,10 @@
 //   exit_job critical N      log N INFO records and a CRITICAL one, _exit(0)
 //   exit_job fork N          log, fork; the child logs N records and exits
 //   exit_job flood N         log N records as fast as one thread can
+//   exit_job stalled N       fill stderr (a pipe nobody reads yet), log N
+//                            records, print READY and return: the sender is
+//                            stuck writing the stderr copy until it is read
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -36,6 +40,17 @@ void AppHandler(int) {
   _exit(7);
 }
 
+// Writes to stderr until its pipe is full, then makes it blocking again.
+void FillStderr() {
+  const int flags = fcntl(STDERR_FILENO, F_GETFL);
+  fcntl(STDERR_FILENO, F_SETFL, flags | O_NONBLOCK);
+  static char block[4096];
+  std::memset(block, '.', sizeof(block));
+  while (write(STDERR_FILENO, block, sizeof(block)) > 0) {
+  }
+  fcntl(STDERR_FILENO, F_SETFL, flags);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,8 +70,13 @@ int main(int argc, char** argv) {
     RT_LOG(INFO) << "parent after fork, child status " << status;
     return 0;
   }
+  if (mode == "stalled") FillStderr();
   LogMany(n, mode.c_str());
-  if (mode == "return" || mode == "flood") return 0;
+  if (mode == "stalled") {
+    std::printf("READY\n");
+    std::fflush(stdout);
+  }
+  if (mode == "return" || mode == "flood" || mode == "stalled") return 0;
   if (mode == "exit") std::exit(3);
   if (mode == "sigterm" || mode == "handler") raise(SIGTERM);
   if (mode == "wait") {

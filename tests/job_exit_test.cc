@@ -82,6 +82,35 @@ TEST_F(ExitTest, ReturnFromMain) {
   ExpectAll(Received(), "return", kRecords);
 }
 
+// Bug: at exit the job waited 2 s for its sender and then went, its queued
+// records neither sent nor written nor counted (seen under ASan on a loaded
+// machine: a job of 20 records that reached nobody). Now the wait lasts as
+// long as the sender makes progress. Here the sender is stuck writing the
+// job's stderr copy to a full pipe for 3 s, longer than the old wait, and
+// every record still arrives.
+TEST_F(ExitTest, ASenderStalledLongerThanTwoSecondsAtExitStillDeliversAll) {
+  testing::BackgroundProcess job({testing::Runfile("tests/exit_job"), "stalled", "20"}, Env());
+  ASSERT_TRUE(job.WaitForStdout("READY", absl::Seconds(30)));
+  // The stall itself (not a synchronisation): stderr stays unread, longer
+  // than the old 2 s and shorter than the 5 s without progress that now
+  // makes a job give up.
+  absl::SleepFor(absl::Seconds(3));
+  const testing::ProcessResult result = job.Stop(0);  // reads stderr: it moves on
+  EXPECT_EQ(result.exit_code, 0) << result.err.substr(result.err.find_first_not_of('.'));
+  ExpectAll(Received(), "stalled", 20);
+}
+
+// A sender that makes no progress for 5 s at exit is given up on, and the
+// job says on its stderr how many records it leaves unsent.
+TEST_F(ExitTest, RecordsASenderStuckAtExitLeavesAreReportedOnStderr) {
+  testing::BackgroundProcess job({testing::Runfile("tests/exit_job"), "stalled", "20"}, Env());
+  ASSERT_TRUE(job.WaitForStdout("READY", absl::Seconds(30)));
+  absl::SleepFor(absl::Seconds(8));  // the stall: past the 5 s the job waits
+  const testing::ProcessResult result = job.Stop(0);
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_THAT(result.err, HasSubstr("20 records were still queued when the process exited"));
+}
+
 TEST_F(ExitTest, Exit) {
   EXPECT_EQ(Run("exit", kRecords).exit_code, 3);
   ExpectAll(Received(), "exit", kRecords);

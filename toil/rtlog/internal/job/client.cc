@@ -48,6 +48,11 @@ uint64_t NewStreamId() {
 }
 // How long a fatal signal may wait for the queue to drain.
 constexpr absl::Duration kSignalFlushTimeout = absl::Seconds(2);
+// At exit, the queue drains for as long as the sender makes progress: on a
+// loaded machine it may get little CPU. It is given up on after this long
+// without progress, or this long in all.
+constexpr absl::Duration kExitStall = absl::Seconds(5);
+constexpr absl::Duration kExitFlushLimit = absl::Seconds(30);
 
 // --- Flushing on signals that end the process ---
 
@@ -419,9 +424,29 @@ void Client::FlushFromSignal(absl::Duration timeout) {
   WaitProcessed(target, timeout);
 }
 
+uint64_t Client::FlushBeforeExit() {
+  const int64_t give_up = MonotonicNanos() + absl::ToInt64Nanoseconds(kExitFlushLimit);
+  uint64_t processed = processed_.load();
+  while (!Flush(kExitStall)) {
+    const uint64_t now_processed = processed_.load();
+    if (now_processed == processed || MonotonicNanos() > give_up) break;
+    processed = now_processed;
+  }
+  const uint64_t enqueued = enqueued_.load();
+  processed = processed_.load();
+  return enqueued > processed ? enqueued - processed : 0;
+}
+
 void Client::OnExit() {
   exiting_.store(true);
-  Flush(kSignalFlushTimeout);
+  const uint64_t unsent = FlushBeforeExit();
+  if (unsent > 0) {
+    // Neither the leader nor this stderr got them: say so, at least here.
+    WarnOnStderr(absl::StrCat(
+        unsent, " records were still queued when the process exited, and were neither sent "
+        "nor written here: the log sender made no progress for ",
+        absl::FormatDuration(kExitStall)));
+  }
   const uint64_t failed = send_failed_.load();
   const uint64_t dropped = queue_full_.load();
   if (failed > 0) {

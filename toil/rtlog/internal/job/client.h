@@ -163,6 +163,9 @@ class Client {
   void WakeSender();
   // Waits for processed_ to reach `target`; async-signal-safe.
   bool WaitProcessed(uint64_t target, absl::Duration timeout);
+  // At exit: waits for the queue to drain for as long as the sender makes
+  // progress (up to a limit); returns how many records it leaves unsent.
+  uint64_t FlushBeforeExit();
   void AfterForkInChild();
   static const std::string* Intern(absl::string_view text);
 
