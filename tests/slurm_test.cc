@@ -10,6 +10,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include <map>
 #include <set>
 #include <string>
@@ -50,6 +52,17 @@ class SlurmTest : public ::testing::Test {
   }
   void SetUp() override {
     if (cluster_ == nullptr) TOIL_SKIP_OR_FAIL_UNDER_CI(*why_);
+  }
+  // After a failure, what the controller and the nodes said last (a node
+  // Slurm declared down says why here).
+  void TearDown() override {
+    if (!HasFailure() || cluster_ == nullptr) return;
+    for (const char* log : {"slurmctld.log", "slurmd-node1.log", "slurmd-node2.log"}) {
+      const std::string text = testing::ReadFile(absl::StrCat(cluster_->dir(), "/", log));
+      const size_t from = text.size() > 4000 ? text.find('\n', text.size() - 4000) : 0;
+      std::printf("--- the end of %s ---\n%s\n", log,
+                  text.substr(from == std::string::npos ? 0 : from).c_str());
+    }
   }
 
   // Options for a batch system on the test's cluster: logs in the test's
