@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-
 #include <map>
 #include <set>
 #include <string>
