@@ -458,11 +458,11 @@ bool RunBursts(int64_t n, const std::string& dir) {
       const Result leader = RunPhase({"--mode=leader", "--output=" + file}, 1, n, 0,
                                      sign ? secret : "", packing);
       const int64_t lines = toil::bench::CountFileLines(file);
-      const std::string name =
-          absl::StrCat("  leader, ", packing ? absl::StrCat("packed ", packing, " B") : "1 record/datagram",
+      const std::string kind =
+          absl::StrCat(packing ? absl::StrCat("packed ", packing, " B") : "1 record/datagram",
                        sign ? ", signed" : "");
-      Report(name.c_str(), n, leader, lines);
-      absl::StrAppendFormat(&ratios, "%s%s %.2fx", ratios.empty() ? "" : ", ", name.substr(10),
+      Report(absl::StrCat("  leader, ", kind).c_str(), n, leader, lines);
+      absl::StrAppendFormat(&ratios, "%s%s %.2fx", ratios.empty() ? "" : ", ", kind,
                             CpuPerRecord(leader) / CpuPerRecord(bare));
       ok = ok && leader.received == n && lines == n;
     }
