@@ -92,7 +92,6 @@ int64_t NowNanos() {
   return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
 }
 
-// Peak resident set size of this process, in kB (VmHWM).
 // This process's CPU time (user + system) so far, in microseconds.
 int64_t CpuMicros() {
   rusage usage{};
@@ -101,6 +100,7 @@ int64_t CpuMicros() {
          usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
 }
 
+// Peak resident set size of this process, in kB (VmHWM).
 long PeakRssKb() {
   std::ifstream status("/proc/self/status");
   std::string line;
