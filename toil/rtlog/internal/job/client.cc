@@ -445,7 +445,8 @@ void Client::OnExit() {
     WarnOnStderr(absl::StrCat(
         unsent, " records were still queued when the process exited, and were neither sent "
         "nor written here: the log sender made no progress for ",
-        absl::FormatDuration(kExitStall)));
+        absl::FormatDuration(kExitStall), ", or was still sending after ",
+        absl::FormatDuration(kExitFlushLimit)));
   }
   const uint64_t failed = send_failed_.load();
   const uint64_t dropped = queue_full_.load();
