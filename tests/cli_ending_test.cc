@@ -74,7 +74,7 @@ TEST(CliEndingTest, AJobKilledByASignalIsNamedAsSuch) {
   const std::string log_dir = testing::TempPath("killed");
   const ProcessResult result =
       RunProcess({Tool(), "run", "--log_dir=" + log_dir, "--", "/bin/sh", "-c", "kill -KILL $$"});
-  EXPECT_EQ(result.exit_code, 137);
+  EXPECT_EQ(result.exit_code, 137) << result.err;
   EXPECT_THAT(result.err, HasSubstr(absl::StrCat("job sh-1 failed: killed by SIGKILL; its "
                                                  "output: ", log_dir, "/sh-1.log")));
   EXPECT_THAT(result.err, HasSubstr("1 job, 1 failed;"));

@@ -74,12 +74,12 @@ TEST(CliOutputTest, SendReadsLinesFromStdinAndItsNameShows) {
 
 TEST(CliOutputTest, SendWithoutALeaderWritesToStderrAndATerminalIsToldWhy) {
   ProcessResult result = RunProcess({Tool(), "send", "nobody", "listens"}, kNoLeader);
-  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.err, HasSubstr("INFO     nobody listens"));
   EXPECT_THAT(result.err, Not(HasSubstr("no leader")));  // not a terminal: no note
   result = OnATerminal(absl::StrCat("'", Tool(), "' send --level=WARNING on a terminal"),
                        kNoLeader);
-  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr("no leader: TOIL_RT_LOGGING_LEVEL and "
                                     "TOIL_RT_LOGGING_ADDRESS are not set"));
   EXPECT_THAT(result.out, HasSubstr("on a terminal"));
@@ -97,7 +97,7 @@ TEST(CliOutputTest, TextLinesShowTheTimeInTheStyleAsked) {
               ContainsRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}"
                             "[+-][0-9]{2}:[0-9]{2} INFO "));
   const ProcessResult bad = RunProcess({Tool(), "serve", "--time=epoch"});
-  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
   EXPECT_THAT(bad.err, HasSubstr("--time=epoch is not a time style; use local, utc or iso"));
 }
 

@@ -26,7 +26,7 @@ std::string TestJob() { return Runfile("tests/test_job"); }
 
 TEST(CliTest, HelpForEveryCommand) {
   ProcessResult result = RunProcess({Tool(), "--help"});
-  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr("serve"));
   for (const char* command : {"serve", "run", "send"}) {
     result = RunProcess({Tool(), command, "--help"});
@@ -40,19 +40,19 @@ TEST(CliTest, HelpForEveryCommand) {
 
 TEST(CliTest, MistakesAreClearErrors) {
   ProcessResult result = RunProcess({Tool(), "frobnicate"});
-  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_THAT(result.err, HasSubstr("unknown command \"frobnicate\""));
   result = RunProcess({Tool(), "send", "--jobs=3", "hi"});
-  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_THAT(result.err, HasSubstr("--jobs is not a flag of send"));
   result = RunProcess({Tool(), "serve", "--level=loud"});
-  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_THAT(result.err, HasSubstr("unknown log level \"loud\""));
   result = RunProcess({Tool(), "run", "--format=xml", "--", "true"});
-  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_THAT(result.err, HasSubstr("--format=xml is not a format"));
   result = RunProcess({Tool(), "run"});
-  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_THAT(result.err, HasSubstr("no command given"));
 }
 
@@ -71,12 +71,12 @@ TEST(CliTest, ServeShowsWhatSendSendsAndSummarizesOnSigterm) {
       {"TOIL_JOB_NAME", "shell-job"}};
   EXPECT_EQ(RunProcess({Tool(), "send", "--level=INFO", "below", "level"}, env).exit_code, 0);
   ProcessResult sent = RunProcess({Tool(), "send", "--level=ERROR", "disk", "50%", "full"}, env);
-  EXPECT_EQ(sent.exit_code, 0);
+  EXPECT_EQ(sent.exit_code, 0) << sent.err;
   EXPECT_THAT(sent.err, HasSubstr("disk 50% full"));  // also in the job's own log
   // The record reaches the server before the signal: sends are synchronous,
   // and Stop() drains the socket.
   ProcessResult result = serve.Stop(SIGTERM);
-  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.err, HasSubstr("ERROR    [shell-job "));
   EXPECT_THAT(result.err, HasSubstr("disk 50% full"));
   EXPECT_THAT(result.err, Not(HasSubstr("below level")));
@@ -96,7 +96,7 @@ TEST(CliTest, ServeRefusesUnsignedRecordsUnlessAllowed) {
         {"TOIL_RT_LOGGING_SECRET", std::nullopt}};
     ASSERT_EQ(RunProcess({Tool(), "send", "unsigned", "words"}, env).exit_code, 0);
     ProcessResult result = serve.Stop(SIGTERM);
-    EXPECT_EQ(result.exit_code, 0);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
     if (allow) {
       EXPECT_THAT(result.err, HasSubstr(" unsigned] unsigned words"));
       EXPECT_THAT(result.err, HasSubstr("1 unsigned accepted"));
@@ -168,17 +168,17 @@ TEST(CliTest, RunShowsRecordsAndExitsWithTheFirstFailure) {
   EXPECT_THAT(result.err, HasSubstr("This should be logged at debug level"));
 
   result = RunProcess({Tool(), "run", "--", "/bin/sh", "-c", "exit 3"});
-  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_EQ(result.exit_code, 3) << result.err;
   EXPECT_THAT(result.err, HasSubstr("failed: exit status 3"));
 
   result = RunProcess({Tool(), "run", "--", "/no/such/program"});
-  EXPECT_EQ(result.exit_code, 127);
+  EXPECT_EQ(result.exit_code, 127) << result.err;
   EXPECT_THAT(result.err, HasSubstr("cannot start \"/no/such/program\""));
 }
 
 TEST(CliTest, RunWithEmptyLevelDisablesRealtimeLogging) {
   ProcessResult result = RunProcess({Tool(), "run", "--level=", "--", TestJob(), "levels"});
-  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.err, Not(HasSubstr("This should be logged")));
   EXPECT_THAT(result.err, HasSubstr("0 records received"));
 }
@@ -187,7 +187,7 @@ TEST(CliTest, SendWithoutALeaderSucceeds) {
   ProcessResult result = RunProcess(
       {Tool(), "send", "--level=CRITICAL", "nobody", "listens"},
       {{"TOIL_RT_LOGGING_ADDRESS", std::nullopt}, {"TOIL_RT_LOGGING_LEVEL", std::nullopt}});
-  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.err, HasSubstr("nobody listens"));
 }
 

@@ -138,7 +138,7 @@ TEST(ControlTest, TailFollowsFiltersAndReplays) {
   EXPECT_EQ(CountOf(last.out, "\n"), 4) << last.out;  // from both jobs
   last = serve.Tool({"tail", "--last=100", "--host=no-such-host"});
   EXPECT_EQ(last.out, "");
-  EXPECT_EQ(last.exit_code, 0);
+  EXPECT_EQ(last.exit_code, 0) << last.err;
 
   // stop: the same clean stop and summary as SIGINT.
   const ProcessResult stopped = serve.Tool({"stop"});
@@ -151,15 +151,15 @@ TEST(ControlTest, TailFollowsFiltersAndReplays) {
 TEST(ControlTest, MistakesAndStrangersGetClearAnswersAndTheLeaderServesOn) {
   Serve serve({});
   ProcessResult r = serve.Tool({"tail", "--grep=(("});
-  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_THAT(r.err, HasSubstr("grep pattern \"((\" is not a regular expression: missing )"));
   r = serve.Tool({"tail", "--level=LOUD"});
-  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_THAT(r.err, HasSubstr("LOUD"));
   r = serve.Tool({"level", "verbose"});
-  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
   r = serve.Tool({"level", "DEBUG"});  // serve hands no jobs their level
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("export TOIL_RT_LOGGING_LEVEL=DEBUG where the jobs start"));
   // A viewer killed mid-stream.
   {
@@ -172,10 +172,10 @@ TEST(ControlTest, MistakesAndStrangersGetClearAnswersAndTheLeaderServesOn) {
                                  absl::Seconds(30), "the killed viewer to be gone"));
   // No leader named, and a leader that is gone.
   r = RunProcess({Tool(), "status"}, {{"TOIL_RT_LOGGING_CONTROL", std::nullopt}});
-  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_THAT(r.err, HasSubstr("which leader? pass --control=ADDRESS or set TOIL_RT_LOGGING_CONTROL"));
   r = RunProcess({Tool(), "status", "--control=unix:/nonexistent/control.sock"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("no leader at /nonexistent/control.sock"));
   EXPECT_EQ(CountOf(r.err, "\n"), 1) << r.err;  // one line, not a stack dump
   // A socket that belongs to another user is not talked to.
@@ -191,7 +191,7 @@ TEST(ControlTest, MistakesAndStrangersGetClearAnswersAndTheLeaderServesOn) {
         bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
       ASSERT_EQ(chown(path.c_str(), 65534, 65534), 0);
       r = RunProcess({Tool(), "status", "--control=unix:" + path});
-      EXPECT_EQ(r.exit_code, 1);
+      EXPECT_EQ(r.exit_code, 1) << r.err;
       EXPECT_THAT(r.err, HasSubstr("belongs to "));
       EXPECT_THAT(r.err, HasSubstr("not to you; refusing to talk to it"));
     }
@@ -215,15 +215,15 @@ TEST(ControlTest, TcpNeedsTheToken) {
   r = RunProcess({Tool(), "status"},
                  {{"TOIL_RT_LOGGING_CONTROL", serve.exports().at("TOIL_RT_LOGGING_CONTROL")},
                   {"TOIL_RT_LOGGING_CONTROL_TOKEN", std::nullopt}});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("this leader's control address needs its token: pass --token"));
   r = RunProcess({Tool(), "status", "--token=" + std::string(64, '0')},
                  {{"TOIL_RT_LOGGING_CONTROL", serve.exports().at("TOIL_RT_LOGGING_CONTROL")}});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("wrong token"));
   r = RunProcess({Tool(), "tail", "--follow"},
                  {{"TOIL_RT_LOGGING_CONTROL", serve.exports().at("TOIL_RT_LOGGING_CONTROL")}});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(serve.Count("viewers"), 0);
   serve.Stop();
 }

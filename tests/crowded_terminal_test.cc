@@ -109,7 +109,7 @@ TEST(CrowdedTerminalTest, AFloodingJobDoesNotCrowdOutQuietOnes) {
     job_stderr += ended.err.substr(ended.err.size() > 300 ? ended.err.size() - 300 : 0);
   }
   const ProcessResult result = serve.Stop(SIGTERM);
-  ASSERT_EQ(result.exit_code, 0);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
   // Every quiet line the leader received is on the terminal. (A leader
   // slower than the flood, a sanitizer build on a busy machine, drops some
   // in the kernel: those are counted in the summary, and not the terminal's

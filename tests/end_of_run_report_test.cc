@@ -130,11 +130,11 @@ TEST(EndOfRunReportTest, ServeReportsEveryJobItHeardFromWhenItStops) {
 
 TEST(EndOfRunReportTest, BadReportFlagsAreNamed) {
   ProcessResult result = testing::RunProcess({Tool(), "run", "--report=xml", "--", "true"});
-  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_THAT(result.err, HasSubstr("--report=xml: \"xml\" is not a report format; use text, "
                                     "json or none"));
   result = testing::RunProcess({Tool(), "serve", "--report=json"});
-  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_THAT(result.err, HasSubstr("--report=json needs --report_file here"));
 }
 

@@ -55,8 +55,8 @@ ProcessResult RunMixed(const std::vector<testing::EnvChange>& env) {
   ProcessResult mixed = RunProcess({TestJob(), "mixed"}, env);
   const ProcessResult critical = RunProcess({TestJob(), "critical"}, env);
   mixed.err += critical.err;
-  EXPECT_EQ(mixed.exit_code, 0);
-  EXPECT_EQ(critical.exit_code, 0);
+  EXPECT_EQ(mixed.exit_code, 0) << mixed.err;
+  EXPECT_EQ(critical.exit_code, 0) << critical.err;
   return mixed;
 }
 
@@ -111,7 +111,7 @@ TEST(EnvironmentTest, AMalformedLevelWarnsAndLogsLocallyAtInfo) {
   }
   EXPECT_THAT(job.err, HasSubstr("verbatim"));  // INFO kept
   EXPECT_THAT(job.err, Not(HasSubstr("debug record")));
-  EXPECT_EQ(send.exit_code, 0);
+  EXPECT_EQ(send.exit_code, 0) << send.err;
   EXPECT_THAT(send.err, HasSubstr("ERROR    boom"));
 }
 

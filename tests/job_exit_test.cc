@@ -107,7 +107,7 @@ TEST_F(ExitTest, RecordsASenderStuckAtExitLeavesAreReportedOnStderr) {
   ASSERT_TRUE(job.WaitForStdout("READY", absl::Seconds(30)));
   absl::SleepFor(absl::Seconds(8));  // the stall: past the 5 s the job waits
   const testing::ProcessResult result = job.Stop(0);
-  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.err, HasSubstr("20 records were still queued when the process exited"));
 }
 
@@ -140,7 +140,7 @@ TEST_F(ExitTest, SegmentationFault) {
 
 TEST_F(ExitTest, TheApplicationsOwnHandlerKeepsWorking) {
   const testing::ProcessResult result = Run("handler", kRecords);
-  EXPECT_EQ(result.exit_code, 7);
+  EXPECT_EQ(result.exit_code, 7) << result.err;
   EXPECT_THAT(result.out, HasSubstr("app handler ran"));
   ExpectAll(Received(), "handler", kRecords);
 }
@@ -173,7 +173,7 @@ TEST_F(ExitTest, AForkedChildLogsAsItself) {
 TEST_F(ExitTest, AFloodIsCountedAndTheCountReachesTheLeader) {
   constexpr int kFlood = 300000;
   const testing::ProcessResult result = Run("flood", kFlood);
-  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
   int received = 0;
   uint64_t dropped = 0;
   std::set<int> seen;

@@ -15,6 +15,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/status/status.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "grpc/grpc.h"
 #include "toil/cli/command.h"
 #include "toil/cli/version.h"
 
@@ -218,6 +221,23 @@ int Main(int argc, char** argv) {
 
 bool FlagGiven(absl::string_view name) { return GivenFlags().count(std::string(name)) > 0; }
 
+namespace {
+
+// After the last channel or server is gone, gRPC may finish shutting down
+// on a thread of its own, joining its other threads. The process waits for
+// that (briefly) rather than exit under it, leaving those threads unjoined.
+void AwaitGrpcShutdown() {
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (grpc_is_initialized() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+}
+
+}  // namespace
 }  // namespace toil::cli
 
-int main(int argc, char** argv) { return toil::cli::Main(argc, argv); }
+int main(int argc, char** argv) {
+  const int code = toil::cli::Main(argc, argv);
+  toil::cli::AwaitGrpcShutdown();
+  return code;
+}
