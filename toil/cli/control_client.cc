@@ -68,12 +68,14 @@ absl::StatusOr<ControlClient> ControlClient::Connect() {
   if (absl::ConsumePrefix(&path, "unix:")) {
     if (absl::Status ok = CheckSocket(path); !ok.ok()) return ok;
   }
-  // A viewer holds back at most a little of the leader's output: what it
-  // does not read stays in the leader's ring (which it may overwrite, and
-  // then says so), not in buffers that grow with a stalled viewer.
+  // A viewer holds back at most a little of the leader's output (1 MiB, a
+  // few of the leader's 256 KiB messages, so that the leader need not wait
+  // for the viewer's word between them): what it does not read stays in
+  // the leader's ring (which it may overwrite, and then says so), not in
+  // buffers that grow with a stalled viewer.
   grpc::ChannelArguments arguments;
   arguments.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-  arguments.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 256 * 1024);
+  arguments.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 1024 * 1024);
   std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
       target, grpc::InsecureChannelCredentials(), arguments);
   return ControlClient(target, FlagOrEnv(absl::GetFlag(FLAGS_token), rtlog::kControlTokenVariable),
