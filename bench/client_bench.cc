@@ -7,8 +7,7 @@
 // The records go to a UDP socket of this process that nobody reads; the
 // job's stderr copy goes to /dev/null.
 //
-//   bazel run -c opt //bench:client_bench -- --benchmark_repetitions=10 \
-//       --benchmark_report_aggregates_only=true
+//   bazel run -c opt //bench:client_bench -- --benchmark_repetitions=10 --benchmark_report_aggregates_only=true
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
