@@ -12,8 +12,9 @@
 //              (imudp, one thread, raw lines to a file: the outside
 //              reference; its time ends at its last write).
 //   2. paced:  16 sender processes x 50,000 records, paced to 100,000
-//              records/s in total, to the leader; then packed, 16 senders
-//              paced to 2,000,000 records/s for two seconds.
+//              records/s in total (--paced_rate), to the leader and then to
+//              rsyslogd; then packed, 16 senders paced to 2,000,000
+//              records/s for two seconds, to the leader.
 // For each: records sent, received, lost, first-to-last time, rate, the
 // receiver's CPU time per record and peak RSS, and the CPU per record as a
 // ratio of the counter's.
@@ -411,10 +412,12 @@ void Report(const char* name, int64_t sent, const Result& r, int64_t lines) {
               r.rss_kb / 1024.0);
 }
 
-// The burst to Debian's rsyslog (imudp, raw lines to a file), or nothing
-// (and why, printed) when it cannot run here. Its time runs from the
-// sender's start to the last write rsyslogd made.
-std::optional<Result> RunRsyslog(int64_t n, const std::string& dir) {
+// `senders` x `per_sender` records at `total_rate` (0: as fast as they can)
+// to Debian's rsyslog (imudp, raw lines to a file), or nothing (and why,
+// printed) when it cannot run here. Its time runs from the senders' start
+// to the last write rsyslogd made.
+std::optional<Result> RunRsyslog(int senders, int64_t per_sender, int64_t total_rate,
+                                 const std::string& dir) {
   auto rsyslog = toil::bench::RsyslogReference::Start(dir, kReceiveBufferBytes);
   if (!rsyslog.ok()) {
     std::printf("  rsyslog imudp: not measured: %s\n",
@@ -424,9 +427,14 @@ std::optional<Result> RunRsyslog(int64_t n, const std::string& dir) {
   Result result;
   result.counts_drops = false;
   result.first = NowNanos();
-  Child sender = Start({"--mode=send", absl::StrCat("--port=", (*rsyslog)->port()),
-                        absl::StrCat("--records=", n), "--rate=0", "--sender_id=0", "--pack=0"});
-  Wait(sender);
+  std::vector<Child> children;
+  for (int s = 0; s < senders; ++s) {
+    children.push_back(Start({"--mode=send", absl::StrCat("--port=", (*rsyslog)->port()),
+                              absl::StrCat("--records=", per_sender),
+                              absl::StrCat("--rate=", total_rate / senders),
+                              absl::StrCat("--sender_id=", s), "--pack=0"}));
+  }
+  for (Child& child : children) Wait(child);
   const toil::bench::RsyslogReference::Outcome outcome = (*rsyslog)->Finish();
   result.received = outcome.lines;
   result.last = outcome.last_ns;
@@ -468,7 +476,7 @@ bool RunBursts(int64_t n, const std::string& dir) {
     }
   }
   std::remove(file.c_str());
-  if (std::optional<Result> rsyslog = RunRsyslog(n, dir)) {
+  if (std::optional<Result> rsyslog = RunRsyslog(1, n, 0, dir)) {
     Report("  rsyslog imudp (reference)", n, *rsyslog, rsyslog->received);
     absl::StrAppendFormat(&ratios, ", rsyslog %.2fx", CpuPerRecord(*rsyslog) / CpuPerRecord(bare));
   }
@@ -494,6 +502,9 @@ int RunAll() {
       RunPhase({"--mode=leader", "--output=" + paced_file}, senders, per, rate, secret);
   const int64_t paced_lines = toil::bench::CountFileLines(paced_file);
   Report("  leader, 1 record/datagram", senders * per, paced, paced_lines);
+  if (std::optional<Result> rsyslog = RunRsyslog(senders, per, rate, dir)) {
+    Report("  rsyslog imudp (reference)", senders * per, *rsyslog, rsyslog->received);
+  }
   const int64_t packed_rate = absl::GetFlag(FLAGS_packed_rate);
   const int64_t packed_per = packed_rate / senders;  // a second's worth per sender
   std::printf("paced, packed: %d senders x %lld records, %lld records/s in total\n", senders,
