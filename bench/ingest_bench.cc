@@ -372,15 +372,11 @@ Result ParseResult(const std::string& line) {
   return r;
 }
 
-// Runs `senders` sender processes against a receiver started with
-// `receiver_args`; returns what the receiver reports.
-Result RunPhase(std::vector<std::string> receiver_args, int senders,
-                int64_t per_sender, int64_t total_rate, const std::string& secret,
-                int pack = 0) {
-  if (!secret.empty()) receiver_args.push_back("--secret=" + secret);
-  Child receiver = Start(receiver_args);
-  const std::string port_line = ReadLineStartingWith(receiver, "PORT ");
-  const std::string port = std::string(absl::StripAsciiWhitespace(port_line.substr(5)));
+// `senders` sender processes, each `per_sender` records to `port` (a share
+// of `total_rate`; 0: as fast as it can), signed with `secret` if any,
+// packed into `pack`-byte datagrams if not 0; returns when all are done.
+void SendAll(const std::string& port, int senders, int64_t per_sender, int64_t total_rate,
+             const std::string& secret, int pack) {
   std::vector<Child> children;
   for (int s = 0; s < senders; ++s) {
     children.push_back(Start({"--mode=send", "--port=" + port,
@@ -390,6 +386,18 @@ Result RunPhase(std::vector<std::string> receiver_args, int senders,
                               absl::StrCat("--pack=", pack), "--secret=" + secret}));
   }
   for (Child& child : children) Wait(child);
+}
+
+// Runs `senders` sender processes against a receiver started with
+// `receiver_args`; returns what the receiver reports.
+Result RunPhase(std::vector<std::string> receiver_args, int senders,
+                int64_t per_sender, int64_t total_rate, const std::string& secret,
+                int pack = 0) {
+  if (!secret.empty()) receiver_args.push_back("--secret=" + secret);
+  Child receiver = Start(receiver_args);
+  const std::string port_line = ReadLineStartingWith(receiver, "PORT ");
+  const std::string port = std::string(absl::StripAsciiWhitespace(port_line.substr(5)));
+  SendAll(port, senders, per_sender, total_rate, secret, pack);
   // Let the receiver take in what is still queued, then stop it.
   absl::SleepFor(absl::Milliseconds(500));
   kill(receiver.pid, SIGTERM);
@@ -427,14 +435,7 @@ std::optional<Result> RunRsyslog(int senders, int64_t per_sender, int64_t total_
   Result result;
   result.counts_drops = false;
   result.first = NowNanos();
-  std::vector<Child> children;
-  for (int s = 0; s < senders; ++s) {
-    children.push_back(Start({"--mode=send", absl::StrCat("--port=", (*rsyslog)->port()),
-                              absl::StrCat("--records=", per_sender),
-                              absl::StrCat("--rate=", total_rate / senders),
-                              absl::StrCat("--sender_id=", s), "--pack=0"}));
-  }
-  for (Child& child : children) Wait(child);
+  SendAll(absl::StrCat((*rsyslog)->port()), senders, per_sender, total_rate, "", 0);
   const toil::bench::RsyslogReference::Outcome outcome = (*rsyslog)->Finish();
   result.received = outcome.lines;
   result.last = outcome.last_ns;
