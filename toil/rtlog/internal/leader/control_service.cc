@@ -14,10 +14,10 @@ namespace {
 // Text a Tail response carries, about (one gRPC message). A follower's cost
 // is mostly the leader's threads waking up (to write a message, to write
 // more of it as the viewer drains its socket), so fewer, larger messages:
-// control_bench measured a follower's extra CPU per record about a
-// quarter lower at 256 KiB than at 64 KiB, and no better at 120 KiB. A
-// viewer that stops reading holds about twice this in the leader (the
-// text, and gRPC's copy it is blocked on).
+// control_bench measured followers' extra CPU per record 15-30% lower at
+// 256 KiB than at 64 KiB, and no better at 120 KiB. A viewer that stops
+// reading holds about twice this in the leader (the text, and gRPC's copy
+// it is blocked on).
 constexpr size_t kBatchBytes = 256 * 1024;
 // A stream's buffer: a read stops past kBatchBytes by at most one record,
 // so a batch and a large record fit. A buffer a huge record grew past this
