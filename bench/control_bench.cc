@@ -53,7 +53,7 @@ ABSL_FLAG(int, per_second, 0, "send: records per second");
 namespace toil::bench {
 namespace {
 
-std::string Tool() { return testing::Runfile("toil/cli/toil-rtlog"); }
+using testing::Tool;
 
 // send mode: `count` records at `per_second`, in steps of 1 ms.
 int Send() {

@@ -18,10 +18,9 @@ using ::testing::HasSubstr;
 using testing::BackgroundProcess;
 using testing::ProcessResult;
 using testing::RunProcess;
-using testing::Runfile;
 
-std::string Tool() { return Runfile("toil/cli/toil-rtlog"); }
-std::string TestJob() { return Runfile("tests/test_job"); }
+using testing::Tool;
+using testing::TestJob;
 
 class RunInterruptedTest : public ::testing::TestWithParam<int> {};
 

@@ -22,10 +22,9 @@ using testing::BackgroundProcess;
 using testing::EnvChange;
 using testing::ProcessResult;
 using testing::RunProcess;
-using testing::Runfile;
 
-std::string Tool() { return Runfile("toil/cli/toil-rtlog"); }
-std::string TestJob() { return Runfile("tests/test_job"); }
+using testing::Tool;
+using testing::TestJob;
 
 const std::vector<EnvChange> kNoLeader = {{"TOIL_RT_LOGGING_ADDRESS", std::nullopt},
                                           {"TOIL_RT_LOGGING_LEVEL", std::nullopt},

@@ -19,10 +19,9 @@ using ::testing::Not;
 using testing::BackgroundProcess;
 using testing::ProcessResult;
 using testing::RunProcess;
-using testing::Runfile;
 
-std::string Tool() { return Runfile("toil/cli/toil-rtlog"); }
-std::string TestJob() { return Runfile("tests/test_job"); }
+using testing::Tool;
+using testing::TestJob;
 
 TEST(CliTest, HelpForEveryCommand) {
   ProcessResult result = RunProcess({Tool(), "--help"});

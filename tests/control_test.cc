@@ -32,10 +32,9 @@ using ::testing::Not;
 using testing::BackgroundProcess;
 using testing::ProcessResult;
 using testing::RunProcess;
-using testing::Runfile;
 
-std::string Tool() { return Runfile("toil/cli/toil-rtlog"); }
-std::string TestJob() { return Runfile("tests/test_job"); }
+using testing::Tool;
+using testing::TestJob;
 
 int CountOf(const std::string& text, const std::string& what) {
   int n = 0;

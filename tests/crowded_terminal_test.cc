@@ -24,10 +24,9 @@ using ::testing::HasSubstr;
 using testing::BackgroundProcess;
 using testing::ProcessResult;
 using testing::RunProcess;
-using testing::Runfile;
 
-std::string Tool() { return Runfile("toil/cli/toil-rtlog"); }
-std::string TestJob() { return Runfile("tests/test_job"); }
+using testing::Tool;
+using testing::TestJob;
 
 int CountLines(const std::string& text, const std::string& part) {
   int n = 0;

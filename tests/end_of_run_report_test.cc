@@ -23,11 +23,10 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing::ProcessResult;
-using testing::Runfile;
 using Counts = std::map<std::string, std::array<uint64_t, 6>>;
 
-std::string Tool() { return Runfile("toil/cli/toil-rtlog"); }
-std::string TestJob() { return Runfile("tests/test_job"); }
+using testing::Tool;
+using testing::TestJob;
 
 // Records per job and level in a JSON lines file.
 Counts CountJsonLines(const std::string& path) {

@@ -20,10 +20,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::ProcessResult;
 using testing::RunProcess;
-using testing::Runfile;
 
-std::string TestJob() { return Runfile("tests/test_job"); }
-std::string Tool() { return Runfile("toil/cli/toil-rtlog"); }
+using testing::TestJob;
+using testing::Tool;
 
 // A leader that requires signatures, collecting what arrives.
 class Leader {

@@ -32,8 +32,8 @@ using testing::ProcessResult;
 using testing::Runfile;
 using testing::RunProcess;
 
-std::string TestJob() { return Runfile("tests/test_job"); }
-std::string Tool() { return Runfile("toil/cli/toil-rtlog"); }
+using testing::TestJob;
+using testing::Tool;
 
 int CountOf(const std::string& text, const std::string& what) {
   int n = 0;

@@ -99,7 +99,7 @@ TEST(LossDetectionTest, RecordsLostOrDuplicatedInTransitAreCountedPerJob) {
 
   constexpr int kRecords = 1000;
   const testing::ProcessResult job = testing::RunProcess(
-      {testing::Runfile("tests/test_job"), "count", absl::StrCat(kRecords)},
+      {testing::TestJob(), "count", absl::StrCat(kRecords)},
       {{"TOIL_RT_LOGGING_ADDRESS", relay.address().ToString()},
        {"TOIL_RT_LOGGING_LEVEL", "INFO"},
        {"TOIL_RT_LOGGING_SECRET", options.secret},

@@ -22,7 +22,7 @@ namespace {
 
 using testing::CollectingSink;
 
-std::string TestJob() { return testing::Runfile("tests/test_job"); }
+using testing::TestJob;
 
 // Runs `test_job count N` with the server's environment for jobs.
 void RunJob(const LogServer& server, int records) {

@@ -178,8 +178,8 @@ TEST(CppJobToPythonLeaderTest, PythonLoggingFormatsEveryRecordWithoutError) {
       {"TOIL_RT_LOGGING_SECRET",
        "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"},
       {"TOIL_JOB_NAME", "cpp-job"}};
-  ASSERT_EQ(testing::RunProcess({Runfile("tests/test_job"), "mixed"}, env).exit_code, 0);
-  ASSERT_EQ(testing::RunProcess({Runfile("toil/cli/toil-rtlog"), "send", "--level=ERROR",
+  ASSERT_EQ(testing::RunProcess({testing::TestJob(), "mixed"}, env).exit_code, 0);
+  ASSERT_EQ(testing::RunProcess({testing::Tool(), "send", "--level=ERROR",
                                  "--name=shell", "from", "send", "50%"},
                                 env)
                 .exit_code,

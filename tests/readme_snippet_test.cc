@@ -46,7 +46,7 @@ pid_t ServerPid(const std::string& err) {
 TEST(ReadmeSnippetTest, TheStandaloneServerStartsInTheBackgroundAndStops) {
   const std::string snippet = Snippet();
   ASSERT_THAT(snippet, HasSubstr("toil-rtlog serve --detach")) << "README block not found";
-  const std::string tool = Runfile("toil/cli/toil-rtlog");
+  const std::string tool = testing::Tool();
   const std::string bin = tool.substr(0, tool.rfind('/'));
   ProcessResult result = testing::RunProcess(
       {"/bin/bash", "-e", "-c", snippet},

@@ -28,9 +28,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::CollectingSink;
-using testing::Runfile;
 
-std::string TestJob() { return Runfile("tests/test_job"); }
+using testing::TestJob;
 
 // Runs one job to completion; returns its finished state.
 batch::FinishedJob RunJob(batch::LocalBatchSystem& batch_system,

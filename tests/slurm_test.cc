@@ -37,7 +37,7 @@ using ::testing::HasSubstr;
 using testing::Runfile;
 using testing::SlurmCluster;
 
-std::string TestJob() { return Runfile("tests/test_job"); }
+using testing::TestJob;
 
 class SlurmTest : public ::testing::Test {
  protected:
@@ -141,7 +141,7 @@ TEST_F(SlurmTest, EveryRecordOfEveryJobArrivesOnceTaggedWithItsNode) {
 TEST_F(SlurmTest, TheToolRunsTheDemoOnSlurm) {
   const std::string log_dir = testing::TempPath("demo");
   const testing::ProcessResult result = testing::RunProcess(
-      {Runfile("toil/cli/toil-rtlog"), "run", "--batch_system=slurm", "--jobs=6",
+      {testing::Tool(), "run", "--batch_system=slurm", "--jobs=6",
        "--repeat_window=0", "--log_dir=" + log_dir, "--", Runfile("examples/demo_job"), "--steps=2",
        "--step_ms=50"},
       {}, absl::Seconds(180));

@@ -213,6 +213,10 @@ std::string Runfile(const std::string& path) {
                       path);
 }
 
+std::string Tool() { return Runfile("toil/cli/toil-rtlog"); }
+
+std::string TestJob() { return Runfile("tests/test_job"); }
+
 ProcessResult RunProcess(const std::vector<std::string>& argv,
                          const std::vector<EnvChange>& env,
                          absl::Duration timeout) {

@@ -40,6 +40,10 @@ absl::Duration Scaled(absl::Duration base);
 
 // The path of a file in this workspace's runfiles, e.g. "tests/test_job".
 std::string Runfile(const std::string& path);
+// The toil-rtlog tool, and the test job (tests/test_job.cc), from the
+// runfiles.
+std::string Tool();
+std::string TestJob();
 
 // A path in this test's own temporary directory ($TEST_TMPDIR/name).
 std::string TempPath(absl::string_view name);
