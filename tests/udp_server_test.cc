@@ -117,6 +117,36 @@ TEST(UdpServerTest, KernelDropsAreCountedExactly) {
   EXPECT_EQ(stats.malformed, 0u);
 }
 
+// The receive thread only receives: while a sink is stuck on one record, the
+// datagrams after it are still taken off the socket (into the server's own
+// bounded batches), and then delivered in order, none lost.
+TEST(UdpServerTest, ReceivingGoesOnWhileASinkIsStalled) {
+  testing::StalledSink stalled;
+  testing::CollectingSink collected;
+  Dispatcher dispatcher({&stalled, &collected});
+  auto server = UdpServer::Start({}, &dispatcher);
+  ASSERT_TRUE(server.ok());
+  Sender sender((*server)->local_address());
+  sender.Send(ValidRecord("0"));
+  ASSERT_TRUE(testing::WaitUntil([&] { return (*server)->stats().datagrams == 1; },
+                                 absl::Seconds(30), "the first datagram to be received"));
+  // One at a time, each waited for: each is a batch of its own.
+  for (int i = 1; i <= 5; ++i) {
+    sender.Send(ValidRecord(std::to_string(i)));
+    ASSERT_TRUE(testing::WaitUntil(
+        [&] { return (*server)->stats().datagrams == static_cast<uint64_t>(i + 1); },
+        absl::Seconds(30), "the datagram to be received while the sink is stalled"));
+  }
+  EXPECT_EQ(collected.entries().size(), 0u) << "the stalled sink comes first";
+  stalled.Release();
+  ASSERT_TRUE(collected.WaitFor(6, absl::Seconds(30)));
+  (*server)->Stop();
+  const auto entries = collected.entries();
+  ASSERT_EQ(entries.size(), 6u);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(entries[i].message, std::to_string(i));
+  EXPECT_EQ((*server)->stats().dropped, 0u);
+}
+
 TEST(UdpServerTest, BindFailureIsAClearError) {
   Dispatcher dispatcher({});
   UdpServerOptions options;

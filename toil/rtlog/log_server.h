@@ -1,6 +1,7 @@
 // LogServer: a running real-time log server, the leader's receiving end as
-// one object. It listens on a UDP socket, checks, decodes and counts every
-// datagram on its receive thread, and hands each record to its sinks. It
+// one object. It listens on a UDP socket (a receive thread that only
+// receives), checks, decodes and counts every datagram on its processing
+// thread, and hands each record to its sinks. It
 // knows what jobs must be told (JobEnvironment) and what it counted (stats).
 //
 // RealtimeLogger runs one for the length of a workflow's scope, and
@@ -111,7 +112,7 @@ class LogServer {
   LogStats stats() const;
   // What each job sent so far (or in all, once stopped).
   JobLogs job_logs() const;
-  // Takes in every datagram already queued, stops the receive thread,
+  // Takes in every datagram already queued, stops the server's threads,
   // reports what the rate limits held back, flushes the sinks; returns the
   // final counts. Idempotent.
   LogStats Stop();

@@ -8,7 +8,7 @@
 //     int count = 0;
 //   };
 //
-// Sinks are called from the leader's one receive thread (and from RT_LOG in
+// Sinks are called from the leader's one processing thread (and from RT_LOG in
 // the leader process), never concurrently: a sink needs no locking of its own.
 #ifndef TOIL_RTLOG_LOG_SINK_H_
 #define TOIL_RTLOG_LOG_SINK_H_

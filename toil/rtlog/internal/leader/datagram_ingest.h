@@ -12,7 +12,7 @@
 //   4. count it for its sender (sender_table.h), and hand it to the
 //      Dispatcher, marked signed or unsigned.
 //
-// Used by the UdpServer's one receive thread; stats() may be read from any
+// Used by the UdpServer's one processing thread; stats() may be read from any
 // thread.
 #ifndef TOIL_RTLOG_INTERNAL_LEADER_DATAGRAM_INGEST_H_
 #define TOIL_RTLOG_INTERNAL_LEADER_DATAGRAM_INGEST_H_

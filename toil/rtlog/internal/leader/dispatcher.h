@@ -1,6 +1,6 @@
 // Dispatcher: hands each decoded record to every sink, one record at a time.
 //
-// Two threads feed it: the server's receive thread and, in the leader
+// Two threads feed it: the server's processing thread and, in the leader
 // process, RT_LOG's local delivery. It serializes them, so sinks see one call
 // at a time.
 #ifndef TOIL_RTLOG_INTERNAL_LEADER_DISPATCHER_H_

@@ -10,12 +10,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "toil/rtlog/internal/common/fd_write.h"
-#include "toil/rtlog/internal/wire/record_decoder.h"
 #include "toil/rtlog/internal/leader/udp_socket.h"
 
 namespace toil::rtlog::internal {
@@ -24,6 +24,10 @@ namespace {
 constexpr int kBatch = 64;
 // Large enough for any UDP payload, plus one byte to detect truncation.
 constexpr size_t kMaxPayload = 65536;
+// Between the two threads: about 16,000 typical records (the socket's 32 MiB
+// buffer holds about 25,000, since the kernel keeps each datagram with more
+// than a KiB of its own bookkeeping).
+constexpr size_t kRingBytes = 8 << 20;
 
 absl::Status Errno(absl::string_view what) {
   return absl::UnavailableError(absl::StrCat(what, ": ", std::strerror(errno)));
@@ -53,7 +57,8 @@ absl::StatusOr<std::unique_ptr<UdpServer>> UdpServer::Start(
   std::unique_ptr<UdpServer> server(
       new UdpServer(std::move(options), *std::move(ingest), dispatcher, fd,
                     wake_fd, bound->address));
-  server->thread_ = std::thread([s = server.get()] { s->Run(); });
+  server->processor_ = std::thread([s = server.get()] { s->Process(); });
+  server->thread_ = std::thread([s = server.get()] { s->Receive(); });
   return server;
 }
 
@@ -66,7 +71,8 @@ UdpServer::UdpServer(UdpServerOptions options,
       dispatcher_(dispatcher),
       fd_(fd),
       wake_fd_(wake_fd),
-      local_address_(local_address) {}
+      local_address_(local_address),
+      ring_(kRingBytes) {}
 
 UdpServer::~UdpServer() {
   Stop();
@@ -81,6 +87,7 @@ void UdpServer::Stop() {
   const uint64_t one = 1;
   (void)!write(wake_fd_, &one, sizeof(one));
   if (thread_.joinable()) thread_.join();
+  if (processor_.joinable()) processor_.join();
 }
 
 // The socket's running count of datagrams the kernel dropped. SO_RXQ_OVFL
@@ -111,32 +118,27 @@ LogStats UdpServer::stats() const {
   return stats;
 }
 
-void UdpServer::Run() {
-  const size_t slot = kMaxPayload + RecordDecoder::kPadding;
-  std::vector<char> buffers(kBatch * slot);
+// The receive thread: only receives, a batch per recvmmsg call, and copies
+// the batch into the ring for the processing thread.
+void UdpServer::Receive() {
+  std::unique_ptr<char[]> buffers(new char[kBatch * kMaxPayload]);
   std::vector<iovec> iovecs(kBatch);
   std::vector<mmsghdr> messages(kBatch);
   std::vector<sockaddr_storage> peers(kBatch);
   constexpr size_t kControl = CMSG_SPACE(sizeof(uint32_t));
   std::vector<char> controls(kBatch * kControl);
 
-  // Most datagrams in a burst come from the same peer as the one before.
-  sockaddr_storage last_peer{};
-  socklen_t last_peer_length = 0;
-  std::string last_sender;
-
   pollfd polls[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
   bool draining = false;
+  bool more = false;  // the last call filled its batch: do not wait to call again
   while (true) {
-    if (!draining) {
-      // Wake at least once a second to show counts the rate limits held.
-      const int ready = poll(polls, 2, 1000);
+    if (!draining && !more) {
+      const int ready = poll(polls, 2, -1);
       if (ready < 0 && errno != EINTR) break;
-      ingest_->Tick(absl::Now());
       if (stopping_.load()) draining = true;  // take what is queued, then stop
     }
     for (int i = 0; i < kBatch; ++i) {
-      iovecs[i] = {buffers.data() + i * slot, kMaxPayload};
+      iovecs[i] = {buffers.get() + i * kMaxPayload, kMaxPayload};
       messages[i].msg_hdr = {};
       messages[i].msg_hdr.msg_name = &peers[i];
       messages[i].msg_hdr.msg_namelen = sizeof(peers[i]);
@@ -152,42 +154,70 @@ void UdpServer::Run() {
             "toil-rtlog: error: receiving on the log server's socket: ",
             std::strerror(errno)));
       }
-      dispatcher_->Flush();
-      RefreshDropped();
+      more = false;
       if (draining) break;
       continue;
     }
     datagrams_.fetch_add(n, std::memory_order_relaxed);
-    const absl::Time now = absl::Now();
     for (int i = 0; i < n; ++i) {
       msghdr& header = messages[i].msg_hdr;
-      for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr;
-           c = CMSG_NXTHDR(&header, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-          uint32_t dropped;
-          std::memcpy(&dropped, CMSG_DATA(c), sizeof(dropped));
-          RaiseDropped(dropped);  // a running total for the socket
-        }
-      }
-      if (header.msg_namelen != last_peer_length ||
-          std::memcmp(&peers[i], &last_peer, header.msg_namelen) != 0) {
-        last_peer = peers[i];
-        last_peer_length = header.msg_namelen;
-        last_sender = FromSockaddr(reinterpret_cast<sockaddr*>(&peers[i]),
-                                   header.msg_namelen)
-                          .ToString();
-      }
-      char* data = buffers.data() + i * slot;
-      if (header.msg_flags & MSG_TRUNC) {
-        ingest_->Refuse(last_sender, "datagram larger than 64 KiB", now);
-      } else {
-        ingest_->Take(data, messages[i].msg_len, last_sender, now);
-      }
+      CountKernelDrops(header);
+      ring_.Write(buffers.get() + i * kMaxPayload, messages[i].msg_len,
+                  (header.msg_flags & MSG_TRUNC) != 0, reinterpret_cast<sockaddr*>(&peers[i]),
+                  header.msg_namelen);
     }
-    if (n < kBatch) dispatcher_->Flush();
+    ring_.Publish();
+    more = n == kBatch;
+  }
+  ring_.Close();
+}
+
+// SO_RXQ_OVFL stamps each datagram with the socket's running count of drops.
+void UdpServer::CountKernelDrops(msghdr& header) const {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr; c = CMSG_NXTHDR(&header, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+      uint32_t dropped;
+      std::memcpy(&dropped, CMSG_DATA(c), sizeof(dropped));
+      RaiseDropped(dropped);
+    }
+  }
+}
+
+// The processing thread: hands every datagram in the ring to the ingest,
+// flushes the sinks whenever it has caught up, and shows held-back counts at
+// least once a second.
+void UdpServer::Process() {
+  while (true) {
+    absl::Time now = absl::InfinitePast();
+    const size_t taken =
+        ring_.ReadAll(absl::Now() + absl::Seconds(1), [&](const DatagramRing::Datagram& d) {
+          if (now == absl::InfinitePast()) now = absl::Now();
+          Handle(d, now);
+        });
+    ingest_->Tick(absl::Now());
+    if (taken == 0 && ring_.closed()) break;
+    if (ring_.empty()) {
+      dispatcher_->Flush();
+      RefreshDropped();
+    }
   }
   ingest_->Finish();
   dispatcher_->Flush();
+}
+
+void UdpServer::Handle(const DatagramRing::Datagram& datagram, absl::Time now) {
+  // Most datagrams in a burst come from the same peer as the one before.
+  if (datagram.peer_length != last_peer_length_ ||
+      std::memcmp(datagram.peer, &last_peer_, datagram.peer_length) != 0) {
+    std::memcpy(&last_peer_, datagram.peer, datagram.peer_length);
+    last_peer_length_ = datagram.peer_length;
+    last_sender_ = FromSockaddr(datagram.peer, datagram.peer_length).ToString();
+  }
+  if (datagram.truncated) {
+    ingest_->Refuse(last_sender_, "datagram larger than 64 KiB", now);
+  } else {
+    ingest_->Take(datagram.data, datagram.size, last_sender_, now);
+  }
 }
 
 }  // namespace toil::rtlog::internal

@@ -15,7 +15,7 @@
 // Python leader reads it as usual (with one more attribute, "hmac").
 //
 // Not thread-safe: each thread that signs or verifies needs its own object
-// (the job's sender thread, the leader's receive thread).
+// (the job's sender thread, the leader's processing thread).
 #ifndef TOIL_RTLOG_INTERNAL_WIRE_DATAGRAM_AUTH_H_
 #define TOIL_RTLOG_INTERNAL_WIRE_DATAGRAM_AUTH_H_
 
