@@ -102,7 +102,8 @@ void DatagramRing::WaitForPublished(absl::Time deadline, uint64_t* from, uint64_
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) break;
     reader_ = Reader::kSleeping;
-    published_cv_.wait_for(lock, absl::ToChronoNanoseconds(left));
+    // At most an hour at a time: a far deadline must not overflow the clock.
+    published_cv_.wait_for(lock, absl::ToChronoNanoseconds(std::min(left, absl::Hours(1))));
   }
   reader_ = Reader::kBusy;
   *from = released_;

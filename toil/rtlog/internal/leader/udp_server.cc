@@ -135,8 +135,8 @@ void UdpServer::Receive() {
     if (!draining && !more) {
       const int ready = poll(polls, 2, -1);
       if (ready < 0 && errno != EINTR) break;
-      if (stopping_.load()) draining = true;  // take what is queued, then stop
     }
+    if (stopping_.load()) draining = true;  // take what is queued, then stop
     for (int i = 0; i < kBatch; ++i) {
       iovecs[i] = {buffers.get() + i * kMaxPayload, kMaxPayload};
       messages[i].msg_hdr = {};
