@@ -5,6 +5,7 @@
 #include "toil/rtlog/internal/leader/datagram_ring.h"
 
 #include <netinet/in.h>
+#include <time.h>
 
 #include <cstring>
 #include <string>
@@ -100,6 +101,33 @@ TEST(DatagramRingTest, ReadAllWaitsUntilItsDeadlineAndEndsAfterClose) {
   EXPECT_TRUE(ring.closed());
   EXPECT_EQ(ring.ReadAll(absl::InfiniteFuture(), count), 0u);  // at once, not forever
   EXPECT_EQ(calls, 1);
+}
+
+// A reader with no deadline sleeps until something comes: it does not spin
+// (a deadline turned into a wait beyond the clock's range made every wait end
+// at once, so the reader used a whole core while it waited).
+TEST(DatagramRingTest, AReaderWithoutADeadlineSleepsRatherThanSpins) {
+  DatagramRing ring(1 << 20);
+  int64_t cpu_ns = 0;
+  size_t taken = 0;
+  std::thread reader([&] {
+    timespec before{};
+    timespec after{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &before);
+    taken = ring.ReadAll(absl::InfiniteFuture(), [](const DatagramRing::Datagram&) {});
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &after);
+    cpu_ns = (after.tv_sec - before.tv_sec) * int64_t{1000000000} + after.tv_nsec - before.tv_nsec;
+  });
+  // The window the reader waits through (what is measured, not a hand-off).
+  const absl::Duration window = absl::Milliseconds(300);
+  absl::SleepFor(window);
+  const sockaddr_in peer = PeerFor(3);
+  ring.Write("x", 1, false, reinterpret_cast<const sockaddr*>(&peer), sizeof(peer));
+  ring.Publish();
+  reader.join();
+  EXPECT_EQ(taken, 1u);
+  EXPECT_LT(cpu_ns, absl::ToInt64Nanoseconds(window) / 3)
+      << "the reader used CPU while it waited";
 }
 
 }  // namespace
