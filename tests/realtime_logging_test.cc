@@ -199,8 +199,9 @@ TEST(RealtimeLoggingTest, KernelDropsAreCountedAndReportedAtTheEnd) {
     rtlog::RealtimeLogger logger(
         batch_system, {.level = "INFO", .receive_buffer_bytes = 64 * 1024, .sinks = {&sink}});
     // The whole job runs while the leader is stalled on its first record, so
-    // its 5,000 records overflow the small socket buffer, however fast or
-    // slow the machine is. One record per datagram (as for a Python leader),
+    // its 5,000 records overflow the small socket buffer and the leader's
+    // ring (a quarter of that buffer, at least 128 KiB: a few hundred
+    // records), however fast or slow the machine is. One record per datagram (as for a Python leader),
     // so that the kernel's count of dropped datagrams is a count of records.
     batch_system.UnsetEnv("TOIL_RT_LOGGING_PACKED");
     EXPECT_EQ(RunJob(batch_system, {"count", "5000"}).exit_code, 0);

@@ -147,6 +147,36 @@ TEST(UdpServerTest, ReceivingGoesOnWhileASinkIsStalled) {
   EXPECT_EQ((*server)->stats().dropped, 0u);
 }
 
+// The ring between the server's threads is sized from the socket buffer asked
+// for (a quarter of it, at least room for two of the largest datagrams): with
+// a small buffer and a sink stalled on the first record, the leader holds a
+// few hundred datagrams at most, and the kernel drops, and the server counts,
+// the rest, however fast the receive thread is.
+TEST(UdpServerTest, ASmallReceiveBufferMeansASmallRing) {
+  testing::StalledSink sink;
+  Dispatcher dispatcher({&sink});
+  UdpServerOptions options;
+  options.receive_buffer_bytes = 64 * 1024;
+  auto server = UdpServer::Start(options, &dispatcher);
+  ASSERT_TRUE(server.ok());
+  Sender sender((*server)->local_address());
+  constexpr uint64_t kSent = 2000;  // about 1.2 MB of ring room, were it unbounded
+  for (uint64_t i = 0; i < kSent; ++i) sender.Send(ValidRecord(std::string(400, 'x')));
+  sink.Release();
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        const LogStats stats = (*server)->stats();
+        return stats.datagrams + stats.dropped >= kSent;
+      },
+      absl::Seconds(30), "every datagram to be received or counted as dropped"));
+  (*server)->Stop();
+  const LogStats stats = (*server)->stats();
+  EXPECT_GT(stats.dropped, 0u);
+  EXPECT_LT(stats.datagrams, 1000u) << "the leader held more than a small buffer and ring would";
+  EXPECT_EQ(stats.datagrams + stats.dropped, kSent);
+  EXPECT_EQ(sink.count(), stats.records);
+}
+
 TEST(UdpServerTest, BindFailureIsAClearError) {
   Dispatcher dispatcher({});
   UdpServerOptions options;

@@ -47,7 +47,8 @@ struct LogServerOptions {
   // BatchSystem::SchedulerHost), for the default advertised address.
   std::optional<std::string> route_toward;
   // The socket's receive buffer, which absorbs bursts the sinks cannot keep
-  // up with (the kernel drops, and the server counts, what does not fit).
+  // up with (the kernel drops, and the server counts, what does not fit),
+  // with the server's own ring of a quarter of it (at most 8 MiB).
   int receive_buffer_bytes = 32 << 20;
   // Make a random secret, hand it to jobs in TOIL_RT_LOGGING_SECRET, and
   // refuse (and count) datagrams not signed with it.

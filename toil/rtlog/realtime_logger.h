@@ -37,7 +37,8 @@ struct RealtimeLoggerOptions {
   // it is a specific one, else this machine's first non-loopback address.
   std::optional<std::string> advertise_host;
   // The socket's receive buffer, which absorbs bursts the sinks cannot keep
-  // up with (the kernel drops, and the leader counts, what does not fit).
+  // up with (the kernel drops, and the leader counts, what does not fit),
+  // with the leader's own ring of a quarter of it (at most 8 MiB).
   int receive_buffer_bytes = 32 << 20;
   // Where records go. Empty: a TerminalSink on stderr.
   std::vector<LogSink*> sinks;

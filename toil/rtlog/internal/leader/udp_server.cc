@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -24,10 +25,15 @@ namespace {
 constexpr int kBatch = 64;
 // Large enough for any UDP payload, plus one byte to detect truncation.
 constexpr size_t kMaxPayload = 65536;
-// Between the two threads: about 16,000 typical records (the socket's 32 MiB
-// buffer holds about 25,000, since the kernel keeps each datagram with more
-// than a KiB of its own bookkeeping).
-constexpr size_t kRingBytes = 8 << 20;
+// Between the two threads: a quarter of the socket's buffer, at most 8 MiB
+// (about 16,000 typical records; the default 32 MiB socket buffer holds about
+// 25,000, since the kernel keeps each datagram with more than a KiB of its own
+// bookkeeping). A small socket buffer asked for means a small ring too.
+constexpr size_t kMostRingBytes = 8 << 20;
+
+size_t RingBytesFor(int receive_buffer_bytes) {
+  return std::min(kMostRingBytes, static_cast<size_t>(std::max(receive_buffer_bytes, 0)) / 4);
+}
 
 absl::Status Errno(absl::string_view what) {
   return absl::UnavailableError(absl::StrCat(what, ": ", std::strerror(errno)));
@@ -72,7 +78,7 @@ UdpServer::UdpServer(UdpServerOptions options,
       fd_(fd),
       wake_fd_(wake_fd),
       local_address_(local_address),
-      ring_(kRingBytes) {}
+      ring_(RingBytesFor(options_.receive_buffer_bytes)) {}
 
 UdpServer::~UdpServer() {
   Stop();

@@ -33,7 +33,8 @@ struct UdpServerOptions {
   std::string bind_host = "127.0.0.1";
   // 0: any free port.
   int port = 0;
-  // Socket receive buffer to ask for (SO_RCVBUFFORCE when allowed).
+  // Socket receive buffer to ask for (SO_RCVBUFFORCE when allowed). The ring
+  // between the server's two threads is a quarter of it, at most 8 MiB.
   int receive_buffer_bytes = 32 << 20;
   // Where warnings go, one line per call; stderr when unset.
   std::function<void(absl::string_view)> diagnostics;
