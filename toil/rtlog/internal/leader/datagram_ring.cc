@@ -11,7 +11,6 @@ namespace toil::rtlog::internal {
 namespace {
 
 constexpr size_t kAlign = 64;
-constexpr size_t kLargestDatagram = 65536;
 
 size_t RoundUp(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 

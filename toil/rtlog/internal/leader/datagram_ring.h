@@ -44,6 +44,10 @@ class DatagramRing {
     socklen_t peer_length;
   };
 
+  // The most a writer may write at once: any UDP payload, plus one byte so
+  // that the receiver can tell a datagram was cut.
+  static constexpr size_t kLargestDatagram = 65536;
+
   // `bytes`: the ring's size, rounded up to a multiple of 64; at least twice
   // the largest datagram's room.
   explicit DatagramRing(size_t bytes);

@@ -23,8 +23,8 @@ namespace toil::rtlog::internal {
 namespace {
 
 constexpr int kBatch = 64;
-// Large enough for any UDP payload, plus one byte to detect truncation.
-constexpr size_t kMaxPayload = 65536;
+// What one datagram is received into: as much as the ring takes at once.
+constexpr size_t kMaxPayload = DatagramRing::kLargestDatagram;
 // Between the two threads: a quarter of the socket's buffer, at most 8 MiB
 // (about 16,000 typical records; the default 32 MiB socket buffer holds about
 // 25,000, since the kernel keeps each datagram with more than a KiB of its own
