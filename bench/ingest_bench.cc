@@ -8,12 +8,14 @@
 //              Dispatcher, JsonLinesSink to a file: the real receive path),
 //              unsigned and signed (the leader verifies every datagram);
 //              the same two packed (several records per datagram, one per
-//              line, as C++ jobs send to a C++ leader); and to rsyslogd
+//              line, as C++ jobs send to a C++ leader: so these are C++
+//              job records, about 450 bytes each, the message already
+//              formatted, with host, job and sequence); and to rsyslogd
 //              (imudp, one thread, raw lines to a file: the outside
 //              reference; its time ends at its last write).
 //   2. paced:  16 sender processes x 50,000 records, paced to 100,000
 //              records/s in total (--paced_rate), to the leader and then to
-//              rsyslogd; then packed, 16 senders paced to 2,000,000
+//              rsyslogd; then packed (C++ job records), 16 senders paced to 2,000,000
 //              records/s for two seconds, to the leader.
 // For each: records sent, received, lost, first-to-last time, rate, the
 // receiver's CPU time per record and peak RSS, and the CPU per record as a
@@ -57,10 +59,12 @@
 #include "absl/time/clock.h"
 #include "bench/file_lines.h"
 #include "bench/rsyslog_reference.h"
+#include "bench/typical_record.h"
 #include "toil/rtlog/internal/wire/datagram_auth.h"
 #include "toil/rtlog/internal/leader/dispatcher.h"
 #include "toil/rtlog/internal/leader/udp_server.h"
 #include "toil/rtlog/internal/leader/udp_socket.h"
+#include "toil/rtlog/internal/wire/record_encoder.h"
 #include "toil/rtlog/json_lines_sink.h"
 
 ABSL_FLAG(std::string, mode, "run", "run (the orchestrator), counter, leader or send");
@@ -130,22 +134,44 @@ int TypicalRecord(int sender, int64_t i, char* out, size_t size) {
 std::atomic<bool> g_stop{false};
 void OnTerm(int) { g_stop.store(true); }
 
-// The next datagram into `out`: one record (`pack` 0) or as many as fit in
-// `pack` bytes, one per line, signed when `auth` is set. Returns its size;
-// `*records` is how many it holds.
+// The same record as a C++ job sends it (what TOIL_RT_LOGGING_PACKED is for):
+// the message already formatted, no `args`, with the job's host, name and
+// its stream's sequence number, encoded by the job's own encoder.
+void TypicalCppRecord(int sender, int64_t i, std::string* out) {
+  static toil::rtlog::LogRecord record = toil::bench::TypicalRecord();
+  record.set_msg(absl::StrCat("Aligned ", i, " reads for sample NA12878 in 3.14 s"));
+  record.set_process_name(absl::StrCat("sender-", sender));
+  record.set_process(10000 + sender);
+  record.set_stream(0x5eed0000u + static_cast<uint64_t>(sender));
+  record.set_seq(static_cast<uint64_t>(i) + 1);
+  out->clear();
+  toil::rtlog::internal::EncodeRecord(record, out);
+}
+
+// The next datagram into `out`: one Python-style record (`pack` 0) or as
+// many C++ job records as fit in `pack` bytes, one per line, signed when
+// `auth` is set. Returns its size; `*records` is how many it holds.
 size_t NextDatagram(int sender, int64_t first, int64_t left, size_t pack,
                     toil::rtlog::internal::DatagramAuth* auth, std::string* out,
                     int* records) {
   const size_t trailer = auth != nullptr ? toil::rtlog::internal::DatagramAuth::kTrailerBytes : 0;
-  char record[1024];
+  char python[1024];
+  std::string cpp;
   out->clear();
   *records = 0;
   while (*records < left) {
-    const int length = TypicalRecord(sender, first + *records, record, sizeof(record));
-    const size_t grown = out->size() + (out->empty() ? 0 : 1) + length + trailer;
+    absl::string_view record;
+    if (pack == 0) {
+      record = absl::string_view(
+          python, TypicalRecord(sender, first + *records, python, sizeof(python)));
+    } else {
+      TypicalCppRecord(sender, first + *records, &cpp);
+      record = cpp;
+    }
+    const size_t grown = out->size() + (out->empty() ? 0 : 1) + record.size() + trailer;
     if (*records > 0 && grown > pack) break;
     if (!out->empty()) out->push_back('\n');
-    out->append(record, length);
+    out->append(record.data(), record.size());
     ++*records;
   }
   if (auth != nullptr) auth->Sign(out);
