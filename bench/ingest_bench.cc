@@ -15,8 +15,12 @@
 //              reference; its time ends at its last write).
 //   2. paced:  16 sender processes x 50,000 records, paced to 100,000
 //              records/s in total (--paced_rate), to the leader and then to
-//              rsyslogd; then packed (C++ job records), 16 senders paced to 2,000,000
-//              records/s for two seconds, to the leader.
+//              rsyslogd, and to a leader of --paced_pipelines receive
+//              pipelines (each a socket sharing the port by SO_REUSEPORT,
+//              a receive and a processing thread: what several receive
+//              threads could gain); then packed (C++ job records), 16
+//              senders paced to 2,000,000 records/s for two seconds, to the
+//              leader.
 // For each: records sent, received, lost, first-to-last time, rate, the
 // receiver's CPU time per record and peak RSS, and the CPU per record as a
 // ratio of the counter's.
@@ -28,24 +32,19 @@
 //       [--packed_rate=2000000] [--packed_bytes=8192]
 //
 // The processes are this program again, in other modes (--mode=counter,
-// leader or send), so each one's memory is its own. rsyslogd comes from
-// Debian: scripts/install-deps.sh --bench installs it (without it, its row
-// says so).
+// leader or send: ingest_roles.h), so each one's memory is its own.
+// rsyslogd comes from Debian: scripts/install-deps.sh --bench installs it
+// (without it, its row says so).
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,275 +57,26 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench/file_lines.h"
+#include "bench/ingest_roles.h"
 #include "bench/rsyslog_reference.h"
-#include "bench/typical_record.h"
 #include "toil/rtlog/internal/wire/datagram_auth.h"
-#include "toil/rtlog/internal/leader/dispatcher.h"
-#include "toil/rtlog/internal/leader/udp_server.h"
-#include "toil/rtlog/internal/leader/udp_socket.h"
-#include "toil/rtlog/internal/wire/record_encoder.h"
-#include "toil/rtlog/json_lines_sink.h"
 
 ABSL_FLAG(std::string, mode, "run", "run (the orchestrator), counter, leader or send");
-ABSL_FLAG(int64_t, records, 1000000, "records in the burst");
 ABSL_FLAG(int, paced_senders, 16, "sender processes in the paced phase");
 ABSL_FLAG(int64_t, paced_records, 50000, "records per paced sender");
 ABSL_FLAG(int64_t, paced_rate, 100000, "records per second, all paced senders together");
 ABSL_FLAG(std::string, dir, "", "directory for the JSON-lines output; default $TMPDIR or /tmp");
-// For the child modes.
-ABSL_FLAG(int, port, 0, "send: where to");
-ABSL_FLAG(int64_t, rate, 0, "send: records per second (0: as fast as possible)");
-ABSL_FLAG(int, sender_id, 0, "send: which sender this is");
-ABSL_FLAG(std::string, output, "", "leader: the JSON-lines file");
-ABSL_FLAG(int64_t, expect, 0, "counter, leader: stop after this many records (or SIGTERM)");
-ABSL_FLAG(std::string, secret, "", "send, leader: the run's secret (signed bursts pass it on)");
 ABSL_FLAG(int, packed_bytes, 8192, "packed phases: the datagram size (a C++ leader's default)");
 ABSL_FLAG(int64_t, packed_rate, 2000000, "paced, packed phase: records per second in total");
-ABSL_FLAG(int, pack, 0,
-          "send: pack records into datagrams of up to this many bytes, one per line (as a C++ "
-          "job does for a leader that says TOIL_RT_LOGGING_PACKED); 0: one record each");
+ABSL_FLAG(int, paced_pipelines, 2,
+          "the paced phase's extra row: a leader of this many receive pipelines sharing the "
+          "port (SO_REUSEPORT), each a receive and a processing thread; 1: no such row");
 
 namespace {
 
-// The counter's, the leader's and rsyslog's socket receive buffer.
-constexpr int kReceiveBufferBytes = 32 << 20;
-
-int64_t NowNanos() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
-}
-
-// This process's CPU time (user + system) so far, in microseconds.
-int64_t CpuMicros() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * int64_t{1000000} +
-         usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
-}
-
-// Peak resident set size of this process, in kB (VmHWM).
-long PeakRssKb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return -1;
-}
-
-// A typical record from a Python job, numbered.
-int TypicalRecord(int sender, int64_t i, char* out, size_t size) {
-  return std::snprintf(
-      out, size,
-      "{\"name\": \"toil-rt\", \"msg\": \"Aligned %%d reads for sample %%s in "
-      "%%.2f s\", \"args\": [%lld, \"NA12878\", 3.14159], \"levelname\": "
-      "\"INFO\", \"levelno\": 20, \"pathname\": "
-      "\"/home/user/workflows/align/steps.py\", \"filename\": \"steps.py\", "
-      "\"module\": \"steps\", \"exc_info\": null, \"exc_text\": null, "
-      "\"stack_info\": null, \"lineno\": 117, \"funcName\": \"align_chunk\", "
-      "\"created\": 1763920000.123456, \"msecs\": 123.0, \"relativeCreated\": "
-      "5321.42, \"thread\": 140234567890123, \"threadName\": \"MainThread\", "
-      "\"processName\": \"sender-%d\", \"process\": %d}",
-      static_cast<long long>(i), sender, 10000 + sender);
-}
-
-std::atomic<bool> g_stop{false};
-void OnTerm(int) { g_stop.store(true); }
-
-// The same record as a C++ job sends it (what TOIL_RT_LOGGING_PACKED is for):
-// the message already formatted, no `args`, with the job's host, name and
-// its stream's sequence number, encoded by the job's own encoder.
-void TypicalCppRecord(int sender, int64_t i, std::string* out) {
-  static toil::rtlog::LogRecord record = toil::bench::TypicalRecord();
-  record.set_msg(absl::StrCat("Aligned ", i, " reads for sample NA12878 in 3.14 s"));
-  record.set_process_name(absl::StrCat("sender-", sender));
-  record.set_process(10000 + sender);
-  record.set_stream(0x5eed0000u + static_cast<uint64_t>(sender));
-  record.set_seq(static_cast<uint64_t>(i) + 1);
-  out->clear();
-  toil::rtlog::internal::EncodeRecord(record, out);
-}
-
-// The next datagram into `out`: one Python-style record (`pack` 0) or as
-// many C++ job records as fit in `pack` bytes, one per line, signed when
-// `auth` is set. Returns its size; `*records` is how many it holds.
-size_t NextDatagram(int sender, int64_t first, int64_t left, size_t pack,
-                    toil::rtlog::internal::DatagramAuth* auth, std::string* out,
-                    int* records) {
-  const size_t trailer = auth != nullptr ? toil::rtlog::internal::DatagramAuth::kTrailerBytes : 0;
-  char python[1024];
-  std::string cpp;
-  out->clear();
-  *records = 0;
-  while (*records < left) {
-    absl::string_view record;
-    if (pack == 0) {
-      record = absl::string_view(
-          python, TypicalRecord(sender, first + *records, python, sizeof(python)));
-    } else {
-      TypicalCppRecord(sender, first + *records, &cpp);
-      record = cpp;
-    }
-    const size_t grown = out->size() + (out->empty() ? 0 : 1) + record.size() + trailer;
-    if (*records > 0 && grown > pack) break;
-    if (!out->empty()) out->push_back('\n');
-    out->append(record.data(), record.size());
-    ++*records;
-  }
-  if (auth != nullptr) auth->Sign(out);
-  return out->size();
-}
-
-// --- send: N records, sendmmsg batches of 64 datagrams, optionally paced ---
-int RunSend() {
-  const int64_t n = absl::GetFlag(FLAGS_records);
-  const int64_t rate = absl::GetFlag(FLAGS_rate);
-  const int id = absl::GetFlag(FLAGS_sender_id);
-  const size_t pack = static_cast<size_t>(absl::GetFlag(FLAGS_pack));
-  std::unique_ptr<toil::rtlog::internal::DatagramAuth> auth;
-  if (!absl::GetFlag(FLAGS_secret).empty()) {
-    auth = *toil::rtlog::internal::DatagramAuth::FromSecret(absl::GetFlag(FLAGS_secret));
-  }
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(absl::GetFlag(FLAGS_port));
-  connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  constexpr int kBatch = 64;
-  static std::string datagrams[kBatch];
-  mmsghdr messages[kBatch];
-  iovec iovecs[kBatch];
-  const int64_t start = NowNanos();
-  int64_t sent = 0;
-  while (sent < n) {
-    if (rate) {
-      // Absolute schedule: record `sent` is due at start + sent / rate.
-      const int64_t due = start + sent * 1000000000 / rate;
-      timespec when{static_cast<time_t>(due / 1000000000), static_cast<long>(due % 1000000000)};
-      clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &when, nullptr);
-    }
-    // Paced: 16 records at a time; else as many datagrams as a batch holds.
-    int64_t batch_records = 0;
-    int batch = 0;
-    while (batch < kBatch && sent + batch_records < n && (!rate || batch_records < 16)) {
-      int records = 0;
-      const int64_t left = std::min<int64_t>(n - sent - batch_records, rate ? 16 : n);
-      NextDatagram(id, sent + batch_records, left, pack, auth.get(), &datagrams[batch],
-                   &records);
-      iovecs[batch] = {datagrams[batch].data(), datagrams[batch].size()};
-      messages[batch] = {};
-      messages[batch].msg_hdr.msg_iov = &iovecs[batch];
-      messages[batch].msg_hdr.msg_iovlen = 1;
-      batch_records += records;
-      ++batch;
-    }
-    int done = 0;
-    while (done < batch) {
-      const int k = sendmmsg(fd, messages + done, batch - done, 0);
-      if (k <= 0) {
-        if (errno == EINTR || errno == EAGAIN || errno == ENOBUFS) continue;
-        std::perror("sendmmsg");
-        return 1;
-      }
-      done += k;
-    }
-    sent += batch_records;
-  }
-  std::printf("sent %lld in %.3f s\n", static_cast<long long>(sent),
-              (NowNanos() - start) / 1e9);
-  return 0;
-}
-
-// --- counter: a bare recvmmsg loop that only counts ---
-int RunCounter() {
-  // Configured as the leader's socket is, but blocking: a bare loop.
-  toil::rtlog::internal::UdpSocketOptions options;
-  options.receive_buffer_bytes = kReceiveBufferBytes;
-  options.nonblocking = false;
-  const auto bound = toil::rtlog::internal::BindUdpSocket(options);
-  if (!bound.ok()) return 1;
-  const int fd = bound->fd;
-  std::printf("PORT %d\n", bound->address.port());
-  std::fflush(stdout);
-  signal(SIGTERM, &OnTerm);
-  const int64_t expect = absl::GetFlag(FLAGS_expect);
-  constexpr int kBatch = 64;
-  static char buffers[kBatch][65536];
-  mmsghdr messages[kBatch];
-  iovec iovecs[kBatch];
-  for (int i = 0; i < kBatch; ++i) {
-    iovecs[i] = {buffers[i], sizeof(buffers[i])};
-    messages[i] = {};
-    messages[i].msg_hdr.msg_iov = &iovecs[i];
-    messages[i].msg_hdr.msg_iovlen = 1;
-  }
-  timeval timeout{0, 100000};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  int64_t count = 0;
-  int64_t first = 0;
-  int64_t last = 0;
-  while (count < expect && !g_stop.load()) {
-    const int n = recvmmsg(fd, messages, kBatch, 0, nullptr);
-    if (n <= 0) continue;
-    last = NowNanos();
-    if (count == 0) first = last;
-    count += n;
-  }
-  std::printf("RESULT received=%lld dropped=0 first=%lld last=%lld rss_kb=%ld cpu_us=%lld\n",
-              static_cast<long long>(count), static_cast<long long>(first),
-              static_cast<long long>(last), PeakRssKb(), static_cast<long long>(CpuMicros()));
-  return 0;
-}
-
-// A sink that notes when the first and the last record reached the sinks.
-class TimingSink : public toil::rtlog::LogSink {
- public:
-  void Send(const toil::rtlog::LogEntry&) override {
-    last_ = NowNanos();
-    if (count_++ == 0) first_ = last_;
-  }
-  int64_t count_ = 0;
-  int64_t first_ = 0;
-  int64_t last_ = 0;
-};
-
-// --- leader: the real receive path, into a JSON-lines file ---
-int RunLeader() {
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  auto jsonl = toil::rtlog::JsonLinesSink::Open(absl::GetFlag(FLAGS_output));
-  if (!jsonl.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(jsonl.status().message()).c_str());
-    return 1;
-  }
-  TimingSink timing;
-  toil::rtlog::internal::Dispatcher dispatcher({jsonl->get(), &timing});
-  toil::rtlog::internal::UdpServerOptions options;
-  options.secret = absl::GetFlag(FLAGS_secret);
-  auto server = toil::rtlog::internal::UdpServer::Start(options, &dispatcher);
-  if (!server.ok()) return 1;
-  std::printf("PORT %d\n", (*server)->local_address().port());
-  std::fflush(stdout);
-  int signal_number;
-  sigwait(&stop, &signal_number);
-  (*server)->Stop();
-  dispatcher.Flush();
-  const auto stats = (*server)->stats();
-  std::printf("RESULT received=%lld dropped=%llu first=%lld last=%lld rss_kb=%ld "
-              "cpu_us=%lld malformed=%llu refused=%llu\n",
-              static_cast<long long>(timing.count_),
-              static_cast<unsigned long long>(stats.dropped),
-              static_cast<long long>(timing.first_), static_cast<long long>(timing.last_),
-              PeakRssKb(), static_cast<long long>(CpuMicros()),
-              static_cast<unsigned long long>(stats.malformed),
-              static_cast<unsigned long long>(stats.forged + stats.unsigned_refused +
-                                              stats.other_run));
-  return 0;
-}
+using toil::bench::kReceiveBufferBytes;
+using toil::bench::NowNanos;
+using toil::bench::PipelineFile;
 
 // --- the orchestrator ---
 
@@ -529,6 +279,21 @@ int RunAll() {
       RunPhase({"--mode=leader", "--output=" + paced_file}, senders, per, rate, secret);
   const int64_t paced_lines = toil::bench::CountFileLines(paced_file);
   Report("  leader, 1 record/datagram", senders * per, paced, paced_lines);
+  const int pipelines = absl::GetFlag(FLAGS_paced_pipelines);
+  bool shared_ok = true;
+  if (pipelines > 1) {
+    const Result shared =
+        RunPhase({"--mode=leader", "--output=" + paced_file, absl::StrCat("--pipelines=", pipelines)},
+                 senders, per, rate, secret);
+    int64_t lines = 0;
+    for (int k = 0; k < pipelines; ++k) {
+      lines += toil::bench::CountFileLines(PipelineFile(paced_file, k));
+      if (k > 0) std::remove(PipelineFile(paced_file, k).c_str());
+    }
+    Report(absl::StrCat("  leader, ", pipelines, " SO_REUSEPORT pipelines").c_str(),
+           senders * per, shared, lines);
+    shared_ok = shared.received == senders * per && lines == senders * per;
+  }
   if (std::optional<Result> rsyslog = RunRsyslog(senders, per, rate, dir)) {
     Report("  rsyslog imudp (reference)", senders * per, *rsyslog, rsyslog->received);
   }
@@ -542,7 +307,7 @@ int RunAll() {
   Report(absl::StrCat("  leader, packed ", pack, " B").c_str(), senders * packed_per * 2,
          paced_packed, paced_packed_lines);
   std::remove(paced_file.c_str());
-  const bool ok = bursts_ok && paced.received == senders * per &&
+  const bool ok = bursts_ok && shared_ok && paced.received == senders * per &&
                   paced_lines == senders * per &&
                   paced_packed.received == senders * packed_per * 2 &&
                   paced_packed_lines == senders * packed_per * 2;
@@ -555,8 +320,8 @@ int RunAll() {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const std::string mode = absl::GetFlag(FLAGS_mode);
-  if (mode == "send") return RunSend();
-  if (mode == "counter") return RunCounter();
-  if (mode == "leader") return RunLeader();
+  if (mode == "send") return toil::bench::RunSend();
+  if (mode == "counter") return toil::bench::RunCounter();
+  if (mode == "leader") return toil::bench::RunLeader();
   return RunAll();
 }

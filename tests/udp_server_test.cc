@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
@@ -175,6 +176,48 @@ TEST(UdpServerTest, ASmallReceiveBufferMeansASmallRing) {
   EXPECT_LT(stats.datagrams, 1000u) << "the leader held more than a small buffer and ring would";
   EXPECT_EQ(stats.datagrams + stats.dropped, kSent);
   EXPECT_EQ(sink.count(), stats.records);
+}
+
+TEST(UdpServerTest, ServersThatAskForItShareThePort) {
+  testing::CollectingSink first_sink;
+  testing::CollectingSink second_sink;
+  Dispatcher first_dispatcher({&first_sink});
+  Dispatcher second_dispatcher({&second_sink});
+  UdpServerOptions options;
+  options.reuse_port = true;
+  auto first = UdpServer::Start(options, &first_dispatcher);
+  ASSERT_TRUE(first.ok()) << first.status();
+  options.port = (*first)->local_address().port();
+  auto second = UdpServer::Start(options, &second_dispatcher);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ((*second)->local_address().port(), options.port);
+  // One that does not ask is refused the port, clearly.
+  options.reuse_port = false;
+  Dispatcher unused({});
+  auto third = UdpServer::Start(options, &unused);
+  ASSERT_FALSE(third.ok());
+  EXPECT_THAT(std::string(third.status().message()), HasSubstr("Address already in use"));
+  // Each sender's datagrams go to one of the two; together they get all.
+  constexpr int kSenders = 16;
+  for (int i = 0; i < kSenders; ++i) {
+    Sender sender((*first)->local_address());
+    sender.Send(ValidRecord(absl::StrCat("from sender ", i)));
+  }
+  const auto received = [&] {
+    return first_sink.entries().size() + second_sink.entries().size();
+  };
+  EXPECT_TRUE(testing::WaitUntil([&] { return received() == kSenders; }, absl::Seconds(30),
+                                 "all 16 records to arrive at the two servers"));
+  (*first)->Stop();
+  (*second)->Stop();
+  std::vector<std::string> messages;
+  for (const auto* sink : {&first_sink, &second_sink}) {
+    for (const auto& entry : sink->entries()) messages.push_back(entry.message);
+  }
+  std::vector<std::string> expected;
+  for (int i = 0; i < kSenders; ++i) expected.push_back(absl::StrCat("from sender ", i));
+  EXPECT_THAT(messages, ::testing::UnorderedElementsAreArray(expected));
+  EXPECT_EQ((*first)->stats().records + (*second)->stats().records, uint64_t{kSenders});
 }
 
 TEST(UdpServerTest, BindFailureIsAClearError) {

@@ -52,7 +52,8 @@ absl::StatusOr<std::unique_ptr<UdpServer>> UdpServer::Start(
       {options.secret, options.allow_unsigned, options.diagnostics}, dispatcher);
   if (!ingest.ok()) return ingest.status();
   absl::StatusOr<BoundUdpSocket> bound = BindUdpSocket(
-      {options.bind_host, options.port, options.receive_buffer_bytes});
+      {options.bind_host, options.port, options.receive_buffer_bytes,
+       /*nonblocking=*/true, options.reuse_port});
   if (!bound.ok()) return bound.status();
   const int fd = bound->fd;
   const int wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

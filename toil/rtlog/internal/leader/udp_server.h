@@ -42,6 +42,9 @@ struct UdpServerOptions {
   // datagrams are accepted anyway (see datagram_ingest.h).
   std::string secret;
   bool allow_unsigned = false;
+  // Share the port with other servers that set it (SO_REUSEPORT; see
+  // udp_socket.h). Only ingest_bench does, to measure it.
+  bool reuse_port = false;
 };
 
 class UdpServer {

@@ -35,6 +35,7 @@ absl::StatusOr<BoundUdpSocket> BindUdpSocket(const UdpSocketOptions& options) {
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
   }
   setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+  if (options.reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
   const int buffer = options.receive_buffer_bytes;
   if (buffer > 0 &&
       setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof(buffer)) != 0) {

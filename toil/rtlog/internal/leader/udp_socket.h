@@ -21,6 +21,10 @@ struct UdpSocketOptions {
   // SO_RCVBUF, which the kernel caps); 0 leaves the default.
   int receive_buffer_bytes = 0;
   bool nonblocking = true;
+  // SO_REUSEPORT: several sockets, each with this set, share the port; the
+  // kernel hands each sender's datagrams (by address and port) to one of
+  // them. ingest_bench measures it (--pipelines); the leader uses one socket.
+  bool reuse_port = false;
 };
 
 struct BoundUdpSocket {
