@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -58,7 +59,6 @@ int64_t NowNanos() {
 }
 
 namespace {
-
 
 // This process's CPU time (user + system) so far, in microseconds.
 int64_t CpuMicros() {
