@@ -58,6 +58,10 @@ int64_t NowNanos() {
   return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
 }
 
+std::string PipelineFile(const std::string& output, int k) {
+  return k == 0 ? output : absl::StrCat(output, ".", k);
+}
+
 namespace {
 
 // This process's CPU time (user + system) so far, in microseconds.
@@ -271,14 +275,6 @@ struct Pipeline {
   std::unique_ptr<toil::rtlog::internal::UdpServer> server;
 };
 
-}  // namespace
-
-std::string PipelineFile(const std::string& output, int k) {
-  return k == 0 ? output : absl::StrCat(output, ".", k);
-}
-
-namespace {
-
 absl::Status StartPipeline(int k, int port, bool shared, Pipeline* p) {
   absl::StatusOr<std::unique_ptr<toil::rtlog::JsonLinesSink>> jsonl =
       toil::rtlog::JsonLinesSink::Open(PipelineFile(absl::GetFlag(FLAGS_output), k));
@@ -313,7 +309,7 @@ int RunLeader() {
       std::fprintf(stderr, "%s\n", started.ToString().c_str());
       return 1;
     }
-    port = pipelines[0].server->local_address().port();
+    if (k == 0) port = pipelines[0].server->local_address().port();
   }
   std::printf("PORT %d\n", port);
   std::fflush(stdout);
