@@ -58,6 +58,7 @@
 #include "absl/time/clock.h"
 #include "bench/file_lines.h"
 #include "bench/ingest_roles.h"
+#include "bench/monotonic_clock.h"
 #include "bench/rsyslog_reference.h"
 #include "toil/rtlog/internal/wire/datagram_auth.h"
 
@@ -75,7 +76,7 @@ ABSL_FLAG(int, paced_pipelines, 2,
 namespace {
 
 using toil::bench::kReceiveBufferBytes;
-using toil::bench::NowNanos;
+using toil::bench::MonotonicNanos;
 using toil::bench::PipelineFile;
 
 // --- the orchestrator ---
@@ -210,7 +211,7 @@ std::optional<Result> RunRsyslog(int senders, int64_t per_sender, int64_t total_
   }
   Result result;
   result.counts_drops = false;
-  result.first = NowNanos();
+  result.first = MonotonicNanos();
   SendAll(absl::StrCat((*rsyslog)->port()), senders, per_sender, total_rate, "", 0);
   const toil::bench::RsyslogReference::Outcome outcome = (*rsyslog)->Finish();
   result.received = outcome.lines;

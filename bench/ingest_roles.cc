@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "bench/monotonic_clock.h"
 #include "bench/typical_record.h"
 #include "toil/rtlog/internal/leader/dispatcher.h"
 #include "toil/rtlog/internal/leader/udp_server.h"
@@ -51,12 +52,6 @@ ABSL_FLAG(int, pack, 0,
           "job does for a leader that says TOIL_RT_LOGGING_PACKED); 0: one record each");
 
 namespace toil::bench {
-
-int64_t NowNanos() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
-}
 
 std::string PipelineFile(const std::string& output, int k) {
   return k == 0 ? output : absl::StrCat(output, ".", k);
@@ -167,7 +162,7 @@ int RunSend() {
   static std::string datagrams[kBatch];
   mmsghdr messages[kBatch];
   iovec iovecs[kBatch];
-  const int64_t start = NowNanos();
+  const int64_t start = MonotonicNanos();
   int64_t sent = 0;
   while (sent < n) {
     if (rate) {
@@ -204,7 +199,7 @@ int RunSend() {
     sent += batch_records;
   }
   std::printf("sent %lld in %.3f s\n", static_cast<long long>(sent),
-              (NowNanos() - start) / 1e9);
+              (MonotonicNanos() - start) / 1e9);
   return 0;
 }
 
@@ -239,7 +234,7 @@ int RunCounter() {
   while (count < expect && !g_stop.load()) {
     const int n = recvmmsg(fd, messages, kBatch, 0, nullptr);
     if (n <= 0) continue;
-    last = NowNanos();
+    last = MonotonicNanos();
     if (count == 0) first = last;
     count += n;
   }
@@ -255,7 +250,7 @@ namespace {
 class TimingSink : public toil::rtlog::LogSink {
  public:
   void Send(const toil::rtlog::LogEntry&) override {
-    last_ = NowNanos();
+    last_ = MonotonicNanos();
     if (count_++ == 0) first_ = last_;
   }
   int64_t count_ = 0;

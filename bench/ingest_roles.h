@@ -18,9 +18,6 @@ namespace toil::bench {
 // The counter's, the leader's and rsyslog's socket receive buffer.
 inline constexpr int kReceiveBufferBytes = 32 << 20;
 
-// CLOCK_MONOTONIC now, in nanoseconds: the processes' times are all on it.
-int64_t NowNanos();
-
 // --mode=send: --records records to --port, paced to --rate (0: as fast as
 // it can), one Python-style record per datagram, or C++ job records packed
 // into --pack bytes; signed with --secret if set.

@@ -19,18 +19,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "bench/file_lines.h"
+#include "bench/monotonic_clock.h"
 
 namespace toil::bench {
 namespace {
 
 constexpr char kRsyslogd[] = "/usr/sbin/rsyslogd";
 constexpr char kProbe[] = "ingest_bench probe";
-
-int64_t MonotonicNanos() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
-}
 
 // A UDP port on 127.0.0.1 that nothing uses right now.
 int FreeUdpPort() {
