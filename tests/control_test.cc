@@ -229,19 +229,7 @@ TEST(ControlTest, TcpNeedsTheToken) {
 
 // The records a viewer was told it missed, from its stderr in `path`
 // ("toil-rtlog tail: N records missed: ...").
-uint64_t Missed(const std::string& path) {
-  uint64_t missed = 0;
-  for (absl::string_view line : absl::StrSplit(testing::ReadFile(path), '\n')) {
-    uint64_t n = 0;
-    const size_t end = line.find(" records missed");
-    const absl::string_view prefix = "toil-rtlog tail: ";
-    if (end != absl::string_view::npos && absl::StartsWith(line, prefix) &&
-        absl::SimpleAtoi(line.substr(prefix.size(), end - prefix.size()), &n)) {
-      missed += n;
-    }
-  }
-  return missed;
-}
+uint64_t Missed(const std::string& path) { return testing::ViewerMissed(testing::ReadFile(path)); }
 
 TEST(ControlTest, AHundredViewersOneStoppedAndNothingIsLost) {
   // Keep 100 records, so that the stopped viewer falls out of the ring.

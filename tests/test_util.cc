@@ -290,6 +290,17 @@ std::map<std::string, std::string> ParseExports(const std::string& text) {
   return exports;
 }
 
+uint64_t ViewerMissed(absl::string_view tail_stderr) {
+  uint64_t missed = 0;
+  for (absl::string_view line : absl::StrSplit(tail_stderr, '\n')) {
+    if (!absl::ConsumePrefix(&line, "toil-rtlog tail: ")) continue;
+    const size_t end = line.find(" records missed");
+    uint64_t n = 0;
+    if (end != absl::string_view::npos && absl::SimpleAtoi(line.substr(0, end), &n)) missed += n;
+  }
+  return missed;
+}
+
 bool UdpPortInUse(int port) {
   const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};

@@ -101,6 +101,9 @@ class BackgroundProcess {
 // name -> value.
 std::map<std::string, std::string> ParseExports(const std::string& text);
 
+// The records a `toil-rtlog tail` said it missed, from its stderr.
+uint64_t ViewerMissed(absl::string_view tail_stderr);
+
 // Whether a UDP port on 127.0.0.1 is bound by someone (a server started in
 // another process that cannot say when it is ready).
 bool UdpPortInUse(int port);

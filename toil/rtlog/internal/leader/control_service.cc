@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "re2/re2.h"
+#include "toil/rtlog/internal/leader/tail_stream.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -19,10 +20,6 @@ namespace {
 // reading holds about twice this in the leader (the text, and gRPC's copy
 // it is blocked on).
 constexpr size_t kBatchBytes = 256 * 1024;
-// A stream's buffer: a read stops past kBatchBytes by at most one record,
-// so a batch and a large record fit. A buffer a huge record grew past this
-// is given back after its message.
-constexpr size_t kKeptBufferBytes = 2 * kBatchBytes;
 // A viewer gets a message at most this often: while records pour in, each
 // message carries many (a message costs the leader far more than a record
 // in it), and while they trickle in, each waits at most this long.
@@ -77,24 +74,15 @@ absl::StatusOr<RecordFilter> FilterOf(const v1::TailRequest& request) {
   return filter;
 }
 
-// Sends `batch` as one message and empties it. Its text buffer goes to
-// `response` and back, so a stream keeps one buffer: following costs no
-// allocation, and no page faults, per message.
-bool WriteBatch(RecordRing::Batch* batch, v1::TailResponse* response,
+// Sends `batch` as one message. Its text buffer goes to `response` and
+// back, so a stream keeps one buffer.
+bool WriteBatch(RecordRing::Batch& batch, v1::TailResponse* response,
                 grpc::ServerWriter<v1::TailResponse>* writer) {
-  response->mutable_jsonl()->swap(batch->jsonl);
-  response->set_records(batch->records);
-  response->set_missed(batch->missed);
+  response->mutable_jsonl()->swap(batch.jsonl);
+  response->set_records(batch.records);
+  response->set_missed(batch.missed);
   const bool written = writer->Write(*response);
-  batch->jsonl.swap(*response->mutable_jsonl());
-  batch->jsonl.clear();
-  if (batch->jsonl.capacity() > kKeptBufferBytes) {
-    // A huge record grew it: a hundred viewers must not each keep that.
-    std::string().swap(batch->jsonl);
-    batch->jsonl.reserve(kKeptBufferBytes);
-  }
-  batch->records = 0;
-  batch->missed = 0;
+  batch.jsonl.swap(*response->mutable_jsonl());
   return written;
 }
 
@@ -167,37 +155,23 @@ grpc::Status ControlService::Tail(grpc::ServerContext* context, const v1::TailRe
   if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
   absl::StatusOr<RecordFilter> filter = FilterOf(*request);
   if (!filter.ok()) return ToGrpc(filter.status(), grpc::StatusCode::INVALID_ARGUMENT);
-  const RecordRing& ring = *target_.ring;
   struct Viewer {
     explicit Viewer(std::atomic<int>& n) : n(n) { ++n; }
     ~Viewer() { --n; }
     std::atomic<int>& n;
   } viewer(viewers_);
-  const uint64_t end = ring.Next();  // without follow: up to here
-  uint64_t cursor = ring.StartOfLast(request->last(), *filter);
-  absl::Time last_write = absl::InfinitePast();
-  RecordRing::Batch batch;
-  batch.jsonl.reserve(kKeptBufferBytes);
+  TailStream stream(*target_.ring, *std::move(filter),
+                    {.batch_bytes = kBatchBytes,
+                     .interval = kWriteInterval,
+                     .follow = request->follow(),
+                     .last = request->last()});
   v1::TailResponse response;
-  while (!context->IsCancelled() && !closing_.load()) {
-    cursor = ring.Read(cursor, *filter, kBatchBytes, &batch);
-    const bool full = batch.jsonl.size() >= kBatchBytes || !request->follow();
-    const bool due = absl::Now() - last_write >= kWriteInterval;
-    if ((batch.records > 0 || batch.missed > 0) && (full || due)) {
-      missed_.fetch_add(batch.missed);
-      if (!WriteBatch(&batch, &response, writer)) break;  // the viewer went away
-      last_write = absl::Now();
-      continue;
-    }
-    if (!request->follow() && cursor >= end) break;
-    if (batch.records > 0 || batch.missed > 0) {
-      // Records wait for their message's turn: sleep until then, rather than
-      // wake for every record that arrives meanwhile.
-      absl::SleepFor(last_write + kWriteInterval - absl::Now());
-    } else {
-      ring.WaitForMore(cursor, absl::Now() + absl::Milliseconds(250));
-    }
-  }
+  stream.Run(
+      [&](RecordRing::Batch& batch) {
+        missed_.fetch_add(batch.missed);
+        return WriteBatch(batch, &response, writer);
+      },
+      [&] { return context->IsCancelled() || closing_.load(); });
   return grpc::Status::OK;
 }
 

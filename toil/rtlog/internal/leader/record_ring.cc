@@ -3,6 +3,8 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
+
 #include "re2/re2.h"
 #include "toil/rtlog/json_lines_sink.h"
 
@@ -56,7 +58,14 @@ void RecordRing::EvictOldestLocked() {
   ++oldest_;
 }
 
-void RecordRing::Flush() { more_.notify_all(); }
+void RecordRing::Flush() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (next_ <= wanted_) return;  // no waiter's record has come
+    wanted_ = UINT64_MAX;          // those still waiting say so again
+  }
+  more_.notify_all();
+}
 
 void RecordRing::Close() {
   {
@@ -121,7 +130,10 @@ bool RecordRing::WaitForMore(uint64_t cursor, absl::Time deadline) const {
   const auto until = std::chrono::system_clock::now() +
                      std::chrono::microseconds(absl::ToInt64Microseconds(
                          std::max(deadline - absl::Now(), absl::ZeroDuration())));
-  more_.wait_until(lock, until, [&] { return next_ > cursor || closed_; });
+  while (next_ <= cursor && !closed_) {
+    wanted_ = std::min(wanted_, cursor);
+    if (more_.wait_until(lock, until) == std::cv_status::timeout) break;
+  }
   return next_ > cursor;
 }
 

@@ -59,6 +59,8 @@ class RecordRing : public LogSink {
   // Numbers: the oldest record kept, and the one the next record will get.
   uint64_t Oldest() const;
   uint64_t Next() const;
+  // Records kept at most.
+  size_t Capacity() const { return slots_.size(); }
 
   struct Batch {
     std::string jsonl;   // matching records, one JSON line each
@@ -73,7 +75,8 @@ class RecordRing : public LogSink {
   // `filter` (Next() for n == 0).
   uint64_t StartOfLast(uint32_t n, const RecordFilter& filter) const;
   // Waits until a record numbered `cursor` or later exists, the ring is
-  // closed, or `deadline` passes; returns whether there is one.
+  // closed, or `deadline` passes; returns whether there is one. A waiter is
+  // woken only when the record it waits for has come, not by every Flush.
   bool WaitForMore(uint64_t cursor, absl::Time deadline) const;
   // Wakes every waiting reader for good (the server stops).
   void Close();
@@ -97,6 +100,8 @@ class RecordRing : public LogSink {
   mutable std::condition_variable more_;
   uint64_t oldest_ = 1;
   uint64_t next_ = 1;
+  // The least record number a waiter waits for (none: the maximum).
+  mutable uint64_t wanted_ = UINT64_MAX;
   size_t bytes_ = 0;
   bool closed_ = false;
 };
