@@ -19,8 +19,7 @@
 namespace toil::rtlog::internal {
 namespace {
 
-// Adds record number `n` ("record n", at `levelno`) to the ring, as the
-// dispatcher does.
+// Adds record number `n` ("record n", at `levelno`) to the ring.
 void Arrive(RecordRing& ring, uint64_t n, int levelno = 20) {
   LogRecord record;
   record.set_msg(absl::StrCat("record ", n));
@@ -28,7 +27,6 @@ void Arrive(RecordRing& ring, uint64_t n, int levelno = 20) {
   record.set_hostname("node-1");
   record.set_job("align/1");
   ring.Send(LogEntry(record, record.msg(), true, "local"));
-  ring.Flush();
 }
 
 // Records arrive at `per_second`, numbered from 0, while the stream waits.

@@ -35,17 +35,28 @@ void RecordRing::Send(const LogEntry& entry) {
   JsonLinesSink::AppendLine(entry, &scratch_);
   const LogRecord& record = entry.record();
   const std::string& job = !record.job().empty() ? record.job() : record.process_name();
-  std::lock_guard<std::mutex> lock(mu_);
-  if (next_ - oldest_ == slots_.size()) EvictOldestLocked();
-  Slot& slot = slots_[next_ % slots_.size()];
-  slot.levelno = record.levelno();
-  Store(scratch_, &slot.jsonl);
-  Store(job, &slot.job);
-  Store(record.hostname(), &slot.host);
-  Store(entry.text_message(), &slot.message);
-  bytes_ += slot.bytes();
-  ++next_;
-  while (bytes_ > options_.bytes && next_ - oldest_ > 1) EvictOldestLocked();
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (next_ - oldest_ == slots_.size()) EvictOldestLocked();
+    Slot& slot = slots_[next_ % slots_.size()];
+    slot.levelno = record.levelno();
+    Store(scratch_, &slot.jsonl);
+    Store(job, &slot.job);
+    Store(record.hostname(), &slot.host);
+    Store(entry.text_message(), &slot.message);
+    bytes_ += slot.bytes();
+    ++next_;
+    while (bytes_ > options_.bytes && next_ - oldest_ > 1) EvictOldestLocked();
+    // A reader waits for this record: wake the waiting readers now, not at
+    // the dispatcher's next Flush (a busy leader flushes only when it has
+    // caught up, which may be seconds away). Those still waiting say so again.
+    if (next_ > wanted_) {
+      wanted_ = UINT64_MAX;
+      wake = true;
+    }
+  }
+  if (wake) more_.notify_all();
 }
 
 void RecordRing::EvictOldestLocked() {
@@ -56,15 +67,6 @@ void RecordRing::EvictOldestLocked() {
     if (text->capacity() > kShrinkAbove) text->shrink_to_fit();
   }
   ++oldest_;
-}
-
-void RecordRing::Flush() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (next_ <= wanted_) return;  // no waiter's record has come
-    wanted_ = UINT64_MAX;          // those still waiting say so again
-  }
-  more_.notify_all();
 }
 
 void RecordRing::Close() {
@@ -78,6 +80,11 @@ void RecordRing::Close() {
 uint64_t RecordRing::Oldest() const {
   std::lock_guard<std::mutex> lock(mu_);
   return oldest_;
+}
+
+int RecordRing::waiting() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return waiting_;
 }
 
 uint64_t RecordRing::Next() const {
@@ -130,10 +137,12 @@ bool RecordRing::WaitForMore(uint64_t cursor, absl::Time deadline) const {
   const auto until = std::chrono::system_clock::now() +
                      std::chrono::microseconds(absl::ToInt64Microseconds(
                          std::max(deadline - absl::Now(), absl::ZeroDuration())));
+  ++waiting_;
   while (next_ <= cursor && !closed_) {
     wanted_ = std::min(wanted_, cursor);
     if (more_.wait_until(lock, until) == std::cv_status::timeout) break;
   }
+  --waiting_;
   return next_ > cursor;
 }
 

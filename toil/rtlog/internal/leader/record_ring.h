@@ -51,10 +51,8 @@ class RecordRing : public LogSink {
   explicit RecordRing() : RecordRing(Options{}) {}
   ~RecordRing() override;
 
+  // Keeps the record, and wakes the readers waiting for it.
   void Send(const LogEntry& entry) override;
-  // Wakes the readers waiting for records (the dispatcher flushes its sinks
-  // after each batch of datagrams).
-  void Flush() override;
 
   // Numbers: the oldest record kept, and the one the next record will get.
   uint64_t Oldest() const;
@@ -76,8 +74,10 @@ class RecordRing : public LogSink {
   uint64_t StartOfLast(uint32_t n, const RecordFilter& filter) const;
   // Waits until a record numbered `cursor` or later exists, the ring is
   // closed, or `deadline` passes; returns whether there is one. A waiter is
-  // woken only when the record it waits for has come, not by every Flush.
+  // woken when the record it waits for is kept, not by every record.
   bool WaitForMore(uint64_t cursor, absl::Time deadline) const;
+  // Readers in WaitForMore now.
+  int waiting() const;
   // Wakes every waiting reader for good (the server stops).
   void Close();
 
@@ -102,6 +102,7 @@ class RecordRing : public LogSink {
   uint64_t next_ = 1;
   // The least record number a waiter waits for (none: the maximum).
   mutable uint64_t wanted_ = UINT64_MAX;
+  mutable int waiting_ = 0;
   size_t bytes_ = 0;
   bool closed_ = false;
 };
