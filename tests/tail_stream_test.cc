@@ -42,7 +42,6 @@ class ArrivingRecords final : public TailStream::Clock {
     }
     if (ring.Next() <= number) now_ = deadline;
   }
-  uint64_t arrived() const { return arrived_; }
 
  private:
   RecordRing& ring_;

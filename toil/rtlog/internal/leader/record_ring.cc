@@ -50,7 +50,8 @@ void RecordRing::Send(const LogEntry& entry) {
     while (bytes_ > options_.bytes && next_ - oldest_ > 1) EvictOldestLocked();
     // A reader waits for this record: wake the waiting readers now, not at
     // the dispatcher's next Flush (a busy leader flushes only when it has
-    // caught up, which may be seconds away). Those still waiting say so again.
+    // caught up, which under load may be hundreds of milliseconds away).
+    // Those still waiting say so again.
     if (next_ > wanted_) {
       wanted_ = UINT64_MAX;
       wake = true;

@@ -76,7 +76,7 @@ class RecordRing : public LogSink {
   // closed, or `deadline` passes; returns whether there is one. A waiter is
   // woken when the record it waits for is kept, not by every record.
   bool WaitForMore(uint64_t cursor, absl::Time deadline) const;
-  // Readers in WaitForMore now.
+  // Readers in WaitForMore now (tests wait for a reader to wait).
   int waiting() const;
   // Wakes every waiting reader for good (the server stops).
   void Close();
