@@ -83,11 +83,23 @@ struct Viewer {
   }
 };
 
-// Follows `ring` until the viewer has `records` records or missed some.
-Viewer Follow(RecordRing& ring, TailStream::Clock& clock, TailStream::Options options,
-              size_t records) {
-  options.follow = true;
-  TailStream stream(ring, RecordFilter{}, options, clock);
+// A steady load: `per_second` records arrive at a ring that keeps `kept`,
+// followed in messages of at most `batch_bytes`, one per 5 ms.
+struct Load {
+  size_t kept;
+  double per_second;
+  size_t batch_bytes;
+};
+
+// Follows the load until the viewer has `records` records or missed some.
+Viewer Follow(const Load& load, size_t records) {
+  RecordRing ring({.records = load.kept});
+  ArrivingRecords clock(ring, load.per_second);
+  TailStream stream(ring, RecordFilter{},
+                    {.batch_bytes = load.batch_bytes,
+                     .interval = absl::Milliseconds(5),
+                     .follow = true},
+                    clock);
   Viewer viewer;
   stream.Run([&](const RecordRing::Batch& batch) { return viewer.Take(batch); },
              [&] { return viewer.numbers.size() >= records || viewer.missed > 0; });
@@ -96,10 +108,8 @@ Viewer Follow(RecordRing& ring, TailStream::Clock& clock, TailStream::Options op
 
 TEST(TailStreamTest, AViewerThatKeepsUpMissesNothingHoweverFastRecordsCome) {
   // 800,000 records a second: 4,000 arrive while a message waits its 5 ms.
-  RecordRing ring({.records = 16384});
-  ArrivingRecords clock(ring, 800000);
   const Viewer viewer =
-      Follow(ring, clock, {.batch_bytes = 8 << 20, .interval = absl::Milliseconds(5)}, 100000);
+      Follow({.kept = 16384, .per_second = 800000, .batch_bytes = 8 << 20}, 100000);
   EXPECT_EQ(viewer.missed, 0u);
   EXPECT_GE(viewer.numbers.size(), 100000u);
   EXPECT_TRUE(viewer.Consecutive());
@@ -109,10 +119,7 @@ TEST(TailStreamTest, AViewerThatKeepsUpMissesNothingHoweverFastRecordsCome) {
 
 TEST(TailStreamTest, WhileAMessageWaitsItsTurnASmallRingDoesNotOverflow) {
   // 100 records kept; 500 arrive in one 5 ms interval.
-  RecordRing ring({.records = 100});
-  ArrivingRecords clock(ring, 100000);
-  const Viewer viewer =
-      Follow(ring, clock, {.batch_bytes = 8 << 20, .interval = absl::Milliseconds(5)}, 20000);
+  const Viewer viewer = Follow({.kept = 100, .per_second = 100000, .batch_bytes = 8 << 20}, 20000);
   EXPECT_EQ(viewer.missed, 0u);
   EXPECT_GE(viewer.numbers.size(), 20000u);
   EXPECT_TRUE(viewer.Consecutive());
@@ -121,10 +128,8 @@ TEST(TailStreamTest, WhileAMessageWaitsItsTurnASmallRingDoesNotOverflow) {
 
 TEST(TailStreamTest, FullMessagesGoAtOnce) {
   // About 40 KiB of records in each 5 ms: messages of 16 KiB cannot wait.
-  RecordRing ring({.records = 16384});
-  ArrivingRecords clock(ring, 100000);
   const Viewer viewer =
-      Follow(ring, clock, {.batch_bytes = 16 << 10, .interval = absl::Milliseconds(5)}, 20000);
+      Follow({.kept = 16384, .per_second = 100000, .batch_bytes = 16 << 10}, 20000);
   EXPECT_EQ(viewer.missed, 0u);
   EXPECT_TRUE(viewer.Consecutive());
   EXPECT_GE(viewer.messages, 20000 / 500);
