@@ -6,16 +6,20 @@
 // by side, in rounds. Then the latency from RT_LOG in a job to a follower's
 // output: a job logs records 1 ms apart, and the follower's JSON lines are
 // read as they come (arrival time minus the record's `created`).
+// --threads also gives the leader's CPU and context switches per record by
+// thread (its receive and processing threads, gRPC's), to see where a
+// follower's cost goes.
 //
 // With --terminal, instead: the leader writes the terminal view (to
 // /dev/null) with repeats folded and jobs' shares on (the default), with
 // folding alone, and with both off, side by side in rounds.
 //
-//   bazel run -c opt //bench:control_bench -- [--rounds=3] [--rate=100000] [--seconds=5]
+//   bazel run -c opt //bench:control_bench -- [--rounds=3] [--rate=100000] [--seconds=5] [--threads]
 //   bazel run -c opt //bench:control_bench -- --terminal
 //
 // The processes are real: this program in sender mode, and the toil-rtlog
 // tool as leader and followers.
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -33,9 +37,12 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "tests/test_util.h"
 #include "toil/rtlog/rt_log.h"
@@ -46,6 +53,7 @@ ABSL_FLAG(int, rate, 100000, "records per second, all senders together");
 ABSL_FLAG(double, seconds, 5, "seconds of paced load per measurement");
 ABSL_FLAG(int, senders, 4, "sender processes");
 ABSL_FLAG(int, latency_records, 10000, "records in the latency run (1 ms apart)");
+ABSL_FLAG(bool, threads, false, "also print the leader's CPU and context switches by thread");
 ABSL_FLAG(bool, terminal, false, "compare the terminal view's settings instead");
 ABSL_FLAG(int, count, 0, "send: records to log");
 ABSL_FLAG(int, per_second, 0, "send: records per second");
@@ -68,9 +76,8 @@ int Send() {
   return 0;
 }
 
-// A process's CPU seconds so far (user + system), from /proc.
-double CpuSeconds(pid_t pid) {
-  const std::string stat = testing::ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+// The CPU seconds (user + system) in a /proc stat line.
+double CpuSecondsOfStat(const std::string& stat) {
   const size_t close = stat.rfind(')');
   if (close == std::string::npos) return 0;
   std::vector<std::string> fields = absl::StrSplit(stat.substr(close + 2), ' ');
@@ -81,6 +88,60 @@ double CpuSeconds(pid_t pid) {
     return 0;
   }
   return (utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+// A process's CPU seconds so far, from /proc.
+double CpuSeconds(pid_t pid) {
+  return CpuSecondsOfStat(testing::ReadFile(absl::StrCat("/proc/", pid, "/stat")));
+}
+
+// CPU seconds and context switches so far, by thread name, of the
+// threads `pid` has now (threads that have ended are not counted).
+struct ThreadCost {
+  double cpu = 0;
+  uint64_t switches = 0;
+};
+std::map<std::string, ThreadCost> CostByThread(pid_t pid) {
+  std::map<std::string, ThreadCost> cost;
+  const std::string tasks = absl::StrCat("/proc/", pid, "/task");
+  DIR* dir = opendir(tasks.c_str());
+  if (dir == nullptr) return cost;
+  while (const dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    const std::string task = absl::StrCat(tasks, "/", entry->d_name);
+    const std::string stat = testing::ReadFile(absl::StrCat(task, "/stat"));
+    const size_t open = stat.find('(');
+    const size_t close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    ThreadCost& thread = cost[stat.substr(open + 1, close - open - 1)];
+    thread.cpu += CpuSecondsOfStat(stat);
+    for (absl::string_view line :
+         absl::StrSplit(testing::ReadFile(absl::StrCat(task, "/status")), '\n')) {
+      uint64_t n = 0;
+      if (absl::ConsumePrefix(&line, "voluntary_ctxt_switches:") ||
+          absl::ConsumePrefix(&line, "nonvoluntary_ctxt_switches:")) {
+        if (absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &n)) thread.switches += n;
+      }
+    }
+  }
+  closedir(dir);
+  return cost;
+}
+
+// What each kind of thread spent between `before` and `after`, per record.
+std::string DescribeThreads(const std::map<std::string, ThreadCost>& before,
+                            const std::map<std::string, ThreadCost>& after, uint64_t records) {
+  std::string text;
+  for (const auto& [name, cost] : after) {
+    const auto was = before.find(name);
+    const ThreadCost start = was == before.end() ? ThreadCost{} : was->second;
+    const double cpu = cost.cpu - start.cpu;
+    if (cpu <= 0 && cost.switches == start.switches) continue;
+    absl::StrAppendFormat(&text, "    %-16s %.3f us/record, %.3f switches/record\n", name,
+                          cpu * 1e6 / records,
+                          static_cast<double>(cost.switches - start.switches) / records);
+  }
+  return text;
 }
 
 struct Leader {
@@ -144,11 +205,13 @@ double CpuPerRecord(int followers, std::vector<std::string> leader_flags = {
   const int per_sender = absl::GetFlag(FLAGS_rate) / senders;
   const int count = static_cast<int>(per_sender * absl::GetFlag(FLAGS_seconds));
   const double before = CpuSeconds(leader.process->pid());
+  const std::map<std::string, ThreadCost> threads_before = CostByThread(leader.process->pid());
   std::vector<std::unique_ptr<testing::BackgroundProcess>> jobs;
   for (int i = 0; i < senders; ++i) jobs.push_back(StartSender(leader, count, per_sender));
   for (auto& job : jobs) job->Stop(0, absl::Minutes(5));
   absl::SleepFor(absl::Milliseconds(500));  // the leader takes in the tail end
   const double cpu = CpuSeconds(leader.process->pid()) - before;
+  const std::map<std::string, ThreadCost> threads_after = CostByThread(leader.process->pid());
   if (followers > 1) kill(tails[0]->pid(), SIGCONT);
   // What the followers that were not stopped missed: a follower that misses
   // records costs the leader less, and would flatter it.
@@ -174,6 +237,9 @@ double CpuPerRecord(int followers, std::vector<std::string> leader_flags = {
               missed > 0 ? absl::StrCat(" (followers that were not stopped missed ", missed,
                                         " records)").c_str()
                          : "");
+  if (absl::GetFlag(FLAGS_threads)) {
+    std::printf("%s", DescribeThreads(threads_before, threads_after, received).c_str());
+  }
   std::fflush(stdout);
   return cpu * 1e6 / received;
 }

@@ -3,6 +3,7 @@
 
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <linux/sock_diag.h>
 #include <sys/socket.h>
@@ -128,6 +129,7 @@ LogStats UdpServer::stats() const {
 // The receive thread: only receives, a batch per recvmmsg call, and copies
 // the batch into the ring for the processing thread.
 void UdpServer::Receive() {
+  pthread_setname_np(pthread_self(), "rtlog-receive");
   std::unique_ptr<char[]> buffers(new char[kBatch * kMaxPayload]);
   std::vector<iovec> iovecs(kBatch);
   std::vector<mmsghdr> messages(kBatch);
@@ -194,6 +196,7 @@ void UdpServer::CountKernelDrops(msghdr& header) const {
 // flushes the sinks whenever it has caught up, and shows held-back counts at
 // least once a second.
 void UdpServer::Process() {
+  pthread_setname_np(pthread_self(), "rtlog-process");
   while (true) {
     absl::Time now = absl::InfinitePast();
     const size_t taken =
