@@ -1,64 +1,118 @@
-// RecordRing's waiting readers: a reader waiting for a record wakes when it
-// is kept, whether or not the dispatcher flushes (a busy leader flushes only
-// when it has caught up).
+// RecordRing: the lines it keeps for viewers, in blocks that batches share
+// rather than copy, and how it wakes a reader that waits for a record: when
+// that record is kept, whether or not the dispatcher flushes (a busy leader
+// flushes only when it has caught up), and once.
 #include "toil/rtlog/internal/leader/record_ring.h"
 
 #include <atomic>
-#include <cstdint>
+#include <memory>
+#include <string>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "proto/log_record.pb.h"
-#include "tests/test_util.h"
+#include "re2/re2.h"
+#include "toil/rtlog/json_lines_sink.h"
 #include "toil/rtlog/log_sink.h"
 
 namespace toil::rtlog::internal {
 namespace {
 
-void Keep(RecordRing& ring, int n) {
+// Keeps record `n` (its message `text`, or "record n"); returns its line as
+// the JSON-lines sink writes it.
+std::string Keep(RecordRing& ring, int n, std::string text = "") {
   LogRecord record;
-  record.set_msg(absl::StrCat("record ", n));
+  record.set_msg(text.empty() ? absl::StrCat("record ", n) : text);
   record.set_levelno(20);
-  ring.Send(LogEntry(record, record.msg(), true, "local"));
+  const LogEntry entry(record, record.msg(), true, "local");
+  ring.Send(entry);
+  std::string line;
+  JsonLinesSink::AppendLine(entry, &line);
+  return line;
 }
 
-TEST(RecordRingTest, AWaitingReaderWakesWhenItsRecordIsKeptWithoutAFlush) {
+TEST(RecordRingTest, ABatchHasTheSinksLinesInOnePiecePerBlock) {
+  // Blocks of 1 KiB: about 5 lines each.
+  RecordRing ring({.records = 100, .block_bytes = 1024});
+  std::string expected;
+  for (int n = 0; n < 40; ++n) expected += Keep(ring, n);
+  RecordRing::Batch batch;
+  EXPECT_EQ(ring.Read(ring.Oldest(), RecordFilter{}, 1 << 20, &batch), ring.Next());
+  EXPECT_EQ(batch.records, 40u);
+  EXPECT_EQ(batch.Text(), expected);
+  EXPECT_EQ(batch.bytes, expected.size());
+  EXPECT_LE(batch.pieces.size(), expected.size() / 800 + 1) << "lines of one block coalesce";
+  EXPECT_GE(batch.pieces.size(), expected.size() / 1024);
+}
+
+TEST(RecordRingTest, ARecordLargerThanABlockIsKeptWhole) {
+  RecordRing ring({.records = 10, .block_bytes = 1024});
+  const std::string small = Keep(ring, 0);
+  const std::string large = Keep(ring, 1, std::string(5000, 'x'));
+  RecordRing::Batch batch;
+  ring.Read(ring.Oldest(), RecordFilter{}, 1 << 20, &batch);
+  EXPECT_EQ(batch.Text(), small + large);
+}
+
+TEST(RecordRingTest, ABatchKeepsItsTextAfterTheRingOverwritesIt) {
+  RecordRing ring({.records = 10, .block_bytes = 1024});
+  std::string expected;
+  for (int n = 0; n < 10; ++n) expected += Keep(ring, n);
+  RecordRing::Batch batch;
+  ring.Read(ring.Oldest(), RecordFilter{}, 1 << 20, &batch);
+  std::weak_ptr<const RecordRing::Block> first = batch.pieces.front().block;
+  for (int n = 10; n < 1000; ++n) Keep(ring, n);
+  EXPECT_EQ(ring.Oldest(), 991u);
+  EXPECT_EQ(batch.Text(), expected);
+  batch.Clear();
+  EXPECT_TRUE(first.expired()) << "a block nobody needs is freed";
+}
+
+TEST(RecordRingTest, ReadTakesOnlyWhatMatches) {
   RecordRing ring({.records = 100});
-  // The reader waits for the tenth record from now, for up to a minute.
+  std::string expected;
+  for (int n = 0; n < 30; ++n) {
+    const std::string line = Keep(ring, n, n % 3 == 0 ? absl::StrCat("needle ", n) : "hay");
+    if (n % 3 == 0) expected += line;
+  }
+  RecordFilter filter;
+  filter.grep = std::make_shared<re2::RE2>("needle");
+  RecordRing::Batch batch;
+  ring.Read(ring.Oldest(), filter, 1 << 20, &batch);
+  EXPECT_EQ(batch.records, 10u);
+  EXPECT_EQ(batch.Text(), expected);
+}
+
+TEST(RecordRingTest, AWaitingReaderIsWokenOnceWhenItsRecordIsKeptWithoutAFlush) {
+  RecordRing ring({.records = 100});
+  std::atomic<int> wakes{0};
+  ring.SetWaker([&] { ++wakes; });
+  // The reader waits for the tenth record from now.
   const uint64_t tenth = ring.Next() + 9;
-  std::atomic<bool> woke{false};
-  std::thread reader([&] { woke = ring.WaitForMore(tenth, absl::Now() + absl::Minutes(1)); });
-  ASSERT_TRUE(testing::WaitUntil([&] { return ring.waiting() == 1; }, absl::Seconds(30),
-                                 "the reader to wait"));
-  for (int n = 0; n < 10; ++n) Keep(ring, n);
-  EXPECT_TRUE(testing::WaitUntil([&] { return woke.load(); }, absl::Seconds(30),
-                                 "the reader to wake with its record"));
-  reader.join();
-  EXPECT_TRUE(woke.load());
-  EXPECT_EQ(ring.waiting(), 0);
+  EXPECT_FALSE(ring.WakeWhenKept(tenth));
+  std::thread keeper([&] {
+    for (int n = 0; n < 9; ++n) Keep(ring, n);
+  });
+  keeper.join();
+  EXPECT_EQ(wakes.load(), 0) << "not for the records before it";
+  Keep(ring, 9);
+  EXPECT_EQ(wakes.load(), 1);
+  Keep(ring, 10);
+  EXPECT_EQ(wakes.load(), 1) << "once per ask";
+  EXPECT_TRUE(ring.WakeWhenKept(tenth)) << "kept already: no wait";
+  EXPECT_EQ(wakes.load(), 1);
 }
 
-TEST(RecordRingTest, AReaderWaitsOutItsDeadlineWhenNoRecordComes) {
+TEST(RecordRingTest, CloseWakesAWaitingReaderForGood) {
   RecordRing ring({.records = 100});
-  Keep(ring, 0);
-  EXPECT_FALSE(ring.WaitForMore(ring.Next(), absl::Now() + absl::Milliseconds(20)));
-  EXPECT_TRUE(ring.WaitForMore(ring.Next() - 1, absl::Now() + absl::Minutes(1)));
-}
-
-TEST(RecordRingTest, CloseWakesEveryReader) {
-  RecordRing ring({.records = 100});
-  std::atomic<int> done{0};
-  std::thread a([&] { ring.WaitForMore(5, absl::Now() + absl::Minutes(1)); ++done; });
-  std::thread b([&] { ring.WaitForMore(50, absl::Now() + absl::Minutes(1)); ++done; });
-  ASSERT_TRUE(testing::WaitUntil([&] { return ring.waiting() == 2; }, absl::Seconds(30),
-                                 "both readers to wait"));
+  std::atomic<int> wakes{0};
+  ring.SetWaker([&] { ++wakes; });
+  EXPECT_FALSE(ring.WakeWhenKept(50));
   ring.Close();
-  EXPECT_TRUE(testing::WaitUntil([&] { return done.load() == 2; }, absl::Seconds(30),
-                                 "both readers to wake"));
-  a.join();
-  b.join();
+  EXPECT_EQ(wakes.load(), 1);
+  EXPECT_TRUE(ring.closed());
+  EXPECT_TRUE(ring.WakeWhenKept(500)) << "closed: nothing to wait for";
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 // TailStream, one viewer's stream of the leader's recent records, on a real
-// RecordRing with a clock of the test's own: records arrive at a steady rate
-// while the stream waits, so what a viewer gets, misses and is told does
-// not depend on how fast this machine is.
+// RecordRing, driven as the TailPump drives it but on a clock of the test's
+// own: records arrive at a steady rate while the stream waits, so what a
+// viewer gets, misses and is told, and how many messages it takes, do not
+// depend on how fast this machine is.
 #include "toil/rtlog/internal/leader/tail_stream.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,18 +31,24 @@ void Arrive(RecordRing& ring, uint64_t n, int levelno = 20) {
   ring.Send(LogEntry(record, record.msg(), true, "local"));
 }
 
-// Records arrive at `per_second`, numbered from 0, while the stream waits.
-class ArrivingRecords final : public TailStream::Clock {
+// The test's clock: records arrive at `per_second` (numbered from 0) while
+// the stream waits, and drives the stream as the TailPump does.
+class ArrivingRecords {
  public:
   ArrivingRecords(RecordRing& ring, double per_second)
-      : ring_(ring), gap_(absl::Seconds(1) / per_second) {}
-  absl::Time Now() override { return now_; }
-  void WaitForRecord(const RecordRing& ring, uint64_t number, absl::Time deadline) override {
-    while (ring.Next() <= number && now_ + gap_ <= deadline) {
+      : ring_(ring), gap_(per_second > 0 ? absl::Seconds(1) / per_second : absl::InfiniteDuration()) {}
+  absl::Time Now() const { return now_; }
+  // Until the ring has record `step.record`, or `step.until`; false when
+  // neither will ever come.
+  bool Wait(const TailStream::Step& step) {
+    while (ring_.Next() <= step.record && now_ + gap_ <= step.until) {
       now_ += gap_;
       Arrive(ring_, arrived_++);
     }
-    if (ring.Next() <= number) now_ = deadline;
+    if (ring_.Next() > step.record) return true;
+    if (step.until == absl::InfiniteFuture()) return false;
+    now_ = step.until;
+    return true;
   }
 
  private:
@@ -49,6 +57,22 @@ class ArrivingRecords final : public TailStream::Clock {
   absl::Time now_ = absl::UnixEpoch();
   uint64_t arrived_ = 0;
 };
+
+// Runs `stream` until `stopped()`, its end, or a message `take` refuses.
+void Drive(TailStream& stream, ArrivingRecords& clock,
+           const std::function<bool(const RecordRing::Batch&)>& take,
+           const std::function<bool()>& stopped) {
+  while (!stopped()) {
+    const TailStream::Step step = stream.Next(clock.Now());
+    if (step.kind == TailStream::Step::kEnd) return;
+    if (step.kind == TailStream::Step::kWrite) {
+      if (!take(stream.batch())) return;
+      stream.Written(clock.Now());
+    } else if (!clock.Wait(step)) {
+      return;
+    }
+  }
+}
 
 // What a viewer got: the number in each record's message, in order, and the
 // count it was told it missed.
@@ -61,7 +85,8 @@ struct Viewer {
     ++messages;
     missed += batch.missed;
     uint32_t lines = 0;
-    for (absl::string_view line : absl::StrSplit(batch.jsonl, '\n', absl::SkipEmpty())) {
+    const std::string text = batch.Text();
+    for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
       ++lines;
       const size_t at = line.find("\"msg\":\"record ");
       uint64_t n = 0;
@@ -84,11 +109,13 @@ struct Viewer {
 };
 
 // A steady load: `per_second` records arrive at a ring that keeps `kept`,
-// followed in messages of at most `batch_bytes`, one per 5 ms.
+// followed in messages of at most `batch_bytes`, one per 5 ms (25 ms once
+// a message carries `busy_bytes`).
 struct Load {
   size_t kept;
   double per_second;
   size_t batch_bytes;
+  size_t busy_bytes = SIZE_MAX;
 };
 
 // Follows the load until the viewer has `records` records or missed some.
@@ -98,11 +125,13 @@ Viewer Follow(const Load& load, size_t records) {
   TailStream stream(ring, RecordFilter{},
                     {.batch_bytes = load.batch_bytes,
                      .interval = absl::Milliseconds(5),
-                     .follow = true},
-                    clock);
+                     .busy_interval = absl::Milliseconds(25),
+                     .busy_bytes = load.busy_bytes,
+                     .follow = true});
   Viewer viewer;
-  stream.Run([&](const RecordRing::Batch& batch) { return viewer.Take(batch); },
-             [&] { return viewer.numbers.size() >= records || viewer.missed > 0; });
+  Drive(
+      stream, clock, [&](const RecordRing::Batch& batch) { return viewer.Take(batch); },
+      [&] { return viewer.numbers.size() >= records || viewer.missed > 0; });
   return viewer;
 }
 
@@ -139,9 +168,11 @@ TEST(TailStreamTest, AViewerThatFallsBehindIsToldExactlyWhatItMissed) {
   RecordRing ring({.records = 1000});
   for (uint64_t n = 0; n < 10; ++n) Arrive(ring, n);
   TailStream stream(ring, RecordFilter{}, {.follow = true, .last = 10});
+  ArrivingRecords clock(ring, 0);
   Viewer viewer;
   uint64_t next = 10;
-  stream.Run(
+  Drive(
+      stream, clock,
       [&](const RecordRing::Batch& batch) {
         viewer.Take(batch);
         // While the viewer takes its first message, 3,000 records arrive:
@@ -163,9 +194,11 @@ TEST(TailStreamTest, WithoutFollowItSendsTheLastMatchingRecordsAndEnds) {
   RecordRing ring({.records = 100});
   for (uint64_t n = 0; n < 50; ++n) Arrive(ring, n, n % 10 == 0 ? 30 : 20);
   TailStream stream(ring, RecordFilter{.min_levelno = 30}, {.last = 3});
+  ArrivingRecords clock(ring, 0);
   Viewer viewer;
-  stream.Run([&](const RecordRing::Batch& batch) { return viewer.Take(batch); },
-             [] { return false; });
+  Drive(
+      stream, clock, [&](const RecordRing::Batch& batch) { return viewer.Take(batch); },
+      [] { return false; });
   EXPECT_EQ(viewer.numbers, (std::vector<uint64_t>{20, 30, 40}));
   EXPECT_EQ(viewer.missed, 0u);
 }
@@ -173,10 +206,53 @@ TEST(TailStreamTest, WithoutFollowItSendsTheLastMatchingRecordsAndEnds) {
 TEST(TailStreamTest, AViewerThatGoesAwayEndsTheStream) {
   RecordRing ring({.records = 100});
   ArrivingRecords clock(ring, 1000);
-  TailStream stream(ring, RecordFilter{}, {.follow = true}, clock);
+  TailStream stream(ring, RecordFilter{}, {.follow = true});
   int writes = 0;
-  stream.Run([&](const RecordRing::Batch&) { return ++writes < 3; }, [] { return false; });
+  Drive(
+      stream, clock, [&](const RecordRing::Batch&) { return ++writes < 3; },
+      [] { return false; });
   EXPECT_EQ(writes, 3);
+}
+
+TEST(TailStreamTest, ABusyStreamSendsFewerLargerMessagesAndATrickleStaysPrompt) {
+  // 100,000 records a second (about 80 KiB in 5 ms): once a message carries
+  // 64 KiB, the next ones wait 25 ms, so about 40 messages a second.
+  const Viewer busy = Follow(
+      {.kept = 16384, .per_second = 100000, .batch_bytes = 8 << 20, .busy_bytes = 64 << 10},
+      100000);
+  EXPECT_EQ(busy.missed, 0u);
+  EXPECT_TRUE(busy.Consecutive());
+  EXPECT_LE(busy.messages, 100000 / 2500 + 3);
+  // 1,000 a second: each message is small, so they keep going every 5 ms.
+  const Viewer trickle = Follow(
+      {.kept = 16384, .per_second = 1000, .batch_bytes = 8 << 20, .busy_bytes = 64 << 10}, 1000);
+  EXPECT_TRUE(trickle.Consecutive());
+  EXPECT_GE(trickle.messages, 1000 / 5 - 2);
+}
+
+TEST(TailStreamTest, AClosedRingHasItsLastRecordsSentAndTheStreamEnds) {
+  RecordRing ring({.records = 100});
+  ArrivingRecords clock(ring, 1000);
+  TailStream stream(ring, RecordFilter{}, {.follow = true});
+  Viewer viewer;
+  Drive(
+      stream, clock,
+      [&](const RecordRing::Batch& batch) {
+        viewer.Take(batch);
+        return true;
+      },
+      [&] {
+        // After the first message, three records arrive and the ring
+        // closes before their message is due.
+        if (viewer.messages == 1 && !ring.closed()) {
+          for (uint64_t n : {1000, 1001, 1002}) Arrive(ring, n);
+          ring.Close();
+        }
+        return false;
+      });
+  ASSERT_GE(viewer.numbers.size(), 3u);
+  EXPECT_EQ(viewer.numbers.back(), 1002u);
+  EXPECT_EQ(viewer.messages, 2);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
 #include "toil/rtlog/internal/leader/control_service.h"
+#include "toil/rtlog/internal/leader/tail_pump.h"
 #include "toil/rtlog/internal/wire/datagram_auth.h"
 
 namespace toil::rtlog::internal {
@@ -37,10 +38,36 @@ absl::StatusOr<std::string> PrivateDirectory() {
   return pattern;
 }
 
+// The pump for Tail streams, on a queue of the server's.
+std::unique_ptr<TailPump> StartPump(grpc::ServerBuilder& builder, RecordRing& ring,
+                                    ControlService* service) {
+  std::unique_ptr<grpc::ServerCompletionQueue> cq = builder.AddCompletionQueue();
+  grpc::ServerCompletionQueue* queue = cq.get();
+  return std::make_unique<TailPump>(
+      std::move(cq), ring,
+      TailPump::Hooks{
+          .request =
+              [service, queue](grpc::ServerContext* context, grpc::ByteBuffer* request,
+                               grpc::ServerAsyncWriter<grpc::ByteBuffer>* writer, void* tag) {
+                service->RequestTail(context, request, writer, queue, queue, tag);
+              },
+          .open =
+              [service](const grpc::ServerContext& context, grpc::ByteBuffer& request,
+                        std::unique_ptr<TailStream>* stream) {
+                return service->OpenTail(context, request, stream);
+              },
+          .viewers = [service](int change) { service->CountViewers(change); },
+          .missed = [service](uint64_t records) { service->CountMissed(records); },
+      });
+}
+
 }  // namespace
 
 struct ControlServer::Impl {
+  // Destroyed in the reverse order: the server, then the pump (its queue
+  // outlives the server), then the service.
   std::unique_ptr<ControlService> service;
+  std::unique_ptr<TailPump> pump;
   std::unique_ptr<grpc::Server> server;
   std::string socket_path;  // "" for TCP
   std::string directory;
@@ -68,11 +95,13 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
     token = *std::move(secret);
     listen = address;
   }
+  RecordRing& ring = *target.ring;
   impl->service = std::make_unique<ControlService>(std::move(target), token);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(impl->service.get());
+  impl->pump = StartPump(builder, ring, impl->service.get());
   impl->server = builder.BuildAndStart();
   if (impl->server == nullptr || port == 0) {
     if (!impl->directory.empty()) rmdir(impl->directory.c_str());
@@ -80,6 +109,7 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
         "cannot listen for the control plane on ", listen,
         address.empty() ? "" : " (a numeric HOST:PORT, with a port that is free)"));
   }
+  impl->pump->Start();
   std::string connect_to = listen;
   if (impl->socket_path.empty()) {
     connect_to = absl::StrCat(address.substr(0, address.rfind(':')), ":", port);
@@ -95,11 +125,12 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
 ControlServer::ControlServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 ControlServer::~ControlServer() {
-  impl_->service->Close();
-  // Open Tail streams end at their next look at the ring; one stuck writing
-  // to a stopped viewer is cancelled at the deadline.
+  // Open Tail streams end (with what a closed ring still has for them); one
+  // stuck writing to a stopped viewer is cancelled at the deadline.
+  impl_->pump->EndStreams();
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   impl_->server->Wait();
+  impl_->pump->Stop();
   if (!impl_->socket_path.empty()) unlink(impl_->socket_path.c_str());
   if (!impl_->directory.empty()) rmdir(impl_->directory.c_str());
 }

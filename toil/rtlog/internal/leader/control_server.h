@@ -8,7 +8,8 @@
 // <token>"), and one without it is refused with UNAUTHENTICATED.
 //
 // Ingest never waits for a viewer: Tail reads the RecordRing at its own pace
-// and is told how many records it missed when it falls behind.
+// and is told how many records it missed when it falls behind. Tail streams
+// run on one thread of their own (TailPump); the other calls on gRPC's.
 #ifndef TOIL_RTLOG_INTERNAL_LEADER_CONTROL_SERVER_H_
 #define TOIL_RTLOG_INTERNAL_LEADER_CONTROL_SERVER_H_
 
@@ -42,7 +43,7 @@ struct ControlTarget {
   // says why not.
   std::function<absl::Status()> stop;
   const SenderTable* senders = nullptr;
-  const RecordRing* ring = nullptr;
+  RecordRing* ring = nullptr;  // the viewers' records (the TailPump sets its waker)
 };
 
 class ControlServer {

@@ -7,23 +7,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "re2/re2.h"
-#include "toil/rtlog/internal/leader/tail_stream.h"
 
 namespace toil::rtlog::internal {
 namespace {
 
-// Text a Tail response carries, about (one gRPC message). A follower's cost
-// is mostly the leader's threads waking up (to write a message, to write
-// more of it as the viewer drains its socket), so fewer, larger messages:
-// control_bench measured followers' extra CPU per record 15-30% lower at
-// 256 KiB than at 64 KiB, and no better at 120 KiB. A viewer that stops
-// reading holds about twice this in the leader (the text, and gRPC's copy
-// it is blocked on).
-constexpr size_t kBatchBytes = 256 * 1024;
-// A viewer gets a message at most this often: while records pour in, each
-// message carries many (a message costs the leader far more than a record
-// in it), and while they trickle in, each waits at most this long.
+// A Tail message carries about this much text. A message costs the leader
+// far more than the bytes in it (its thread wakes, gRPC frames and writes
+// it), so a busy leader sends each viewer fewer, larger ones; a viewer that
+// stops reading holds about this much of the ring's blocks in the leader.
+constexpr size_t kBatchBytes = 1 << 20;
+// A viewer gets a message at most this often while records trickle in (each
+// waits at most this long) ...
 constexpr absl::Duration kWriteInterval = absl::Milliseconds(5);
+// ... and at most this often once its messages carry kBusyBytes or more:
+// under load a record waits up to this long for its viewers, and each
+// viewer costs the leader a fifth of the wake-ups (control_bench measured).
+constexpr absl::Duration kBusyInterval = absl::Milliseconds(25);
+constexpr size_t kBusyBytes = 64 << 10;
 
 double UnixSeconds(absl::Time time) { return absl::ToDoubleSeconds(time - absl::UnixEpoch()); }
 
@@ -72,18 +72,6 @@ absl::StatusOr<RecordFilter> FilterOf(const v1::TailRequest& request) {
     filter.grep = std::move(pattern);
   }
   return filter;
-}
-
-// Sends `batch` as one message. Its text buffer goes to `response` and
-// back, so a stream keeps one buffer.
-bool WriteBatch(RecordRing::Batch& batch, v1::TailResponse* response,
-                grpc::ServerWriter<v1::TailResponse>* writer) {
-  response->mutable_jsonl()->swap(batch.jsonl);
-  response->set_records(batch.records);
-  response->set_missed(batch.missed);
-  const bool written = writer->Write(*response);
-  batch.jsonl.swap(*response->mutable_jsonl());
-  return written;
 }
 
 grpc::Status ToGrpc(const absl::Status& status, grpc::StatusCode code) {
@@ -150,28 +138,24 @@ grpc::Status ControlService::ListSenders(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status ControlService::Tail(grpc::ServerContext* context, const v1::TailRequest* request,
-                                  grpc::ServerWriter<v1::TailResponse>* writer) {
-  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
-  absl::StatusOr<RecordFilter> filter = FilterOf(*request);
+grpc::Status ControlService::OpenTail(const grpc::ServerContext& context,
+                                      grpc::ByteBuffer& request,
+                                      std::unique_ptr<TailStream>* stream) const {
+  if (grpc::Status auth = Authorize(context); !auth.ok()) return auth;
+  v1::TailRequest tail;
+  if (!grpc::SerializationTraits<v1::TailRequest>::Deserialize(&request, &tail).ok()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "the Tail request is not a toil.rtlog.v1.TailRequest");
+  }
+  absl::StatusOr<RecordFilter> filter = FilterOf(tail);
   if (!filter.ok()) return ToGrpc(filter.status(), grpc::StatusCode::INVALID_ARGUMENT);
-  struct Viewer {
-    explicit Viewer(std::atomic<int>& n) : n(n) { ++n; }
-    ~Viewer() { --n; }
-    std::atomic<int>& n;
-  } viewer(viewers_);
-  TailStream stream(*target_.ring, *std::move(filter),
-                    {.batch_bytes = kBatchBytes,
-                     .interval = kWriteInterval,
-                     .follow = request->follow(),
-                     .last = request->last()});
-  v1::TailResponse response;
-  stream.Run(
-      [&](RecordRing::Batch& batch) {
-        missed_.fetch_add(batch.missed);
-        return WriteBatch(batch, &response, writer);
-      },
-      [&] { return context->IsCancelled() || closing_.load(); });
+  *stream = std::make_unique<TailStream>(*target_.ring, *std::move(filter),
+                                         TailStream::Options{.batch_bytes = kBatchBytes,
+                                                             .interval = kWriteInterval,
+                                                             .busy_interval = kBusyInterval,
+                                                             .busy_bytes = kBusyBytes,
+                                                             .follow = tail.follow(),
+                                                             .last = tail.last()});
   return grpc::Status::OK;
 }
 

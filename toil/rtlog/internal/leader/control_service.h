@@ -1,19 +1,22 @@
 // The handlers of the LogControl service (proto/log_control.proto) over a
-// ControlTarget: status, senders, tail, level and stop, each checking the
-// token when the server has one. Run on gRPC's threads; ControlServer owns
-// the listening.
+// ControlTarget: status, senders, level and stop, each checking the token
+// when the server has one, run on gRPC's threads; and what a Tail call asks
+// for (OpenTail), whose streams the TailPump runs on gRPC's asynchronous API.
+// ControlServer owns the listening.
 #ifndef TOIL_RTLOG_INTERNAL_LEADER_CONTROL_SERVICE_H_
 #define TOIL_RTLOG_INTERNAL_LEADER_CONTROL_SERVICE_H_
 
 #include <atomic>
+#include <memory>
 #include <string>
 
 #include "proto/log_control.grpc.pb.h"
 #include "toil/rtlog/internal/leader/control_server.h"
+#include "toil/rtlog/internal/leader/tail_stream.h"
 
 namespace toil::rtlog::internal {
 
-class ControlService final : public v1::LogControl::Service {
+class ControlService final : public v1::LogControl::WithRawMethod_Tail<v1::LogControl::Service> {
  public:
   // `token`: what every call must carry ("" for none).
   ControlService(ControlTarget target, std::string token);
@@ -23,15 +26,18 @@ class ControlService final : public v1::LogControl::Service {
   grpc::Status ListSenders(grpc::ServerContext* context,
                            const v1::ListSendersRequest* request,
                            v1::ListSendersResponse* response) override;
-  grpc::Status Tail(grpc::ServerContext* context, const v1::TailRequest* request,
-                    grpc::ServerWriter<v1::TailResponse>* writer) override;
   grpc::Status SetLevel(grpc::ServerContext* context, const v1::SetLevelRequest* request,
                         v1::SetLevelResponse* response) override;
   grpc::Status Stop(grpc::ServerContext* context, const v1::StopRequest* request,
                     v1::StopResponse* response) override;
 
-  // Makes open Tail streams end (the server is stopping).
-  void Close() { closing_.store(true); }
+  // The stream a Tail call's `request` (a TailRequest) asks for, or why it
+  // gets none (a bad token, a request that does not parse, a bad filter).
+  grpc::Status OpenTail(const grpc::ServerContext& context, grpc::ByteBuffer& request,
+                        std::unique_ptr<TailStream>* stream) const;
+  // The TailPump's counts: viewers now, records they were told they missed.
+  void CountViewers(int change) { viewers_.fetch_add(change); }
+  void CountMissed(uint64_t records) { missed_.fetch_add(records); }
 
  private:
   grpc::Status Authorize(const grpc::ServerContext& context) const;
@@ -40,7 +46,6 @@ class ControlService final : public v1::LogControl::Service {
   const std::string token_;
   std::atomic<int> viewers_{0};
   std::atomic<uint64_t> missed_{0};
-  std::atomic<bool> closing_{false};
 };
 
 }  // namespace toil::rtlog::internal

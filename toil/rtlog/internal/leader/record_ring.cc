@@ -4,6 +4,8 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <cstring>
+#include <utility>
 
 #include "re2/re2.h"
 #include "toil/rtlog/json_lines_sink.h"
@@ -25,45 +27,78 @@ void Store(absl::string_view text, std::string* into) {
 
 }  // namespace
 
+std::string RecordRing::Batch::Text() const {
+  std::string text;
+  text.reserve(bytes);
+  for (const Piece& piece : pieces) text.append(piece.data, piece.size);
+  return text;
+}
+
+void RecordRing::Batch::Clear() {
+  pieces.clear();
+  bytes = 0;
+  records = 0;
+  missed = 0;
+}
+
 RecordRing::RecordRing(Options options)
     : options_(options), slots_(options.records > 0 ? options.records : 1) {}
 
 RecordRing::~RecordRing() { Close(); }
+
+void RecordRing::SetWaker(std::function<void()> wake) {
+  std::lock_guard<std::mutex> lock(mu_);
+  wake_ = std::move(wake);
+}
+
+void RecordRing::KeepLineLocked(Slot* slot) {
+  if (block_ == nullptr || block_->capacity - block_->used < scratch_.size()) {
+    block_ = std::make_shared<Block>(std::max(options_.block_bytes, scratch_.size()));
+  }
+  char* line = block_->data.get() + block_->used;
+  std::memcpy(line, scratch_.data(), scratch_.size());
+  block_->used += scratch_.size();
+  slot->block = block_;
+  slot->line = line;
+  slot->line_size = scratch_.size();
+}
 
 void RecordRing::Send(const LogEntry& entry) {
   scratch_.clear();
   JsonLinesSink::AppendLine(entry, &scratch_);
   const LogRecord& record = entry.record();
   const std::string& job = !record.job().empty() ? record.job() : record.process_name();
-  bool wake = false;
+  std::function<void()> wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (next_ - oldest_ == slots_.size()) EvictOldestLocked();
     Slot& slot = slots_[next_ % slots_.size()];
     slot.levelno = record.levelno();
-    Store(scratch_, &slot.jsonl);
+    KeepLineLocked(&slot);
     Store(job, &slot.job);
     Store(record.hostname(), &slot.host);
     Store(entry.text_message(), &slot.message);
     bytes_ += slot.bytes();
     ++next_;
     while (bytes_ > options_.bytes && next_ - oldest_ > 1) EvictOldestLocked();
-    // A reader waits for this record: wake the waiting readers now, not at
-    // the dispatcher's next Flush (a busy leader flushes only when it has
-    // caught up, which under load may be hundreds of milliseconds away).
-    // Those still waiting say so again.
+    // A reader waits for this record: wake it now, not at the dispatcher's
+    // next Flush (a busy leader flushes only when it has caught up, which
+    // under load may be hundreds of milliseconds away).
     if (next_ > wanted_) {
       wanted_ = UINT64_MAX;
-      wake = true;
+      wake = wake_;
     }
   }
-  if (wake) more_.notify_all();
+  if (wake) wake();
 }
 
 void RecordRing::EvictOldestLocked() {
   Slot& slot = slots_[oldest_ % slots_.size()];
   bytes_ -= slot.bytes();
-  for (std::string* text : {&slot.jsonl, &slot.job, &slot.host, &slot.message}) {
+  slot.block.reset();
+  slot.line = nullptr;
+  slot.line_size = 0;
+  for (std::string* text : {&slot.job, &slot.host, &slot.message}) {
     text->clear();
     if (text->capacity() > kShrinkAbove) text->shrink_to_fit();
   }
@@ -71,21 +106,26 @@ void RecordRing::EvictOldestLocked() {
 }
 
 void RecordRing::Close() {
+  std::function<void()> wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
     closed_ = true;
+    if (wanted_ != UINT64_MAX) {
+      wanted_ = UINT64_MAX;
+      wake = wake_;
+    }
   }
-  more_.notify_all();
+  if (wake) wake();
+}
+
+bool RecordRing::closed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return closed_;
 }
 
 uint64_t RecordRing::Oldest() const {
   std::lock_guard<std::mutex> lock(mu_);
   return oldest_;
-}
-
-int RecordRing::waiting() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return waiting_;
 }
 
 uint64_t RecordRing::Next() const {
@@ -112,13 +152,20 @@ uint64_t RecordRing::Read(uint64_t cursor, const RecordFilter& filter,
   }
   // A bounded stretch per call, so that the lock is held only briefly.
   const uint64_t end = std::min(next_, cursor + kScanPerRead);
-  while (cursor < end && batch->jsonl.size() < max_bytes) {
+  const bool all = filter.MatchesAll();
+  while (cursor < end && batch->bytes < max_bytes) {
     const Slot& slot = slots_[cursor % slots_.size()];
-    if (Matches(slot, filter)) {
-      batch->jsonl.append(slot.jsonl);
-      ++batch->records;
-    }
     ++cursor;
+    if (!all && !Matches(slot, filter)) continue;
+    // Lines that follow each other in one block go out as one piece.
+    Piece* last = batch->pieces.empty() ? nullptr : &batch->pieces.back();
+    if (last != nullptr && last->block == slot.block && last->data + last->size == slot.line) {
+      last->size += slot.line_size;
+    } else {
+      batch->pieces.push_back({slot.block, slot.line, slot.line_size});
+    }
+    batch->bytes += slot.line_size;
+    ++batch->records;
   }
   return cursor;
 }
@@ -133,18 +180,11 @@ uint64_t RecordRing::StartOfLast(uint32_t n, const RecordFilter& filter) const {
   return start;
 }
 
-bool RecordRing::WaitForMore(uint64_t cursor, absl::Time deadline) const {
-  std::unique_lock<std::mutex> lock(mu_);
-  const auto until = std::chrono::system_clock::now() +
-                     std::chrono::microseconds(absl::ToInt64Microseconds(
-                         std::max(deadline - absl::Now(), absl::ZeroDuration())));
-  ++waiting_;
-  while (next_ <= cursor && !closed_) {
-    wanted_ = std::min(wanted_, cursor);
-    if (more_.wait_until(lock, until) == std::cv_status::timeout) break;
-  }
-  --waiting_;
-  return next_ > cursor;
+bool RecordRing::WakeWhenKept(uint64_t number) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (next_ > number || closed_) return true;
+  wanted_ = std::min(wanted_, number);
+  return false;
 }
 
 }  // namespace toil::rtlog::internal

@@ -7,24 +7,30 @@
 // and a reader that falls behind by more than the ring holds finds the
 // records it missed overwritten, and is told how many.
 //
+// The lines are kept back to back in blocks that are never written over, and
+// a reader's batch refers to them rather than copying them: the messages to
+// every viewer share the one copy (a block lives while a ring slot or a
+// message still needs it).
+//
 //   RecordRing ring({.records = 16384});
 //   dispatcher sinks: {..., &ring}
 //   RecordRing::Batch batch;
 //   uint64_t cursor = ring.Oldest();
-//   ring.WaitForMore(cursor, deadline);
-//   cursor = ring.Read(cursor, filter, 256 * 1024, &batch);
+//   cursor = ring.Read(cursor, filter, 1 << 20, &batch);
+//   ring.SetWaker([&] { wake the reader's thread });
+//   if (!ring.WakeWhenKept(cursor)) { sleep until woken }
 #ifndef TOIL_RTLOG_INTERNAL_LEADER_RECORD_RING_H_
 #define TOIL_RTLOG_INTERNAL_LEADER_RECORD_RING_H_
 
-#include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "absl/time/time.h"
 #include "toil/rtlog/log_sink.h"
 
 namespace re2 {
@@ -35,10 +41,15 @@ namespace toil::rtlog::internal {
 
 // Which records a reader wants.
 struct RecordFilter {
-  int min_levelno = 0;   // the record's levelno, at least this
+  int min_levelno = std::numeric_limits<int>::min();  // the record's levelno, at least this
   std::string job_glob;  // fnmatch glob on the job name ("" for any)
   std::string host;      // the host, exactly ("" for any)
   std::shared_ptr<const re2::RE2> grep;  // searched in the message (null: any)
+
+  bool MatchesAll() const {
+    return min_levelno == std::numeric_limits<int>::min() && job_glob.empty() && host.empty() &&
+           grep == nullptr;
+  }
 };
 
 class RecordRing : public LogSink {
@@ -46,12 +57,13 @@ class RecordRing : public LogSink {
   struct Options {
     size_t records = 16384;         // kept at most
     size_t bytes = 32 << 20;        // of text kept at most
+    size_t block_bytes = 256 << 10;  // the lines are kept in blocks of this size
   };
   explicit RecordRing(Options options);
   explicit RecordRing() : RecordRing(Options{}) {}
   ~RecordRing() override;
 
-  // Keeps the record, and wakes the readers waiting for it.
+  // Keeps the record, and wakes the reader waiting for it.
   void Send(const LogEntry& entry) override;
 
   // Numbers: the oldest record kept, and the one the next record will get.
@@ -60,51 +72,77 @@ class RecordRing : public LogSink {
   // Records kept at most.
   size_t Capacity() const { return slots_.size(); }
 
+  // Lines, back to back, that are never written over.
+  struct Block {
+    explicit Block(size_t bytes) : data(new char[bytes]), capacity(bytes) {}
+    std::unique_ptr<char[]> data;
+    size_t capacity;
+    size_t used = 0;  // only the ring's writer changes it, under the ring's lock
+  };
+  // Consecutive text in one block; `block` keeps it alive.
+  struct Piece {
+    std::shared_ptr<const Block> block;
+    const char* data = nullptr;
+    size_t size = 0;
+  };
   struct Batch {
-    std::string jsonl;   // matching records, one JSON line each
+    std::vector<Piece> pieces;  // matching records' lines, in order
+    size_t bytes = 0;           // in all pieces
     uint32_t records = 0;
     uint64_t missed = 0;  // overwritten before this reader got to them
+    // The lines as one string (tests; anyone who needs a copy).
+    std::string Text() const;
+    void Clear();
   };
   // Appends to `batch` the records numbered `cursor` and on that match
-  // `filter`, up to about `max_bytes`; returns the cursor to read from next.
+  // `filter`, up to about `max_bytes` in the batch; returns the cursor to
+  // read from next. Looks at a bounded stretch of records per call.
   uint64_t Read(uint64_t cursor, const RecordFilter& filter, size_t max_bytes,
                 Batch* batch) const;
   // Where to start reading to get the last `n` kept records that match
   // `filter` (Next() for n == 0).
   uint64_t StartOfLast(uint32_t n, const RecordFilter& filter) const;
-  // Waits until a record numbered `cursor` or later exists, the ring is
-  // closed, or `deadline` passes; returns whether there is one. A waiter is
-  // woken when the record it waits for is kept, not by every record.
-  bool WaitForMore(uint64_t cursor, absl::Time deadline) const;
-  // Readers in WaitForMore now (tests wait for a reader to wait).
-  int waiting() const;
-  // Wakes every waiting reader for good (the server stops).
+
+  // Who to wake: called, once per WakeWhenKept that returned false, from the
+  // thread that keeps records (or that closes the ring), without the ring's
+  // lock held. Set before any reader asks.
+  void SetWaker(std::function<void()> wake);
+  // Whether record `number` is kept already, or the ring is closed; if not,
+  // the waker is called when it is kept (or the ring closes). Of several
+  // asks before a wake, the least number counts.
+  bool WakeWhenKept(uint64_t number) const;
+  // No more records: wakes a waiting reader for good (the server stops).
   void Close();
+  bool closed() const;
 
  private:
   struct Slot {
     int levelno = 0;
-    std::string jsonl;
+    std::shared_ptr<const Block> block;  // holds the line
+    const char* line = nullptr;
+    size_t line_size = 0;
     std::string job;
     std::string host;
     std::string message;
-    size_t bytes() const { return jsonl.size() + job.size() + host.size() + message.size(); }
+    size_t bytes() const { return line_size + job.size() + host.size() + message.size(); }
   };
   bool Matches(const Slot& slot, const RecordFilter& filter) const;
   void EvictOldestLocked();
+  // Copies the line into the current block (a new one if it does not fit).
+  void KeepLineLocked(Slot* slot);
 
   const Options options_;
   std::vector<Slot> slots_;
   std::string scratch_;  // the line being encoded (Send is never concurrent)
+  std::shared_ptr<Block> block_;  // where lines go now
   mutable std::mutex mu_;
-  mutable std::condition_variable more_;
   uint64_t oldest_ = 1;
   uint64_t next_ = 1;
-  // The least record number a waiter waits for (none: the maximum).
+  // The least record number a reader waits for (none: the maximum).
   mutable uint64_t wanted_ = UINT64_MAX;
-  mutable int waiting_ = 0;
   size_t bytes_ = 0;
   bool closed_ = false;
+  std::function<void()> wake_;
 };
 
 }  // namespace toil::rtlog::internal

@@ -1,82 +1,46 @@
 // One viewer's stream of the leader's recent records; see tail_stream.h.
 #include "toil/rtlog/internal/leader/tail_stream.h"
 
-#include <string>
 #include <utility>
 
 namespace toil::rtlog::internal {
-namespace {
 
-// A stream with no records to send waits at most this long before looking
-// whether it should stop.
-constexpr absl::Duration kIdleWait = absl::Milliseconds(250);
+TailStream::TailStream(const RecordRing& ring, RecordFilter filter, Options options)
+    : ring_(ring),
+      filter_(std::move(filter)),
+      options_(options),
+      end_(ring.Next()),
+      cursor_(ring.StartOfLast(options.last, filter_)),
+      interval_(options.interval) {}
 
-class Real final : public TailStream::Clock {
- public:
-  absl::Time Now() override { return absl::Now(); }
-  void WaitForRecord(const RecordRing& ring, uint64_t number, absl::Time deadline) override {
-    ring.WaitForMore(number, deadline);
-  }
-};
-
-// Empties `batch` for the next message, keeping its buffer (no allocation
-// per message) unless a huge record grew it: a hundred viewers must not
-// each keep that.
-void Clear(size_t batch_bytes, RecordRing::Batch* batch) {
-  batch->jsonl.clear();
-  if (batch->jsonl.capacity() > 2 * batch_bytes) {
-    std::string().swap(batch->jsonl);
-    batch->jsonl.reserve(2 * batch_bytes);
-  }
-  batch->records = 0;
-  batch->missed = 0;
-}
-
-}  // namespace
-
-TailStream::Clock& TailStream::RealClock() {
-  static Real* clock = new Real;
-  return *clock;
-}
-
-TailStream::TailStream(const RecordRing& ring, RecordFilter filter, Options options, Clock& clock)
-    : ring_(ring), filter_(std::move(filter)), options_(options), clock_(clock) {}
-
-void TailStream::ReadAvailable(RecordRing::Batch* batch) {
+void TailStream::ReadAvailable() {
   // Each Read looks at a bounded stretch (the ring's lock is held briefly):
   // read on until it brings nothing more.
-  for (uint64_t before = 0; before != cursor_ && batch->jsonl.size() < options_.batch_bytes;) {
+  for (uint64_t before = 0; before != cursor_ && batch_.bytes < options_.batch_bytes;) {
     before = cursor_;
-    cursor_ = ring_.Read(cursor_, filter_, options_.batch_bytes, batch);
+    cursor_ = ring_.Read(cursor_, filter_, options_.batch_bytes, &batch_);
   }
 }
 
-void TailStream::Run(const Writer& write, const std::function<bool()>& stopped) {
-  const uint64_t end = ring_.Next();  // without follow: up to here
-  cursor_ = ring_.StartOfLast(options_.last, filter_);
-  absl::Time last_write = absl::InfinitePast();
-  RecordRing::Batch batch;
-  // A read stops past batch_bytes by at most one record.
-  batch.jsonl.reserve(2 * options_.batch_bytes);
-  while (!stopped()) {
-    ReadAvailable(&batch);
-    const bool some = batch.records > 0 || batch.missed > 0;
-    const bool full = batch.jsonl.size() >= options_.batch_bytes || !options_.follow;
-    if (some && (full || Due(last_write))) {
-      if (!write(batch)) return;  // the viewer went away
-      Clear(options_.batch_bytes, &batch);
-      last_write = clock_.Now();
-      continue;
-    }
-    if (!options_.follow && cursor_ >= end) return;
-    if (some) {
-      // Records wait for their message's turn, rather than each wake the
-      // stream as it arrives; but not so long that the ring overwrites them.
-      clock_.WaitForRecord(ring_, cursor_ + ring_.Capacity() / 2, last_write + options_.interval);
-    } else {
-      clock_.WaitForRecord(ring_, cursor_, clock_.Now() + kIdleWait);
-    }
+TailStream::Step TailStream::Next(absl::Time now) {
+  ReadAvailable();
+  const bool some = batch_.records > 0 || batch_.missed > 0;
+  const bool closed = ring_.closed();
+  const bool full = batch_.bytes >= options_.batch_bytes || !options_.follow || closed;
+  if (some && (full || now - last_write_ >= interval_)) return {Step::kWrite};
+  if (closed || (!options_.follow && cursor_ >= end_)) return {Step::kEnd};
+  if (some) {
+    // Records wait for their message's turn, rather than each wake the
+    // stream as it arrives; but not so long that the ring overwrites them.
+    return {Step::kWait, last_write_ + interval_, cursor_ + ring_.Capacity() / 2};
   }
+  return {Step::kWait, absl::InfiniteFuture(), cursor_};
+}
+
+void TailStream::Written(absl::Time now) {
+  interval_ = batch_.bytes >= options_.busy_bytes ? options_.busy_interval : options_.interval;
+  batch_.Clear();
+  last_write_ = now;
 }
 
 }  // namespace toil::rtlog::internal
