@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/test_util.h"
+
 namespace toil::testing {
 
 class SlurmCluster {
@@ -52,17 +54,6 @@ class SlurmCluster {
   std::map<std::string, std::string> env_;  // from DIR/cluster.env
   int guard_fd_;
 };
-
-// Why a test that needs real infrastructure cannot run: under CI=true a
-// failure (CI must run everything), else a skip with the reason.
-#define TOIL_SKIP_OR_FAIL_UNDER_CI(why)                                      \
-  do {                                                                       \
-    const char* ci = std::getenv("CI");                                      \
-    if (ci != nullptr && std::string(ci) == "true") {                        \
-      FAIL() << "cannot run here, and CI must run it: " << (why);            \
-    }                                                                        \
-    GTEST_SKIP() << (why);                                                   \
-  } while (0)
 
 }  // namespace toil::testing
 

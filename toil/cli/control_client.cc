@@ -68,14 +68,17 @@ absl::StatusOr<ControlClient> ControlClient::Connect() {
   if (absl::ConsumePrefix(&path, "unix:")) {
     if (absl::Status ok = CheckSocket(path); !ok.ok()) return ok;
   }
-  // A viewer holds back at most a little of the leader's output (1 MiB, a
-  // few of the leader's 256 KiB messages, so that the leader need not wait
-  // for the viewer's word between them): what it does not read stays in
-  // the leader's ring (which it may overwrite, and then says so), not in
-  // buffers that grow with a stalled viewer.
+  // The leader sends a viewer messages of up to about 1 MiB, each in one
+  // write when the connection's flow-control window lets it: gRPC's
+  // bandwidth-delay probing grows the window to what the viewer drains,
+  // where a fixed one (gRPC's default 64 KiB for a new stream) would have
+  // the leader wait for the viewer's word halfway through each message (a
+  // wake-up of the leader's per message; control_bench measured). A viewer
+  // that stops reading still holds little of the leader's memory: what it
+  // does not read stays in the leader's ring (which may overwrite it, and
+  // then says so), not in buffers that grow with it.
   grpc::ChannelArguments arguments;
-  arguments.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-  arguments.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 1024 * 1024);
+  arguments.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 1);
   std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
       target, grpc::InsecureChannelCredentials(), arguments);
   return ControlClient(target, FlagOrEnv(absl::GetFlag(FLAGS_token), rtlog::kControlTokenVariable),
