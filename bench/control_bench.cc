@@ -1,9 +1,10 @@
 // What following a leader, and folding its terminal, cost it.
 // `toil-rtlog serve` takes a paced load
-// (sender processes using RT_LOG) while 0, 1 or 4 `toil-rtlog tail --follow`
-// processes watch it (with 4, one of them stopped by SIGSTOP); the leader's
-// own CPU time (from /proc/<pid>/stat) per record received is compared side
-// by side, in rounds. Then the latency from RT_LOG in a job to a follower's
+// (sender processes using RT_LOG) while 0, 1 or 4 (--followers) `toil-rtlog
+// tail --follow` processes watch it (where more than one, one of them is
+// stopped by SIGSTOP); the leader's own CPU time (from /proc/<pid>/stat) per
+// record received is compared side by side, in rounds, with each round's
+// ratio too. Then the latency from RT_LOG in a job to a follower's
 // output: a job logs records 1 ms apart, and the follower's JSON lines are
 // read as they come (arrival time minus the record's `created`).
 // --threads also gives the leader's CPU and context switches per record by
@@ -52,7 +53,10 @@ ABSL_FLAG(int, rounds, 3, "rounds of the 0/1/4-follower comparison");
 ABSL_FLAG(int, rate, 100000, "records per second, all senders together");
 ABSL_FLAG(double, seconds, 5, "seconds of paced load per measurement");
 ABSL_FLAG(int, senders, 4, "sender processes");
-ABSL_FLAG(int, latency_records, 10000, "records in the latency run (1 ms apart)");
+ABSL_FLAG(int, latency_records, 10000, "records in the latency run (1 ms apart; 0: none)");
+ABSL_FLAG(std::string, followers, "0,1,4",
+          "numbers of followers to compare, the first the base (with more than one, one is "
+          "stopped)");
 ABSL_FLAG(bool, threads, false, "also print the leader's CPU and context switches by thread");
 ABSL_FLAG(bool, terminal, false, "compare the terminal view's settings instead");
 ABSL_FLAG(int, count, 0, "send: records to log");
@@ -314,25 +318,49 @@ int CompareTerminal() {
   return 0;
 }
 
+// The numbers of followers to compare (the first is the base).
+std::vector<int> Cases() {
+  std::vector<int> cases;
+  for (absl::string_view n : absl::StrSplit(absl::GetFlag(FLAGS_followers), ',')) {
+    int followers = 0;
+    if (absl::SimpleAtoi(n, &followers) && followers >= 0) cases.push_back(followers);
+  }
+  if (cases.empty()) {
+    std::fprintf(stderr, "control_bench: --followers=%s is not a list of numbers\n",
+                 absl::GetFlag(FLAGS_followers).c_str());
+    std::exit(2);
+  }
+  return cases;
+}
+
 int Run() {
   if (absl::GetFlag(FLAGS_terminal)) return CompareTerminal();
   std::printf("leader CPU per record at %d records/s (%d senders, %.0f s each), "
-              "with 0, 1 and 4 followers (one of the 4 stopped):\n",
+              "with %s followers (where more than one, one of them stopped):\n",
               absl::GetFlag(FLAGS_rate), absl::GetFlag(FLAGS_senders),
-              absl::GetFlag(FLAGS_seconds));
+              absl::GetFlag(FLAGS_seconds), absl::GetFlag(FLAGS_followers).c_str());
   std::map<int, std::vector<double>> cost;
   for (int round = 1; round <= absl::GetFlag(FLAGS_rounds); ++round) {
     std::printf("round %d\n", round);
-    for (int followers : {0, 1, 4}) cost[followers].push_back(CpuPerRecord(followers));
+    for (int followers : Cases()) cost[followers].push_back(CpuPerRecord(followers));
   }
-  const double base = Percentile(cost[0], 0.5);
-  for (int followers : {0, 1, 4}) {
+  const int first = Cases().front();
+  const double base = Percentile(cost[first], 0.5);
+  for (int followers : Cases()) {
     const auto [low, high] = std::minmax_element(cost[followers].begin(), cost[followers].end());
-    std::printf("%d followers: median %.3f us/record (%.3f-%.3f), %.2fx the leader alone\n",
-                followers, Percentile(cost[followers], 0.5), *low, *high,
-                Percentile(cost[followers], 0.5) / base);
+    std::printf("%d followers: median %.3f us/record (%.3f-%.3f), %.2fx %d followers", followers,
+                Percentile(cost[followers], 0.5), *low, *high,
+                Percentile(cost[followers], 0.5) / base, first);
+    // Each round's ratio: the two were measured one right after the other.
+    std::vector<double> ratios;
+    for (size_t i = 0; i < cost[followers].size(); ++i) {
+      ratios.push_back(cost[followers][i] / cost[first][i]);
+    }
+    std::printf("; per round %.2f-%.2fx (median %.2fx)\n",
+                *std::min_element(ratios.begin(), ratios.end()),
+                *std::max_element(ratios.begin(), ratios.end()), Percentile(ratios, 0.5));
   }
-  Latency();
+  if (absl::GetFlag(FLAGS_latency_records) > 0) Latency();
   return 0;
 }
 
