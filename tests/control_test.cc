@@ -19,7 +19,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "proto/log_control.grpc.pb.h"
 #include "tests/test_util.h"
 #include "toil/batch/local_batch_system.h"
 #include "toil/rtlog/realtime_logger.h"
@@ -145,6 +147,61 @@ TEST(ControlTest, TailFollowsFiltersAndReplays) {
   const ProcessResult result = serve.Stop();
   EXPECT_THAT(result.err, HasSubstr("stopped by a stop request (toil-rtlog stop); 8 records received"));
   EXPECT_NE(stat(socket_path.c_str(), &info), 0) << "the socket outlived the server";
+}
+
+// A Tail call of this test's own, as a client other than toil-rtlog (or an
+// older toil-rtlog) makes it: what came in the responses' JSON lines and
+// entries, and the call's status.
+struct RawTail {
+  std::string jsonl;
+  int entries = 0;
+  grpc::Status status;
+};
+RawTail TailDirectly(const Serve& serve, const rtlog::v1::TailRequest& request) {
+  auto stub = rtlog::v1::LogControl::NewStub(grpc::CreateChannel(
+      serve.exports().at("TOIL_RT_LOGGING_CONTROL"), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + testing::Scaled(absl::Seconds(30))));
+  std::unique_ptr<grpc::ClientReader<rtlog::v1::TailResponse>> reader =
+      stub->Tail(&context, request);
+  RawTail tail;
+  rtlog::v1::TailResponse response;
+  while (reader->Read(&response)) {
+    tail.jsonl += response.jsonl();
+    tail.entries += response.entries_size();
+  }
+  tail.status = reader->Finish();
+  return tail;
+}
+
+TEST(ControlTest, TailPrintsExactlyWhatTheLeadersJsonLinesSinkWrote) {
+  const std::string sink = testing::TempPath("exact.jsonl");
+  Serve serve({"--format=jsonl", "--output=" + sink});
+  ASSERT_EQ(RunProcess({TestJob(), "mixed"}, serve.JobEnv("exact/1")).exit_code, 0);
+  ASSERT_TRUE(testing::WaitUntil([&] { return CountOf(testing::ReadFile(sink), "\n") == 4; },
+                                 absl::Seconds(30), "the job's 4 records in the sink's file"));
+  const std::string written = testing::ReadFile(sink);
+  // toil-rtlog tail gets entries and prints them with the sink's own code.
+  const ProcessResult tail = serve.Tool({"tail", "--last=100", "--format=jsonl"});
+  EXPECT_EQ(tail.exit_code, 0) << tail.err;
+  EXPECT_EQ(tail.out, written);
+  // A client that asks for JSON lines (the form's default) gets the same.
+  rtlog::v1::TailRequest request;
+  request.set_last(100);
+  RawTail lines = TailDirectly(serve, request);
+  EXPECT_TRUE(lines.status.ok()) << lines.status.error_message();
+  EXPECT_EQ(lines.jsonl, written);
+  EXPECT_EQ(lines.entries, 0);
+  request.set_form(rtlog::v1::ENTRIES);
+  RawTail entries = TailDirectly(serve, request);
+  EXPECT_EQ(entries.entries, 4);
+  EXPECT_EQ(entries.jsonl, "");
+  // A form this leader does not know is refused, and says which ones it knows.
+  request.set_form(static_cast<rtlog::v1::TailForm>(7));
+  RawTail unknown = TailDirectly(serve, request);
+  EXPECT_EQ(unknown.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(unknown.status.error_message(), HasSubstr("no Tail form numbered 7"));
+  serve.Stop();
 }
 
 TEST(ControlTest, MistakesAndStrangersGetClearAnswersAndTheLeaderServesOn) {

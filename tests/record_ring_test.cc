@@ -1,7 +1,7 @@
-// RecordRing: the lines it keeps for viewers, in blocks that batches share
-// rather than copy, and how it wakes a reader that waits for a record: when
-// that record is kept, whether or not the dispatcher flushes (a busy leader
-// flushes only when it has caught up), and once.
+// RecordRing: the entries it keeps for viewers, in blocks that batches
+// share rather than copy, and how it wakes a reader that waits for a record:
+// when that record is kept, whether or not the dispatcher flushes (a busy
+// leader flushes only when it has caught up), and once.
 #include "toil/rtlog/internal/leader/record_ring.h"
 
 #include <atomic>
@@ -13,36 +13,36 @@
 #include "gtest/gtest.h"
 #include "proto/log_record.pb.h"
 #include "re2/re2.h"
-#include "toil/rtlog/json_lines_sink.h"
+#include "toil/rtlog/tail_entry.h"
 #include "toil/rtlog/log_sink.h"
 
 namespace toil::rtlog::internal {
 namespace {
 
-// Keeps record `n` (its message `text`, or "record n"); returns its line as
-// the JSON-lines sink writes it.
+// Keeps record `n` (its message `text`, or "record n"); returns its Tail
+// entry's bytes.
 std::string Keep(RecordRing& ring, int n, std::string text = "") {
   LogRecord record;
   record.set_msg(text.empty() ? absl::StrCat("record ", n) : text);
   record.set_levelno(20);
   const LogEntry entry(record, record.msg(), true, "local");
   ring.Send(entry);
-  std::string line;
-  JsonLinesSink::AppendLine(entry, &line);
-  return line;
+  std::string bytes;
+  AppendTailEntry(entry, &bytes);
+  return bytes;
 }
 
-TEST(RecordRingTest, ABatchHasTheSinksLinesInOnePiecePerBlock) {
-  // Blocks of 1 KiB: about 5 lines each.
+TEST(RecordRingTest, ABatchHasTheEntriesInOnePiecePerBlock) {
+  // Blocks of 1 KiB: about 10 entries each.
   RecordRing ring({.records = 100, .block_bytes = 1024});
   std::string expected;
   for (int n = 0; n < 40; ++n) expected += Keep(ring, n);
   RecordRing::Batch batch;
   EXPECT_EQ(ring.Read(ring.Oldest(), RecordFilter{}, 1 << 20, &batch), ring.Next());
   EXPECT_EQ(batch.records, 40u);
-  EXPECT_EQ(batch.Text(), expected);
+  EXPECT_EQ(batch.Bytes(), expected);
   EXPECT_EQ(batch.bytes, expected.size());
-  EXPECT_LE(batch.pieces.size(), expected.size() / 800 + 1) << "lines of one block coalesce";
+  EXPECT_LE(batch.pieces.size(), expected.size() / 800 + 1) << "entries of one block coalesce";
   EXPECT_GE(batch.pieces.size(), expected.size() / 1024);
 }
 
@@ -52,7 +52,7 @@ TEST(RecordRingTest, ARecordLargerThanABlockIsKeptWhole) {
   const std::string large = Keep(ring, 1, std::string(5000, 'x'));
   RecordRing::Batch batch;
   ring.Read(ring.Oldest(), RecordFilter{}, 1 << 20, &batch);
-  EXPECT_EQ(batch.Text(), small + large);
+  EXPECT_EQ(batch.Bytes(), small + large);
 }
 
 TEST(RecordRingTest, ABatchKeepsItsTextAfterTheRingOverwritesIt) {
@@ -64,7 +64,7 @@ TEST(RecordRingTest, ABatchKeepsItsTextAfterTheRingOverwritesIt) {
   std::weak_ptr<const RecordRing::Block> first = batch.pieces.front().block;
   for (int n = 10; n < 1000; ++n) Keep(ring, n);
   EXPECT_EQ(ring.Oldest(), 991u);
-  EXPECT_EQ(batch.Text(), expected);
+  EXPECT_EQ(batch.Bytes(), expected);
   batch.Clear();
   EXPECT_TRUE(first.expired()) << "a block nobody needs is freed";
 }
@@ -81,7 +81,7 @@ TEST(RecordRingTest, ReadTakesOnlyWhatMatches) {
   RecordRing::Batch batch;
   ring.Read(ring.Oldest(), filter, 1 << 20, &batch);
   EXPECT_EQ(batch.records, 10u);
-  EXPECT_EQ(batch.Text(), expected);
+  EXPECT_EQ(batch.Bytes(), expected);
 }
 
 TEST(RecordRingTest, AWaitingReaderIsWokenOnceWhenItsRecordIsKeptWithoutAFlush) {

@@ -1,8 +1,10 @@
-// TailMessage builds a Tail response around the ring's own text; its bytes
-// must be exactly protobuf's serialization of the same TailResponse, so that
-// any gRPC client parses it.
+// TailMessage builds a Tail response around the ring's own entries (form
+// ENTRIES) or their JSON lines (form JSON_LINES); its bytes must be exactly
+// protobuf's serialization of the same TailResponse, so that any gRPC
+// client parses it.
 #include "toil/rtlog/internal/leader/tail_message.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "proto/log_control.pb.h"
 #include "proto/log_record.pb.h"
 #include "toil/rtlog/internal/leader/record_ring.h"
+#include "toil/rtlog/json_lines_sink.h"
 #include "toil/rtlog/log_sink.h"
 
 namespace toil::rtlog::internal {
@@ -27,53 +30,87 @@ std::string Bytes(const grpc::ByteBuffer& buffer) {
   return bytes;
 }
 
-// What protobuf makes of the same message.
-std::string Expected(const RecordRing::Batch& batch) {
+// What protobuf makes of the same message, its records kept as `entries`
+// (the LogEntry each stands for; they refer into `records`).
+std::string Expected(const std::vector<LogEntry>& entries, const RecordRing::Batch& batch,
+                     v1::TailForm form) {
   v1::TailResponse response;
-  response.set_jsonl(batch.Text());
+  for (const LogEntry& entry : entries) {
+    if (form == v1::JSON_LINES) {
+      JsonLinesSink::AppendLine(entry, response.mutable_jsonl());
+      continue;
+    }
+    v1::TailEntry* tail = response.add_entries();
+    *tail->mutable_record() = entry.record();
+    if (entry.text_message() != entry.record().msg()) {
+      tail->set_message(std::string(entry.text_message()));
+    }
+    tail->set_sender(std::string(entry.sender()));
+  }
   response.set_records(batch.records);
   response.set_missed(batch.missed);
   return response.SerializeAsString();
 }
 
-// A ring of `records` records in blocks of 1 KiB, read from its oldest.
-RecordRing::Batch BatchOf(RecordRing& ring, int records, int message_bytes) {
-  for (int n = 0; n < records; ++n) {
-    LogRecord record;
-    record.set_msg(absl::StrCat(n, ": ", std::string(message_bytes, 'm')));
+// Records given to a ring, and what the ring's reader gets of them.
+struct Kept {
+  std::vector<LogRecord> records;
+  std::vector<LogEntry> entries;
+  RecordRing::Batch batch;
+};
+
+// `count` records (every third with a %-rendered message that is not its
+// msg) kept by `ring` and read from its oldest.
+std::unique_ptr<Kept> Keep(RecordRing& ring, int count, int message_bytes) {
+  auto kept = std::make_unique<Kept>();
+  kept->records.resize(count);
+  for (int n = 0; n < count; ++n) {
+    LogRecord& record = kept->records[n];
+    record.set_msg(absl::StrCat(n, ": ", std::string(message_bytes, 'm'), n % 3 ? "" : " %s"));
     record.set_levelno(20);
-    ring.Send(LogEntry(record, record.msg(), true, "local"));
+    record.set_hostname("node-1");
   }
-  RecordRing::Batch batch;
-  ring.Read(ring.Oldest(), RecordFilter{}, 64 << 20, &batch);
-  return batch;
+  static const std::string* rendered = new std::string("rendered");
+  for (int n = 0; n < count; ++n) {
+    const LogRecord& record = kept->records[n];
+    kept->entries.emplace_back(record, n % 3 ? absl::string_view(record.msg()) : *rendered, true,
+                               "10.0.0.1:5000");
+    ring.Send(kept->entries.back());
+  }
+  ring.Read(ring.Oldest(), RecordFilter{}, 64 << 20, &kept->batch);
+  return kept;
 }
 
-TEST(TailMessageTest, TheBytesAreProtobufsOwnForTheSameResponse) {
-  for (int message_bytes : {0, 100, 3000, 200000}) {
-    RecordRing ring({.records = 1000, .block_bytes = 1024});
-    const RecordRing::Batch batch = BatchOf(ring, 40, message_bytes);
-    ASSERT_GT(batch.pieces.size(), 1u);
-    EXPECT_EQ(Bytes(TailMessage(batch)), Expected(batch)) << message_bytes;
+TEST(TailMessageTest, TheBytesAreProtobufsOwnForTheSameResponseInBothForms) {
+  for (v1::TailForm form : {v1::ENTRIES, v1::JSON_LINES}) {
+    for (int message_bytes : {0, 100, 3000, 200000}) {
+      RecordRing ring({.records = 1000, .block_bytes = 1024});
+      const std::unique_ptr<Kept> kept = Keep(ring, 40, message_bytes);
+      ASSERT_GT(kept->batch.pieces.size(), 1u);
+      EXPECT_EQ(Bytes(TailMessage(kept->batch, form)), Expected(kept->entries, kept->batch, form))
+          << v1::TailForm_Name(form) << " " << message_bytes;
+    }
   }
 }
 
-TEST(TailMessageTest, EmptyTextLargeCountsAndNothingAtAllToo) {
-  RecordRing::Batch batch;
-  EXPECT_EQ(Bytes(TailMessage(batch)), Expected(batch));
-  batch.missed = (uint64_t{1} << 40) + 5;
-  EXPECT_EQ(Bytes(TailMessage(batch)), Expected(batch));
-  batch.records = 4000000000u;
-  EXPECT_EQ(Bytes(TailMessage(batch)), Expected(batch));
+TEST(TailMessageTest, NoRecordsLargeCountsAndNothingAtAllToo) {
+  for (v1::TailForm form : {v1::ENTRIES, v1::JSON_LINES}) {
+    RecordRing::Batch batch;
+    EXPECT_EQ(Bytes(TailMessage(batch, form)), Expected({}, batch, form));
+    batch.missed = (uint64_t{1} << 40) + 5;
+    EXPECT_EQ(Bytes(TailMessage(batch, form)), Expected({}, batch, form));
+    batch.records = 4000000000u;
+    EXPECT_EQ(Bytes(TailMessage(batch, form)), Expected({}, batch, form));
+  }
 }
 
-TEST(TailMessageTest, TheMessageKeepsItsTextAfterTheRingMovesOn) {
+TEST(TailMessageTest, TheMessageKeepsItsEntriesAfterTheRingMovesOn) {
   RecordRing ring({.records = 10, .block_bytes = 1024});
-  RecordRing::Batch batch = BatchOf(ring, 10, 50);
-  const std::string expected = Expected(batch);
-  const grpc::ByteBuffer message = TailMessage(batch);
-  batch.Clear();
-  BatchOf(ring, 1000, 50);  // every record and block of the first batch gone
+  std::unique_ptr<Kept> kept = Keep(ring, 10, 50);
+  const std::string expected = Expected(kept->entries, kept->batch, v1::ENTRIES);
+  const grpc::ByteBuffer message = TailMessage(kept->batch, v1::ENTRIES);
+  kept.reset();
+  Keep(ring, 1000, 50);  // every record and block of the first batch gone
   EXPECT_EQ(Bytes(message), expected);
 }
 

@@ -17,6 +17,7 @@
 #include "proto/log_record.pb.h"
 #include "toil/rtlog/internal/leader/record_ring.h"
 #include "toil/rtlog/log_sink.h"
+#include "toil/rtlog/tail_entry.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -85,7 +86,8 @@ struct Viewer {
     ++messages;
     missed += batch.missed;
     uint32_t lines = 0;
-    const std::string text = batch.Text();
+    std::string text;
+    EXPECT_TRUE(AppendJsonLines(batch.Bytes(), &text).ok());
     for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
       ++lines;
       const size_t at = line.find("\"msg\":\"record ");
@@ -156,7 +158,7 @@ TEST(TailStreamTest, WhileAMessageWaitsItsTurnASmallRingDoesNotOverflow) {
 }
 
 TEST(TailStreamTest, FullMessagesGoAtOnce) {
-  // About 40 KiB of records in each 5 ms: messages of 16 KiB cannot wait.
+  // About 20 KiB of entries in each 5 ms: messages of 16 KiB cannot wait.
   const Viewer viewer =
       Follow({.kept = 16384, .per_second = 100000, .batch_bytes = 16 << 10}, 20000);
   EXPECT_EQ(viewer.missed, 0u);
@@ -215,17 +217,17 @@ TEST(TailStreamTest, AViewerThatGoesAwayEndsTheStream) {
 }
 
 TEST(TailStreamTest, ABusyStreamSendsFewerLargerMessagesAndATrickleStaysPrompt) {
-  // 100,000 records a second (about 80 KiB in 5 ms): once a message carries
-  // 64 KiB, the next ones wait 25 ms, so about 40 messages a second.
+  // 100,000 records a second (20 KiB of entries in 5 ms): once a message
+  // carries 8 KiB, the next ones wait 25 ms, so about 40 messages a second.
   const Viewer busy = Follow(
-      {.kept = 16384, .per_second = 100000, .batch_bytes = 8 << 20, .busy_bytes = 64 << 10},
+      {.kept = 16384, .per_second = 100000, .batch_bytes = 8 << 20, .busy_bytes = 8 << 10},
       100000);
   EXPECT_EQ(busy.missed, 0u);
   EXPECT_TRUE(busy.Consecutive());
   EXPECT_LE(busy.messages, 100000 / 2500 + 3);
   // 1,000 a second: each message is small, so they keep going every 5 ms.
   const Viewer trickle = Follow(
-      {.kept = 16384, .per_second = 1000, .batch_bytes = 8 << 20, .busy_bytes = 64 << 10}, 1000);
+      {.kept = 16384, .per_second = 1000, .batch_bytes = 8 << 20, .busy_bytes = 8 << 10}, 1000);
   EXPECT_TRUE(trickle.Consecutive());
   EXPECT_GE(trickle.messages, 1000 / 5 - 2);
 }

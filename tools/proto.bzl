@@ -5,8 +5,12 @@ project builds offline against Debian's protoc and libprotobuf instead, so a
 genrule runs protoc (and, for services, grpc_cpp_plugin) directly.
 """
 
-def cc_proto(name, src, deps = [], grpc = False, visibility = None):
-    """Generates <src>.pb.{h,cc} (and .grpc.pb.{h,cc}) and a cc_library `name`."""
+def cc_proto(name, src, deps = [], imports = [], grpc = False, visibility = None):
+    """Generates <src>.pb.{h,cc} (and .grpc.pb.{h,cc}) and a cc_library `name`.
+
+    `imports`: the .proto files `src` imports (their cc_proto targets go in
+    `deps`).
+    """
     base = src[:-len(".proto")]
     outs = [base + ".pb.h", base + ".pb.cc"]
     cmd = "$(location @com_google_protobuf//:protoc) -I. -I/usr/include --cpp_out=$(GENDIR) $(location %s)" % src
@@ -18,7 +22,7 @@ def cc_proto(name, src, deps = [], grpc = False, visibility = None):
         tools.append("@com_github_grpc_grpc//:grpc_cpp_plugin")
     native.genrule(
         name = name + "_gen",
-        srcs = [src],
+        srcs = [src] + imports,
         outs = outs,
         cmd = cmd,
         tools = tools,

@@ -12,6 +12,8 @@
 #include "toil/cli/control_client.h"
 #include "toil/cli/output_flags.h"
 #include "toil/rtlog/json_line.h"
+#include "toil/rtlog/json_lines_sink.h"
+#include "toil/rtlog/tail_entry.h"
 #include "toil/rtlog/terminal_sink.h"
 
 ABSL_FLAG(bool, follow, false, "tail: keep showing records as they arrive, until interrupted.");
@@ -25,9 +27,30 @@ ABSL_FLAG(std::string, grep, "",
 namespace toil::cli {
 namespace {
 
-// Writes each JSON line of `jsonl` to stdout as it is, or as a terminal line.
-void Show(const std::string& jsonl, bool text, rtlog::JsonLineReader& reader,
-          rtlog::TerminalSink& terminal) {
+// Writes the response's entries to stdout as the leader's sinks would: as
+// terminal lines, or as JSON lines.
+void ShowEntries(const rtlog::v1::TailResponse& response, bool text, rtlog::TerminalSink& terminal,
+                 std::string& lines) {
+  lines.clear();
+  for (const rtlog::v1::TailEntry& entry : response.entries()) {
+    if (text) {
+      terminal.Send(rtlog::EntryOf(entry));
+    } else {
+      rtlog::JsonLinesSink::AppendLine(rtlog::EntryOf(entry), &lines);
+    }
+  }
+  if (text) {
+    terminal.Flush();
+  } else if (!lines.empty()) {
+    (void)!write(STDOUT_FILENO, lines.data(), lines.size());
+  }
+}
+
+// Writes each JSON line of `jsonl` (from a leader that sends its records as
+// JSON lines) to stdout as it is, or as a terminal line.
+void ShowJsonLines(const std::string& jsonl, bool text, rtlog::JsonLineReader& reader,
+                   rtlog::TerminalSink& terminal) {
+  if (jsonl.empty()) return;
   if (!text) {
     (void)!write(STDOUT_FILENO, jsonl.data(), jsonl.size());
     return;
@@ -68,6 +91,9 @@ int RunTail(const std::vector<std::string>& args) {
   request.set_job(absl::GetFlag(FLAGS_job));
   request.set_host(absl::GetFlag(FLAGS_host));
   request.set_grep(absl::GetFlag(FLAGS_grep));
+  // A third of the bytes of JSON lines, for the leader to send and for this
+  // viewer to read; printed with the leader's own sink code.
+  request.set_form(rtlog::v1::ENTRIES);
   signal(SIGPIPE, SIG_IGN);
   return ControlCommand("tail", [&](ControlClient& client) {
     std::unique_ptr<grpc::ClientContext> context =
@@ -80,6 +106,7 @@ int RunTail(const std::vector<std::string>& args) {
                                                  .repeat_window = absl::ZeroDuration(),
                                                  .job_lines_per_second = 0});
     rtlog::v1::TailResponse response;
+    std::string text;  // JSON lines made from entries, reused
     while (reader->Read(&response)) {
       if (response.missed() > 0) {
         std::fprintf(stderr,
@@ -87,7 +114,8 @@ int RunTail(const std::vector<std::string>& args) {
                      "the leader did not wait for it\n",
                      static_cast<unsigned long long>(response.missed()));
       }
-      Show(response.jsonl(), format == "text", lines, terminal);
+      ShowEntries(response, format == "text", terminal, text);
+      ShowJsonLines(response.jsonl(), format == "text", lines, terminal);
     }
     const grpc::Status status = reader->Finish();
     if (!status.ok()) {

@@ -28,8 +28,8 @@ std::unique_ptr<TailPump> StartPump(grpc::ServerBuilder& builder, RecordRing& ri
               },
           .open =
               [service](const grpc::ServerContext& context, grpc::ByteBuffer& request,
-                        std::unique_ptr<TailStream>* stream) {
-                return service->OpenTail(context, request, stream);
+                        std::unique_ptr<TailStream>* stream, v1::TailForm* form) {
+                return service->OpenTail(context, request, stream, form);
               },
           .viewers = [service](int change) { service->CountViewers(change); },
           .missed = [service](uint64_t records) { service->CountMissed(records); },

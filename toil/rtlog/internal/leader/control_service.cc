@@ -23,7 +23,7 @@ constexpr absl::Duration kWriteInterval = absl::Milliseconds(5);
 // under load a record waits up to this long for its viewers, and each
 // viewer costs the leader a fifth of the wake-ups (control_bench measured).
 constexpr absl::Duration kBusyInterval = absl::Milliseconds(25);
-constexpr size_t kBusyBytes = 64 << 10;
+constexpr size_t kBusyBytes = 16 << 10;
 
 double UnixSeconds(absl::Time time) { return absl::ToDoubleSeconds(time - absl::UnixEpoch()); }
 
@@ -140,7 +140,8 @@ grpc::Status ControlService::ListSenders(grpc::ServerContext* context,
 
 grpc::Status ControlService::OpenTail(const grpc::ServerContext& context,
                                       grpc::ByteBuffer& request,
-                                      std::unique_ptr<TailStream>* stream) const {
+                                      std::unique_ptr<TailStream>* stream,
+                                      v1::TailForm* form) const {
   if (grpc::Status auth = Authorize(context); !auth.ok()) return auth;
   v1::TailRequest tail;
   if (!grpc::SerializationTraits<v1::TailRequest>::Deserialize(&request, &tail).ok()) {
@@ -149,6 +150,12 @@ grpc::Status ControlService::OpenTail(const grpc::ServerContext& context,
   }
   absl::StatusOr<RecordFilter> filter = FilterOf(tail);
   if (!filter.ok()) return ToGrpc(filter.status(), grpc::StatusCode::INVALID_ARGUMENT);
+  if (!v1::TailForm_IsValid(tail.form())) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("no Tail form numbered ", tail.form(),
+                                     " (JSON_LINES is 0, ENTRIES 1)"));
+  }
+  *form = tail.form();
   *stream = std::make_unique<TailStream>(*target_.ring, *std::move(filter),
                                          TailStream::Options{.batch_bytes = kBatchBytes,
                                                              .interval = kWriteInterval,

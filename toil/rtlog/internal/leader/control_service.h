@@ -31,10 +31,11 @@ class ControlService final : public v1::LogControl::WithRawMethod_Tail<v1::LogCo
   grpc::Status Stop(grpc::ServerContext* context, const v1::StopRequest* request,
                     v1::StopResponse* response) override;
 
-  // The stream a Tail call's `request` (a TailRequest) asks for, or why it
-  // gets none (a bad token, a request that does not parse, a bad filter).
+  // The stream a Tail call's `request` (a TailRequest) asks for, and the
+  // form of its records; or why it gets none (a bad token, a request that
+  // does not parse, a bad filter).
   grpc::Status OpenTail(const grpc::ServerContext& context, grpc::ByteBuffer& request,
-                        std::unique_ptr<TailStream>* stream) const;
+                        std::unique_ptr<TailStream>* stream, v1::TailForm* form) const;
   // The TailPump's counts: viewers now, records they were told they missed.
   void CountViewers(int change) { viewers_.fetch_add(change); }
   void CountMissed(uint64_t records) { missed_.fetch_add(records); }

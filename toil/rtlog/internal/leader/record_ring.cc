@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "re2/re2.h"
-#include "toil/rtlog/json_lines_sink.h"
+#include "toil/rtlog/tail_entry.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -27,7 +27,7 @@ void Store(absl::string_view text, std::string* into) {
 
 }  // namespace
 
-std::string RecordRing::Batch::Text() const {
+std::string RecordRing::Batch::Bytes() const {
   std::string text;
   text.reserve(bytes);
   for (const Piece& piece : pieces) text.append(piece.data, piece.size);
@@ -51,21 +51,21 @@ void RecordRing::SetWaker(std::function<void()> wake) {
   wake_ = std::move(wake);
 }
 
-void RecordRing::KeepLineLocked(Slot* slot) {
+void RecordRing::KeepEntryLocked(Slot* slot) {
   if (block_ == nullptr || block_->capacity - block_->used < scratch_.size()) {
     block_ = std::make_shared<Block>(std::max(options_.block_bytes, scratch_.size()));
   }
-  char* line = block_->data.get() + block_->used;
-  std::memcpy(line, scratch_.data(), scratch_.size());
+  char* entry = block_->data.get() + block_->used;
+  std::memcpy(entry, scratch_.data(), scratch_.size());
   block_->used += scratch_.size();
   slot->block = block_;
-  slot->line = line;
-  slot->line_size = scratch_.size();
+  slot->entry = entry;
+  slot->entry_size = scratch_.size();
 }
 
 void RecordRing::Send(const LogEntry& entry) {
   scratch_.clear();
-  JsonLinesSink::AppendLine(entry, &scratch_);
+  AppendTailEntry(entry, &scratch_);
   const LogRecord& record = entry.record();
   const std::string& job = !record.job().empty() ? record.job() : record.process_name();
   std::function<void()> wake;
@@ -74,7 +74,7 @@ void RecordRing::Send(const LogEntry& entry) {
     if (next_ - oldest_ == slots_.size()) EvictOldestLocked();
     Slot& slot = slots_[next_ % slots_.size()];
     slot.levelno = record.levelno();
-    KeepLineLocked(&slot);
+    KeepEntryLocked(&slot);
     Store(job, &slot.job);
     Store(record.hostname(), &slot.host);
     Store(entry.text_message(), &slot.message);
@@ -96,8 +96,8 @@ void RecordRing::EvictOldestLocked() {
   Slot& slot = slots_[oldest_ % slots_.size()];
   bytes_ -= slot.bytes();
   slot.block.reset();
-  slot.line = nullptr;
-  slot.line_size = 0;
+  slot.entry = nullptr;
+  slot.entry_size = 0;
   for (std::string* text : {&slot.job, &slot.host, &slot.message}) {
     text->clear();
     if (text->capacity() > kShrinkAbove) text->shrink_to_fit();
@@ -157,14 +157,14 @@ uint64_t RecordRing::Read(uint64_t cursor, const RecordFilter& filter,
     const Slot& slot = slots_[cursor % slots_.size()];
     ++cursor;
     if (!all && !Matches(slot, filter)) continue;
-    // Lines that follow each other in one block go out as one piece.
+    // Entries that follow each other in one block go out as one piece.
     Piece* last = batch->pieces.empty() ? nullptr : &batch->pieces.back();
-    if (last != nullptr && last->block == slot.block && last->data + last->size == slot.line) {
-      last->size += slot.line_size;
+    if (last != nullptr && last->block == slot.block && last->data + last->size == slot.entry) {
+      last->size += slot.entry_size;
     } else {
-      batch->pieces.push_back({slot.block, slot.line, slot.line_size});
+      batch->pieces.push_back({slot.block, slot.entry, slot.entry_size});
     }
-    batch->bytes += slot.line_size;
+    batch->bytes += slot.entry_size;
     ++batch->records;
   }
   return cursor;

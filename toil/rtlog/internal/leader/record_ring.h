@@ -1,15 +1,16 @@
 // RecordRing: the leader's most recent records, kept for viewers that attach
 // to it (the control plane's Tail): a sink that keeps the last N records as
-// JSON lines (the JSON-lines sink's format), each numbered, in bounded
-// memory, and lets any number of readers follow at their own pace.
+// Tail entries (toil/rtlog/tail_entry.h: the bytes of one element of
+// TailResponse.entries each), numbered, in bounded memory, and lets any
+// number of readers follow at their own pace.
 //
 // Ingest never waits for a reader: a record is encoded once, when it arrives,
 // and a reader that falls behind by more than the ring holds finds the
 // records it missed overwritten, and is told how many.
 //
-// The lines are kept back to back in blocks that are never written over, and
-// a reader's batch refers to them rather than copying them: the messages to
-// every viewer share the one copy (a block lives while a ring slot or a
+// The entries are kept back to back in blocks that are never written over,
+// and a reader's batch refers to them rather than copying them: the messages
+// to every viewer share the one copy (a block lives while a ring slot or a
 // message still needs it).
 //
 //   RecordRing ring({.records = 16384});
@@ -57,7 +58,7 @@ class RecordRing : public LogSink {
   struct Options {
     size_t records = 16384;         // kept at most
     size_t bytes = 32 << 20;        // of text kept at most
-    size_t block_bytes = 256 << 10;  // the lines are kept in blocks of this size
+    size_t block_bytes = 256 << 10;  // the entries are kept in blocks of this size
   };
   explicit RecordRing(Options options);
   explicit RecordRing() : RecordRing(Options{}) {}
@@ -72,7 +73,7 @@ class RecordRing : public LogSink {
   // Records kept at most.
   size_t Capacity() const { return slots_.size(); }
 
-  // Lines, back to back, that are never written over.
+  // Entries, back to back, that are never written over.
   struct Block {
     explicit Block(size_t bytes) : data(new char[bytes]), capacity(bytes) {}
     std::unique_ptr<char[]> data;
@@ -86,12 +87,12 @@ class RecordRing : public LogSink {
     size_t size = 0;
   };
   struct Batch {
-    std::vector<Piece> pieces;  // matching records' lines, in order
+    std::vector<Piece> pieces;  // matching records' entries, in order
     size_t bytes = 0;           // in all pieces
     uint32_t records = 0;
     uint64_t missed = 0;  // overwritten before this reader got to them
-    // The lines as one string (tests; anyone who needs a copy).
-    std::string Text() const;
+    // The entries as one string (tests; anyone who needs a copy).
+    std::string Bytes() const;
     void Clear();
   };
   // Appends to `batch` the records numbered `cursor` and on that match
@@ -118,23 +119,23 @@ class RecordRing : public LogSink {
  private:
   struct Slot {
     int levelno = 0;
-    std::shared_ptr<const Block> block;  // holds the line
-    const char* line = nullptr;
-    size_t line_size = 0;
+    std::shared_ptr<const Block> block;  // holds the entry
+    const char* entry = nullptr;
+    size_t entry_size = 0;
     std::string job;
     std::string host;
     std::string message;
-    size_t bytes() const { return line_size + job.size() + host.size() + message.size(); }
+    size_t bytes() const { return entry_size + job.size() + host.size() + message.size(); }
   };
   bool Matches(const Slot& slot, const RecordFilter& filter) const;
   void EvictOldestLocked();
-  // Copies the line into the current block (a new one if it does not fit).
-  void KeepLineLocked(Slot* slot);
+  // Copies the entry into the current block (a new one if it does not fit).
+  void KeepEntryLocked(Slot* slot);
 
   const Options options_;
   std::vector<Slot> slots_;
-  std::string scratch_;  // the line being encoded (Send is never concurrent)
-  std::shared_ptr<Block> block_;  // where lines go now
+  std::string scratch_;  // the entry being encoded (Send is never concurrent)
+  std::shared_ptr<Block> block_;  // where entries go now
   mutable std::mutex mu_;
   uint64_t oldest_ = 1;
   uint64_t next_ = 1;

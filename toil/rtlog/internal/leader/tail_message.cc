@@ -1,17 +1,21 @@
-// A Tail response around the ring's own text; see tail_message.h.
+// A Tail response around the ring's own entries; see tail_message.h.
 #include "toil/rtlog/internal/leader/tail_message.h"
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "grpcpp/support/slice.h"
+#include "toil/rtlog/tail_entry.h"
 
 namespace toil::rtlog::internal {
 namespace {
 
 // TailResponse's fields (proto/log_control.proto) as protobuf's wire format
 // tags them: field number << 3 | wire type (2: length-delimited, 0: varint).
+// Its entries (field 4) come tagged from the ring.
 constexpr uint8_t kJsonlTag = 1 << 3 | 2;
 constexpr uint8_t kRecordsTag = 2 << 3 | 0;
 constexpr uint8_t kMissedTag = 3 << 3 | 0;
@@ -31,22 +35,36 @@ grpc::Slice SliceOf(const RecordRing::Piece& piece) {
                      new std::shared_ptr<const RecordRing::Block>(piece.block));
 }
 
+// The batch's entries as JSON lines, in field 1.
+void AddJsonLines(const RecordRing::Batch& batch, std::vector<grpc::Slice>* slices) {
+  std::string lines;
+  for (const RecordRing::Piece& piece : batch.pieces) {
+    // The ring wrote these entries itself: they parse.
+    (void)rtlog::AppendJsonLines(absl::string_view(piece.data, piece.size), &lines);
+  }
+  if (lines.empty()) return;
+  std::vector<uint8_t> header;
+  AppendField(kJsonlTag, lines.size(), &header);
+  slices->emplace_back(header.data(), header.size());
+  slices->emplace_back(lines);
+}
+
 }  // namespace
 
-grpc::ByteBuffer TailMessage(const RecordRing::Batch& batch) {
-  // Protobuf writes fields in number order and leaves out zeros; so does this.
+grpc::ByteBuffer TailMessage(const RecordRing::Batch& batch, v1::TailForm form) {
+  // Protobuf writes fields in number order and leaves out zeros; so does
+  // this: the JSON lines (field 1), the counts (2 and 3), or the entries
+  // (field 4, as the ring keeps them).
   std::vector<grpc::Slice> slices;
-  slices.reserve(batch.pieces.size() + 2);
-  std::vector<uint8_t> bytes;
-  if (batch.bytes > 0) {
-    AppendField(kJsonlTag, batch.bytes, &bytes);
-    slices.emplace_back(bytes.data(), bytes.size());
+  slices.reserve(batch.pieces.size() + 3);
+  if (form == v1::JSON_LINES) AddJsonLines(batch, &slices);
+  std::vector<uint8_t> counts;
+  if (batch.records > 0) AppendField(kRecordsTag, batch.records, &counts);
+  if (batch.missed > 0) AppendField(kMissedTag, batch.missed, &counts);
+  if (!counts.empty()) slices.emplace_back(counts.data(), counts.size());
+  if (form != v1::JSON_LINES) {
     for (const RecordRing::Piece& piece : batch.pieces) slices.push_back(SliceOf(piece));
   }
-  bytes.clear();
-  if (batch.records > 0) AppendField(kRecordsTag, batch.records, &bytes);
-  if (batch.missed > 0) AppendField(kMissedTag, batch.missed, &bytes);
-  if (!bytes.empty()) slices.emplace_back(bytes.data(), bytes.size());
   return grpc::ByteBuffer(slices.data(), slices.size());
 }
 

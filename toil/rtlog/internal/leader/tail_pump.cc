@@ -38,6 +38,7 @@ struct TailPump::Call {
   grpc::ByteBuffer request;
   grpc::ServerAsyncWriter<grpc::ByteBuffer> writer{&context};
   std::unique_ptr<TailStream> stream;
+  v1::TailForm form = v1::JSON_LINES;
   grpc::ByteBuffer message;  // the one being written
   Event started{this, Event::kStarted};
   Event wrote{this, Event::kWrote};
@@ -191,7 +192,7 @@ void TailPump::Handle(const Event& event, bool ok) {
 
 void TailPump::Begin(Call* call) {
   std::unique_ptr<TailStream> stream;
-  const grpc::Status status = hooks_.open(call->context, call->request, &stream);
+  const grpc::Status status = hooks_.open(call->context, call->request, &stream, &call->form);
   if (!status.ok()) {
     Finish(call, status);
     return;
@@ -230,7 +231,7 @@ void TailPump::Step(Call* call, absl::Time now) {
     case TailStream::Step::kWrite: {
       const RecordRing::Batch& batch = call->stream->batch();
       if (batch.missed > 0) hooks_.missed(batch.missed);
-      call->message = TailMessage(batch);
+      call->message = TailMessage(batch, call->form);
       call->stream->Written(now);
       call->writing = true;
       ++call->pending;

@@ -29,6 +29,7 @@
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/async_stream.h"
 #include "grpcpp/support/byte_buffer.h"
+#include "proto/log_control.pb.h"
 #include "toil/rtlog/internal/leader/record_ring.h"
 #include "toil/rtlog/internal/leader/tail_stream.h"
 
@@ -42,9 +43,10 @@ class TailPump {
     std::function<void(grpc::ServerContext*, grpc::ByteBuffer*,
                        grpc::ServerAsyncWriter<grpc::ByteBuffer>*, void* tag)>
         request;
-    // The stream a call asks for, or why it gets none.
+    // The stream a call asks for, and the form of its records; or why it
+    // gets none.
     std::function<grpc::Status(const grpc::ServerContext&, grpc::ByteBuffer& request,
-                               std::unique_ptr<TailStream>* stream)>
+                               std::unique_ptr<TailStream>* stream, v1::TailForm* form)>
         open;
     // A viewer came (+1) or went (-1); a viewer was told it missed records.
     std::function<void(int)> viewers;
