@@ -7,8 +7,9 @@
 //                                   TOIL_JOB_NAME on stdout
 //   test_job big BYTES              one INFO record with a BYTES-long message
 //   test_job bigutf8 BYTES          the same, of two-byte characters (é)
-//   test_job paced N MS             N INFO records "paced i", MS ms apart;
-//                                   prints "started" on stdout first
+//   test_job paced N MS [BYTES]     N INFO records "paced i", MS ms apart,
+//                                   each padded with BYTES x's (none by
+//                                   default); prints "started" on stdout first
 //   test_job critical               one CRITICAL and one INFO record
 //   test_job twenty                 20 lines "stage <word> took <n> ms ...",
 //                                   the same words in every job, numbers
@@ -89,10 +90,11 @@ int main(int argc, char** argv) {
   } else if (mode == "paced" && argc > 3) {
     const int n = std::atoi(argv[2]);
     const int ms = std::atoi(argv[3]);
+    const std::string padding(argc > 4 ? std::atoi(argv[4]) : 0, 'x');
     std::printf("started\n");
     std::fflush(stdout);
     for (int i = 0; i < n; ++i) {
-      RT_LOG(INFO) << "paced " << i;
+      RT_LOG(INFO) << "paced " << i << padding;
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     }
   } else if (mode == "levels_paced" && argc > 3) {
