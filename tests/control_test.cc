@@ -318,12 +318,13 @@ TEST(ControlTest, AHundredViewersOneStoppedAndNothingIsLost) {
   const absl::Time stop_time = absl::Now();
   // A stopped viewer's connection still takes in what the kernel buffers
   // for it (the leader asks for a 4 MiB send buffer, which the kernel
-  // doubles) and the message the leader is writing: 3,000 records of 4 KiB
+  // doubles) and the message the leader is writing: 1,536 records of 8 KiB
   // from job pad/1, 12 MiB, are more than that and the ring together. They
-  // come 1 ms apart: as one burst they would overflow the leader's socket.
+  // come 2 ms apart (5 ms under a sanitizer), well within the 10 s: as one
+  // burst they would overflow the leader's socket.
   const int kRecords = sanitized ? 2000 : 3000;
-  const int kPadded = 3000;
-  ASSERT_EQ(RunProcess({TestJob(), "paced", absl::StrCat(kPadded), "1", "4096"},
+  const int kPadded = 1536;
+  ASSERT_EQ(RunProcess({TestJob(), "paced", absl::StrCat(kPadded), sanitized ? "5" : "2", "8192"},
                        serve.JobEnv("pad/1"))
                 .exit_code,
             0);
@@ -333,7 +334,9 @@ TEST(ControlTest, AHundredViewersOneStoppedAndNothingIsLost) {
   // The sink has every record while the viewer is still stopped.
   ASSERT_TRUE(testing::WaitUntil(
       [&] { return CountOf(testing::ReadFile(sink), "\n") == kPadded + kRecords; },
-      absl::Seconds(60), "every record in the JSON-lines file"));
+      absl::Seconds(60), "every record in the JSON-lines file"))
+      << CountOf(testing::ReadFile(sink), "\n") << " in the file; the leader's counts: "
+      << serve.Tool({"status"}).out;
   EXPECT_EQ(serve.Count("dropped_by_kernel"), 0);
   // The scenario: the viewer stays stopped for 10 s in all.
   absl::SleepFor(stop_time + absl::Seconds(10) - absl::Now());
