@@ -10,23 +10,15 @@
 #include "gtest/gtest.h"
 #include "proto/log_control.pb.h"
 #include "proto/log_record.pb.h"
+#include "toil/rtlog/json_line.h"
 #include "toil/rtlog/json_lines_sink.h"
 
 namespace toil::rtlog {
 namespace {
 
-// Records of each kind a leader sees, and what its sinks are told of them.
-struct Case {
-  LogRecord record;
-  std::string message;
-  bool formatted = true;
-  std::string sender;
-  std::string raw_args;
-  Authenticity authenticity = Authenticity::kNotChecked;
-  LogEntry entry() const {
-    return LogEntry(record, message, formatted, sender, raw_args, authenticity);
-  }
-};
+// Records of each kind a leader sees, and what its sinks are told of them:
+// entries that own what they refer to, as JsonLineReader's are.
+using Case = ReadLine;
 
 std::vector<Case> Cases() {
   std::vector<Case> cases(6);

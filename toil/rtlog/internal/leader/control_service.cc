@@ -11,17 +11,21 @@
 namespace toil::rtlog::internal {
 namespace {
 
-// A Tail message carries about this much text. A message costs the leader
-// far more than the bytes in it (its thread wakes, gRPC frames and writes
-// it), so a busy leader sends each viewer fewer, larger ones; a viewer that
-// stops reading holds about this much of the ring's blocks in the leader.
+// A Tail message carries about this many bytes of entries (some 5,000
+// records). A message costs the leader far more than the bytes in it (its
+// thread wakes, gRPC frames and writes it), so a busy leader sends each
+// viewer fewer, larger ones; a viewer that stops reading pins about this
+// much of the ring's blocks in the leader.
 constexpr size_t kBatchBytes = 1 << 20;
 // A viewer gets a message at most this often while records trickle in (each
 // waits at most this long) ...
 constexpr absl::Duration kWriteInterval = absl::Milliseconds(5);
-// ... and at most this often once its messages carry kBusyBytes or more:
-// under load a record waits up to this long for its viewers, and each
-// viewer costs the leader a fifth of the wake-ups (control_bench measured).
+// ... and at most this often once its messages carry kBusyBytes or more
+// (about 80 records in 5 ms): under load a record waits up to this long for
+// its viewers, and each viewer costs the leader a fifth of the messages.
+// control_bench --threads at 100,000 records/s, one viewer, when each viewer
+// had a gRPC thread of its own and JSON lines: 0.86 us of the leader's CPU
+// a record at 5 ms, 0.40 at 25 ms, 0.34 at 50 ms.
 constexpr absl::Duration kBusyInterval = absl::Milliseconds(25);
 constexpr size_t kBusyBytes = 16 << 10;
 
