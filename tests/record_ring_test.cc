@@ -104,6 +104,20 @@ TEST(RecordRingTest, AWaitingReaderIsWokenOnceWhenItsRecordIsKeptWithoutAFlush) 
   EXPECT_EQ(wakes.load(), 1);
 }
 
+TEST(RecordRingTest, AnAskReplacesTheOneBeforeIt) {
+  RecordRing ring({.records = 100});
+  std::atomic<int> wakes{0};
+  ring.SetWaker([&] { ++wakes; });
+  // The reader asked for record 5, was woken by its clock instead, read on,
+  // and now waits for record 20.
+  EXPECT_FALSE(ring.WakeWhenKept(5));
+  EXPECT_FALSE(ring.WakeWhenKept(20));
+  for (int n = 0; n < 19; ++n) Keep(ring, n);
+  EXPECT_EQ(wakes.load(), 0) << "no wake for a record nobody waits for any more";
+  Keep(ring, 19);
+  EXPECT_EQ(wakes.load(), 1);
+}
+
 TEST(RecordRingTest, CloseWakesAWaitingReaderForGood) {
   RecordRing ring({.records = 100});
   std::atomic<int> wakes{0};

@@ -183,7 +183,7 @@ uint64_t RecordRing::StartOfLast(uint32_t n, const RecordFilter& filter) const {
 bool RecordRing::WakeWhenKept(uint64_t number) const {
   std::lock_guard<std::mutex> lock(mu_);
   if (next_ > number || closed_) return true;
-  wanted_ = std::min(wanted_, number);
+  wanted_ = number;
   return false;
 }
 

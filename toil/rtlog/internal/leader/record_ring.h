@@ -109,8 +109,9 @@ class RecordRing : public LogSink {
   // lock held. Set before any reader asks.
   void SetWaker(std::function<void()> wake);
   // Whether record `number` is kept already, or the ring is closed; if not,
-  // the waker is called when it is kept (or the ring closes). Of several
-  // asks before a wake, the least number counts.
+  // the waker is called when it is kept (or the ring closes). An ask
+  // replaces the one before it: the ring wakes one reader (the TailPump),
+  // which asks for the least record any of its streams waits for.
   bool WakeWhenKept(uint64_t number) const;
   // No more records: wakes a waiting reader for good (the server stops).
   void Close();
