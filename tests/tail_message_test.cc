@@ -40,12 +40,13 @@ std::string Expected(const std::vector<LogEntry>& entries, const RecordRing::Bat
       JsonLinesSink::AppendLine(entry, response.mutable_jsonl());
       continue;
     }
-    v1::TailEntry* tail = response.add_entries();
-    *tail->mutable_record() = entry.record();
+    v1::TailEntry tail;
+    *tail.mutable_record() = entry.record();
     if (entry.text_message() != entry.record().msg()) {
-      tail->set_message(std::string(entry.text_message()));
+      tail.set_message(std::string(entry.text_message()));
     }
-    tail->set_sender(std::string(entry.sender()));
+    tail.set_sender(std::string(entry.sender()));
+    response.add_entries(tail.SerializeAsString());
   }
   response.set_records(batch.records);
   response.set_missed(batch.missed);

@@ -29,14 +29,19 @@ namespace {
 
 // Writes the response's entries to stdout as the leader's sinks would: as
 // terminal lines, or as JSON lines.
-void ShowEntries(const rtlog::v1::TailResponse& response, bool text, rtlog::TerminalSink& terminal,
+void ShowEntries(const rtlog::v1::TailResponse& response, bool text,
+                 rtlog::TailEntryReader& reader, rtlog::TerminalSink& terminal,
                  std::string& lines) {
   lines.clear();
-  for (const rtlog::v1::TailEntry& entry : response.entries()) {
-    if (text) {
-      terminal.Send(rtlog::EntryOf(entry));
+  for (const std::string& bytes : response.entries()) {
+    absl::StatusOr<rtlog::LogEntry> entry = reader.Read(bytes);
+    if (!entry.ok()) {
+      std::fprintf(stderr, "toil-rtlog tail: warning: %s\n",
+                   std::string(entry.status().message()).c_str());
+    } else if (text) {
+      terminal.Send(*entry);
     } else {
-      rtlog::JsonLinesSink::AppendLine(rtlog::EntryOf(entry), &lines);
+      rtlog::JsonLinesSink::AppendLine(*entry, &lines);
     }
   }
   if (text) {
@@ -106,6 +111,7 @@ int RunTail(const std::vector<std::string>& args) {
                                                  .repeat_window = absl::ZeroDuration(),
                                                  .job_lines_per_second = 0});
     rtlog::v1::TailResponse response;
+    rtlog::TailEntryReader entries;
     std::string text;  // JSON lines made from entries, reused
     while (reader->Read(&response)) {
       if (response.missed() > 0) {
@@ -114,7 +120,7 @@ int RunTail(const std::vector<std::string>& args) {
                      "the leader did not wait for it\n",
                      static_cast<unsigned long long>(response.missed()));
       }
-      ShowEntries(response, format == "text", terminal, text);
+      ShowEntries(response, format == "text", entries, terminal, text);
       ShowJsonLines(response.jsonl(), format == "text", lines, terminal);
     }
     const grpc::Status status = reader->Finish();

@@ -15,7 +15,9 @@ using google::protobuf::io::CodedOutputStream;
 
 // Wire types of protobuf's encoding.
 constexpr uint32_t kVarint = 0;
+constexpr uint32_t kFixed64 = 1;
 constexpr uint32_t kLengthDelimited = 2;
+constexpr uint32_t kFixed32 = 5;
 
 constexpr uint32_t Tag(uint32_t field, uint32_t wire_type) { return field << 3 | wire_type; }
 
@@ -54,6 +56,37 @@ v1::TailEntry::Authenticity AuthenticityOf(Authenticity authenticity) {
   return v1::TailEntry::NOT_CHECKED;
 }
 
+// A length-delimited field's bytes.
+bool ReadBytes(CodedInputStream* input, std::string* bytes) {
+  uint32_t size = 0;
+  return input->ReadVarint32(&size) && input->ReadString(bytes, static_cast<int>(size));
+}
+
+// Skips a field of a wire type this reader has no use for; groups (long
+// deprecated) are refused.
+bool SkipField(CodedInputStream* input, uint32_t tag) {
+  uint64_t value = 0;
+  uint32_t size = 0;
+  switch (tag & 7) {
+    case kVarint:
+      return input->ReadVarint64(&value);
+    case kFixed64:
+      return input->Skip(8);
+    case kLengthDelimited:
+      return input->ReadVarint32(&size) && input->Skip(static_cast<int>(size));
+    case kFixed32:
+      return input->Skip(4);
+    default:
+      return false;
+  }
+}
+
+Authenticity FromProto(uint64_t authenticity) {
+  if (authenticity == v1::TailEntry::SIGNED) return Authenticity::kSigned;
+  if (authenticity == v1::TailEntry::UNSIGNED) return Authenticity::kUnsigned;
+  return Authenticity::kNotChecked;
+}
+
 }  // namespace
 
 void AppendTailEntry(const LogEntry& entry, std::string* out) {
@@ -90,28 +123,70 @@ void AppendTailEntry(const LogEntry& entry, std::string* out) {
 }
 
 LogEntry EntryOf(const v1::TailEntry& entry) {
-  Authenticity authenticity = Authenticity::kNotChecked;
-  if (entry.authenticity() == v1::TailEntry::SIGNED) authenticity = Authenticity::kSigned;
-  if (entry.authenticity() == v1::TailEntry::UNSIGNED) authenticity = Authenticity::kUnsigned;
   return LogEntry(entry.record(), entry.has_message() ? entry.message() : entry.record().msg(),
-                  !entry.unformatted(), entry.sender(), entry.raw_args(), authenticity);
+                  !entry.unformatted(), entry.sender(), entry.raw_args(),
+                  FromProto(entry.authenticity()));
+}
+
+absl::StatusOr<LogEntry> TailEntryReader::Read(absl::string_view bytes) {
+  has_message_ = false;
+  unformatted_ = false;
+  sender_.clear();
+  raw_args_.clear();
+  authenticity_ = 0;
+  record_bytes_.clear();
+  CodedInputStream input(reinterpret_cast<const uint8_t*>(bytes.data()),
+                         static_cast<int>(bytes.size()));
+  bool read = true;
+  for (uint32_t tag; read && (tag = input.ReadTag()) != 0;) {
+    switch (tag) {
+      case kRecordTag:
+        read = ReadBytes(&input, &record_bytes_);
+        break;
+      case kMessageTag:
+        read = has_message_ = ReadBytes(&input, &message_);
+        break;
+      case kUnformattedTag: {
+        uint64_t value = 0;
+        read = input.ReadVarint64(&value);
+        unformatted_ = value != 0;
+        break;
+      }
+      case kSenderTag:
+        read = ReadBytes(&input, &sender_);
+        break;
+      case kRawArgsTag:
+        read = ReadBytes(&input, &raw_args_);
+        break;
+      case kAuthenticityTag:
+        read = input.ReadVarint64(&authenticity_);
+        break;
+      default:  // a field of a later version: skipped
+        read = SkipField(&input, tag);
+    }
+  }
+  // ParseFromString keeps the strings' memory from the record before.
+  if (!read || !input.ConsumedEntireMessage() || !record_.ParseFromString(record_bytes_)) {
+    return absl::DataLossError("a tail entry that is not a toil.rtlog.v1.TailEntry");
+  }
+  return LogEntry(record_, has_message_ ? message_ : record_.msg(), !unformatted_, sender_,
+                  raw_args_, FromProto(authenticity_));
 }
 
 absl::Status AppendJsonLines(absl::string_view entries, std::string* out) {
   CodedInputStream input(reinterpret_cast<const uint8_t*>(entries.data()),
                          static_cast<int>(entries.size()));
-  v1::TailEntry entry;
+  TailEntryReader reader;
+  std::string bytes;
   for (int n = 0; !input.ExpectAtEnd(); ++n) {
-    uint32_t size = 0;
-    if (input.ReadTag() != kEntriesTag || !input.ReadVarint32(&size)) {
+    if (input.ReadTag() != kEntriesTag || !ReadBytes(&input, &bytes)) {
       return absl::DataLossError(absl::StrCat("tail entry ", n, " has no TailEntry tag"));
     }
-    const CodedInputStream::Limit limit = input.PushLimit(static_cast<int>(size));
-    if (!entry.ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
-      return absl::DataLossError(absl::StrCat("tail entry ", n, " does not parse"));
+    absl::StatusOr<LogEntry> entry = reader.Read(bytes);
+    if (!entry.ok()) {
+      return absl::DataLossError(absl::StrCat("tail entry ", n, ": ", entry.status().message()));
     }
-    input.PopLimit(limit);
-    JsonLinesSink::AppendLine(EntryOf(entry), out);
+    JsonLinesSink::AppendLine(*entry, out);
   }
   return absl::OkStatus();
 }

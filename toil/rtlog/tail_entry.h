@@ -6,15 +6,21 @@
 //
 // The leader encodes each record once, as it arrives (AppendTailEntry), and
 // every viewer's message carries those bytes as they are; a viewer reads them
-// back with EntryOf:
+// back with a TailEntryReader (or parses a v1::TailEntry and calls EntryOf):
 //
-//   for (const v1::TailEntry& e : response.entries()) terminal.Send(EntryOf(e));
+//   TailEntryReader reader;
+//   for (const std::string& bytes : response.entries()) {
+//     absl::StatusOr<LogEntry> entry = reader.Read(bytes);
+//     if (entry.ok()) terminal.Send(*entry);
+//   }
 #ifndef TOIL_RTLOG_TAIL_ENTRY_H_
 #define TOIL_RTLOG_TAIL_ENTRY_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "proto/log_control.pb.h"
 #include "toil/rtlog/log_sink.h"
@@ -27,6 +33,26 @@ void AppendTailEntry(const LogEntry& entry, std::string* out);
 
 // The sink entry a TailEntry holds; it refers into `entry`.
 LogEntry EntryOf(const v1::TailEntry& entry);
+
+// Reads serialized TailEntry messages into memory it keeps from one to the
+// next: after the first few, a record costs no allocation (a v1::TailEntry
+// parsed anew allocates each of the record's strings). The entry it returns
+// refers into the reader, and is valid until the next Read.
+class TailEntryReader {
+ public:
+  // `bytes`: one serialized TailEntry (an element of TailResponse.entries).
+  absl::StatusOr<LogEntry> Read(absl::string_view bytes);
+
+ private:
+  LogRecord record_;
+  std::string record_bytes_;
+  std::string message_;
+  bool has_message_ = false;
+  bool unformatted_ = false;
+  std::string sender_;
+  std::string raw_args_;
+  uint64_t authenticity_ = 0;
+};
 
 // Appends, for each element in `entries` (AppendTailEntry's bytes, back to
 // back), the line JsonLinesSink writes for it; an error names what does not

@@ -61,18 +61,24 @@ std::vector<Case> Cases() {
   return cases;
 }
 
-// What protobuf makes of the same entry, as TailResponse.entries' element.
+// What protobuf makes of the same entry.
+v1::TailEntry Protobufs(const Case& c) {
+  v1::TailEntry entry;
+  *entry.mutable_record() = c.record;
+  if (c.message != c.record.msg()) entry.set_message(c.message);
+  entry.set_unformatted(!c.formatted);
+  entry.set_sender(c.sender);
+  entry.set_raw_args(c.raw_args);
+  entry.set_authenticity(c.authenticity == Authenticity::kSigned     ? v1::TailEntry::SIGNED
+                         : c.authenticity == Authenticity::kUnsigned ? v1::TailEntry::UNSIGNED
+                                                                     : v1::TailEntry::NOT_CHECKED);
+  return entry;
+}
+
+// ... as TailResponse.entries' element.
 std::string ProtobufBytes(const Case& c) {
   v1::TailResponse response;
-  v1::TailEntry* entry = response.add_entries();
-  *entry->mutable_record() = c.record;
-  if (c.message != c.record.msg()) entry->set_message(c.message);
-  entry->set_unformatted(!c.formatted);
-  entry->set_sender(c.sender);
-  entry->set_raw_args(c.raw_args);
-  entry->set_authenticity(c.authenticity == Authenticity::kSigned     ? v1::TailEntry::SIGNED
-                          : c.authenticity == Authenticity::kUnsigned ? v1::TailEntry::UNSIGNED
-                                                                      : v1::TailEntry::NOT_CHECKED);
+  response.add_entries(Protobufs(c).SerializeAsString());
   return response.SerializeAsString();
 }
 
@@ -100,13 +106,45 @@ TEST(TailEntryTest, AViewerGetsTheEntryTheLeadersSinksGot) {
   v1::TailResponse response;
   ASSERT_TRUE(response.ParseFromString(bytes));
   ASSERT_EQ(response.entries_size(), static_cast<int>(Cases().size()));
+  // Read back with one reader (its memory reused from record to record),
+  // and by protobuf's own parser.
+  TailEntryReader reader;
   std::string read_back;
-  for (const v1::TailEntry& entry : response.entries()) read_back += Line(EntryOf(entry));
+  std::string parsed;
+  for (const std::string& entry : response.entries()) {
+    absl::StatusOr<LogEntry> read = reader.Read(entry);
+    ASSERT_TRUE(read.ok()) << read.status();
+    read_back += Line(*read);
+    v1::TailEntry tail;
+    ASSERT_TRUE(tail.ParseFromString(entry));
+    parsed += Line(EntryOf(tail));
+  }
   EXPECT_EQ(read_back, lines);
+  EXPECT_EQ(parsed, lines);
   // And the leader's own rendering, for viewers that ask for JSON lines.
   std::string rendered;
   ASSERT_TRUE(AppendJsonLines(bytes, &rendered).ok());
   EXPECT_EQ(rendered, lines);
+}
+
+TEST(TailEntryTest, TheReaderSkipsFieldsOfALaterVersion) {
+  const Case c = Cases()[1];
+  v1::TailEntry entry = Protobufs(c);
+  // Fields 7 to 10, one of each wire type, as a later TailEntry might have.
+  std::string later = entry.SerializeAsString();
+  later += std::string("\x38\x96\x01", 3);               // 7: varint 150
+  later += std::string("\x41", 1) + std::string(8, '\1');  // 8: 64-bit
+  later += std::string("\x4a\x03new", 5);                 // 9: length-delimited
+  later += std::string("\x55", 1) + std::string(4, '\2');  // 10: 32-bit
+  TailEntryReader reader;
+  absl::StatusOr<LogEntry> read = reader.Read(later);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(Line(*read), Line(c.entry()));
+  // A group (wire type 3), or bytes cut short, is not an entry.
+  EXPECT_FALSE(reader.Read(entry.SerializeAsString() + "\x3b").ok());
+  std::string cut = entry.SerializeAsString();
+  cut.pop_back();
+  EXPECT_FALSE(reader.Read(cut).ok());
 }
 
 TEST(TailEntryTest, BytesThatAreNotEntriesAreAnError) {
