@@ -4,7 +4,8 @@
 // tail --follow` processes watch it (where more than one, one of them is
 // stopped by SIGSTOP); the leader's own CPU time (from /proc/<pid>/stat) per
 // record received is compared side by side, in rounds, with each round's
-// ratio too. Then the latency from RT_LOG in a job to a follower's
+// ratio too, and what each follower that reads spends itself. Then the
+// latency from RT_LOG in a job to a follower's
 // output: a job logs records 1 ms apart, and the follower's JSON lines are
 // read as they come (arrival time minus the record's `created`).
 // --threads also gives the leader's CPU and context switches per record by
@@ -187,6 +188,14 @@ std::unique_ptr<testing::BackgroundProcess> StartSender(const Leader& leader, in
       JobEnv(leader));
 }
 
+// The CPU seconds so far of the followers that read (all but the stopped
+// one, where there is one).
+double ReadingFollowersCpu(const std::vector<std::unique_ptr<testing::BackgroundProcess>>& tails) {
+  double cpu = 0;
+  for (size_t i = tails.size() > 1 ? 1 : 0; i < tails.size(); ++i) cpu += CpuSeconds(tails[i]->pid());
+  return cpu;
+}
+
 // The leader's CPU microseconds per record with `followers` tail processes
 // (with more than one, one is stopped), under the paced load; the leader
 // started with `leader_flags`.
@@ -209,12 +218,14 @@ double CpuPerRecord(int followers, std::vector<std::string> leader_flags = {
   const int per_sender = absl::GetFlag(FLAGS_rate) / senders;
   const int count = static_cast<int>(per_sender * absl::GetFlag(FLAGS_seconds));
   const double before = CpuSeconds(leader.process->pid());
+  const double followers_before = ReadingFollowersCpu(tails);
   const std::map<std::string, ThreadCost> threads_before = CostByThread(leader.process->pid());
   std::vector<std::unique_ptr<testing::BackgroundProcess>> jobs;
   for (int i = 0; i < senders; ++i) jobs.push_back(StartSender(leader, count, per_sender));
   for (auto& job : jobs) job->Stop(0, absl::Minutes(5));
   absl::SleepFor(absl::Milliseconds(500));  // the leader takes in the tail end
   const double cpu = CpuSeconds(leader.process->pid()) - before;
+  const double followers_cpu = ReadingFollowersCpu(tails) - followers_before;
   const std::map<std::string, ThreadCost> threads_after = CostByThread(leader.process->pid());
   if (followers > 1) kill(tails[0]->pid(), SIGCONT);
   // What the followers that were not stopped missed: a follower that misses
@@ -234,9 +245,14 @@ double CpuPerRecord(int followers, std::vector<std::string> leader_flags = {
     std::fprintf(stderr, "control_bench: no summary from the leader: %s\n", summary.err.c_str());
     return 0;
   }
-  std::printf("  %d follower%s: %llu records, leader CPU %.3f s, %.3f us/record%s%s\n", followers,
+  const int reading = followers > 1 ? followers - 1 : followers;
+  std::printf("  %d follower%s: %llu records, leader CPU %.3f s, %.3f us/record%s%s%s\n", followers,
               followers == 1 ? " " : "s", static_cast<unsigned long long>(received), cpu,
               cpu * 1e6 / received,
+              reading > 0 ? absl::StrFormat("; a reading follower's own CPU %.3f us/record",
+                                            followers_cpu * 1e6 / received / reading)
+                                .c_str()
+                          : "",
               received < static_cast<uint64_t>(count) * senders ? " (some records lost)" : "",
               missed > 0 ? absl::StrCat(" (followers that were not stopped missed ", missed,
                                         " records)").c_str()

@@ -74,9 +74,9 @@ absl::StatusOr<ControlClient> ControlClient::Connect() {
   // where a fixed one (gRPC's default 64 KiB for a new stream) would have
   // the leader wait for the viewer's word halfway through each message (a
   // wake-up of the leader's per message; control_bench measured). A viewer
-  // that stops reading still holds little of the leader's memory: what it
-  // does not read stays in the leader's ring (which may overwrite it, and
-  // then says so), not in buffers that grow with it.
+  // that stops reading holds at most what its connection buffers in the
+  // kernel (the leader's send buffer, 4 MiB asked); the rest stays in the
+  // leader's ring (which may overwrite it, and then says so).
   grpc::ChannelArguments arguments;
   arguments.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 1);
   std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(

@@ -112,7 +112,7 @@ int RunTail(const std::vector<std::string>& args) {
                                                  .job_lines_per_second = 0});
     rtlog::v1::TailResponse response;
     rtlog::TailEntryReader entries;
-    std::string text;  // JSON lines made from entries, reused
+    std::string rendered;  // JSON lines made from entries, reused
     while (reader->Read(&response)) {
       if (response.missed() > 0) {
         std::fprintf(stderr,
@@ -120,7 +120,7 @@ int RunTail(const std::vector<std::string>& args) {
                      "the leader did not wait for it\n",
                      static_cast<unsigned long long>(response.missed()));
       }
-      ShowEntries(response, format == "text", entries, terminal, text);
+      ShowEntries(response, format == "text", entries, terminal, rendered);
       ShowJsonLines(response.jsonl(), format == "text", lines, terminal);
     }
     const grpc::Status status = reader->Finish();
