@@ -49,7 +49,7 @@ class TailStream {
     absl::Duration interval = absl::Milliseconds(5);
     // ... and this often once a message carried at least `busy_bytes`.
     absl::Duration busy_interval = absl::Milliseconds(25);
-    size_t busy_bytes = 64 << 10;
+    size_t busy_bytes = 16 << 10;
     // Keep streaming new records; without it, stop at the ring's newest.
     bool follow = false;
     // First, up to this many of the kept records that match.
