@@ -1,11 +1,13 @@
 // LocalBatchSystem with real child processes: how a job ended (its exit
 // status, or the signal that killed it), one log file per job named after
-// it, and a Shutdown that reports every job it cancelled.
+// it, and a Shutdown that reports every job it cancelled. Tests' default
+// log directories stay in the test's own temporary directory.
 #include "toil/batch/local_batch_system.h"
 
 #include <signal.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <string>
 
@@ -20,7 +22,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-
 // Every job `batch` reports within `timeout`, by name.
 std::map<std::string, FinishedJob> WaitForAll(LocalBatchSystem& batch, absl::Duration timeout) {
   std::map<std::string, FinishedJob> done;
@@ -31,6 +32,18 @@ std::map<std::string, FinishedJob> WaitForAll(LocalBatchSystem& batch, absl::Dur
   }
   EXPECT_EQ(batch.UnfinishedJobs(), 0) << "jobs unfinished after " << timeout;
   return done;
+}
+
+// Bazel gives a test TEST_TMPDIR but not TMPDIR: without test_util setting
+// it, the directory a batch system makes when given none (and every run's in
+// the tests of the CLI) was left in the machine's /tmp, a few hundred per CI
+// run.
+TEST(LocalBatchSystemTest, ItsDefaultLogDirectoryIsInTheTestsOwnTemporaryDirectory) {
+  const char* test_tmpdir = std::getenv("TEST_TMPDIR");
+  ASSERT_NE(test_tmpdir, nullptr) << "run this test under bazel test";
+  LocalBatchSystem batch(LocalBatchSystemOptions{});
+  EXPECT_TRUE(absl::StartsWith(batch.log_dir(), absl::StrCat(test_tmpdir, "/toil-rtlog-jobs-")))
+      << batch.log_dir();
 }
 
 TEST(LocalBatchSystemTest, ExitStatusOrTheSignalThatKilledIt) {

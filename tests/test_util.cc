@@ -200,6 +200,17 @@ std::string ReadFile(const std::string& path) {
   return text;
 }
 
+// Bazel (4.2) gives a test TEST_TMPDIR but not TMPDIR. What a test's
+// leaders and batch systems make under $TMPDIR (a run's job log directory,
+// when none is given) goes in the test's own directory, and its child
+// processes inherit it; not in the machine's /tmp, where nothing removes it.
+// Before main, so that every test linking this library has it.
+const bool kTmpdirIsTheTests = [] {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  if (dir != nullptr) setenv("TMPDIR", dir, 1);
+  return true;
+}();
+
 std::string TempPath(absl::string_view name) {
   const char* dir = std::getenv("TEST_TMPDIR");
   return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);

@@ -1,7 +1,7 @@
 // Helpers for tests that run real processes: locating built programs in the
 // test's runfiles, running a program to completion with its output captured,
 // a sink that collects records in memory, and waiting for a condition with a
-// deadline.
+// deadline. Linking it sets TMPDIR to the test's own TEST_TMPDIR.
 //
 // Every deadline a helper takes is scaled by Scaled(): a slow or busy machine
 // (or a sanitizer build) gives a slow pass, not a failure. Tests wait for the
