@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "grpcpp/support/slice.h"
 #include "toil/rtlog/tail_entry.h"
 
@@ -20,11 +21,12 @@ constexpr uint8_t kJsonlTag = 1 << 3 | 2;
 constexpr uint8_t kRecordsTag = 2 << 3 | 0;
 constexpr uint8_t kMissedTag = 3 << 3 | 0;
 
-// A tag and a varint: at most 11 bytes.
+// A tag and a varint (protobuf's encoding of it): at most 11 bytes.
 void AppendField(uint8_t tag, uint64_t value, std::vector<uint8_t>* out) {
-  out->push_back(tag);
-  for (; value >= 0x80; value >>= 7) out->push_back(static_cast<uint8_t>(value | 0x80));
-  out->push_back(static_cast<uint8_t>(value));
+  uint8_t field[11] = {tag};  // a 64-bit varint takes at most 10 bytes
+  uint8_t* end =
+      google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(value, field + 1);
+  out->insert(out->end(), field, end);
 }
 
 // Frees what a slice of a block kept alive, once gRPC is done with it.
