@@ -5,6 +5,7 @@
 #include "toil/batch/local_batch_system.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -12,6 +13,8 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -79,6 +82,25 @@ TEST(LocalBatchSystemTest, EachJobHasALogFileNamedAfterIt) {
   EXPECT_EQ(testing::ReadFile(dir + "/align_x.2.2.log"), "third\n");
 }
 
+// Whether process `pid` has ended (it is gone, or a zombie waiting for
+// whoever inherited it).
+bool ProcessEnded(pid_t pid) {
+  const std::string stat = testing::ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  const size_t close = stat.rfind(") ");
+  return stat.empty() || (close != std::string::npos && stat[close + 2] == 'Z');
+}
+
+// The pid a job wrote into `path`, once it has.
+pid_t PidIn(const std::string& path) {
+  pid_t pid = 0;
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        return absl::SimpleAtoi(absl::StripAsciiWhitespace(testing::ReadFile(path)), &pid);
+      },
+      absl::Seconds(30), path));
+  return pid;
+}
+
 TEST(LocalBatchSystemTest, ShutdownReportsEveryJobItCancelled) {
   const std::string dir = testing::TempPath("shutdown");
   LocalBatchSystem batch({.max_parallel = 1, .log_dir = dir});
@@ -92,13 +114,127 @@ TEST(LocalBatchSystemTest, ShutdownReportsEveryJobItCancelled) {
   batch.Shutdown();  // idempotent
   std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(5));
   ASSERT_EQ(done.size(), 2u);
-  EXPECT_EQ(done["running"].signal, SIGKILL);
+  EXPECT_EQ(done["running"].signal, SIGTERM);  // asked first, and it obeyed
   EXPECT_EQ(done["running"].reason, "cancelled");
   EXPECT_EQ(done["queued"].exit_code, 127);
   EXPECT_EQ(done["queued"].reason, "cancelled");
   EXPECT_THAT(done["queued"].error, HasSubstr("never started"));
   EXPECT_FALSE(batch.WaitForFinishedJob(absl::ZeroDuration()).has_value());
   EXPECT_FALSE(batch.IssueJob({"late", "/bin/true", {}}).ok());
+}
+
+// A job's own clean-up runs (SIGTERM first), and nothing the job started
+// outlives it: the whole process group is ended.
+TEST(LocalBatchSystemTest, ShutdownEndsTheWholeJobAndLetsItCleanUp) {
+  const std::string dir = testing::TempPath("whole");
+  LocalBatchSystem batch({.log_dir = dir});
+  ASSERT_TRUE(batch
+                  .IssueJob({"tidy", "/bin/sh",
+                             {"-c", "trap 'echo cleaned up; exit 7' TERM; sleep 600 & echo $! > " +
+                                        dir + "/child.pid; wait"}})
+                  .ok());
+  const pid_t child = PidIn(dir + "/child.pid");
+  batch.Shutdown();
+  std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(5));
+  EXPECT_EQ(done["tidy"].exit_code, 7);
+  EXPECT_EQ(done["tidy"].reason, "cancelled");
+  EXPECT_THAT(testing::ReadFile(dir + "/tidy.log"), HasSubstr("cleaned up"));
+  EXPECT_TRUE(testing::WaitUntil([&] { return ProcessEnded(child); }, absl::Seconds(10),
+                                 "the job's background process to end"));
+}
+
+TEST(LocalBatchSystemTest, AJobThatIgnoresSigtermIsKilledAfterTheGracePeriod) {
+  const std::string dir = testing::TempPath("stubborn");
+  LocalBatchSystem batch({.log_dir = dir, .stop_grace = absl::Milliseconds(300)});
+  ASSERT_TRUE(batch
+                  .IssueJob({"stubborn", "/bin/sh",
+                             {"-c", "trap '' TERM; echo started; exec sleep 600"}})
+                  .ok());
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return absl::StrContains(testing::ReadFile(dir + "/stubborn.log"), "started"); },
+      absl::Seconds(30), "the job to start"));
+  const absl::Time asked = absl::Now();
+  batch.Shutdown();
+  EXPECT_GE(absl::Now() - asked, absl::Milliseconds(300));
+  std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(5));
+  EXPECT_EQ(done["stubborn"].signal, SIGKILL);
+  EXPECT_EQ(done["stubborn"].reason, "cancelled");
+}
+
+// Each job leads its own process group: a Ctrl-C meant for the leader (sent
+// to the leader's group by the terminal) does not reach it.
+TEST(LocalBatchSystemTest, EachJobLeadsAProcessGroupOfItsOwn) {
+  const std::string dir = testing::TempPath("groups");
+  LocalBatchSystem batch({.log_dir = dir});
+  ASSERT_TRUE(batch.IssueJob({"grouped", "/bin/sh", {"-c", "echo $$ > " + dir + "/job.pid; sleep 600"}})
+                  .ok());
+  const pid_t job = PidIn(dir + "/job.pid");
+  EXPECT_EQ(getpgid(job), job);
+  EXPECT_NE(getpgid(job), getpgrp());
+  batch.Shutdown();
+  WaitForAll(batch, absl::Seconds(5));
+}
+
+// The environment is the batch system's as it is when a job starts: a level
+// changed while the job waited in the queue reaches it.
+TEST(LocalBatchSystemTest, AJobGetsTheEnvironmentAsItIsWhenItStarts) {
+  const std::string dir = testing::TempPath("late_level");
+  LocalBatchSystem batch({.max_parallel = 1, .log_dir = dir});
+  batch.SetEnv("TOIL_RT_LOGGING_LEVEL", "INFO");
+  const std::string script = "while [ ! -e " + dir + "/go ]; do sleep 0.02; done; "
+                             "echo level=$TOIL_RT_LOGGING_LEVEL";
+  ASSERT_TRUE(batch.IssueJob({"first", "/bin/sh", {"-c", script}}).ok());
+  ASSERT_TRUE(batch.IssueJob({"second", "/bin/sh", {"-c", script}}).ok());
+  batch.SetEnv("TOIL_RT_LOGGING_LEVEL", "DEBUG");  // both issued; the second waits
+  ASSERT_EQ(system(("touch " + dir + "/go").c_str()), 0);
+  WaitForAll(batch, absl::Seconds(30));
+  EXPECT_EQ(testing::ReadFile(dir + "/first.log"), "level=INFO\n");
+  EXPECT_EQ(testing::ReadFile(dir + "/second.log"), "level=DEBUG\n");
+}
+
+// Another leader's variables in the leader's own environment (a shell that
+// ran `eval "$(toil-rtlog serve --detach)"`) never reach a job.
+TEST(LocalBatchSystemTest, JobsNeverInheritAnotherLeadersVariables) {
+  const std::string dir = testing::TempPath("inherit");
+  setenv("TOIL_RT_LOGGING_CONTROL", "unix:/elsewhere/control.sock", 1);
+  setenv("TOIL_RT_LOGGING_CONTROL_TOKEN", "0123456789abcdef", 1);
+  setenv("TOIL_RT_LOGGING_PACKED", "8192", 1);
+  setenv("TOIL_JOB_NAME", "the-shells-own", 1);
+  setenv("SOMETHING_ELSE", "kept", 1);
+  LocalBatchSystem batch({.log_dir = dir});
+  batch.SetEnv("TOIL_RT_LOGGING_LEVEL", "INFO");
+  ASSERT_TRUE(batch.IssueJob({"env", "/usr/bin/env", {}}).ok());
+  WaitForAll(batch, absl::Seconds(30));
+  for (const char* name : {"TOIL_RT_LOGGING_CONTROL", "TOIL_RT_LOGGING_CONTROL_TOKEN",
+                           "TOIL_RT_LOGGING_PACKED", "TOIL_JOB_NAME", "SOMETHING_ELSE"}) {
+    unsetenv(name);
+  }
+  const std::string env = testing::ReadFile(dir + "/env.log");
+  EXPECT_THAT(env, ::testing::Not(HasSubstr("TOIL_RT_LOGGING_CONTROL")));
+  EXPECT_THAT(env, ::testing::Not(HasSubstr("TOIL_RT_LOGGING_PACKED")));
+  EXPECT_THAT(env, HasSubstr("\nTOIL_JOB_NAME=env\n"));
+  EXPECT_THAT(env, HasSubstr("\nTOIL_RT_LOGGING_LEVEL=INFO\n"));
+  EXPECT_THAT(env, HasSubstr("\nSOMETHING_ELSE=kept\n"));
+}
+
+// The batch system names the job of a process it started, or of one that
+// process started (by its process group), for records that name no job.
+TEST(LocalBatchSystemTest, KnowsWhichJobAProcessBelongsTo) {
+  const std::string dir = testing::TempPath("owner");
+  LocalBatchSystem batch({.log_dir = dir});
+  ASSERT_TRUE(batch
+                  .IssueJob({"owner", "/bin/sh",
+                             {"-c", "echo $$ > " + dir + "/job.pid; sleep 600 & echo $! > " +
+                                        dir + "/child.pid; wait"}})
+                  .ok());
+  const pid_t job = PidIn(dir + "/job.pid");
+  const pid_t child = PidIn(dir + "/child.pid");
+  EXPECT_EQ(batch.JobOfProcess(job), "owner");
+  EXPECT_EQ(batch.JobOfProcess(child), "owner");
+  EXPECT_EQ(batch.JobOfProcess(getpid()), std::nullopt);
+  batch.Shutdown();
+  WaitForAll(batch, absl::Seconds(5));
+  EXPECT_EQ(batch.JobOfProcess(job), "owner");  // still known after it ended
 }
 
 }  // namespace

@@ -46,7 +46,8 @@ std::vector<std::string> BuildEnvironment(const std::vector<EnvChange>& changes)
 }
 
 pid_t Spawn(const std::vector<std::string>& argv,
-            const std::vector<EnvChange>& env, int* out_fd, int* err_fd) {
+            const std::vector<EnvChange>& env, int* out_fd, int* err_fd,
+            bool own_process_group = false) {
   int out_pipe[2];
   int err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -62,6 +63,7 @@ pid_t Spawn(const std::vector<std::string>& argv,
   argp.push_back(nullptr);
   const pid_t pid = fork();
   if (pid == 0) {
+    if (own_process_group) setpgid(0, 0);
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
     const int null_fd = open("/dev/null", O_RDONLY);
@@ -239,9 +241,10 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
 }
 
 BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
-                                     const std::vector<EnvChange>& env)
+                                     const std::vector<EnvChange>& env,
+                                     bool own_process_group)
     : started_(absl::Now()) {
-  pid_ = Spawn(argv, env, &out_fd_, &err_fd_);
+  pid_ = Spawn(argv, env, &out_fd_, &err_fd_, own_process_group);
 }
 
 BackgroundProcess::~BackgroundProcess() {
@@ -279,6 +282,15 @@ bool BackgroundProcess::WaitForStdout(absl::string_view text,
 
 ProcessResult BackgroundProcess::Stop(int signal, absl::Duration timeout) {
   kill(pid_, signal);
+  return Finished(signal, timeout);
+}
+
+ProcessResult BackgroundProcess::StopGroup(int signal, absl::Duration timeout) {
+  kill(-pid_, signal);
+  return Finished(signal, timeout);
+}
+
+ProcessResult BackgroundProcess::Finished(int signal, absl::Duration timeout) {
   ProcessResult result =
       Finish(pid_, out_fd_, err_fd_, out_, err_, started_,
              absl::Now() + Scaled(timeout), signal == SIGKILL ? 0 : signal);

@@ -72,8 +72,11 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
 // A process started in the background with stdout and stderr captured.
 class BackgroundProcess {
  public:
+  // `own_process_group`: the process leads a new process group, as a
+  // terminal's foreground job does (for StopGroup).
   BackgroundProcess(const std::vector<std::string>& argv,
-                    const std::vector<EnvChange>& env = {});
+                    const std::vector<EnvChange>& env = {},
+                    bool own_process_group = false);
   ~BackgroundProcess();
   // Reads stdout until it holds `lines` lines (or `timeout` passes).
   std::string ReadStdoutLines(int lines, absl::Duration timeout);
@@ -87,9 +90,13 @@ class BackgroundProcess {
   // Sends `signal` (0: none, only wait) and waits for the exit, sending it
   // again every second; returns the result.
   ProcessResult Stop(int signal, absl::Duration timeout = absl::Seconds(30));
+  // Sends `signal` once to the process's whole group, as a terminal does
+  // for Ctrl-C, and waits for the exit.
+  ProcessResult StopGroup(int signal, absl::Duration timeout = absl::Seconds(30));
   pid_t pid() const { return pid_; }
 
  private:
+  ProcessResult Finished(int repeat_signal, absl::Duration timeout);
   pid_t pid_ = -1;
   int out_fd_ = -1;
   int err_fd_ = -1;

@@ -77,16 +77,24 @@ class BatchSystem {
   // the route toward it.
   virtual std::optional<std::string> SchedulerHost() const { return std::nullopt; }
 
-  // Kills what still runs (or is queued) and releases resources; each job it
+  // Ends what still runs (or is queued) and releases resources; each job it
   // ends is then reported by WaitForFinishedJob with reason "cancelled".
   // Idempotent.
   virtual void Shutdown() = 0;
+
+  // The name of the job that this batch system started as process `pid` on
+  // this machine (or whose process group `pid` is in), when it knows: a
+  // leader names records that do not name their job (Toil's Python jobs')
+  // by it. Only batch systems that run jobs on this machine can know.
+  virtual std::optional<std::string> JobOfProcess(int64_t pid) const { return std::nullopt; }
 
   // Why this batch system cannot run jobs (say, its log directory could not
   // be made), or OK. IssueJob fails with the same error.
   virtual absl::Status status() const { return absl::OkStatus(); }
 
-  // Variables for every job issued from now on (not for jobs already issued).
+  // Variables for every job issued from now on (not for jobs already
+  // issued; a batch system that queues jobs itself may give them to every
+  // job it starts from now on, and says so).
   void SetEnv(const std::string& name, const std::string& value);
   void UnsetEnv(const std::string& name);
   std::map<std::string, std::string> GetEnvironment() const;

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "toil/batch/job_environment.h"
 #include "toil/batch/spawn_signals.h"
 
 extern char** environ;
@@ -22,17 +23,17 @@ extern char** environ;
 namespace toil::batch {
 namespace {
 
-// This process's environment with `extra` set on top, as NAME=value strings.
-std::vector<std::string> Environment(const std::map<std::string, std::string>& extra) {
+// This process's environment with `extra` set on top (or `extra` alone,
+// when it is `complete`), as NAME=value strings.
+std::vector<std::string> Environment(const std::map<std::string, std::string>& extra,
+                                     bool complete) {
   std::map<std::string, std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
+  for (char** e = complete ? nullptr : environ; e != nullptr && *e != nullptr; ++e) {
     const char* equals = std::strchr(*e, '=');
     if (equals != nullptr) env[std::string(*e, equals - *e)] = equals + 1;
   }
   for (const auto& [name, value] : extra) env[name] = value;
-  std::vector<std::string> strings;
-  for (const auto& [name, value] : env) strings.push_back(absl::StrCat(name, "=", value));
-  return strings;
+  return EnvironmentStrings(env);
 }
 
 std::vector<char*> Pointers(std::vector<std::string>& strings) {
@@ -76,7 +77,8 @@ bool ReadAll(int out_fd, int err_fd, absl::Time deadline, CommandResult* result)
 
 absl::StatusOr<CommandResult> RunCommand(
     const std::vector<std::string>& argv,
-    const std::map<std::string, std::string>& env, absl::Duration timeout) {
+    const std::map<std::string, std::string>& env, absl::Duration timeout,
+    bool env_is_complete) {
   if (argv.empty()) return absl::InvalidArgumentError("no command to run");
   int out_pipe[2];
   int err_pipe[2];
@@ -92,7 +94,7 @@ absl::StatusOr<CommandResult> RunCommand(
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
   std::vector<std::string> args = argv;
-  std::vector<std::string> env_strings = Environment(env);
+  std::vector<std::string> env_strings = Environment(env, env_is_complete);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   SetDefaultSignals(&attributes);

@@ -13,28 +13,48 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
+#include <set>
 #include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "toil/batch/job_environment.h"
 #include "toil/batch/job_files.h"
 #include "toil/batch/spawn_signals.h"
-#include "toil/rtlog/environment.h"
-
-extern char** environ;
 
 namespace toil::batch {
 namespace {
 
+// The process group of `pid` on this machine, from /proc (0 when unknown).
+pid_t ProcessGroupOf(int64_t pid) {
+  const int fd = open(absl::StrCat("/proc/", pid, "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buffer[1024];
+  const ssize_t n = read(fd, buffer, sizeof(buffer));
+  close(fd);
+  if (n <= 0) return 0;
+  const std::string stat(buffer, static_cast<size_t>(n));
+  // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(absl::string_view(stat).substr(close + 1), ' ', absl::SkipEmpty());
+  int pgrp = 0;
+  if (fields.size() < 3 || !absl::SimpleAtoi(fields[2], &pgrp)) return 0;
+  return pgrp;
+}
 
 }  // namespace
 
 LocalBatchSystem::LocalBatchSystem(LocalBatchSystemOptions options)
     : max_parallel_(options.max_parallel > 0
                         ? options.max_parallel
-                        : std::max(1u, std::thread::hardware_concurrency())) {
+                        : std::max(1u, std::thread::hardware_concurrency())),
+      stop_grace_(options.stop_grace) {
   absl::StatusOr<std::string> dir = MakeLogDir(options.log_dir);
   log_dir_ = dir.ok() ? *dir : options.log_dir;
   status_ = dir.status();
@@ -54,7 +74,6 @@ absl::StatusOr<JobId> LocalBatchSystem::IssueJob(const JobSpec& spec) {
   Job job;
   job.id = next_id_++;
   job.spec = spec;
-  job.env = GetEnvironment();
   job.log_path = absl::StrCat(log_dir_, "/", file_names_.Take(spec.name), ".log");
   queued_.push_back(std::move(job));
   StartQueuedLocked();
@@ -71,19 +90,10 @@ void LocalBatchSystem::StartQueuedLocked() {
 }
 
 void LocalBatchSystem::SpawnLocked(Job job) {
-  // The child's environment: ours, then the batch system's, then its name.
-  std::map<std::string, std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const char* equals = std::strchr(*e, '=');
-    if (equals == nullptr) continue;
-    env[std::string(*e, equals - *e)] = equals + 1;
-  }
-  for (const auto& [name, value] : job.env) env[name] = value;
-  env[toil::rtlog::kJobNameVariable] = job.spec.name;
-  std::vector<std::string> env_strings;
-  for (const auto& [name, value] : env) {
-    env_strings.push_back(absl::StrCat(name, "=", value));
-  }
+  // The batch system's environment as it is now: a level changed since the
+  // job was issued (`toil-rtlog level`) reaches it.
+  std::vector<std::string> env_strings =
+      EnvironmentStrings(JobEnvironment(GetEnvironment(), job.spec.name));
   std::vector<char*> envp;
   for (std::string& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
@@ -102,10 +112,13 @@ void LocalBatchSystem::SpawnLocked(Job job) {
                                    job.log_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  // Jobs start with default signal handling, whatever the leader blocks.
+  // Jobs start with default signal handling, whatever the leader blocks,
+  // each leading a process group of its own.
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   SetDefaultSignals(&attributes);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  AddSpawnFlags(&attributes, POSIX_SPAWN_SETPGROUP);
 
   pid_t pid = -1;
   const int error = posix_spawnp(&pid, job.spec.command.c_str(), &actions,
@@ -124,8 +137,34 @@ void LocalBatchSystem::SpawnLocked(Job job) {
     finished_.push_back(std::move(failed));
     return;
   }
+  guard_.Add(pid);
+  RememberLocked(pid, job.spec.name);
   job.pid = pid;
   running_.emplace(pid, std::move(job));
+}
+
+void LocalBatchSystem::RememberLocked(pid_t pid, const std::string& name) {
+  if (job_of_process_.insert_or_assign(pid, name).second) remembered_.push_back(pid);
+  while (remembered_.size() > kRememberedProcesses) {
+    job_of_process_.erase(remembered_.front());
+    remembered_.pop_front();
+  }
+}
+
+std::optional<std::string> LocalBatchSystem::JobOfProcess(int64_t pid) const {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto found = job_of_process_.find(static_cast<pid_t>(pid));
+    if (found != job_of_process_.end()) return found->second;
+  }
+  // A process the job started: it is in the job's process group, whose id
+  // is the job's pid (while the process still runs).
+  const pid_t group = pid > 0 ? ProcessGroupOf(pid) : 0;
+  if (group <= 0 || group == pid) return std::nullopt;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto found = job_of_process_.find(group);
+  if (found == job_of_process_.end()) return std::nullopt;
+  return found->second;
 }
 
 std::optional<FinishedJob> LocalBatchSystem::WaitForFinishedJob(
@@ -138,6 +177,7 @@ std::optional<FinishedJob> LocalBatchSystem::WaitForFinishedJob(
         int status = 0;
         const pid_t done = waitpid(it->first, &status, WNOHANG);
         if (done != it->first) continue;
+        guard_.Remove(it->first);
         finished_.push_back(Ended(it->second, status));
         running_.erase(it);
         break;
@@ -174,10 +214,32 @@ void LocalBatchSystem::Shutdown() {
     finished_.push_back(std::move(never));
   }
   queued_.clear();
-  for (auto& [pid, job] : running_) kill(pid, SIGKILL);
+  EndRunningLocked();
+}
+
+void LocalBatchSystem::EndRunningLocked() {
+  for (auto& [pid, job] : running_) kill(-pid, SIGTERM);
+  // A job's pid stays unreaped (a zombie, waited for with WNOWAIT) until its
+  // group has had SIGKILL: the group's id cannot be taken by another
+  // process meanwhile.
+  const absl::Time deadline = absl::Now() + stop_grace_;
+  std::set<pid_t> alive;
+  for (auto& [pid, job] : running_) alive.insert(pid);
+  while (!alive.empty() && absl::Now() < deadline) {
+    for (auto it = alive.begin(); it != alive.end();) {
+      siginfo_t info{};
+      const bool ended = waitid(P_PID, *it, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                         info.si_pid == *it;
+      it = ended ? alive.erase(it) : std::next(it);
+    }
+    if (!alive.empty()) absl::SleepFor(absl::Milliseconds(5));
+  }
   for (auto& [pid, job] : running_) {
+    kill(-pid, SIGKILL);
     int status = 0;
-    waitpid(pid, &status, 0);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    guard_.Remove(pid);
     finished_.push_back(Ended(job, status));
     finished_.back().reason = "cancelled";
   }

@@ -1,7 +1,14 @@
 // LocalBatchSystem: runs jobs as child processes of the leader on this
 // machine, at most `max_parallel` at a time, each with the batch system's
-// environment (plus TOIL_JOB_NAME) and its stdout and stderr kept in a file
-// of its own, <log_dir>/<name>.log (<name>.2.log and so on when names repeat).
+// environment as it is when the job starts (job_environment.h) and its
+// stdout and stderr kept in a file of its own, <log_dir>/<name>.log
+// (<name>.2.log and so on when the name is taken).
+//
+// Each job leads a process group of its own, so that a Ctrl-C in the
+// leader's terminal reaches the leader only, and a job is ended whole:
+// Shutdown sends SIGTERM to every running job's group, and SIGKILL to what
+// is left of the groups after `stop_grace`. A ProcessGroupGuard kills the
+// groups if the leader dies without a Shutdown (even by SIGKILL).
 #ifndef TOIL_BATCH_LOCAL_BATCH_SYSTEM_H_
 #define TOIL_BATCH_LOCAL_BATCH_SYSTEM_H_
 
@@ -14,6 +21,7 @@
 
 #include "toil/batch/batch_system.h"
 #include "toil/batch/job_files.h"
+#include "toil/batch/process_group_guard.h"
 
 namespace toil::batch {
 
@@ -23,6 +31,9 @@ struct LocalBatchSystemOptions {
   // Directory for the per-job log files; created if missing. Empty: a new
   // directory under $TMPDIR (or /tmp).
   std::string log_dir;
+  // How long Shutdown lets jobs end after SIGTERM before it sends SIGKILL to
+  // what is left of their process groups.
+  absl::Duration stop_grace = absl::Seconds(5);
 };
 
 class LocalBatchSystem : public BatchSystem {
@@ -36,6 +47,7 @@ class LocalBatchSystem : public BatchSystem {
   bool RunsJobsOnlyLocally() const override { return true; }
   void Shutdown() override;
   absl::Status status() const override { return status_; }
+  std::optional<std::string> JobOfProcess(int64_t pid) const override;
 
   const std::string& log_dir() const { return log_dir_; }
 
@@ -43,7 +55,6 @@ class LocalBatchSystem : public BatchSystem {
   struct Job {
     JobId id;
     JobSpec spec;
-    std::map<std::string, std::string> env;  // snapshot at issue time
     std::string log_path;
     pid_t pid = -1;
     absl::Time started;
@@ -54,8 +65,16 @@ class LocalBatchSystem : public BatchSystem {
   void SpawnLocked(Job job);
   // How `job` ended, from its wait status.
   static FinishedJob Ended(const Job& job, int status);
+  // SIGTERM to every running job's group; SIGKILL to what is left of them
+  // after the grace period; then each is reaped and reported cancelled.
+  void EndRunningLocked();
+  // Remembers which job `pid` runs, for JobOfProcess (the most recent
+  // kRememberedProcesses).
+  void RememberLocked(pid_t pid, const std::string& name);
+  static constexpr size_t kRememberedProcesses = 4096;
 
   int max_parallel_;
+  absl::Duration stop_grace_;
   std::string log_dir_;
   absl::Status status_;  // why no job can run here, if one cannot
   mutable std::mutex mu_;
@@ -64,7 +83,10 @@ class LocalBatchSystem : public BatchSystem {
   std::deque<Job> queued_;
   std::map<pid_t, Job> running_;
   std::deque<FinishedJob> finished_;
+  std::map<pid_t, std::string> job_of_process_;
+  std::deque<pid_t> remembered_;  // job_of_process_'s keys, oldest first
   bool shut_down_ = false;
+  ProcessGroupGuard guard_;
 };
 
 }  // namespace toil::batch

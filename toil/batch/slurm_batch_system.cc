@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "toil/batch/command_runner.h"
+#include "toil/batch/job_environment.h"
 #include "toil/batch/job_files.h"
 #include "toil/batch/shell_quote.h"
 #include "toil/batch/slurm_job_state.h"
@@ -101,19 +102,20 @@ absl::StatusOr<JobId> SlurmBatchSystem::IssueJob(const JobSpec& job) {
         std::strerror(errno)));
   }
   const std::string log_path = absl::StrCat(log_dir_, "/", stem, ".log");
-  // The values travel in sbatch's environment; only names are on its
-  // command line.
-  std::map<std::string, std::string> env = GetEnvironment();
-  env[rtlog::kJobNameVariable] = job.name;
-  std::vector<std::string> names;
-  for (const auto& [name, value] : env) names.push_back(name);
+  // The values travel in sbatch's environment (which holds no other
+  // leader's variables: job_environment.h); only names are on its command
+  // line.
+  std::vector<std::string> names = {rtlog::kJobNameVariable};
+  for (const auto& [name, value] : GetEnvironment()) names.push_back(name);
+  const std::map<std::string, std::string> env = JobEnvironment(GetEnvironment(), job.name);
   std::vector<std::string> argv = {"sbatch", "--parsable",
                                    "--job-name=" + SlurmJobName(job.name),
                                    "--output=" + SlurmFilePattern(log_path),
                                    "--export=ALL," + absl::StrJoin(names, ",")};
   for (std::string& arg : SbatchOptions(options_)) argv.push_back(std::move(arg));
   argv.push_back(script);
-  absl::StatusOr<CommandResult> result = RunCommand(argv, env, options_.command_timeout);
+  absl::StatusOr<CommandResult> result =
+      RunCommand(argv, env, options_.command_timeout, /*env_is_complete=*/true);
   if (!result.ok()) return result.status();
   if (result->exit_code != 0) {
     return absl::FailedPreconditionError(

@@ -17,7 +17,13 @@ void SetDefaultSignals(posix_spawnattr_t* attributes) {
   sigemptyset(&unblocked);
   posix_spawnattr_setsigdefault(attributes, &defaults);
   posix_spawnattr_setsigmask(attributes, &unblocked);
-  posix_spawnattr_setflags(attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  AddSpawnFlags(attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+}
+
+void AddSpawnFlags(posix_spawnattr_t* attributes, short flags) {
+  short set = 0;
+  posix_spawnattr_getflags(attributes, &set);
+  posix_spawnattr_setflags(attributes, static_cast<short>(set | flags));
 }
 
 }  // namespace toil::batch

@@ -11,8 +11,11 @@ namespace toil::batch {
 
 // Sets `attributes` (initialized by the caller) so that the spawned program
 // starts with an empty signal mask and default SIGINT, SIGTERM, SIGHUP,
-// SIGQUIT and SIGPIPE.
+// SIGQUIT and SIGPIPE. Keeps the flags already set.
 void SetDefaultSignals(posix_spawnattr_t* attributes);
+
+// Adds `flags` (POSIX_SPAWN_...) to those already set in `attributes`.
+void AddSpawnFlags(posix_spawnattr_t* attributes, short flags);
 
 }  // namespace toil::batch
 

@@ -166,7 +166,9 @@ int RunRun(const std::vector<std::string>& args) {
     return 1;
   }
   sinks->owned.clear();  // the terminal's last folds and counts, before the report
-  if (result->cancelled) {
+  // A stop asked for after the last job ended still says so: the person
+  // who asked sees 128 + the signal, as for a cut-short run.
+  if (result->cancelled || stop.requested()) {
     Report(*result, jobs, batch_system->log_dir, *report, stop.Wait());
     return stop.signal_number() != 0 ? 128 + stop.signal_number() : 1;
   }

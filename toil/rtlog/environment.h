@@ -29,6 +29,9 @@
 
 namespace toil::rtlog {
 
+// Every variable of a leader's for its jobs starts with this (TOIL_JOB_NAME
+// aside); jobs get them only from their own batch system.
+inline constexpr char kVariablePrefix[] = "TOIL_RT_LOGGING_";
 inline constexpr char kLevelVariable[] = "TOIL_RT_LOGGING_LEVEL";
 inline constexpr char kAddressVariable[] = "TOIL_RT_LOGGING_ADDRESS";
 inline constexpr char kSecretVariable[] = "TOIL_RT_LOGGING_SECRET";

@@ -25,16 +25,22 @@ absl::StatusOr<WorkflowResult> StartToil(
   {
     rtlog::RealtimeLogger logger(batch_system, options.realtime_logging);
     if (options.on_logging_started) options.on_logging_started(logger);
+    const auto cancel_if_asked = [&] {
+      if (result.cancelled || !options.cancelled || !options.cancelled()) return;
+      result.cancelled = true;
+      batch_system.Shutdown();  // what it ends is reported below
+    };
     for (const batch::JobSpec& job : jobs) {
-      if (options.cancelled && options.cancelled()) break;
+      cancel_if_asked();
+      if (result.cancelled) break;
       absl::StatusOr<batch::JobId> id = batch_system.IssueJob(job);
       if (!id.ok()) return id.status();
     }
+    // Asked before any job was issued, or while the last one was: the run
+    // was still cut short.
+    cancel_if_asked();
     while (batch_system.UnfinishedJobs() > 0) {
-      if (!result.cancelled && options.cancelled && options.cancelled()) {
-        result.cancelled = true;
-        batch_system.Shutdown();  // what it ends is reported below
-      }
+      cancel_if_asked();
       std::optional<batch::FinishedJob> done =
           batch_system.WaitForFinishedJob(absl::Milliseconds(200));
       if (!done) continue;
