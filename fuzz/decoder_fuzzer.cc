@@ -1,6 +1,7 @@
 // Fuzz target: one datagram, as the leader receives it from anyone on the
 // network. The decoder must refuse it cleanly or decode it; what it decodes
-// must render to terminal-safe text, and must survive an encode/decode round
+// must render to terminal-safe text (its sender fields on one line, the
+// record's line with no line of its own from the record), and must survive an encode/decode round
 // trip unchanged (compared as messages: a Struct's key order is the map's).
 // Decoding with and without building args' protobuf Value must agree on what
 // is valid.
@@ -59,6 +60,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string line;
   AppendRecordLine(record, message, options, &line, "192.0.2.1:5000");
   toil::rtlog::fuzz::CheckTerminalSafe(line);
+  toil::rtlog::fuzz::CheckOneRecord(line);
+  // Who sent it, as warnings, `senders` and the report show it.
+  std::string label;
+  AppendSenderLabel(record, "192.0.2.1:5000", &label);
+  toil::rtlog::fuzz::CheckTerminalSafe(label);
+  toil::rtlog::fuzz::CheckOneLine(label);
 
   // Round trip of the fully decoded record.
   std::string once;

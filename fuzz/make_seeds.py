@@ -2,7 +2,10 @@
 """Writes the fuzz targets' seed corpora from real records and real cases.
 
 decoder: every datagram a real C++ job (tests/test_job) and a real Python job
-using Toil's handler (tests/python/toil_job.py) send to a UDP socket.
+using Toil's handler (tests/python/toil_job.py) send to a UDP socket, and the
+hostile records of HOSTILE (sender fields that try to start a line of their
+own or drive the terminal; values Python's json writes that strict JSON
+lacks).
 percent_format: every 8th of tests/python/percent_cases.py's fixed cases,
 each as "format NUL args-json". Each seed file is named by its content's SHA-1.
 
@@ -25,6 +28,15 @@ def write(directory, data):
     name = hashlib.sha1(data).hexdigest()
     with open(os.path.join(directory, name), "wb") as f:
         f.write(data)
+
+
+HOSTILE = [
+    b'{"msg":"m","job":"evil\\n05:00:00.000 CRITICAL [admin node1 pid 1] forged",'
+    b'"hostname":"h\\u001b]0;t\\u0007\\u009b\\u202e","processName":"p\\r",'
+    b'"name":"n\\n","filename":"f\\n"}',
+    b'{"msg":"%s %r %d","args":[NaN,Infinity,-Infinity]}',
+    b'{"msg":"%d","args":[' + b"9" * 400 + b'],"extra":NaN}',
+]
 
 
 def capture(commands):
@@ -53,7 +65,7 @@ def main():
         [test_job, "big", "70000"],
         [sys.executable, os.path.join(ROOT, "tests/python/toil_job.py")],
     ])
-    for d in datagrams:
+    for d in datagrams + HOSTILE:
         write(os.path.join(HERE, "corpus/decoder"), d)
     cases = subprocess.run(
         [sys.executable, os.path.join(ROOT, "tests/python/percent_cases.py")],

@@ -2,7 +2,8 @@
 // control character. Allowed are printable ASCII, '\n' (a continuation line),
 // '\t' (kept: it only moves the cursor forward) and valid UTF-8 outside C1
 // and the bidirectional controls (U+202A-U+202E, U+2066-U+2069). Aborts,
-// with the offending offset, on anything else.
+// with the offending offset, on anything else. And: a record's line holds
+// nothing that starts a line of its own; a field no newline.
 #ifndef TOIL_RTLOG_FUZZ_TERMINAL_CHECK_H_
 #define TOIL_RTLOG_FUZZ_TERMINAL_CHECK_H_
 
@@ -38,6 +39,27 @@ inline void CheckTerminalSafe(const std::string& text) {
       std::abort();
     }
     at += length == 0 ? 1 : length;
+  }
+}
+
+// `line` is one record's line: every newline but the last starts a
+// continuation ("    | ..."), so nothing from the record starts a line of
+// its own. Aborts otherwise.
+inline void CheckOneRecord(const std::string& line) {
+  for (size_t at = line.find('\n'); at != std::string::npos && at + 1 < line.size();
+       at = line.find('\n', at + 1)) {
+    if (line.compare(at + 1, 6, "    | ") != 0) {
+      std::fprintf(stderr, "a line of its own at offset %zu of %zu\n", at + 1, line.size());
+      std::abort();
+    }
+  }
+}
+
+// `field` is one field of a line: no newline at all. Aborts otherwise.
+inline void CheckOneLine(const std::string& field) {
+  if (field.find('\n') != std::string::npos) {
+    std::fprintf(stderr, "a newline in a field: %s\n", field.c_str());
+    std::abort();
   }
 }
 

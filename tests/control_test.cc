@@ -22,6 +22,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "proto/log_control.grpc.pb.h"
+#include "tests/serve_process.h"
 #include "tests/test_util.h"
 #include "toil/batch/local_batch_system.h"
 #include "toil/rtlog/realtime_logger.h"
@@ -37,65 +38,13 @@ using testing::RunProcess;
 
 using testing::Tool;
 using testing::TestJob;
+using testing::Serve;
 
 int CountOf(const std::string& text, const std::string& what) {
   int n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
   return n;
 }
-
-// A `toil-rtlog serve` and what it exported.
-class Serve {
- public:
-  explicit Serve(std::vector<std::string> flags) {
-    std::vector<std::string> argv = {toil::Tool(), "serve", "--level=DEBUG"};
-    argv.insert(argv.end(), flags.begin(), flags.end());
-    process_ = std::make_unique<BackgroundProcess>(argv);
-    exports_ = testing::ParseExports(process_->ReadStdoutLines(6, absl::Seconds(30)));
-  }
-  // The environment of a job of this server's.
-  std::vector<testing::EnvChange> JobEnv(const std::string& job) const {
-    return {{"TOIL_RT_LOGGING_ADDRESS", exports_.at("TOIL_RT_LOGGING_ADDRESS")},
-            {"TOIL_RT_LOGGING_LEVEL", "DEBUG"},
-            {"TOIL_RT_LOGGING_SECRET", exports_.at("TOIL_RT_LOGGING_SECRET")},
-            {"TOIL_JOB_NAME", job}};
-  }
-  // The environment of a viewer: where the control plane is (and no job's).
-  std::vector<testing::EnvChange> ViewerEnv() const {
-    std::vector<testing::EnvChange> env = {
-        {"TOIL_RT_LOGGING_CONTROL", exports_.at("TOIL_RT_LOGGING_CONTROL")},
-        {"TOIL_RT_LOGGING_CONTROL_TOKEN", std::nullopt}};
-    if (exports_.count("TOIL_RT_LOGGING_CONTROL_TOKEN")) {
-      env[1].value = exports_.at("TOIL_RT_LOGGING_CONTROL_TOKEN");
-    }
-    return env;
-  }
-  ProcessResult Tool(std::vector<std::string> args) const {
-    args.insert(args.begin(), toil::Tool());
-    return RunProcess(args, ViewerEnv());
-  }
-  // A count from `toil-rtlog status --json` ("records", ...); -1 if none.
-  int64_t Count(const std::string& name) const {
-    const ProcessResult status = Tool({"status", "--json"});
-    const std::string key = absl::StrCat("\"", name, "\":");
-    const size_t at = status.out.find(key);
-    if (at == std::string::npos) return -1;
-    std::string digits;
-    for (char c : status.out.substr(at + key.size())) {
-      if (c == '"') continue;
-      if (c < '0' || c > '9') break;
-      digits += c;
-    }
-    int64_t n = -1;
-    return absl::SimpleAtoi(digits, &n) ? n : -1;
-  }
-  const std::map<std::string, std::string>& exports() const { return exports_; }
-  ProcessResult Stop() { return process_->Stop(SIGTERM); }
-
- private:
-  std::unique_ptr<BackgroundProcess> process_;
-  std::map<std::string, std::string> exports_;
-};
 
 TEST(ControlTest, TailFollowsFiltersAndReplays) {
   Serve serve({});

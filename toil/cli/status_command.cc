@@ -12,6 +12,7 @@
 #include "toil/cli/command.h"
 #include "toil/cli/control_client.h"
 #include "toil/rtlog/proto_json.h"
+#include "toil/rtlog/terminal_text.h"
 
 ABSL_FLAG(bool, json, false,
           "status, senders: print JSON (the control service's messages) instead "
@@ -58,8 +59,9 @@ void PrintSenders(const rtlog::v1::ListSendersResponse& r) {
               "TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRIT", "LOST", "DUP",
               "LAST SEEN");
   for (const rtlog::v1::Sender& sender : r.senders()) {
-    std::printf("%-20s %-16s %8lld", sender.job().c_str(), sender.host().c_str(),
-                static_cast<long long>(sender.pid()));
+    // Job and host are what the sender said: shown escaped, never raw.
+    std::printf("%-20s %-16s %8lld", rtlog::TerminalField(sender.job()).c_str(),
+                rtlog::TerminalField(sender.host()).c_str(), static_cast<long long>(sender.pid()));
     for (int i = 0; i < 6; ++i) {
       std::printf(" %7llu", static_cast<unsigned long long>(
                                 i < sender.records_by_level_size() ? sender.records_by_level(i) : 0));

@@ -6,7 +6,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "toil/rtlog/internal/common/line_format.h"
 #include "toil/rtlog/internal/common/utf8.h"
@@ -21,7 +20,7 @@ constexpr const char* kLevelHeads[] = {"TRACE", "DEBUG", "INFO", "WARNING", "ERR
 // Terminal-safe, on one line, at most `width` characters.
 std::string Cell(absl::string_view text, size_t width = 0) {
   std::string safe;
-  internal::AppendTerminalSafe(absl::StrReplaceAll(text, {{"\n", " "}}), "", &safe);
+  internal::AppendTerminalField(text, &safe);
   if (width > 0 && internal::CodePointCount(safe) > width) {
     safe = absl::StrCat(internal::FirstCodePoints(safe, width - 1), "\u2026");
   }

@@ -45,14 +45,21 @@ absl::string_view LevelColor(Level level) {
 
 }  // namespace
 
-void AppendTerminalSafe(absl::string_view text, absl::string_view indent,
-                        std::string* out) {
+namespace {
+
+// AppendTerminalSafe, and AppendTerminalField when `one_line`.
+void AppendEscaped(absl::string_view text, absl::string_view indent, bool one_line,
+                   std::string* out) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* end = p + text.size();
   while (p < end) {
     const unsigned char c = *p;
     if (c >= 0x20 && c < 0x7F) {
       out->push_back(static_cast<char>(c));
+      ++p;
+    } else if (one_line && (c == '\n' || c == '\r' || c == '\t')) {
+      out->push_back('\\');
+      out->push_back(c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
       ++p;
     } else if (c == '\n') {
       out->push_back('\n');
@@ -82,11 +89,22 @@ void AppendTerminalSafe(absl::string_view text, absl::string_view indent,
   }
 }
 
+}  // namespace
+
+void AppendTerminalSafe(absl::string_view text, absl::string_view indent,
+                        std::string* out) {
+  AppendEscaped(text, indent, /*one_line=*/false, out);
+}
+
+void AppendTerminalField(absl::string_view text, std::string* out) {
+  AppendEscaped(text, "", /*one_line=*/true, out);
+}
+
 void AppendSenderLabel(const LogRecord& record, absl::string_view sender,
                        std::string* out) {
   const std::string& who =
       !record.job().empty() ? record.job() : record.process_name();
-  AppendTerminalSafe(who.empty() ? "?" : who, "", out);
+  AppendTerminalField(who.empty() ? "?" : who, out);
   out->push_back(' ');
   absl::string_view host = record.hostname();
   if (host.empty()) {
@@ -96,7 +114,7 @@ void AppendSenderLabel(const LogRecord& record, absl::string_view sender,
     absl::ConsumeSuffix(&host, "]");
     if (host.empty() || sender.rfind(':') == absl::string_view::npos) host = "?";
   }
-  AppendTerminalSafe(host, "", out);
+  AppendTerminalField(host, out);
   absl::StrAppend(out, " pid ", record.process());
 }
 
@@ -155,7 +173,7 @@ void AppendNoticeLine(absl::Time when, int levelno, absl::string_view label,
   AppendRecordTime(absl::ToDoubleSeconds(when - absl::UnixEpoch()), options, out);
   AppendLevel(levelno, options, out);
   out->append(" [");
-  AppendTerminalSafe(label, "", out);
+  AppendTerminalField(label, out);
   out->append("] ");
   AppendTerminalSafe(text, kContinuation, out);
   out->push_back('\n');
@@ -174,13 +192,13 @@ void AppendRecordLine(const LogRecord& record, absl::string_view message,
     if (unsigned_mark) out->append(" unsigned");
     if (!record.name().empty() && record.name() != "toil-rt") {
       out->push_back(' ');
-      AppendTerminalSafe(record.name(), "", out);
+      AppendTerminalField(record.name(), out);
     }
     out->push_back(']');
   }
   if (!record.filename().empty()) {
     out->push_back(' ');
-    AppendTerminalSafe(record.filename(), "", out);
+    AppendTerminalField(record.filename(), out);
     absl::StrAppend(out, ":", record.lineno(), ":");
   }
   out->push_back(' ');

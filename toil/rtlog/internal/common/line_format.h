@@ -62,6 +62,12 @@ void AppendSenderLabel(const LogRecord& record, absl::string_view sender,
 void AppendTerminalSafe(absl::string_view text, absl::string_view indent,
                         std::string* out);
 
+// Appends `text` as one field of a line (a job, host or logger name, a
+// file name): as AppendTerminalSafe, and newlines, carriage returns and tabs
+// escaped too ("\n", "\r", "\t"), so that a field can never start a line
+// of its own or move the cursor back.
+void AppendTerminalField(absl::string_view text, std::string* out);
+
 }  // namespace toil::rtlog::internal
 
 #endif  // TOIL_RTLOG_INTERNAL_COMMON_LINE_FORMAT_H_

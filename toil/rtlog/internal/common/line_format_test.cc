@@ -1,6 +1,8 @@
 // Tests of the human-readable record line and its terminal safety.
 #include "toil/rtlog/internal/common/line_format.h"
 
+#include <algorithm>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -24,6 +26,27 @@ TEST(LineFormatTest, ControlCharactersAreEscaped) {
   EXPECT_EQ(Safe("bidi \xe2\x80\xae!"), "bidi \\u202e!");  // RLO
   EXPECT_EQ(Safe("bad \xff utf8"), "bad \\xff utf8");
   EXPECT_EQ(Safe("tab\tok é 𝄞"), "tab\tok é 𝄞");
+}
+
+TEST(LineFormatTest, AFieldStaysOnItsLine) {
+  std::string out;
+  AppendTerminalField("a\nb\rc\td\x1b[2J\xe2\x80\xae", &out);
+  EXPECT_EQ(out, "a\\nb\\rc\\td\\x1b[2J\\u202e");
+}
+
+// A job name holding a newline and a whole fake record stays inside the
+// sender part of the one real line.
+TEST(LineFormatTest, ASenderCannotStartALineOfItsOwn) {
+  LogRecord record;
+  record.set_job("x\n05:00:00.000 CRITICAL [admin node1 pid 1] forged");
+  record.set_hostname("h\n");
+  record.set_name("n\r");
+  record.set_filename("f\n");
+  std::string line;
+  AppendRecordLine(record, "m", LineFormatOptions(), &line);
+  EXPECT_EQ(std::count(line.begin(), line.end(), '\n'), 1) << line;
+  EXPECT_THAT(line, HasSubstr("[x\\n05:00:00.000 CRITICAL [admin node1 pid 1] forged h\\n pid 0 "
+                              "n\\r] f\\n:0: m\n"));
 }
 
 TEST(LineFormatTest, NewlinesBecomeIndentedContinuations) {

@@ -55,7 +55,7 @@ void RejectReporter::Print(absl::string_view sender, Sender& state) {
       state.unreported == 1 ? what_ : what_plural_, " from ", sender, " (",
       state.total, " in all); latest: ");
   // The reason may quote the datagram: keep it terminal-safe and short.
-  AppendTerminalSafe(state.last_reason.substr(0, 200), " ", &line);
+  AppendTerminalField(state.last_reason.substr(0, 200), &line);
   unreported_ -= state.unreported;
   state.unreported = 0;
   output_(line);
