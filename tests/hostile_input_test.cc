@@ -19,6 +19,7 @@
 #include "toil/rtlog/internal/wire/datagram_fit.h"
 #include "toil/rtlog/internal/wire/record_encoder.h"
 #include "toil/rtlog/internal/wire/record_decoder.h"
+#include "toil/rtlog/internal/leader/sender_table.h"
 #include "toil/rtlog/internal/leader/udp_server.h"
 #include "toil/rtlog/terminal_sink.h"
 
@@ -290,6 +291,71 @@ TEST(HostileInputTest, AllowedUnsignedRecordsAreMarkedAndForgeriesStillRefused) 
   EXPECT_EQ(entries[0].authenticity, Authenticity::kSigned);
   EXPECT_EQ(entries[1].authenticity, Authenticity::kUnsigned);
   EXPECT_EQ(entries[1].message, "from a python job");
+}
+
+// With allow_unsigned, an unsigned datagram that claims a signed job's
+// stream, far ahead, cannot make the job's signed records duplicates, nor
+// turn its row in `senders` unsigned.
+TEST(HostileInputTest, UnsignedRecordsCannotSteerASignedStream) {
+  AuthenticatedServer leader(/*allow_unsigned=*/true);
+  testing::UdpSender sender(leader.server().local_address());
+  const uint64_t victim = 4242;
+  sender.Send(leader.Signed(Record("signed 1", victim, 1)));
+  sender.Send(Record("forged, far ahead", victim, 1000000));
+  for (uint64_t seq = 2; seq <= 6; ++seq) {
+    sender.Send(leader.Signed(Record(absl::StrCat("signed ", seq), victim, seq)));
+  }
+  ASSERT_TRUE(leader.sink().WaitFor(7, absl::Seconds(30)));
+  leader.server().Stop();
+  const LogStats stats = leader.server().stats();
+  EXPECT_EQ(stats.duplicates, 0u);
+  EXPECT_EQ(stats.lost, 0u);  // the unsigned stream joined midway: no loss
+  int signed_shown = 0;
+  for (const auto& entry : leader.sink().entries()) {
+    if (entry.authenticity == Authenticity::kSigned) ++signed_shown;
+  }
+  EXPECT_EQ(signed_shown, 6);
+  int signed_rows = 0;
+  int unsigned_rows = 0;
+  for (const SenderTable::Row& row : leader.server().senders().Snapshot()) {
+    ++(row.signed_records ? signed_rows : unsigned_rows);
+  }
+  EXPECT_EQ(signed_rows, 1);
+  EXPECT_EQ(unsigned_rows, 1);
+}
+
+// A flood of unsigned records with fresh streams cannot evict a signed
+// stream (they are tracked apart), and a signed stream forgotten for any
+// reason is still not open to replay.
+TEST(HostileInputTest, AFloodOfUnsignedStreamsDoesNotReopenReplay) {
+  AuthenticatedServer leader(/*allow_unsigned=*/true);
+  testing::UdpSender sender(leader.server().local_address());
+  const std::string captured = leader.Signed(Record("once only", 99, 1));
+  sender.Send(captured);
+  ASSERT_TRUE(leader.sink().WaitFor(1, absl::Seconds(30)));
+  const uint64_t flood = 20000;
+  for (uint64_t stream = 1000; stream < 1000 + flood; ++stream) {
+    sender.Send(Record("flood", stream, 1));
+    // Paced a little, so that the kernel keeps every datagram.
+    if (stream % 500 == 0) {
+      ASSERT_TRUE(leader.sink().WaitFor(1 + (stream - 1000), absl::Seconds(30)));
+    }
+  }
+  sender.Send(captured);  // replayed after the flood
+  sender.Send(leader.Signed(Record("the end", 99, 2)));
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        const auto entries = leader.sink().entries();
+        return !entries.empty() && entries.back().message == "the end";
+      },
+      absl::Seconds(30), "the last record"));
+  leader.server().Stop();
+  int shown = 0;
+  for (const auto& entry : leader.sink().entries()) {
+    if (entry.message == "once only") ++shown;
+  }
+  EXPECT_EQ(shown, 1);
+  EXPECT_EQ(leader.server().stats().duplicates, 1u);
 }
 
 TEST(HostileInputTest, SequenceGapsAndDuplicatesAreReportedPerJob) {

@@ -99,19 +99,22 @@ void DatagramIngest::TakeRecord(const char* data, size_t size, absl::string_view
   uint64_t stream_lost = 0;
   uint64_t stream_duplicates = 0;
   if (record_.stream() != 0 && record_.seq() != 0) {
-    const SequenceTracker::Taken taken =
-        tracker_.Take(record_.stream(), record_.seq());
+    SequenceTracker& tracker = TrackerFor(authenticity);
+    const SequenceTracker::Taken taken = tracker.Take(record_.stream(), record_.seq());
+    StoreTotals();
+    if (taken.verdict == SequenceTracker::Verdict::kUnknown) return;
     SequenceTracker::Stream& stream = *taken.stream;
     // Named after the stream's first record.
-    if (taken.first_record) AppendSenderLabel(record_, sender, &stream.label);
-    lost_.store(tracker_.lost(), std::memory_order_relaxed);
-    duplicates_.store(tracker_.duplicates(), std::memory_order_relaxed);
+    if (taken.first_record) {
+      AppendSenderLabel(record_, sender, &stream.label);
+      if (authenticity == Authenticity::kUnsigned) stream.label.append(" (unsigned)");
+    }
     if (stream.lost > stream.reported_lost ||
         stream.duplicates > stream.reported_duplicates) {
       ReportLoss(stream, now, /*force=*/false);
     }
     if (taken.verdict == SequenceTracker::Verdict::kDuplicate) {
-      senders_.CountDuplicate(record_.stream(), stream.duplicates, now);
+      senders_.CountDuplicate(record_.stream(), authenticity, stream.duplicates, now);
       return;
     }
     stream_lost = stream.lost;
@@ -121,6 +124,12 @@ void DatagramIngest::TakeRecord(const char* data, size_t size, absl::string_view
   dispatcher_->Dispatch(record_, sender, decoder_.raw_args(), decoder_.raw_msg(),
                         authenticity);
   records_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void DatagramIngest::StoreTotals() {
+  lost_.store(tracker_.lost() + unsigned_tracker_.lost(), std::memory_order_relaxed);
+  duplicates_.store(tracker_.duplicates() + unsigned_tracker_.duplicates(),
+                    std::memory_order_relaxed);
 }
 
 void DatagramIngest::ReportLoss(SequenceTracker::Stream& stream, absl::Time now,
@@ -153,12 +162,14 @@ void DatagramIngest::Tick(absl::Time now) {
   for (RejectReporter* r : {&malformed_, &unsigned_, &forged_, &other_run_}) {
     r->Tick(now);
   }
-  tracker_.ForEach([&](SequenceTracker::Stream& stream) {
-    if (stream.lost != stream.reported_lost ||
-        stream.duplicates != stream.reported_duplicates) {
-      ReportLoss(stream, now, /*force=*/false);
-    }
-  });
+  for (SequenceTracker* tracker : {&tracker_, &unsigned_tracker_}) {
+    tracker->ForEach([&](SequenceTracker::Stream& stream) {
+      if (stream.lost != stream.reported_lost ||
+          stream.duplicates != stream.reported_duplicates) {
+        ReportLoss(stream, now, /*force=*/false);
+      }
+    });
+  }
 }
 
 void DatagramIngest::Finish() {
@@ -166,13 +177,16 @@ void DatagramIngest::Finish() {
     r->FlushAll();
   }
   uint64_t senders = 0;
-  tracker_.ForEach([&](SequenceTracker::Stream& stream) {
-    ReportLoss(stream, absl::Now(), /*force=*/true);
-    if (stream.lost > 0) ++senders;
-  });
-  if (tracker_.lost() > 0) {
+  for (SequenceTracker* tracker : {&tracker_, &unsigned_tracker_}) {
+    tracker->ForEach([&](SequenceTracker::Stream& stream) {
+      ReportLoss(stream, absl::Now(), /*force=*/true);
+      if (stream.lost > 0) ++senders;
+    });
+  }
+  const uint64_t lost = tracker_.lost() + unsigned_tracker_.lost();
+  if (lost > 0) {
     options_.diagnostics(absl::StrCat(
-        "toil-rtlog: warning: ", tracker_.lost(),
+        "toil-rtlog: warning: ", lost,
         " records were lost in transit in all, from ", senders,
         " sending process", senders == 1 ? "" : "es"));
   }

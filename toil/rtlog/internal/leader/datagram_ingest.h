@@ -8,7 +8,10 @@
 //      (packed_datagram.h) on its own: malformed ones are refused the same way;
 //   3. check its place in its sending process's stream (sequence_tracker.h):
 //      duplicates are dropped, and records lost in transit are reported per
-//      sending job, at most once a second each;
+//      sending job, at most once a second each. Unsigned records (accepted
+//      with allow_unsigned) are tracked apart from signed ones: whatever an
+//      unsigned datagram claims, it cannot touch the state that protects a
+//      signed stream from replay (nor evict it);
 //   4. count it for its sender (sender_table.h), and hand it to the
 //      Dispatcher, marked signed or unsigned.
 //
@@ -76,13 +79,20 @@ class DatagramIngest {
   void TakeRecord(const char* data, size_t size, absl::string_view sender,
                   Authenticity authenticity, absl::Time now);
   void ReportLoss(SequenceTracker::Stream& stream, absl::Time now, bool force);
+  // The tracker for records of this authenticity.
+  SequenceTracker& TrackerFor(Authenticity authenticity) {
+    return authenticity == Authenticity::kUnsigned ? unsigned_tracker_ : tracker_;
+  }
+  // Updates the loss and duplicate totals from both trackers.
+  void StoreTotals();
 
   IngestOptions options_;
   Dispatcher* dispatcher_;
   std::unique_ptr<DatagramAuth> auth_;
   RecordDecoder decoder_;
   LogRecord record_;
-  SequenceTracker tracker_;
+  SequenceTracker tracker_;           // signed records, or all when not checked
+  SequenceTracker unsigned_tracker_;  // unsigned records accepted
   SenderTable senders_;
   RejectReporter malformed_;
   RejectReporter unsigned_;

@@ -9,10 +9,17 @@
 namespace toil::rtlog::internal {
 namespace {
 
+// The row of a stream's records of this authenticity: unsigned records
+// claiming a signed stream's id get a row of their own.
+uint64_t StreamKey(uint64_t stream, Authenticity authenticity) {
+  if (authenticity != Authenticity::kUnsigned) return stream;
+  return absl::HashOf(stream, "unsigned");
+}
+
 // The record's row: its stream, or (Python jobs send none) its sender's
 // address and pid.
-uint64_t KeyOf(const LogRecord& record, absl::string_view sender) {
-  if (record.stream() != 0) return record.stream();
+uint64_t KeyOf(const LogRecord& record, absl::string_view sender, Authenticity authenticity) {
+  if (record.stream() != 0) return StreamKey(record.stream(), authenticity);
   return absl::HashOf(sender, record.process()) | (uint64_t{1} << 63);
 }
 
@@ -31,7 +38,7 @@ void SenderTable::Count(const LogRecord& record, absl::string_view sender,
                         Authenticity authenticity, absl::Time now, uint64_t lost,
                         uint64_t duplicates) {
   std::lock_guard<std::mutex> lock(mu_);
-  Row& row = RowFor(KeyOf(record, sender), now);
+  Row& row = RowFor(KeyOf(record, sender, authenticity), now);
   if (row.job.empty()) {
     row.job = !record.job().empty() ? record.job() : record.process_name();
     row.host = record.hostname();
@@ -45,9 +52,10 @@ void SenderTable::Count(const LogRecord& record, absl::string_view sender,
   row.signed_records = authenticity == Authenticity::kSigned;
 }
 
-void SenderTable::CountDuplicate(uint64_t stream, uint64_t duplicates, absl::Time now) {
+void SenderTable::CountDuplicate(uint64_t stream, Authenticity authenticity,
+                                 uint64_t duplicates, absl::Time now) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto found = rows_.find(stream);
+  auto found = rows_.find(StreamKey(stream, authenticity));
   if (found == rows_.end()) return;
   found->second.duplicates = duplicates;
   found->second.last_seen = now;

@@ -1,5 +1,6 @@
 // SenderTable: who is talking to the leader. One row per sending process (a
-// C++ job's stream, or a Python job's address and pid): its job, host and
+// C++ job's stream, or a Python job's address and pid; unsigned records
+// never share a row with signed ones, whatever stream they claim): its job, host and
 // pid, its records by level, when it was first and last heard from, and what
 // was lost or duplicated on the way. For the control plane's ListSenders.
 //
@@ -46,8 +47,10 @@ class SenderTable {
   void Count(const LogRecord& record, absl::string_view sender,
              Authenticity authenticity, absl::Time now, uint64_t lost,
              uint64_t duplicates);
-  // A record from that stream was dropped as a duplicate.
-  void CountDuplicate(uint64_t stream, uint64_t duplicates, absl::Time now);
+  // A record from that stream (of that authenticity) was dropped as a
+  // duplicate.
+  void CountDuplicate(uint64_t stream, Authenticity authenticity, uint64_t duplicates,
+                      absl::Time now);
 
   // Every row, the most recently heard from first.
   std::vector<Row> Snapshot() const;

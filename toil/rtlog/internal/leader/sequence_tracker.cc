@@ -24,14 +24,33 @@ void ClearBit(SequenceTracker::Stream& s, uint64_t seq) {
 
 }  // namespace
 
+bool SequenceTracker::Start(uint64_t stream, uint64_t seq, Stream* s) {
+  auto remembered = remembered_.find(stream);
+  if (remembered != remembered_.end()) {
+    // Seen before, and forgotten: everything up to its highest was seen.
+    s->highest = remembered->second;
+    s->seen.fill(~uint64_t{0});
+    remembered_.erase(remembered);
+    return true;
+  }
+  if (seq <= kWindow) return true;
+  if (memory_lost_) return false;
+  s->highest = seq - 1;  // joined midway: start just below this record
+  return true;
+}
+
 SequenceTracker::Taken SequenceTracker::Take(uint64_t stream, uint64_t seq) {
   auto it = streams_.find(stream);
   const bool first_record = it == streams_.end();
   if (first_record) {
+    Stream started;
+    if (!Start(stream, seq, &started)) {
+      ++unknown_;
+      ++duplicates_;
+      return {Verdict::kUnknown, nullptr, false};
+    }
     if (streams_.size() >= kMaxStreams) ForgetOldest();
-    it = streams_.try_emplace(stream).first;
-    // Joined midway: start the stream just below this record.
-    if (seq > kWindow) it->second.highest = seq - 1;
+    it = streams_.emplace(stream, std::move(started)).first;
   }
   Stream& s = it->second;
   s.last_use = ++clock_;
@@ -75,6 +94,11 @@ void SequenceTracker::ForgetOldest() {
   for (auto it = streams_.begin(); it != streams_.end();) {
     if (it->second.last_use < cutoff) {
       ++forgotten_;
+      if (remembered_.size() < kMaxRemembered) {
+        remembered_[it->first] = it->second.highest;
+      } else {
+        memory_lost_ = true;
+      }
       streams_.erase(it++);
     } else {
       ++it;

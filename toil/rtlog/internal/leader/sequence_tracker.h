@@ -17,7 +17,12 @@
 //
 // Memory is bounded: at most kMaxStreams streams are tracked; when a new one
 // would exceed that, the half seen least recently are forgotten (their
-// counts stay in the totals).
+// counts stay in the totals). A forgotten stream is not open to replay: the
+// tracker remembers its highest number (16 bytes, for up to kMaxRemembered
+// streams), and when it is seen again only numbers above that are new. Once
+// more streams were forgotten than it can remember, a stream it does not
+// know that starts above kWindow can no longer be told from the replay of
+// one it forgot: it is refused (kUnknown) rather than joined midway.
 #ifndef TOIL_RTLOG_INTERNAL_LEADER_SEQUENCE_TRACKER_H_
 #define TOIL_RTLOG_INTERNAL_LEADER_SEQUENCE_TRACKER_H_
 
@@ -35,6 +40,7 @@ class SequenceTracker {
  public:
   static constexpr uint64_t kWindow = 1024;
   static constexpr size_t kMaxStreams = 16384;
+  static constexpr size_t kMaxRemembered = 65536;
 
   struct Stream {
     std::string label;   // who: "job host pid N"
@@ -49,10 +55,13 @@ class SequenceTracker {
     std::array<uint64_t, kWindow / 64> seen{};  // bit (seq % kWindow)
   };
 
-  enum class Verdict { kNew, kDuplicate };
+  // kUnknown: a stream never seen that starts midway, when that can be the
+  // replay of a stream forgotten and no longer remembered; dropped, and
+  // counted as a duplicate.
+  enum class Verdict { kNew, kDuplicate, kUnknown };
   struct Taken {
     Verdict verdict;
-    Stream* stream;      // valid until the next Take
+    Stream* stream;      // valid until the next Take; null for kUnknown
     bool first_record;   // the stream is new: the caller names it (label)
   };
 
@@ -71,15 +80,25 @@ class SequenceTracker {
   size_t streams() const { return streams_.size(); }
   // Streams forgotten to bound memory.
   uint64_t forgotten() const { return forgotten_; }
+  // Records refused as kUnknown.
+  uint64_t unknown() const { return unknown_; }
 
  private:
   void ForgetOldest();
+  // A new stream's state: where it starts, from what is remembered of it.
+  // False when it must be refused (kUnknown).
+  bool Start(uint64_t stream, uint64_t seq, Stream* s);
 
   absl::flat_hash_map<uint64_t, Stream> streams_;
   uint64_t clock_ = 0;
   uint64_t lost_ = 0;
   uint64_t duplicates_ = 0;
   uint64_t forgotten_ = 0;
+  uint64_t unknown_ = 0;
+  // Forgotten streams: the highest number each had.
+  absl::flat_hash_map<uint64_t, uint64_t> remembered_;
+  // Whether a stream was forgotten that is not in remembered_.
+  bool memory_lost_ = false;
 };
 
 }  // namespace toil::rtlog::internal

@@ -90,5 +90,35 @@ TEST(SequenceTrackerTest, MemoryIsBoundedUnderManyStreams) {
   EXPECT_EQ(t.lost(), 0u);
 }
 
+TEST(SequenceTrackerTest, AForgottenStreamIsNotOpenToReplay) {
+  SequenceTracker t;
+  for (uint64_t s = 1; s <= 100; ++s) t.Take(1, s);
+  for (uint64_t stream = 2; stream <= SequenceTracker::kMaxStreams + 10; ++stream) {
+    t.Take(stream, 1);
+  }
+  ASSERT_EQ(t.Find(1), nullptr);  // forgotten
+  EXPECT_EQ(t.Take(1, 50).verdict, Verdict::kDuplicate);   // a replay
+  EXPECT_EQ(t.Take(1, 100).verdict, Verdict::kDuplicate);  // a replay
+  EXPECT_EQ(t.Take(1, 101).verdict, Verdict::kNew);        // it goes on
+  EXPECT_EQ(t.Take(1, 103).verdict, Verdict::kNew);
+  EXPECT_EQ(t.Find(1)->lost, 1u);
+}
+
+// Past what it can remember of forgotten streams, a stream it does not know
+// that starts midway may be one it forgot, replayed: it is refused. A new
+// process (starting at 1) is always welcome.
+TEST(SequenceTrackerTest, PastItsMemoryAStreamStartingMidwayIsRefused) {
+  SequenceTracker t;
+  EXPECT_EQ(t.Take(1, 5000).verdict, Verdict::kNew);  // joined midway: fine
+  const uint64_t streams = SequenceTracker::kMaxRemembered + 2 * SequenceTracker::kMaxStreams;
+  for (uint64_t stream = 2; stream <= streams; ++stream) t.Take(stream, 5000);
+  const uint64_t unknown = t.unknown();
+  EXPECT_GT(unknown, 0u);  // the last of those already
+  EXPECT_EQ(t.Take(streams + 1, 5000).verdict, Verdict::kUnknown);
+  EXPECT_EQ(t.unknown(), unknown + 1);
+  EXPECT_EQ(t.Take(streams + 2, 1).verdict, Verdict::kNew);
+  EXPECT_EQ(t.Take(streams + 3, SequenceTracker::kWindow).verdict, Verdict::kNew);
+}
+
 }  // namespace
 }  // namespace toil::rtlog::internal
