@@ -123,6 +123,31 @@ RawTail TailDirectly(const Serve& serve, const rtlog::v1::TailRequest& request) 
   return tail;
 }
 
+// A reader that goes away ends tail quietly, as it ends `tail -f`: at once
+// when following (even with no new record to write), and a one-shot tail
+// with more to write says nothing of a broken pipe either.
+TEST(ControlTest, TailEndsQuietlyWhenItsReaderGoes) {
+  Serve serve({});
+  ASSERT_EQ(RunProcess({TestJob(), "count", "300"}, serve.JobEnv("many/1")).exit_code, 0);
+  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("records") == 300; },
+                                 absl::Seconds(30), "the records"));
+  const std::string err = testing::TempPath("tail_err");
+  for (const std::string& tail :
+       {std::string("tail --follow --last=5 | grep -m1 -q many"),
+        std::string("tail --last=300 | head -n 1 >/dev/null"),
+        std::string("tail --follow --format=jsonl | head -n 1 >/dev/null")}) {
+    // The shell waits for both ends of the pipeline.
+    const ProcessResult result = RunProcess(
+        {"/bin/sh", "-c", absl::StrCat("'", Tool(), "' ", tail.substr(0, tail.find('|')), " 2>",
+                                       err, " ", tail.substr(tail.find('|')), "; echo done")},
+        serve.ViewerEnv(), absl::Seconds(60));
+    EXPECT_EQ(result.exit_code, 0) << tail << ": " << result.err;
+    EXPECT_EQ(result.out, "done\n") << tail;
+    EXPECT_EQ(testing::ReadFile(err), "") << tail;
+  }
+  serve.Stop();
+}
+
 TEST(ControlTest, TailPrintsExactlyWhatTheLeadersJsonLinesSinkWrote) {
   const std::string sink = testing::TempPath("exact.jsonl");
   Serve serve({"--format=jsonl", "--output=" + sink});

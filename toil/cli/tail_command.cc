@@ -1,9 +1,15 @@
 // `toil-rtlog tail`: a running leader's records in another terminal, as the
 // leader's own sinks show them, optionally following new ones, filtered.
+#include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -27,9 +33,60 @@ ABSL_FLAG(std::string, grep, "",
 namespace toil::cli {
 namespace {
 
+// Whether stdout is a pipe or socket whose reader has gone (`tail -f |
+// grep -m1 x` once grep has its line).
+bool StdoutGone() {
+  struct stat info;
+  if (fstat(STDOUT_FILENO, &info) != 0 || !(S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode))) {
+    return false;
+  }
+  pollfd out = {STDOUT_FILENO, 0, 0};
+  return poll(&out, 1, 0) == 1 && (out.revents & (POLLERR | POLLHUP)) != 0;
+}
+
+// Writes `text` to stdout whole; false when it could not.
+bool WriteOut(absl::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = write(STDOUT_FILENO, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    text.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// While a follow waits for records, ends it as soon as its reader goes
+// away, rather than at the next record (which may never come).
+class ReaderWatch {
+ public:
+  explicit ReaderWatch(grpc::ClientContext* context) {
+    struct stat info;
+    if (fstat(STDOUT_FILENO, &info) != 0 || !(S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode))) {
+      return;
+    }
+    thread_ = std::thread([this, context] {
+      while (!done_.load()) {
+        pollfd out = {STDOUT_FILENO, 0, 0};
+        if (poll(&out, 1, 100) == 1 && (out.revents & (POLLERR | POLLHUP)) != 0) {
+          context->TryCancel();
+          return;
+        }
+      }
+    });
+  }
+  ~ReaderWatch() {
+    done_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
 // Writes the response's entries to stdout as the leader's sinks would: as
-// terminal lines, or as JSON lines.
-void ShowEntries(const rtlog::v1::TailResponse& response, bool text,
+// terminal lines, or as JSON lines. False when stdout could not take them.
+bool ShowEntries(const rtlog::v1::TailResponse& response, bool text,
                  rtlog::TailEntryReader& reader, rtlog::TerminalSink& terminal,
                  std::string& lines) {
   lines.clear();
@@ -46,20 +103,18 @@ void ShowEntries(const rtlog::v1::TailResponse& response, bool text,
   }
   if (text) {
     terminal.Flush();
-  } else if (!lines.empty()) {
-    (void)!write(STDOUT_FILENO, lines.data(), lines.size());
+    return terminal.lost_lines() == 0;
   }
+  return WriteOut(lines);
 }
 
 // Writes each JSON line of `jsonl` (from a leader that sends its records as
-// JSON lines) to stdout as it is, or as a terminal line.
-void ShowJsonLines(const std::string& jsonl, bool text, rtlog::JsonLineReader& reader,
+// JSON lines) to stdout as it is, or as a terminal line. False when stdout
+// could not take them.
+bool ShowJsonLines(const std::string& jsonl, bool text, rtlog::JsonLineReader& reader,
                    rtlog::TerminalSink& terminal) {
-  if (jsonl.empty()) return;
-  if (!text) {
-    (void)!write(STDOUT_FILENO, jsonl.data(), jsonl.size());
-    return;
-  }
+  if (jsonl.empty()) return true;
+  if (!text) return WriteOut(jsonl);
   for (absl::string_view line : absl::StrSplit(jsonl, '\n', absl::SkipEmpty())) {
     absl::StatusOr<rtlog::ReadLine> read = reader.Read(line);
     if (read.ok()) {
@@ -70,6 +125,7 @@ void ShowJsonLines(const std::string& jsonl, bool text, rtlog::JsonLineReader& r
     }
   }
   terminal.Flush();
+  return terminal.lost_lines() == 0;
 }
 
 }  // namespace
@@ -109,7 +165,11 @@ int RunTail(const std::vector<std::string>& args) {
     // A viewer shows every record it asked for: no folding, no limit.
     rtlog::TerminalSink terminal(STDOUT_FILENO, {.time = *time,
                                                  .repeat_window = absl::ZeroDuration(),
-                                                 .job_lines_per_second = 0});
+                                                 .job_lines_per_second = 0,
+                                                 .report_write_errors = false});
+    // A reader that goes away (`| head`, `| grep -m1`) ends tail quietly,
+    // as it ends `tail -f`.
+    const ReaderWatch watch(context.get());
     rtlog::v1::TailResponse response;
     rtlog::TailEntryReader entries;
     std::string rendered;  // JSON lines made from entries, reused
@@ -120,10 +180,20 @@ int RunTail(const std::vector<std::string>& args) {
                      "the leader did not wait for it\n",
                      static_cast<unsigned long long>(response.missed()));
       }
-      ShowEntries(response, format == "text", entries, terminal, rendered);
-      ShowJsonLines(response.jsonl(), format == "text", lines, terminal);
+      const bool shown = ShowEntries(response, format == "text", entries, terminal, rendered) &&
+                         ShowJsonLines(response.jsonl(), format == "text", lines, terminal);
+      if (!shown) {
+        const int error = errno;
+        context->TryCancel();
+        reader->Finish();
+        if (StdoutGone() || error == EPIPE) return 0;
+        std::fprintf(stderr, "toil-rtlog tail: error: cannot write to stdout: %s\n",
+                     std::strerror(error));
+        return 1;
+      }
     }
     const grpc::Status status = reader->Finish();
+    if (status.error_code() == grpc::StatusCode::CANCELLED && StdoutGone()) return 0;
     if (!status.ok()) {
       std::fprintf(stderr, "toil-rtlog tail: error: %s\n", client.Explain(status).c_str());
       return status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? 2 : 1;

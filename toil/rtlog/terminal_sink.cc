@@ -39,8 +39,10 @@ internal::LineFormatOptions FormatFor(bool color, TimeStyle time) {
 }  // namespace
 
 struct TerminalSink::State {
-  State(int fd, internal::LineFormatOptions format, internal::TerminalViewOptions view_options)
-      : writer(fd, /*owns_fd=*/false, absl::StrCat("the terminal (fd ", fd, ")")),
+  State(int fd, bool report_write_errors, internal::LineFormatOptions format,
+        internal::TerminalViewOptions view_options)
+      : writer(fd, /*owns_fd=*/false, absl::StrCat("the terminal (fd ", fd, ")"),
+               report_write_errors),
         options(std::move(format)),
         view(std::move(view_options)) {}
   // Writes the view's notices due by `now`.
@@ -62,7 +64,7 @@ TerminalSink::TerminalSink(int fd, TerminalSinkOptions options) {
   const bool colored = options.color == ColorMode::kAlways ||
                        (options.color == ColorMode::kAuto && WantsColor(fd));
   state_ = std::make_unique<State>(
-      fd, FormatFor(colored, options.time),
+      fd, options.report_write_errors, FormatFor(colored, options.time),
       internal::TerminalViewOptions{.repeat_window = options.repeat_window,
                                     .job_lines_per_second = options.job_lines_per_second,
                                     .hidden_hint = std::move(options.hidden_hint)});

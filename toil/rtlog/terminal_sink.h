@@ -46,6 +46,10 @@ struct TerminalSinkOptions {
   int job_lines_per_second = 200;
   // Said after a count of lines not shown: where they can be found.
   std::string hidden_hint = "each job's own log has every line";
+  // Whether a failure to write is reported on stderr (once, and with the
+  // totals at the end). Off: the caller reports lost_lines() itself (`tail`
+  // ends quietly when its reader has gone).
+  bool report_write_errors = true;
 };
 
 class TerminalSink : public LogSink {

@@ -14,13 +14,13 @@ namespace {
 constexpr size_t kFlushThreshold = 256 * 1024;
 }  // namespace
 
-FdWriter::FdWriter(int fd, bool owns_fd, std::string what)
-    : fd_(fd), owns_fd_(owns_fd), what_(std::move(what)) {}
+FdWriter::FdWriter(int fd, bool owns_fd, std::string what, bool report_failures)
+    : fd_(fd), owns_fd_(owns_fd), what_(std::move(what)), report_failures_(report_failures) {}
 
 FdWriter::~FdWriter() {
   Flush();
   if (owns_fd_ && fd_ >= 0) close(fd_);
-  if (lost_bytes() > 0 && fd_ != STDERR_FILENO) {
+  if (report_failures_ && lost_bytes() > 0 && fd_ != STDERR_FILENO) {
     WarnOnStderr(absl::StrCat(lost_lines(), " lines (", lost_bytes(),
                               " bytes) could not be written to ", what_));
   }
@@ -40,7 +40,7 @@ void FdWriter::Flush() {
     lost_lines_.fetch_add(std::count(rest.begin(), rest.end(), '\n'),
                           std::memory_order_relaxed);
     // Reported once, on stderr, unless stderr is what failed.
-    if (!reported_ && fd_ != STDERR_FILENO) {
+    if (report_failures_ && !reported_ && fd_ != STDERR_FILENO) {
       WriteToStderr(absl::StrCat(
           "toil-rtlog: error: cannot write to ", what_, ": ", std::strerror(error),
           "; what cannot be written is counted, and the total is shown when "

@@ -18,8 +18,10 @@ namespace toil::rtlog::internal {
 class FdWriter {
  public:
   // Writes to `fd`, closing it at destruction when `owns_fd`. `what` names
-  // the destination in the failure report ("the JSON-lines file x.jsonl").
-  FdWriter(int fd, bool owns_fd, std::string what);
+  // the destination in the failure report ("the JSON-lines file x.jsonl");
+  // with `report_failures` false there is no report (the owner reports
+  // what lost_lines() says).
+  FdWriter(int fd, bool owns_fd, std::string what, bool report_failures = true);
   ~FdWriter();
   FdWriter(const FdWriter&) = delete;
   FdWriter& operator=(const FdWriter&) = delete;
@@ -44,6 +46,7 @@ class FdWriter {
   std::atomic<uint64_t> lost_bytes_{0};
   std::atomic<uint64_t> lost_lines_{0};
   bool reported_ = false;
+  bool report_failures_;
 };
 
 }  // namespace toil::rtlog::internal
