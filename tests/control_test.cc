@@ -2,6 +2,10 @@
 // RealtimeLogger here) as the leader, and `toil-rtlog tail`, `status`,
 // `senders`, `level` and `stop` in other processes, over the leader's
 // private Unix socket or its TCP address with a token.
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,6 +17,9 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include <cerrno>
+#include <cstring>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -261,6 +268,63 @@ TEST(ControlTest, TcpNeedsTheToken) {
 // The records a viewer was told it missed, from its stderr in `path`
 // ("toil-rtlog tail: N records missed: ...").
 uint64_t Missed(const std::string& path) { return testing::ViewerMissed(testing::ReadFile(path)); }
+
+// A TCP connection to the control plane.
+int ConnectTcp(const std::string& host_port) {
+  const size_t colon = host_port.rfind(':');
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1))));
+  inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &address.sin_addr);
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Connections that never authenticate cannot take the leader's descriptors:
+// at most a few dozen wait at once, each at most a few seconds, and a client
+// with the token is served throughout.
+TEST(ControlTest, IdleTcpConnectionsCannotStarveTheControlPlane) {
+  Serve serve({"--control=127.0.0.1:0"});
+  const std::string target = serve.exports().at("TOIL_RT_LOGGING_CONTROL");
+  const int64_t pid = serve.Count("pid");
+  ASSERT_GT(pid, 0);
+  const auto leader_fds = [pid] {
+    int n = 0;
+    DIR* fds = opendir(absl::StrCat("/proc/", pid, "/fd").c_str());
+    while (fds != nullptr && readdir(fds) != nullptr) ++n;
+    if (fds != nullptr) closedir(fds);
+    return n;
+  };
+  const int before = leader_fds();
+  std::vector<int> idle;
+  for (int i = 0; i < 3000; ++i) {
+    const int fd = ConnectTcp(target);
+    ASSERT_GE(fd, 0) << "connection " << i << ": " << std::strerror(errno);
+    idle.push_back(fd);
+  }
+  const ProcessResult status = serve.Tool({"status"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_THAT(status.out, HasSubstr("leader     serve at"));
+  EXPECT_LT(leader_fds(), before + 300) << "the leader holds the idle connections";
+  // The newest idle connection is closed by the leader at its deadline
+  // (after what gRPC said first: its settings).
+  const absl::Time deadline = absl::Now() + testing::Scaled(absl::Seconds(30));
+  bool closed = false;
+  while (!closed && absl::Now() < deadline) {
+    pollfd last = {idle.back(), POLLIN, 0};
+    if (poll(&last, 1, 100) != 1) continue;
+    char buffer[4096];
+    closed = read(idle.back(), buffer, sizeof(buffer)) <= 0;
+  }
+  EXPECT_TRUE(closed) << "an idle connection still open after 30 s";
+  for (int fd : idle) close(fd);
+  EXPECT_EQ(serve.Tool({"status"}).exit_code, 0);
+  serve.Stop();
+}
 
 TEST(ControlTest, AHundredViewersOneStoppedAndNothingIsLost) {
   // Keep 100 records, so that the stopped viewer falls out of the ring.

@@ -20,6 +20,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_posix.h"
 #include "toil/rtlog/internal/common/host_port.h"
@@ -171,8 +172,8 @@ ControlListener::~ControlListener() {
   if (!directory_.empty()) rmdir(directory_.c_str());
 }
 
-void ControlListener::Start(grpc::Server* server) {
-  thread_ = std::thread([this, server] { Accept(server); });
+void ControlListener::Start(grpc::Server* server, ConnectionGate* gate) {
+  thread_ = std::thread([this, server, gate] { Accept(server, is_unix() ? nullptr : gate); });
 }
 
 bool ControlListener::Prepare(int fd) {
@@ -190,11 +191,16 @@ bool ControlListener::Prepare(int fd) {
   return true;
 }
 
-void ControlListener::Accept(grpc::Server* server) {
+void ControlListener::Accept(grpc::Server* server, ConnectionGate* gate) {
   pthread_setname_np(pthread_self(), "rtlog-control");
   pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
   while (true) {
-    if (poll(fds, 2, -1) < 0 && errno != EINTR) return;
+    const absl::Duration next =
+        gate != nullptr ? gate->Expire(absl::Now()) : absl::InfiniteDuration();
+    const int timeout = next == absl::InfiniteDuration()
+                            ? -1
+                            : static_cast<int>(absl::ToInt64Milliseconds(next)) + 1;
+    if (poll(fds, 2, timeout) < 0 && errno != EINTR) return;
     if (fds[1].revents != 0) return;
     if (fds[0].revents == 0) continue;
     const int connection = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -207,6 +213,7 @@ void ControlListener::Accept(grpc::Server* server) {
       close(connection);
       continue;
     }
+    if (gate != nullptr) gate->Admit(connection);
     grpc::AddInsecureChannelFromFd(server, connection);
   }
 }

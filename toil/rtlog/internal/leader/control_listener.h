@@ -8,7 +8,8 @@
 //   call instead of waking up again as the viewer drains the socket;
 // - on a Unix socket, the peer's user checked (SO_PEERCRED): only this user
 //   (or root) is served, whatever the file modes;
-// - on TCP, no Nagle delay (TCP_NODELAY).
+// - on TCP, no Nagle delay (TCP_NODELAY), and the connection admitted to a
+//   ConnectionGate, which shuts it down unless it authenticates in time.
 //
 //   auto listener = ControlListener::Listen("");   // or "127.0.0.1:0"
 //   server = builder.BuildAndStart();              // no listening port of its own
@@ -25,6 +26,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "toil/rtlog/internal/leader/connection_gate.h"
 
 namespace grpc {
 class Server;
@@ -52,8 +54,9 @@ class ControlListener {
   ControlListener(const ControlListener&) = delete;
   ControlListener& operator=(const ControlListener&) = delete;
 
-  // Starts accepting connections for `server`.
-  void Start(grpc::Server* server);
+  // Starts accepting connections for `server`; TCP connections are admitted
+  // to `gate` (which must outlive the listener; null: none).
+  void Start(grpc::Server* server, ConnectionGate* gate = nullptr);
 
   // What clients connect to: "unix:/path" or "HOST:PORT" (the real port).
   const std::string& target() const { return target_; }
@@ -64,7 +67,7 @@ class ControlListener {
  private:
   ControlListener(int fd, int wake_fd, std::string target, std::string socket_path,
                   std::string directory);
-  void Accept(grpc::Server* server);
+  void Accept(grpc::Server* server, ConnectionGate* gate);
   // Whether the connection may be served; sets its options.
   bool Prepare(int fd);
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
+#include "toil/rtlog/internal/leader/connection_gate.h"
 #include "toil/rtlog/internal/leader/control_listener.h"
 #include "toil/rtlog/internal/leader/control_service.h"
 #include "toil/rtlog/internal/leader/tail_pump.h"
@@ -40,7 +41,9 @@ std::unique_ptr<TailPump> StartPump(grpc::ServerBuilder& builder, RecordRing& ri
 
 struct ControlServer::Impl {
   // Destroyed in the reverse order: the listener (no new connections), the
-  // server, then the pump (its queue outlives the server), then the service.
+  // server, then the pump (its queue outlives the server), then the service,
+  // then the gate (which both the listener and the service tell).
+  std::unique_ptr<ConnectionGate> gate;
   std::unique_ptr<ControlService> service;
   std::unique_ptr<TailPump> pump;
   std::unique_ptr<grpc::Server> server;
@@ -59,7 +62,8 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
   absl::StatusOr<std::unique_ptr<ControlListener>> listener = ControlListener::Listen(address);
   if (!listener.ok()) return listener.status();
   RecordRing& ring = *target.ring;
-  impl->service = std::make_unique<ControlService>(std::move(target), token);
+  impl->gate = std::make_unique<ConnectionGate>(ConnectionGateOptions{});
+  impl->service = std::make_unique<ControlService>(std::move(target), token, impl->gate.get());
   // No listening port of gRPC's own: the listener hands it each connection.
   grpc::ServerBuilder builder;
   builder.RegisterService(impl->service.get());
@@ -70,7 +74,7 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
   }
   impl->pump->Start();
   impl->listener = *std::move(listener);
-  impl->listener->Start(impl->server.get());
+  impl->listener->Start(impl->server.get(), impl->gate.get());
   auto server = std::unique_ptr<ControlServer>(new ControlServer(std::move(impl)));
   server->target_ = server->impl_->listener->target();
   server->token_ = token;

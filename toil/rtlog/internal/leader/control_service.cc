@@ -84,8 +84,8 @@ grpc::Status ToGrpc(const absl::Status& status, grpc::StatusCode code) {
 
 }  // namespace
 
-ControlService::ControlService(ControlTarget target, std::string token)
-    : target_(std::move(target)), token_(std::move(token)) {}
+ControlService::ControlService(ControlTarget target, std::string token, ConnectionGate* gate)
+    : target_(std::move(target)), token_(std::move(token)), gate_(gate) {}
 
 grpc::Status ControlService::Authorize(const grpc::ServerContext& context) const {
   if (token_.empty()) return grpc::Status::OK;
@@ -94,6 +94,7 @@ grpc::Status ControlService::Authorize(const grpc::ServerContext& context) const
   const std::string expected = absl::StrCat("Bearer ", token_);
   if (found != metadata.end() &&
       SameSecret(absl::string_view(found->second.data(), found->second.size()), expected)) {
+    if (gate_ != nullptr) gate_->Authenticated(context.peer());
     return grpc::Status::OK;
   }
   return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,

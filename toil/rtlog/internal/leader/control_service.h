@@ -11,6 +11,7 @@
 #include <string>
 
 #include "proto/log_control.grpc.pb.h"
+#include "toil/rtlog/internal/leader/connection_gate.h"
 #include "toil/rtlog/internal/leader/control_server.h"
 #include "toil/rtlog/internal/leader/tail_stream.h"
 
@@ -18,8 +19,9 @@ namespace toil::rtlog::internal {
 
 class ControlService final : public v1::LogControl::WithRawMethod_Tail<v1::LogControl::Service> {
  public:
-  // `token`: what every call must carry ("" for none).
-  ControlService(ControlTarget target, std::string token);
+  // `token`: what every call must carry ("" for none). `gate`: told of
+  // each connection that made a call with the token (null: none).
+  ControlService(ControlTarget target, std::string token, ConnectionGate* gate = nullptr);
 
   grpc::Status GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest* request,
                          v1::Status* response) override;
@@ -45,6 +47,7 @@ class ControlService final : public v1::LogControl::WithRawMethod_Tail<v1::LogCo
 
   const ControlTarget target_;
   const std::string token_;
+  ConnectionGate* const gate_;
   std::atomic<int> viewers_{0};
   std::atomic<uint64_t> missed_{0};
 };
