@@ -416,6 +416,32 @@ TEST(ControlTest, AHundredViewersOneStoppedAndNothingIsLost) {
   }
 }
 
+// `run` issues every job at once; those still queued when the level changes
+// start with the new one.
+TEST(ControlTest, LevelReachesTheQueuedJobsOfARun) {
+  const std::string dir = testing::TempPath("run_level");
+  BackgroundProcess run({Tool(), "run", "--jobs=3", "--max_parallel=1", "--log_dir=" + dir, "--",
+                         "/bin/sh", "-c",
+                         "echo level=$TOIL_RT_LOGGING_LEVEL; "
+                         "while [ ! -e " + dir + "/go ]; do sleep 0.02; done"});
+  ASSERT_TRUE(run.WaitForStderr(" toil-rtlog tail --follow", absl::Seconds(60)));
+  const std::string said = run.stderr_so_far();
+  const size_t at = said.find("TOIL_RT_LOGGING_CONTROL=");
+  ASSERT_NE(at, std::string::npos) << said;
+  const std::string control = said.substr(at + 24, said.find(' ', at) - at - 24);
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return absl::StrContains(testing::ReadFile(dir + "/sh-1.log"), "level="); },
+      absl::Seconds(60), "the first job to start"));
+  const ProcessResult changed = RunProcess({Tool(), "level", "DEBUG", "--control=" + control});
+  EXPECT_EQ(changed.exit_code, 0) << changed.err;
+  ASSERT_EQ(system(("touch " + dir + "/go").c_str()), 0);
+  const ProcessResult result = run.Stop(0, absl::Seconds(60));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(testing::ReadFile(dir + "/sh-1.log"), "level=INFO\n");
+  EXPECT_EQ(testing::ReadFile(dir + "/sh-2.log"), "level=DEBUG\n");
+  EXPECT_EQ(testing::ReadFile(dir + "/sh-3.log"), "level=DEBUG\n");
+}
+
 TEST(ControlTest, SetLevelReachesTheNextJobAndNotTheRunningOne) {
   batch::LocalBatchSystem batch_system;
   testing::CollectingSink sink;
@@ -436,7 +462,7 @@ TEST(ControlTest, SetLevelReachesTheNextJobAndNotTheRunningOne) {
     const ProcessResult changed =
         RunProcess({Tool(), "level", "DEBUG", "--control=" + control});
     EXPECT_EQ(changed.exit_code, 0) << changed.err;
-    EXPECT_THAT(changed.out, HasSubstr("jobs issued from now on get TOIL_RT_LOGGING_LEVEL=DEBUG "
+    EXPECT_THAT(changed.out, HasSubstr("jobs that start from now on get TOIL_RT_LOGGING_LEVEL=DEBUG "
                                        "(it was INFO); jobs already running keep theirs"));
     EXPECT_EQ(batch_system.GetEnvironment().at("TOIL_RT_LOGGING_LEVEL"), "DEBUG");
     ASSERT_TRUE(batch_system.IssueJob({"after", TestJob(), {"levels_paced", "5", "1"}}).ok());

@@ -94,6 +94,8 @@ class BackgroundProcess {
   // for Ctrl-C, and waits for the exit.
   ProcessResult StopGroup(int signal, absl::Duration timeout = absl::Seconds(30));
   pid_t pid() const { return pid_; }
+  // What was read of stderr so far (by WaitForStderr).
+  const std::string& stderr_so_far() const { return err_; }
 
  private:
   ProcessResult Finished(int repeat_signal, absl::Duration timeout);

@@ -83,8 +83,9 @@ const Command kCommands[] = {
      "control json token", &RunSenders},
     {"level", "change the level a running leader hands to new jobs",
      "toil-rtlog level LEVEL [--control ADDR] [--token T]\n\n"
-     "Jobs issued from now on get TOIL_RT_LOGGING_LEVEL=LEVEL; jobs already\n"
-     "running keep theirs.",
+     "Jobs that start from now on get TOIL_RT_LOGGING_LEVEL=LEVEL (on Slurm:\n"
+     "jobs submitted from now on; `run` submits all of its jobs at once); jobs\n"
+     "already running keep theirs.",
      "control token", &RunLevel},
     {"stop", "stop a running standalone server (toil-rtlog serve)",
      "toil-rtlog stop [--control ADDR] [--token T]",

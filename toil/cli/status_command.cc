@@ -37,7 +37,7 @@ void PrintStatus(const rtlog::v1::Status& s, const std::string& control) {
   const rtlog::v1::Counts& c = s.counts();
   std::printf("leader     %s at %s (control: %s)\n", s.kind().c_str(), s.address().c_str(),
               control.c_str());
-  std::printf("level      %s (handed to jobs issued from now on)\n", s.level().c_str());
+  std::printf("level      %s (handed to jobs that start from now on)\n", s.level().c_str());
   std::printf("uptime     %s\n",
               absl::FormatDuration(absl::Trunc(absl::Seconds(s.uptime_seconds()),
                                                absl::Seconds(1))).c_str());

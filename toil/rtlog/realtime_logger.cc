@@ -35,7 +35,7 @@ absl::StatusOr<LogServerOptions> ServerOptions(
   absl::StatusOr<Level> level = ParseLevel(options.level);
   if (!level.ok()) return level.status();
   const bool local = batch.RunsJobsOnlyLocally();
-  // The control plane's SetLevel: jobs issued from now on get the new level,
+  // The control plane's SetLevel: jobs that start from now on get the new level,
   // and so does RT_LOG in this process.
   auto set_level = [&batch](Level level) {
     batch.SetEnv(kLevelVariable, std::string(LevelName(level)));

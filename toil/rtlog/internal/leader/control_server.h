@@ -37,7 +37,7 @@ struct ControlTarget {
   absl::Time started;
   std::function<LogStats()> stats;
   std::function<Level()> level;
-  // Changes the level for jobs issued from now on; an error says why not.
+  // Changes the level for jobs that start from now on; an error says why not.
   std::function<absl::Status(Level)> set_level;
   // Stops the server (returns at once; the stop happens after); an error
   // says why not.

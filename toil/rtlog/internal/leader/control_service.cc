@@ -183,8 +183,10 @@ grpc::Status ControlService::SetLevel(grpc::ServerContext* context,
   response->set_previous(std::string(LevelName(previous)));
   response->set_level(std::string(LevelName(*level)));
   response->set_message(absl::StrCat(
-      "jobs issued from now on get TOIL_RT_LOGGING_LEVEL=", LevelName(*level),
-      " (it was ", LevelName(previous), "); jobs already running keep theirs"));
+      "jobs that start from now on get TOIL_RT_LOGGING_LEVEL=", LevelName(*level),
+      " (it was ", LevelName(previous),
+      "); jobs already running keep theirs, and so do jobs already submitted to a "
+      "scheduler such as Slurm"));
   return grpc::Status::OK;
 }
 
