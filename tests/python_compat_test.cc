@@ -131,7 +131,9 @@ void RunPythonJob(const std::string& bind_host) {
   EXPECT_THAT(text, HasSubstr("it failed: step 3\n    | Traceback (most recent call last):\n"));
   EXPECT_THAT(text, HasSubstr("    |     raise ValueError(\"boom\")"));
   EXPECT_THAT(text, HasSubstr("with stack\n    | Stack (most recent call last):"));
-  EXPECT_THAT(text, HasSubstr("INFO     [MainProcess " + bind_host + " pid "));
+  // Named after the job the batch system started as its pid (Toil's
+  // records name no job).
+  EXPECT_THAT(text, HasSubstr("INFO     [python-job " + bind_host + " pid "));
   // The Python logger's name follows the sender (it is not "toil-rt").
   EXPECT_THAT(text, HasSubstr(" unsigned case.0] toil_job.py:10: plain message"));
   EXPECT_THAT(text, HasSubstr("custom level NOTICE"));
@@ -159,6 +161,24 @@ TEST(PythonJobToCppLeaderTest, RefusedUnlessUnsignedRecordsAreAllowed) {
 }
 
 TEST(PythonJobToCppLeaderTest, ShownExactlyAsPythonRendersIt) { RunPythonJob("127.0.0.1"); }
+
+// Toil's Python jobs name no job in their records: the leader names them
+// after the job its batch system started as their pid, so the report has a
+// row per job (not one "MainProcess" row for all of them).
+TEST(PythonJobToCppLeaderTest, RecordsWithoutAJobNameAreNamedByTheirPid) {
+  const testing::ProcessResult result = testing::RunProcess(
+      {testing::Tool(), "run", "--allow_unsigned", "--jobs=3", "--max_parallel=3", "--level=DEBUG",
+       "--repeat_window=0",
+       "--report=json", "--", kPython, Runfile("tests/python/toil_job.py")},
+      {}, absl::Seconds(120));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, Not(HasSubstr("MainProcess")));
+  for (int k = 1; k <= 3; ++k) {
+    EXPECT_THAT(result.out, HasSubstr(absl::StrCat("\"job\":\"python3-", k, "\"")));
+  }
+  EXPECT_THAT(result.err, HasSubstr("[python3-1 "));
+  EXPECT_THAT(result.err, Not(HasSubstr("[MainProcess ")));
+}
 
 TEST(PythonJobToCppLeaderTest, OverIpv6) { RunPythonJob("::1"); }
 

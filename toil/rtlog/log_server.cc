@@ -74,7 +74,8 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(
            .receive_buffer_bytes = options.receive_buffer_bytes,
            .diagnostics = options.diagnostics,
            .secret = parts->secret,
-           .allow_unsigned = options.authenticate && options.allow_unsigned},
+           .allow_unsigned = options.authenticate && options.allow_unsigned,
+           .job_of_process = options.job_of_process},
           parts->dispatcher.get());
   if (!server.ok()) return server.status();
   parts->server = *std::move(server);

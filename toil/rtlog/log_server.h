@@ -64,6 +64,11 @@ struct LogServerOptions {
   // Where warnings go (malformed or refused datagrams, loss), one line per
   // call; stderr when unset.
   std::function<void(absl::string_view line)> diagnostics;
+  // Names the job of a record that names none (Toil's Python jobs send no
+  // job) from the pid that sent it: a batch system that runs jobs on this
+  // machine knows which processes it started (BatchSystem::JobOfProcess).
+  // Unset: such a record is shown under its process name.
+  std::function<std::optional<std::string>(int64_t pid)> job_of_process;
 
   // The control plane (proto/log_control.proto; `toil-rtlog tail`, `status`,
   // `senders`, `level`, `stop`): "" (the default) listens on a Unix socket

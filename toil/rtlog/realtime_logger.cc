@@ -51,6 +51,11 @@ absl::StatusOr<LogServerOptions> ServerOptions(
       .receive_buffer_bytes = options.receive_buffer_bytes,
       .authenticate = options.authenticate,
       .allow_unsigned = options.allow_unsigned,
+      // Records that name no job (Toil's Python jobs') are named by the pid
+      // this machine's batch system started.
+      .job_of_process = local ? std::function<std::optional<std::string>(int64_t)>(
+                                    [&batch](int64_t pid) { return batch.JobOfProcess(pid); })
+                              : nullptr,
       .control = options.control,
       .kind = "workflow",
       .on_set_level = set_level,

@@ -96,6 +96,7 @@ void DatagramIngest::TakeRecord(const char* data, size_t size, absl::string_view
     Refuse(sender, status.message(), now);
     return;
   }
+  if (record_.job().empty() && options_.job_of_process) NameJob();
   uint64_t stream_lost = 0;
   uint64_t stream_duplicates = 0;
   if (record_.stream() != 0 && record_.seq() != 0) {
@@ -124,6 +125,18 @@ void DatagramIngest::TakeRecord(const char* data, size_t size, absl::string_view
   dispatcher_->Dispatch(record_, sender, decoder_.raw_args(), decoder_.raw_msg(),
                         authenticity);
   records_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void DatagramIngest::NameJob() {
+  constexpr size_t kMaxCached = 4096;
+  if (record_.process() <= 0) return;
+  auto found = job_of_pid_.find(record_.process());
+  if (found == job_of_pid_.end()) {
+    if (job_of_pid_.size() >= kMaxCached) job_of_pid_.clear();
+    found = job_of_pid_.emplace(record_.process(), options_.job_of_process(record_.process()))
+                .first;
+  }
+  if (found->second.has_value()) record_.set_job(*found->second);
 }
 
 void DatagramIngest::StoreTotals() {

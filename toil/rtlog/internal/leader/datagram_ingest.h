@@ -24,8 +24,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -48,6 +50,11 @@ struct IngestOptions {
   bool allow_unsigned = false;
   // Where warnings go, one line per call.
   std::function<void(absl::string_view)> diagnostics;
+  // Names the job of a record that names none (Toil's Python jobs send no
+  // job) from the pid that sent it: a batch system that runs jobs on this
+  // machine knows which processes it started (BatchSystem::JobOfProcess).
+  // Unset: such a record is shown under its process name.
+  std::function<std::optional<std::string>(int64_t pid)> job_of_process;
 };
 
 class DatagramIngest {
@@ -85,6 +92,9 @@ class DatagramIngest {
   }
   // Updates the loss and duplicate totals from both trackers.
   void StoreTotals();
+  // Names record_'s job from its pid, when it names none and the options
+  // say how (the answers cached, a few thousand pids at most).
+  void NameJob();
 
   IngestOptions options_;
   Dispatcher* dispatcher_;
@@ -99,6 +109,7 @@ class DatagramIngest {
   RejectReporter forged_;
   RejectReporter other_run_;
   absl::Time last_tick_ = absl::InfinitePast();
+  absl::flat_hash_map<int64_t, std::optional<std::string>> job_of_pid_;
 
   std::atomic<uint64_t> records_{0};
   std::atomic<uint64_t> malformed_count_{0};

@@ -50,7 +50,8 @@ absl::StatusOr<std::unique_ptr<UdpServer>> UdpServer::Start(
     UdpServerOptions options, Dispatcher* dispatcher) {
   if (!options.diagnostics) options.diagnostics = &WriteStderrLine;
   absl::StatusOr<std::unique_ptr<DatagramIngest>> ingest = DatagramIngest::Create(
-      {options.secret, options.allow_unsigned, options.diagnostics}, dispatcher);
+      {options.secret, options.allow_unsigned, options.diagnostics, options.job_of_process},
+      dispatcher);
   if (!ingest.ok()) return ingest.status();
   absl::StatusOr<BoundUdpSocket> bound = BindUdpSocket(
       {options.bind_host, options.port, options.receive_buffer_bytes,

@@ -42,6 +42,8 @@ struct UdpServerOptions {
   // datagrams are accepted anyway (see datagram_ingest.h).
   std::string secret;
   bool allow_unsigned = false;
+  // See IngestOptions.
+  std::function<std::optional<std::string>(int64_t pid)> job_of_process;
   // Share the port with other servers that set it (SO_REUSEPORT; see
   // udp_socket.h). Only ingest_bench does, to measure it.
   bool reuse_port = false;
