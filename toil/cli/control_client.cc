@@ -33,11 +33,18 @@ std::string UserName(uid_t uid) {
                          : absl::StrCat("uid ", uid);
 }
 
-// A Unix socket must be there, be a socket, and be this user's: another
-// user's socket could be anyone's leader, or a trap.
+// A Unix socket must be there, be a socket, and be this user's (root may
+// talk to anyone's: the leader serves root too): another user's socket
+// could be anyone's leader, or a trap.
 absl::Status CheckSocket(absl::string_view path) {
   struct stat info;
   if (stat(std::string(path).c_str(), &info) != 0) {
+    if (errno == EACCES) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "cannot open the control socket ", path,
+          ": it is in another user's private directory; only that user (or root) can "
+          "watch this leader"));
+    }
     return absl::NotFoundError(absl::StrCat(
         "no leader at ", path, ": ", std::strerror(errno),
         " (it has stopped, or the address is wrong)"));
@@ -45,10 +52,11 @@ absl::Status CheckSocket(absl::string_view path) {
   if (!S_ISSOCK(info.st_mode)) {
     return absl::FailedPreconditionError(absl::StrCat(path, " is not a socket"));
   }
-  if (info.st_uid != geteuid()) {
+  if (info.st_uid != geteuid() && geteuid() != 0) {
     return absl::PermissionDeniedError(absl::StrCat(
         "the control socket ", path, " belongs to ", UserName(info.st_uid),
-        ", not to you; refusing to talk to it"));
+        ", not to you: only that user (or root) can watch this leader; refusing to talk "
+        "to it"));
   }
   return absl::OkStatus();
 }
