@@ -46,6 +46,7 @@ struct JobLog {
     double created = 0;  // seconds since the Unix epoch, as the job said
     int levelno = 0;
     std::string message;  // formatted; cut at kMessageBytes
+    bool unsigned_record = false;  // came unsigned (accepted with allow_unsigned)
   };
   static constexpr size_t kLastLines = 5;
   static constexpr size_t kMessageBytes = 240;
@@ -55,6 +56,8 @@ struct JobLog {
   // TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL.
   std::array<uint64_t, 6> records_by_level{};
   uint64_t lost = 0;  // in transit (gaps in its processes' sequence numbers)
+  // Of its records, those that came unsigned: anyone could have sent them.
+  uint64_t unsigned_records = 0;
   // Its last kLastLines records, oldest first.
   std::vector<Line> last_lines;
 

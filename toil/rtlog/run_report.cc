@@ -46,6 +46,7 @@ void AddLog(const JobLog& log, v1::JobReport* row) {
   for (uint64_t n : log.records_by_level) row->add_records_by_level(n);
   row->set_records(log.records());
   row->set_lost(log.lost);
+  row->set_unsigned_records(log.unsigned_records);
 }
 
 void AddLastRecords(const JobLog& log, v1::JobReport* row) {
@@ -54,6 +55,7 @@ void AddLastRecords(const JobLog& log, v1::JobReport* row) {
     out->set_created(line.created);
     out->set_level(std::string(LevelName(LevelFromNumber(line.levelno))));
     out->set_message(line.message);
+    out->set_unsigned_record(line.unsigned_record);
   }
 }
 

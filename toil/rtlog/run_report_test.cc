@@ -90,6 +90,24 @@ TEST(RunReportTest, AFailedJobComesWithItsLastRecordsAndTheEndOfItsOutput) {
   EXPECT_THAT(text, Not(HasSubstr("output line 27")));
 }
 
+// What came unsigned (anyone could have sent it) is counted in a column of
+// its own and marked among the last records.
+TEST(RunReportTest, UnsignedRecordsAreCountedAndMarked) {
+  JobLog log = Log("sh-2", {0, 0, 1, 0, 1, 0});
+  log.unsigned_records = 1;
+  log.last_lines = {{1.8e9, 20, "real"}, {1.8e9 + 1, 40, "forged", /*unsigned_record=*/true}};
+  const v1::RunReport report = MakeRunReport("run", {Job(1, "sh-2", 3)}, {{log}});
+  EXPECT_EQ(report.jobs(0).unsigned_records(), 1u);
+  EXPECT_TRUE(report.jobs(0).last_records(1).unsigned_record());
+  const std::string text = RunReportText(report, "run: ");
+  EXPECT_THAT(text, HasSubstr(" LOST UNSIGNED\n"));
+  EXPECT_THAT(text, HasSubstr("ERROR    (unsigned) forged\n"));
+  EXPECT_THAT(text, HasSubstr("INFO     real\n"));
+  // Without unsigned records, no such column.
+  EXPECT_THAT(RunReportText(MakeRunReport("run", {Job(1, "a", 0)}, {}), "run: "),
+              Not(HasSubstr("UNSIGNED")));
+}
+
 TEST(RunReportTest, TheTableIsAlignedAndTerminalSafe) {
   batch::FinishedJob killed = Job(2, "evil\x1b[2Jjob", 137);
   killed.signal = 9;

@@ -63,6 +63,11 @@ void AppendJobTable(const v1::RunReport& report, std::string* out) {
   if (ran) rows[0].insert(rows[0].end(), {"ENDED", "WALL"});
   rows[0].insert(rows[0].end(), std::begin(kLevelHeads), std::end(kLevelHeads));
   rows[0].push_back("LOST");
+  // Shown when any record came unsigned: anyone could have sent those.
+  const bool any_unsigned =
+      std::any_of(report.jobs().begin(), report.jobs().end(),
+                  [](const v1::JobReport& job) { return job.unsigned_records() > 0; });
+  if (any_unsigned) rows[0].push_back("UNSIGNED");
   for (const v1::JobReport& job : report.jobs()) {
     Row row = {Cell(job.job()), Cell(job.host())};
     if (ran) {
@@ -73,6 +78,7 @@ void AppendJobTable(const v1::RunReport& report, std::string* out) {
       row.push_back(absl::StrCat(i < job.records_by_level_size() ? job.records_by_level(i) : 0));
     }
     row.push_back(absl::StrCat(job.lost()));
+    if (any_unsigned) row.push_back(absl::StrCat(job.unsigned_records()));
     rows.push_back(std::move(row));
   }
   AppendTable(rows, ran ? 4 : 2, out);
@@ -89,7 +95,8 @@ void AppendLastRecords(const v1::JobReport& job, std::string* out) {
                     absl::FormatTime("%H:%M:%E3S ", absl::FromUnixMicros(static_cast<int64_t>(
                                                         line.created() * 1e6)),
                                      absl::LocalTimeZone()),
-                    absl::StrFormat("%-8s ", line.level()));
+                    absl::StrFormat("%-8s ", line.level()),
+                    line.unsigned_record() ? "(unsigned) " : "");
     internal::AppendTerminalSafe(line.message(), "      ", out);
     out->push_back('\n');
   }

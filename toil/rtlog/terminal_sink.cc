@@ -76,12 +76,12 @@ TerminalSink::~TerminalSink() {
 }
 
 void TerminalSink::Send(const LogEntry& entry) {
+  const bool unsigned_record = entry.authenticity() == Authenticity::kUnsigned;
   const internal::TerminalView::Verdict verdict = state_->view.Admit(
-      entry.record(), entry.text_message(), entry.sender(), absl::Now());
+      entry.record(), entry.text_message(), entry.sender(), absl::Now(), unsigned_record);
   if (verdict != internal::TerminalView::Verdict::kShow) return;
   internal::AppendRecordLine(entry.record(), entry.text_message(), state_->options,
-                             &state_->writer.buffer(), entry.sender(),
-                             entry.authenticity() == Authenticity::kUnsigned);
+                             &state_->writer.buffer(), entry.sender(), unsigned_record);
   state_->writer.MaybeFlush();
 }
 

@@ -26,12 +26,15 @@ void JobLedger::Send(const LogEntry& entry) {
   job.latest = ++arrivals_;
   if (job.log.host != record.hostname()) job.log.host = record.hostname();
   ++job.log.records_by_level[LevelIndex(entry.level())];
+  const bool unsigned_record = entry.authenticity() == Authenticity::kUnsigned;
+  if (unsigned_record) ++job.log.unsigned_records;
   std::vector<JobLog::Line>& lines = job.log.last_lines;
   if (lines.size() < JobLog::kLastLines) lines.emplace_back();
   JobLog::Line& line = lines[job.next_line];
   job.next_line = (job.next_line + 1) % JobLog::kLastLines;
   line.created = record.created();
   line.levelno = record.levelno();
+  line.unsigned_record = unsigned_record;
   const absl::string_view text = entry.text_message();
   const size_t cut = Utf8CutPoint(text, JobLog::kMessageBytes);
   line.message.assign(text.data(), cut);

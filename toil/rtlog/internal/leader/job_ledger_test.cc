@@ -37,6 +37,24 @@ TEST(JobLedgerTest, CountsEachJobsRecordsByLevel) {
   EXPECT_EQ(jobs[1].records_by_level, (std::array<uint64_t, 6>{1, 0, 0, 1, 0, 0}));
 }
 
+// A record accepted unsigned (forgeable) is counted as such and marked in
+// the job's last lines.
+TEST(JobLedgerTest, UnsignedRecordsAreCountedApartAndMarked) {
+  JobLedger ledger;
+  LogRecord record;
+  record.set_job("sh-2");
+  record.set_levelno(40);
+  ledger.Send(LogEntry(record, "signed", true, "127.0.0.1:9", "", Authenticity::kSigned));
+  ledger.Send(LogEntry(record, "forged", true, "127.0.0.1:9", "", Authenticity::kUnsigned));
+  const std::vector<JobLog> jobs = ledger.Snapshot();
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].records(), 2u);
+  EXPECT_EQ(jobs[0].unsigned_records, 1u);
+  ASSERT_EQ(jobs[0].last_lines.size(), 2u);
+  EXPECT_FALSE(jobs[0].last_lines[0].unsigned_record);
+  EXPECT_TRUE(jobs[0].last_lines[1].unsigned_record);
+}
+
 TEST(JobLedgerTest, KeepsTheLastLinesOldestFirst) {
   JobLedger ledger;
   Send(ledger, "j", "h", 20, "only one");

@@ -49,11 +49,13 @@ std::string TerminalView::PatternKey(int levelno, absl::string_view message) {
 }
 
 TerminalView::Verdict TerminalView::Admit(const LogRecord& record, absl::string_view message,
-                                          absl::string_view sender, absl::Time now) {
+                                          absl::string_view sender, absl::Time now,
+                                          bool unsigned_record) {
   const bool folding = options_.repeat_window > absl::ZeroDuration();
   std::string key;
   if (folding) {
     key = PatternKey(record.levelno(), message);
+    if (unsigned_record) key.append("\x01unsigned");
     const auto found = by_key_.find(key);
     if (found != by_key_.end()) {
       if (now < found->second->window_end) {
@@ -73,7 +75,8 @@ TerminalView::Verdict TerminalView::Admit(const LogRecord& record, absl::string_
   if (folding) {
     patterns_.push_back({.key = key,
                          .window_end = now + options_.repeat_window,
-                         .levelno = record.levelno()});
+                         .levelno = record.levelno(),
+                         .unsigned_records = unsigned_record});
     by_key_[patterns_.back().key] = std::prev(patterns_.end());
     if (by_key_.size() > options_.max_patterns) {
       Close(patterns_.front(), &early_);
@@ -126,10 +129,12 @@ void TerminalView::Close(const Pattern& pattern, std::vector<TerminalNotice>* no
       {.levelno = pattern.levelno,
        .label = pattern.jobs.size() == 1 && pattern.hosts.size() == 1
                     ? absl::StrCat("repeated ", pattern.repeats, "x by ",
-                                   *pattern.jobs.begin(), " on ", *pattern.hosts.begin())
+                                   *pattern.jobs.begin(), " on ", *pattern.hosts.begin(),
+                                   pattern.unsigned_records ? ", unsigned" : "")
                     : absl::StrCat("repeated ", pattern.repeats, "x across ",
                                    Count(pattern.jobs.size(), "job", "jobs"), " on ",
-                                   Count(pattern.hosts.size(), "host", "hosts")),
+                                   Count(pattern.hosts.size(), "host", "hosts"),
+                                   pattern.unsigned_records ? ", unsigned" : ""),
        .message = pattern.last_message});
 }
 

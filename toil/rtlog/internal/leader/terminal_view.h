@@ -7,7 +7,9 @@
 //   the same level, is held back; when the window closes one notice says how
 //   many times it repeated, across how many jobs and hosts, at the level of
 //   the records (a repeated WARNING stays a WARNING). The first is always
-//   shown at once.
+//   shown at once. Unsigned records (accepted with allow_unsigned) fold only
+//   with unsigned ones, and their notice says so: a forged record cannot
+//   hide among, nor speak for, signed ones.
 // - Each job gets a fair share. A job (by name; else by its sender) may show
 //   at most `job_lines_per_second` lines a second (with a second's burst);
 //   the rest are not shown, and once a second a notice says how many lines
@@ -56,9 +58,10 @@ class TerminalView {
 
   explicit TerminalView(TerminalViewOptions options) : options_(options) {}
 
-  // What to do with a record whose text is `message`, from `sender`.
+  // What to do with a record whose text is `message`, from `sender`;
+  // `unsigned_record`: it came unsigned to a leader that checks signatures.
   Verdict Admit(const LogRecord& record, absl::string_view message,
-                absl::string_view sender, absl::Time now);
+                absl::string_view sender, absl::Time now, bool unsigned_record = false);
   // Notices due by `now` (windows closed, the second's hidden counts).
   void Tick(absl::Time now, std::vector<TerminalNotice>* notices);
   // Every pending notice, whatever its time (the leader is stopping).
@@ -80,6 +83,7 @@ class TerminalView {
     std::string key;
     absl::Time window_end;
     int levelno = 20;
+    bool unsigned_records = false;
     uint64_t repeats = 0;
     std::string last_message;
     absl::flat_hash_set<std::string> jobs;

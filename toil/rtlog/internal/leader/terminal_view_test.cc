@@ -4,6 +4,7 @@
 #include "toil/rtlog/internal/leader/terminal_view.h"
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,26 @@ TEST(TerminalViewTest, TheFirstShowsAndTheRestFoldIntoOneNoticePerWindow) {
                        kStart + absl::Seconds(6)),
             Verdict::kShow);
   EXPECT_EQ(view.held(), 49u);
+}
+
+// An unsigned record (forgeable) does not fold into signed ones' notice,
+// nor they into its: each kind folds apart, and the unsigned notice says so.
+TEST(TerminalViewTest, UnsignedRecordsFoldApartAndAreMarked) {
+  TerminalView view({.repeat_window = absl::Seconds(5), .job_lines_per_second = 0});
+  EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 91% full", "a:1", kStart),
+            Verdict::kShow);
+  EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 92% full", "b:1", kStart, true),
+            Verdict::kShow);
+  EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 93% full", "b:1", kStart, true),
+            Verdict::kHeld);
+  EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 94% full", "a:1", kStart),
+            Verdict::kHeld);
+  std::vector<TerminalNotice> notices;
+  view.Tick(kStart + absl::Seconds(5), &notices);
+  ASSERT_EQ(notices.size(), 2u);
+  std::set<std::string> labels = {notices[0].label, notices[1].label};
+  EXPECT_EQ(labels, (std::set<std::string>{"repeated 1x by job-1 on h1",
+                                           "repeated 1x by job-1 on h1, unsigned"}));
 }
 
 TEST(TerminalViewTest, AFloodingJobIsHeldToItsShareAndSaysHowMuchWasNotShown) {
