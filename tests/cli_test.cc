@@ -1,5 +1,6 @@
 // Tests of the toil-rtlog command-line tool, run as real processes.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <string>
 
@@ -53,6 +54,48 @@ TEST(CliTest, MistakesAreClearErrors) {
   result = RunProcess({Tool(), "run"});
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_THAT(result.err, HasSubstr("no command given"));
+}
+
+// Mistakes that used to be found only late (at the end of a run, or after
+// connecting, or never) are refused at the start, with exit status 2.
+TEST(CliTest, MistakesAreFoundBeforeAnythingStarts) {
+  const std::string fifo = testing::TempPath("no_reader.fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const struct {
+    std::vector<std::string> args;
+    std::string error;
+  } cases[] = {
+      {{"run", "--report_file=/nonexistent/dir/report.txt", "--", "/bin/true"},
+       "--report_file=/nonexistent/dir/report.txt cannot be written: No such file or directory"},
+      {{"serve", "--detach", "--output=" + fifo}, "it is a FIFO that no process reads"},
+      {{"serve", "--jsonl_file=" + fifo}, "it is a FIFO that no process reads"},
+      {{"serve", "--control=garbage"}, "--control=garbage is not where a control plane can listen"},
+      {{"run", "--control=node1:80", "--", "/bin/true"}, "--control=node1:80 is not where"},
+      {{"status", "--control=garbage"}, "\"garbage\" is not a leader's control address"},
+      {{"tail", "--grep=(", "--control=unix:/nonexistent/s"}, "--grep=( is not a regular expression"},
+      {{"tail", "--level=LOUD", "--control=unix:/nonexistent/s"}, "unknown log level \"LOUD\""},
+      {{"serve", "--auth=false", "--allow_unsigned"}, "--allow_unsigned means nothing with --auth=false"},
+      {{"run", "--auth=false", "--allow_unsigned", "--", "/bin/true"}, "--allow_unsigned means nothing"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> argv = {Tool()};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    const ProcessResult result = RunProcess(argv, {}, absl::Seconds(30));
+    EXPECT_EQ(result.exit_code, 2) << c.args[0] << " " << c.args[1] << ": " << result.err;
+    EXPECT_THAT(result.err, HasSubstr(c.error)) << c.args[0];
+  }
+}
+
+// A server whose export lines cannot be written could never be found: it
+// does not stay behind.
+TEST(CliTest, ServeWithStdoutClosedStopsAndSaysWhy) {
+  for (const std::string& detach : {std::string(""), std::string("--detach")}) {
+    const ProcessResult result = RunProcess(
+        {"/bin/sh", "-c", absl::StrCat("exec '", Tool(), "' serve ", detach, " >&-")}, {},
+        absl::Seconds(30));
+    EXPECT_EQ(result.exit_code, 1) << detach << ": " << result.err;
+    EXPECT_THAT(result.err, HasSubstr("cannot write the export lines to stdout")) << detach;
+  }
 }
 
 TEST(CliTest, ServeShowsWhatSendSendsAndSummarizesOnSigterm) {

@@ -42,6 +42,12 @@ struct OutputSinks {
 };
 absl::StatusOr<OutputSinks> MakeOutputSinks();
 
+// The flags a leader (serve, run) takes beyond its sinks, checked before
+// anything starts: --control is "", "off" or a numeric HOST:PORT, and
+// --allow_unsigned is not given with --auth=false (where it would mean
+// nothing).
+absl::Status CheckLeaderFlags();
+
 // The TimeStyle --time names, or an error naming the flag and its choices.
 absl::StatusOr<rtlog::TimeStyle> TimeStyleFlag();
 

@@ -13,6 +13,7 @@
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "toil/cli/output_flags.h"
@@ -61,6 +62,15 @@ absl::Status CheckSocket(absl::string_view path) {
   return absl::OkStatus();
 }
 
+// "HOST:PORT" or "[V6]:PORT", the port 1-65535.
+bool IsHostPort(absl::string_view text) {
+  const size_t colon = text.rfind(':');
+  int port = 0;
+  return colon != absl::string_view::npos && colon > 0 &&
+         absl::SimpleAtoi(text.substr(colon + 1), &port) && port >= 1 && port <= 65535 &&
+         text.substr(colon + 1).find_first_not_of("0123456789") == absl::string_view::npos;
+}
+
 }  // namespace
 
 absl::StatusOr<ControlClient> ControlClient::Connect() {
@@ -75,6 +85,10 @@ absl::StatusOr<ControlClient> ControlClient::Connect() {
   absl::string_view path = target;
   if (absl::ConsumePrefix(&path, "unix:")) {
     if (absl::Status ok = CheckSocket(path); !ok.ok()) return ok;
+  } else if (!IsHostPort(target)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", target, "\" is not a leader's control address: it is unix:/PATH or HOST:PORT, "
+        "as the leader printed it (", rtlog::kControlVariable, "=...)"));
   }
   // The leader sends a viewer messages of up to about 1 MiB, each in one
   // write when the connection's flow-control window lets it: gRPC's

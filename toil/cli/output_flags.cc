@@ -2,6 +2,7 @@
 // output_flags.h and command.h.
 #include "toil/cli/output_flags.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -12,9 +13,11 @@
 #include "absl/flags/flag.h"
 #include "absl/time/time.h"
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "toil/cli/command.h"
 #include "toil/rtlog/json_lines_sink.h"
+#include "toil/rtlog/output_file.h"
 #include "toil/rtlog/terminal_sink.h"
 
 ABSL_FLAG(std::string, level, "INFO",
@@ -118,11 +121,11 @@ absl::StatusOr<std::unique_ptr<rtlog::LogSink>> MakeOutputSink(
       if (!sink.ok()) return sink.status();
       return std::unique_ptr<rtlog::LogSink>(*std::move(sink));
     }
-    fd = open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "cannot open --output=", output, ": ", std::strerror(errno)));
+    absl::StatusOr<int> opened = rtlog::OpenOutputFile(output);
+    if (!opened.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--output: ", opened.status().message()));
     }
+    fd = *opened;
     // The fd lives as long as the process: the tool shows records until exit.
   }
   if (format == "jsonl") {
@@ -156,6 +159,33 @@ absl::StatusOr<OutputSinks> MakeOutputSinks() {
     sinks.owned.push_back(*std::move(file));
   }
   return sinks;
+}
+
+absl::Status CheckLeaderFlags() {
+  if (!absl::GetFlag(FLAGS_auth) && absl::GetFlag(FLAGS_allow_unsigned)) {
+    return absl::InvalidArgumentError(
+        "--allow_unsigned means nothing with --auth=false, which accepts every datagram "
+        "unchecked; give one or the other");
+  }
+  const std::string control = absl::GetFlag(FLAGS_control);
+  if (control.empty() || control == "off") return absl::OkStatus();
+  const size_t colon = control.rfind(':');
+  std::string host = control.substr(0, colon == std::string::npos ? 0 : colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  int port = -1;
+  in6_addr address;
+  const bool numeric = inet_pton(AF_INET, host.c_str(), &address) == 1 ||
+                       inet_pton(AF_INET6, host.c_str(), &address) == 1;
+  if (colon == std::string::npos || !numeric ||
+      !absl::SimpleAtoi(control.substr(colon + 1), &port) || port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--control=", control, " is not where a control plane can listen: give \"\" (a "
+        "private Unix socket, the default), off, or a numeric HOST:PORT such as "
+        "127.0.0.1:0"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckRange(absl::string_view flag, int64_t value, int64_t low,

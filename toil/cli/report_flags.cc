@@ -1,6 +1,9 @@
 // --report and --report_file; see report_flags.h.
 #include "toil/cli/report_flags.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -26,6 +29,15 @@ absl::StatusOr<ReportRequest> ReportFlags(bool stdout_free) {
         absl::StrCat("--report=", absl::GetFlag(FLAGS_report), ": ", format.status().message()));
   }
   ReportRequest request{*format, absl::GetFlag(FLAGS_report_file)};
+  // Found out now, not when the run has ended and the report would be lost.
+  if (!request.file.empty()) {
+    const int fd = open(request.file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
+    if (fd < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--report_file=", request.file, " cannot be written: ", std::strerror(errno)));
+    }
+    close(fd);
+  }
   if (*format == rtlog::ReportFormat::kJson && request.file.empty() && !stdout_free) {
     return absl::InvalidArgumentError(
         "--report=json needs --report_file here: this command's stdout carries its export "

@@ -114,7 +114,7 @@ int RunRun(const std::vector<std::string>& args) {
   }
   const int jobs = absl::GetFlag(FLAGS_jobs);
   for (const absl::Status& range :
-       {CheckRange("jobs", jobs, 1, 100000),
+       {CheckLeaderFlags(), CheckRange("jobs", jobs, 1, 100000),
         CheckRange("max_parallel", absl::GetFlag(FLAGS_max_parallel), 0, 100000,
                    "0: one job per CPU")}) {
     if (!range.ok()) return UsageError("run", std::string(range.message()));

@@ -42,8 +42,9 @@ namespace toil::cli {
 namespace {
 
 // The export lines a shell can eval: the address, the level, the secret,
-// and where the control plane listens (with its token, for TCP).
-void PrintExports(const rtlog::LogServer& server) {
+// and where the control plane listens (with its token, for TCP). False when
+// they could not be written: nobody could find the server.
+bool PrintExports(const rtlog::LogServer& server) {
   std::map<std::string, std::string> exports = server.JobEnvironment();
   if (!server.control_target().empty()) {
     exports[rtlog::kControlVariable] = server.control_target();
@@ -51,10 +52,11 @@ void PrintExports(const rtlog::LogServer& server) {
   if (!server.control_token().empty()) {
     exports[rtlog::kControlTokenVariable] = server.control_token();
   }
+  bool written = true;
   for (const auto& [name, value] : exports) {
-    std::printf("export %s=%s\n", name.c_str(), batch::ShellQuote(value).c_str());
+    written &= std::printf("export %s=%s\n", name.c_str(), batch::ShellQuote(value).c_str()) > 0;
   }
-  std::fflush(stdout);
+  return std::fflush(stdout) == 0 && written && !std::ferror(stdout);
 }
 
 // Lets `eval "$(toil-rtlog serve ...)"` finish: nothing more goes to stdout
@@ -116,7 +118,16 @@ std::optional<int> Detach() {
     waitpid(pid, &status, 0);
     return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : 1;
   }
-  std::fwrite(exports.data(), 1, exports.size(), stdout);
+  if (std::fwrite(exports.data(), 1, exports.size(), stdout) != exports.size() ||
+      std::fflush(stdout) != 0) {
+    // Nobody could find a server whose address went nowhere: stop it.
+    std::fprintf(stderr, "toil-rtlog serve: error: cannot write the export lines to stdout "
+                         "(%s); the server is stopped\n", std::strerror(errno));
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return 1;
+  }
   std::fprintf(stderr,
                "toil-rtlog serve: serving in the background as pid %d; "
                "`toil-rtlog stop` stops it\n",
@@ -137,7 +148,8 @@ int RunServe(const std::vector<std::string>& args) {
   absl::StatusOr<ReportRequest> report = ReportFlags(/*stdout_free=*/false);
   if (!report.ok()) return UsageError("serve", std::string(report.status().message()));
   for (const absl::Status& range :
-       {CheckRange("port", absl::GetFlag(FLAGS_port), 0, 65535, "0 picks a free port"),
+       {CheckLeaderFlags(),
+        CheckRange("port", absl::GetFlag(FLAGS_port), 0, 65535, "0 picks a free port"),
         CheckRange("tail_keep", absl::GetFlag(FLAGS_tail_keep), 1, 10000000)}) {
     if (!range.ok()) return UsageError("serve", std::string(range.message()));
   }
@@ -176,7 +188,13 @@ int RunServe(const std::vector<std::string>& args) {
                  std::string(server.status().message()).c_str());
     return 1;
   }
-  PrintExports(**server);
+  if (!PrintExports(**server)) {
+    std::fprintf(stderr, "toil-rtlog serve: error: cannot write the export lines to stdout (%s); "
+                         "without them no job could find this server, so it stops\n",
+                 std::strerror(errno));
+    (*server)->Stop();
+    return 1;
+  }
   DetachStdout();
 
   const std::string why = stop.Wait();

@@ -14,11 +14,13 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "re2/re2.h"
 #include "toil/cli/command.h"
 #include "toil/cli/control_client.h"
 #include "toil/cli/output_flags.h"
 #include "toil/rtlog/json_line.h"
 #include "toil/rtlog/json_lines_sink.h"
+#include "toil/rtlog/level.h"
 #include "toil/rtlog/tail_entry.h"
 #include "toil/rtlog/terminal_sink.h"
 
@@ -143,6 +145,20 @@ int RunTail(const std::vector<std::string>& args) {
   if (absl::Status range = CheckRange("last", absl::GetFlag(FLAGS_last), 0, 10000000);
       !range.ok()) {
     return UsageError("tail", std::string(range.message()));
+  }
+  // Checked here, before connecting (the leader checks them too).
+  if (FlagGiven("level")) {
+    absl::StatusOr<rtlog::Level> level = rtlog::ParseLevel(absl::GetFlag(FLAGS_level));
+    if (!level.ok()) return UsageError("tail", std::string(level.status().message()));
+  }
+  if (const std::string grep = absl::GetFlag(FLAGS_grep); !grep.empty()) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    const RE2 pattern(grep, options);
+    if (!pattern.ok()) {
+      return UsageError("tail", absl::StrCat("--grep=", grep,
+                                             " is not a regular expression: ", pattern.error()));
+    }
   }
   rtlog::v1::TailRequest request;
   request.set_follow(absl::GetFlag(FLAGS_follow));

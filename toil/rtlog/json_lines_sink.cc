@@ -1,6 +1,8 @@
 // The JSON-lines sink; see json_lines_sink.h.
 #include "toil/rtlog/json_lines_sink.h"
 
+#include "toil/rtlog/output_file.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -28,13 +30,10 @@ uint64_t JsonLinesSink::lost_lines() const { return writer_->lost_lines(); }
 
 absl::StatusOr<std::unique_ptr<JsonLinesSink>> JsonLinesSink::Open(
     const std::string& path) {
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot open \"", path, "\" for writing: ", std::strerror(errno)));
-  }
+  absl::StatusOr<int> fd = OpenOutputFile(path);
+  if (!fd.ok()) return fd.status();
   return std::unique_ptr<JsonLinesSink>(new JsonLinesSink(
-      fd, /*owns_fd=*/true, absl::StrCat("the JSON-lines file ", path)));
+      *fd, /*owns_fd=*/true, absl::StrCat("the JSON-lines file ", path)));
 }
 
 void JsonLinesSink::Send(const LogEntry& entry) {
