@@ -86,8 +86,9 @@ TEST(CliTest, MistakesAreFoundBeforeAnythingStarts) {
   }
 }
 
-// A server whose export lines cannot be written could never be found: it
-// does not stay behind.
+// A server whose export lines cannot be written could never be found (its
+// port is random, its secret new): it does not stay behind. (One with a
+// fixed --port and --auth=false can be found, and serves on: FaultTest.)
 TEST(CliTest, ServeWithStdoutClosedStopsAndSaysWhy) {
   for (const std::string& detach : {std::string(""), std::string("--detach")}) {
     const ProcessResult result = RunProcess(
