@@ -124,6 +124,9 @@ std::vector<std::string> OddButValid() {
       R"({})",
       R"({"msg":"x","levelno":"20","thread":"18446744073709551615"})",
       R"(  {"msg" : "spaced"}  )",
+      // What Python's json.dumps writes for float('nan'), the infinities
+      // and integers beyond a double.
+      R"({"msg":"%s %s %s %d","args":[NaN,Infinity,-Infinity,)" + std::string(400, '7') + "]}",
       Record(std::string(kMaxDatagramBytes - 600, 'y')),  // 64 KB and valid
   };
 }

@@ -45,6 +45,9 @@ def main():
         (logging.INFO, "no args keeps %s and %d", ()),
         (25, "custom level %s", ("NOTICE",)),
         (logging.DEBUG, "width %-8s| star %*d| prec %.*f", ("left", 6, 42, 2, 3.14159)),
+        # json.dumps writes NaN, Infinity, -Infinity (not JSON, but Python's).
+        (logging.INFO, "nan %s, inf %r, %05.1f, huge %d", (float("nan"), float("-inf"),
+                                                          float("inf"), 10 ** 400)),
     ]
     results = []
 

@@ -18,7 +18,10 @@ struct JsonLineReader::Impl {
   std::vector<char> padded;
 };
 
-JsonLineReader::JsonLineReader() : impl_(std::make_unique<Impl>()) {}
+JsonLineReader::JsonLineReader() : impl_(std::make_unique<Impl>()) {
+  // A line's args are what the job sent, as it sent them (Python's NaN too).
+  impl_->decoder.set_python_json(true);
+}
 JsonLineReader::~JsonLineReader() = default;
 
 absl::StatusOr<ReadLine> JsonLineReader::Read(absl::string_view line) {

@@ -41,6 +41,7 @@ DatagramIngest::DatagramIngest(IngestOptions options, Dispatcher* dispatcher,
                  "datagram signed for another run refused",
                  "datagrams signed for another run refused") {
   decoder_.set_decode_args_value(false);  // args are used as raw JSON text
+  decoder_.set_python_json(true);          // as Python jobs write it
 }
 
 void DatagramIngest::Refuse(absl::string_view sender, absl::string_view reason,

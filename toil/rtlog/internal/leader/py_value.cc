@@ -57,17 +57,19 @@ struct PyValueBuilder {
       if (auto error = value.get_double().get(v->number)) return JsonError(error);
       return absl::OkStatus();
     }
-    // An integer, kept exactly whatever its size: digits after an optional
-    // '-' (simdjson is not asked to read it, so its grammar is checked here).
-    const size_t digits = token.size() - (token.front() == '-' ? 1 : 0);
-    if (digits == 0 ||
-        !std::all_of(token.end() - digits, token.end(),
-                     [](char c) { return c >= '0' && c <= '9'; })) {
-      return absl::InvalidArgumentError("invalid JSON number");
-    }
+    // An integer, kept exactly whatever its size (simdjson is not asked to
+    // read it, so its grammar is checked here).
+    if (!IsJsonInteger(token)) return absl::InvalidArgumentError("invalid JSON number");
     v->kind = PyValue::Kind::kInt;
     v->text.assign(token.data(), token.size());
     if (v->text == "-0") v->text = "0";
+    return absl::OkStatus();
+  }
+  // NaN, Infinity, -Infinity: Python's json.dumps of float('nan') and the
+  // infinities.
+  absl::Status NonFinite(Node v, double number) {
+    v->kind = PyValue::Kind::kFloat;
+    v->number = number;
     return absl::OkStatus();
   }
   Node List(Node v) {

@@ -208,16 +208,15 @@ absl::Status FormatFloat(const Spec& spec, const PyValue& value, std::string* ou
     return TypeError(absl::StrCat("must be real number, not ", PyTypeName(value)));
   }
   if (std::isnan(number) || std::isinf(number)) {
-    // Python writes inf/nan without the zero padding C would refuse anyway.
+    // Python writes inf and nan with its flags, zero padding too ('%05f' of
+    // inf is "00inf"), where C would pad with spaces.
     std::string text = std::isnan(number) ? "nan" : "inf";
     if (std::isupper(static_cast<unsigned char>(spec.conversion))) {
       for (char& ch : text) ch = static_cast<char>(std::toupper(ch));
     }
     const bool negative = std::isinf(number) && number < 0;
-    Spec no_zero = spec;
-    no_zero.zero = false;
-    Pad(no_zero, negative ? "-" : spec.plus ? "+" : spec.space ? " " : "", text,
-        /*numeric=*/true, out);
+    Pad(spec, negative ? "-" : spec.plus ? "+" : spec.space ? " " : "", text, /*numeric=*/true,
+        out);
     return absl::OkStatus();
   }
   std::string format = "%";

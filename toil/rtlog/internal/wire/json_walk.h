@@ -8,6 +8,7 @@
 //
 //   void Null(Node);  void Bool(Node, bool);  void String(Node, std::string_view);
 //   absl::Status Number(Node, simdjson::ondemand::value&);  // reads it as it needs
+//   absl::Status NonFinite(Node, double);  // NaN, Infinity, -Infinity (below)
 //   Node List(Node);   Node Item(Node list);      // each element, in order
 //   Node Dict(Node);   Node Field(Node dict, std::string_view key);
 //
@@ -15,6 +16,8 @@
 #ifndef TOIL_RTLOG_INTERNAL_WIRE_JSON_WALK_H_
 #define TOIL_RTLOG_INTERNAL_WIRE_JSON_WALK_H_
 
+#include <limits>
+#include <optional>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -25,6 +28,7 @@ namespace toil::rtlog::internal {
 
 // Deeper nesting is refused (a hostile datagram must not exhaust the stack).
 inline constexpr int kMaxJsonDepth = 64;
+
 
 // "invalid JSON: <simdjson's reason>".
 inline absl::Status JsonError(simdjson::error_code error) {
@@ -41,6 +45,28 @@ inline std::string_view TrimJsonSpace(std::string_view text) {
   return text;
 }
 
+// Whether `token` is a JSON integer: an optional '-', then 0 or digits not
+// starting with 0 (any number of them).
+inline bool IsJsonInteger(std::string_view token) {
+  if (!token.empty() && token.front() == '-') token.remove_prefix(1);
+  if (token.empty() || (token.front() == '0' && token.size() > 1)) return false;
+  for (char c : token) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+// Python's json.dumps writes float('nan') and the infinities as the bare
+// tokens NaN, Infinity and -Infinity, which strict JSON lacks; the walker
+// hands them to the builder's NonFinite, which accepts or refuses them.
+inline std::optional<double> PythonNonFinite(simdjson::ondemand::value& value) {
+  const std::string_view token = TrimJsonSpace(value.raw_json_token());
+  if (token == "NaN") return std::numeric_limits<double>::quiet_NaN();
+  if (token == "Infinity") return std::numeric_limits<double>::infinity();
+  if (token == "-Infinity") return -std::numeric_limits<double>::infinity();
+  return std::nullopt;
+}
+
 // Walks `value`, which sits `depth` levels deep (1 for a top-level value).
 template <typename Builder>
 absl::Status WalkJson(simdjson::ondemand::value& value, Builder& builder,
@@ -51,7 +77,12 @@ absl::Status WalkJson(simdjson::ondemand::value& value, Builder& builder,
         absl::StrCat("JSON nested deeper than ", kMaxJsonDepth, " levels"));
   }
   od::json_type type;
-  if (auto error = value.type().get(type)) return JsonError(error);
+  if (auto error = value.type().get(type)) {
+    if (const std::optional<double> special = PythonNonFinite(value)) {
+      return builder.NonFinite(node, *special);
+    }
+    return JsonError(error);
+  }
   switch (type) {
     case od::json_type::null: {
       bool is_null = false;
@@ -68,6 +99,9 @@ absl::Status WalkJson(simdjson::ondemand::value& value, Builder& builder,
       return absl::OkStatus();
     }
     case od::json_type::number:
+      if (const std::optional<double> special = PythonNonFinite(value)) {
+        return builder.NonFinite(node, *special);
+      }
       return builder.Number(node, value);
     case od::json_type::string: {
       std::string_view text;

@@ -180,6 +180,32 @@ TEST(RecordCodecTest, LeaderModeKeepsArgsAsTextOnlyAndStillValidates) {
                    .ok());
 }
 
+// What Python's json.dumps writes beyond strict JSON: refused by protobuf's
+// semantics (the default), accepted by the leader (python_json), as text,
+// in args and in keys it does not know; nowhere else.
+TEST(RecordCodecTest, PythonJsonTakesNanInfinityAndHugeIntegers) {
+  RecordDecoder strict;
+  RecordDecoder leader;
+  leader.set_decode_args_value(false);
+  leader.set_python_json(true);
+  const std::string huge(400, '9');
+  const std::string args = "[NaN, Infinity, -Infinity, " + huge + ", -" + huge + ", 1.5]";
+  const std::string json = R"({"msg": "%s %s %s %d %d %s", "args": )" + args +
+                           R"(, "extra": {"x": NaN}, "lineno": 3})";
+  LogRecord r;
+  EXPECT_FALSE(strict.Decode(json, &r).ok());
+  ASSERT_TRUE(leader.Decode(json, &r).ok()) << leader.Decode(json, &r);
+  EXPECT_EQ(leader.raw_args(), args);
+  EXPECT_EQ(r.lineno(), 3);
+  // Elsewhere they are still not numbers.
+  EXPECT_FALSE(leader.Decode(R"({"lineno": NaN})", &r).ok());
+  EXPECT_FALSE(leader.Decode(R"({"created": )" + huge + "}", &r).ok());
+  EXPECT_FALSE(leader.Decode(R"({"args": [Nan]})", &r).ok());
+  EXPECT_FALSE(leader.Decode(R"({"args": [007]})", &r).ok());
+  // A value that is not Python's: a float beyond range stays refused.
+  EXPECT_FALSE(leader.Decode(R"({"args": [1e400]})", &r).ok());
+}
+
 // Protobuf's parser tolerates a trailing comma; strict JSON (and Python's
 // json.loads) does not, and neither does the decoder.
 TEST(RecordCodecTest, RejectsTrailingCommaUnlikeProtobuf) {

@@ -266,6 +266,9 @@ absl::Status DecodeDouble(od::value& value, std::string_view key, double* out) {
 // checks the value (unknown fields, and args when the caller opted out).
 struct ProtoValueBuilder {
   using Node = google::protobuf::Value*;
+  // What Python's json.dumps writes beyond strict JSON (NaN, Infinity,
+  // -Infinity, integers past a double's range) is accepted.
+  bool python_json = false;
   void Null(Node v) {
     if (v) v->set_null_value(google::protobuf::NULL_VALUE);
   }
@@ -277,7 +280,22 @@ struct ProtoValueBuilder {
   }
   absl::Status Number(Node v, od::value& value) {
     double d;
-    if (auto error = value.get_double().get(d)) return JsonError(error);
+    if (auto error = value.get_double().get(d)) {
+      if (!python_json || !IsJsonInteger(TrimJsonSpace(value.raw_json_token()))) {
+        return JsonError(error);
+      }
+      // An integer of any size (Python's): beyond a double, its sign's infinity.
+      d = TrimJsonSpace(value.raw_json_token())[0] == '-'
+              ? -std::numeric_limits<double>::infinity()
+              : std::numeric_limits<double>::infinity();
+    }
+    if (v) v->set_number_value(d);
+    return absl::OkStatus();
+  }
+  absl::Status NonFinite(Node v, double d) {
+    if (!python_json) {
+      return absl::InvalidArgumentError("invalid JSON: NaN and Infinity are not JSON numbers");
+    }
     if (v) v->set_number_value(d);
     return absl::OkStatus();
   }
@@ -298,9 +316,11 @@ struct ProtoValueBuilder {
   }
 };
 
-// Any JSON value into `out`, or only checked when `out` is null.
-absl::Status DecodeValue(od::value& value, google::protobuf::Value* out) {
+// Any JSON value into `out`, or only checked when `out` is null; with
+// `python_json`, what Python's json.dumps writes beyond strict JSON too.
+absl::Status DecodeValue(od::value& value, google::protobuf::Value* out, bool python_json) {
   ProtoValueBuilder builder;
+  builder.python_json = python_json;
   return WalkJson(value, builder, out);
 }
 
@@ -312,6 +332,7 @@ struct RawText {
   const char* data;
   const char* data_end;
   bool decode_args_value;
+  bool python_json;
   std::string_view args;
   std::string_view msg;
 };
@@ -323,7 +344,7 @@ absl::Status DecodeWithText(od::value& value, RawText* raw,
                             google::protobuf::Value* out,
                             std::string_view* text) {
   const char* start = value.raw_json_token().data();
-  absl::Status status = DecodeValue(value, out);
+  absl::Status status = DecodeValue(value, out, raw->python_json);
   if (!status.ok()) return status;
   const char* end = nullptr;
   if (auto error = raw->document->current_location().get(end)) {
@@ -422,7 +443,7 @@ absl::Status DecodeField(Field field, std::string_view key, od::value& value,
       return DecodeNumber(value, key, r, &LogRecord::set_seq);
     case Field::kStream:
       return DecodeNumber(value, key, r, &LogRecord::set_stream);
-    case Field::kUnknown: return DecodeValue(value, nullptr);
+    case Field::kUnknown: return DecodeValue(value, nullptr, raw->python_json);
   }
   return absl::OkStatus();
 }
@@ -460,7 +481,7 @@ absl::Status RecordDecoder::DecodePadded(const char* data, size_t size,
   impl_->raw_args = {};
   impl_->raw_msg = {};
   od::document document;
-  RawText raw{&document, data, data + size, decode_args_value_, {}, {}};
+  RawText raw{&document, data, data + size, decode_args_value_, python_json_, {}, {}};
   if (auto error =
           impl_->parser.iterate(data, size, size + kPadding).get(document)) {
     return JsonError(error);

@@ -55,6 +55,13 @@ class RecordDecoder {
   // The args are validated as JSON either way.
   void set_decode_args_value(bool decode) { decode_args_value_ = decode; }
 
+  // Whether `args` and unknown keys may hold what Python's json.dumps writes
+  // beyond strict JSON: NaN, Infinity, -Infinity (for float('nan'), ...) and
+  // integers beyond a double's range (Python's are exact at any size). The
+  // leader turns this on: a Python job's record is not refused for them. Off
+  // (the default) is protobuf's JSON, which refuses them.
+  void set_python_json(bool python_json) { python_json_ = python_json; }
+
   // After a successful decode: the JSON text of `args` ("" when absent), and
   // of `msg` when it was not a JSON string (else ""). They point into the
   // decoded data (or the decoder's copy of it) and live as long as it.
@@ -65,6 +72,7 @@ class RecordDecoder {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   bool decode_args_value_ = true;
+  bool python_json_ = false;
 };
 
 }  // namespace toil::rtlog::internal
