@@ -234,5 +234,28 @@ TEST(CliTest, SendWithoutALeaderSucceeds) {
   EXPECT_THAT(result.err, HasSubstr("nobody listens"));
 }
 
+// An address without a level means real-time logging is off (as for every
+// job); send says so, and still writes the record to stderr.
+TEST(CliTest, SendWithAnAddressButNoLevelSaysWhyAndWritesToStderr) {
+  const ProcessResult result =
+      RunProcess({Tool(), "send", "step", "done"},
+                 {{"TOIL_RT_LOGGING_ADDRESS", "127.0.0.1:9"}, {"TOIL_RT_LOGGING_LEVEL", std::nullopt}});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("TOIL_RT_LOGGING_ADDRESS is set but TOIL_RT_LOGGING_LEVEL is "
+                                    "not, so real-time logging is off"));
+  EXPECT_THAT(result.err, HasSubstr("step done"));
+}
+
+// Lines ending in CR LF (text from Windows tools) lose the CR.
+TEST(CliTest, SendTakesCrLfLines) {
+  const ProcessResult result = RunProcess(
+      {"/bin/sh", "-c", absl::StrCat("printf 'one\\r\\ntwo\\r\\n' | '", Tool(), "' send")},
+      {{"TOIL_RT_LOGGING_ADDRESS", std::nullopt}, {"TOIL_RT_LOGGING_LEVEL", "INFO"}});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("one\n"));
+  EXPECT_THAT(result.err, HasSubstr("two\n"));
+  EXPECT_THAT(result.err, Not(HasSubstr("\\x0d")));
+}
+
 }  // namespace
 }  // namespace toil

@@ -6,6 +6,7 @@
 #include "toil/rtlog/internal/leader/control_listener.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -168,6 +169,57 @@ TEST(ControlListenerTest, TcpOnANumericAddressAndClearErrorsOtherwise) {
   }
   listener->reset();
   server->Shutdown();
+}
+
+// A directory as a leader makes it, with a socket nobody listens on (the
+// leader was killed), made `age` ago.
+std::string LeftBehind(const std::string& base, const std::string& name, absl::Duration age) {
+  const std::string directory = base + "/" + name;
+  EXPECT_EQ(mkdir(directory.c_str(), 0700), 0);
+  const std::string path = directory + "/control.sock";
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", path.c_str());
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  close(fd);
+  const timespec then = absl::ToTimespec(absl::Now() - age);
+  const timespec times[2] = {then, then};
+  EXPECT_EQ(utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW), 0);
+  return directory;
+}
+
+bool Exists(const std::string& path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0;
+}
+
+// A leader killed with SIGKILL cannot remove its socket's directory; the
+// next leader of the same user removes what nobody listens on any more.
+TEST(ControlListenerTest, ALeaderRemovesWhatKilledLeadersLeftBehind) {
+  char pattern[] = "/tmp/toil-rtlog-test-XXXXXX";  // short: a socket path must be
+  const std::string base = mkdtemp(pattern);
+  setenv("XDG_RUNTIME_DIR", base.c_str(), 1);
+  const std::string stale = LeftBehind(base, "toil-rtlog-AAAAAA", absl::Minutes(5));
+  const std::string starting = LeftBehind(base, "toil-rtlog-BBBBBB", absl::ZeroDuration());
+  const std::string other = LeftBehind(base, "toil-rtlog-jobs-CCCCCC", absl::Minutes(5));
+  absl::StatusOr<std::unique_ptr<ControlListener>> live = ControlListener::Listen("");
+  ASSERT_TRUE(live.ok()) << live.status();
+  absl::StatusOr<std::unique_ptr<ControlListener>> next = ControlListener::Listen("");
+  ASSERT_TRUE(next.ok()) << next.status();
+  unsetenv("XDG_RUNTIME_DIR");
+  EXPECT_FALSE(Exists(stale)) << "a dead leader's directory is left";
+  EXPECT_TRUE(Exists(starting)) << "a leader that may be starting lost its socket";
+  EXPECT_TRUE(Exists(other)) << "a directory not a leader's was removed";
+  const std::string live_socket = (*live)->target().substr(5);
+  EXPECT_TRUE(Exists(live_socket));
+  next->reset();
+  live->reset();
+  for (const std::string& directory : {starting, other}) {
+    unlink((directory + "/control.sock").c_str());
+    rmdir(directory.c_str());
+  }
+  EXPECT_EQ(rmdir(base.c_str()), 0) << "the test left something in " << base;
 }
 
 }  // namespace

@@ -361,6 +361,33 @@ TEST(HostileInputTest, AFloodOfUnsignedStreamsDoesNotReopenReplay) {
   EXPECT_EQ(leader.server().stats().duplicates, 1u);
 }
 
+// Thousands of streams (forged, or a huge run) losing records at once do
+// not flood the leader's stderr: a few named, the rest summed up.
+TEST(HostileInputTest, LossFromManyStreamsIsSummedUpNotListed) {
+  testing::CollectingSink sink;
+  Dispatcher dispatcher({&sink});
+  Diagnostics diagnostics;
+  UdpServerOptions options;
+  options.diagnostics = diagnostics.Sink();
+  auto server = UdpServer::Start(options, &dispatcher);
+  ASSERT_TRUE(server.ok());
+  testing::UdpSender sender((*server)->local_address());
+  const uint64_t streams = 5000;
+  for (uint64_t stream = 1; stream <= streams; ++stream) {
+    sender.Send(Record("x", stream, 3));  // 1 and 2 never came
+    if (stream % 500 == 0) ASSERT_TRUE(sink.WaitFor(stream, absl::Seconds(30)));
+  }
+  (*server)->Stop();
+  EXPECT_EQ((*server)->stats().lost, 2 * streams);
+  const std::vector<std::string> lines = diagnostics.Get();
+  EXPECT_LT(lines.size(), 200u) << "one line per stream";
+  std::string all;
+  for (const std::string& line : lines) all += line + "\n";
+  EXPECT_THAT(all, HasSubstr("more sending processes (too many to name each"));
+  EXPECT_THAT(all, HasSubstr("10000 records were lost in transit in all, from 5000 sending "
+                             "processes"));
+}
+
 TEST(HostileInputTest, SequenceGapsAndDuplicatesAreReportedPerJob) {
   testing::CollectingSink sink;
   Dispatcher dispatcher({&sink});

@@ -101,6 +101,19 @@ pid_t PidIn(const std::string& path) {
   return pid;
 }
 
+// A log directory used again keeps the earlier run's files: a job whose
+// file name is taken there gets the next free one.
+TEST(LocalBatchSystemTest, AnEarlierRunsLogFilesAreKept) {
+  const std::string dir = testing::TempPath("reused");
+  for (const char* run : {"first run", "second run"}) {
+    LocalBatchSystem batch({.log_dir = dir});
+    ASSERT_TRUE(batch.IssueJob({"job-1", "/bin/echo", {run}}).ok());
+    WaitForAll(batch, absl::Seconds(30));
+  }
+  EXPECT_EQ(testing::ReadFile(dir + "/job-1.log"), "first run\n");
+  EXPECT_EQ(testing::ReadFile(dir + "/job-1.2.log"), "second run\n");
+}
+
 TEST(LocalBatchSystemTest, ShutdownReportsEveryJobItCancelled) {
   const std::string dir = testing::TempPath("shutdown");
   LocalBatchSystem batch({.max_parallel = 1, .log_dir = dir});

@@ -2,6 +2,7 @@
 #include "toil/batch/job_files.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
@@ -51,7 +52,13 @@ std::string SafeFileName(absl::string_view name) {
 std::string JobFileNames::Take(absl::string_view job_name) {
   const std::string safe = SafeFileName(job_name);
   std::string stem = safe;
-  for (int n = 2; !taken_.insert(stem).second; ++n) stem = absl::StrCat(safe, ".", n);
+  const auto free = [&](const std::string& candidate) {
+    // A file of that name left in the directory (an earlier run's) is kept.
+    return (directory_.empty() ||
+            access(absl::StrCat(directory_, "/", candidate, ".log").c_str(), F_OK) != 0) &&
+           taken_.insert(candidate).second;
+  };
+  for (int n = 2; !free(stem); ++n) stem = absl::StrCat(safe, ".", n);
   return stem;
 }
 

@@ -23,12 +23,16 @@ std::string SafeFileName(absl::string_view name);
 
 // The stems of the files of a batch system's jobs, unique within its log
 // directory: a job's safe file name ("align-3"), or, when another job took
-// it already, that name with ".2", ".3", ... added. Not thread-safe.
+// it already (or `directory` already holds "<stem>.log", from an earlier
+// run: it is never overwritten), that name with ".2", ".3", ... added. Not
+// thread-safe.
 class JobFileNames {
  public:
+  explicit JobFileNames(std::string directory = "") : directory_(std::move(directory)) {}
   std::string Take(absl::string_view job_name);
 
  private:
+  std::string directory_;
   std::set<std::string> taken_;
 };
 

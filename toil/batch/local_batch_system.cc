@@ -58,6 +58,7 @@ LocalBatchSystem::LocalBatchSystem(LocalBatchSystemOptions options)
   absl::StatusOr<std::string> dir = MakeLogDir(options.log_dir);
   log_dir_ = dir.ok() ? *dir : options.log_dir;
   status_ = dir.status();
+  file_names_ = JobFileNames(log_dir_);
 }
 
 LocalBatchSystem::~LocalBatchSystem() { Shutdown(); }

@@ -62,6 +62,7 @@ SlurmBatchSystem::SlurmBatchSystem(SlurmOptions options)
   absl::StatusOr<std::string> dir = MakeLogDir(options_.log_dir);
   log_dir_ = dir.ok() ? *dir : options_.log_dir;
   status_ = dir.status();
+  file_names_ = JobFileNames(log_dir_);
 }
 
 SlurmBatchSystem::~SlurmBatchSystem() { Shutdown(); }

@@ -28,11 +28,23 @@ bool Unset(const char* variable) {
   return value == nullptr || value[0] == '\0';
 }
 
-// With no leader in the environment RT_LOG would keep all but CRITICAL to
+// With no level in the environment RT_LOG would keep all but CRITICAL to
 // itself; a record asked for by name goes to stderr instead (the job's
-// "level but no address" case), and a person at a terminal is told why.
-void WithoutALeaderUseStderr(const std::string& level) {
-  if (!Unset(rtlog::kLevelVariable) || !Unset(rtlog::kAddressVariable)) return;
+// "level but no address" case). A person at a terminal is told why; and an
+// address without a level (real-time logging off, although a leader was
+// meant) is always pointed out.
+void WithoutALevelUseStderr(const std::string& level) {
+  if (!Unset(rtlog::kLevelVariable)) return;
+  if (!Unset(rtlog::kAddressVariable)) {
+    std::fprintf(stderr,
+                 "toil-rtlog send: %s is set but %s is not, so real-time logging is off "
+                 "(for every job, as in Toil) and records go to stderr only; a leader "
+                 "sets both\n",
+                 rtlog::kAddressVariable, rtlog::kLevelVariable);
+    unsetenv(rtlog::kAddressVariable);
+    setenv(rtlog::kLevelVariable, level.c_str(), 1);
+    return;
+  }
   setenv(rtlog::kLevelVariable, level.c_str(), 1);
   if (isatty(STDERR_FILENO)) {
     std::fprintf(stderr,
@@ -49,7 +61,7 @@ int RunSend(const std::vector<std::string>& args) {
   const std::string level_name = absl::GetFlag(FLAGS_level);
   absl::StatusOr<rtlog::Level> level = rtlog::ParseLevel(level_name);
   if (!level.ok()) return UsageError("send", std::string(level.status().message()));
-  WithoutALeaderUseStderr(std::string(rtlog::LevelName(*level)));
+  WithoutALevelUseStderr(std::string(rtlog::LevelName(*level)));
   const std::string name = absl::GetFlag(FLAGS_name);
   if (!args.empty()) {
     rtlog::LogLine(*level, absl::StrJoin(args, " "), name);
@@ -57,6 +69,7 @@ int RunSend(const std::vector<std::string>& args) {
   }
   std::string line;
   while (std::getline(std::cin, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // CRLF text
     if (!line.empty()) rtlog::LogLine(*level, line, name);
   }
   return 0;

@@ -2,15 +2,16 @@
 #include "toil/rtlog/log_stats.h"
 
 #include "absl/strings/str_cat.h"
+#include "toil/rtlog/internal/common/plural.h"
 
 namespace toil::rtlog {
 
 std::string DescribeLogStats(const LogStats& s) {
+  using internal::Counted;
   std::string text = absl::StrCat(
-      s.records, s.records == 1 ? " record" : " records", " received, ", s.malformed,
-      " malformed, ", s.dropped, s.dropped == 1 ? " datagram" : " datagrams",
-      " dropped by the kernel, ", s.lost, " lost in transit, ", s.duplicates,
-      " duplicates dropped");
+      Counted(s.records, "record", "records"), " received, ", s.malformed, " malformed, ",
+      Counted(s.dropped, "datagram", "datagrams"), " dropped by the kernel, ", s.lost,
+      " lost in transit, ", Counted(s.duplicates, "duplicate", "duplicates"), " dropped");
   if (s.signatures_checked || s.refused() > 0) {
     absl::StrAppend(&text, "; refused: ", s.unsigned_refused, " unsigned, ",
                     s.forged, " with a bad signature, ", s.other_run,
@@ -18,7 +19,8 @@ std::string DescribeLogStats(const LogStats& s) {
                     " unsigned accepted");
   }
   if (s.sink_lines_lost > 0) {
-    absl::StrAppend(&text, "; ", s.sink_lines_lost, " lines could not be written by the sinks");
+    absl::StrAppend(&text, "; ", internal::CountedWas(s.sink_lines_lost, "line", "lines"),
+                    " not written by the sinks");
   }
   return text;
 }

@@ -21,6 +21,7 @@
 #include "toil/rtlog/internal/common/fd_write.h"
 #include "toil/rtlog/internal/common/process_info.h"
 #include "toil/rtlog/internal/common/utf8.h"
+#include "toil/rtlog/internal/common/plural.h"
 
 namespace toil::rtlog::internal {
 
@@ -443,8 +444,9 @@ void Client::OnExit() {
   if (unsent > 0) {
     // Neither the leader nor this stderr got them: say so, at least here.
     WarnOnStderr(absl::StrCat(
-        unsent, " records were still queued when the process exited, and were neither sent "
-        "nor written here: the log sender made no progress for ",
+        CountedWas(unsent, "record", "records"),
+        " still queued when the process exited, and neither sent nor written here: the log "
+        "sender made no progress for ",
         absl::FormatDuration(kExitStall), ", or was still sending after ",
         absl::FormatDuration(kExitFlushLimit)));
   }
@@ -455,8 +457,8 @@ void Client::OnExit() {
                       " records could not be sent to the leader at ", leader()));
   }
   if (dropped > 0) {
-    WarnOnStderr(absl::StrCat(dropped,
-                      " records were dropped because the log queue was full"));
+    WarnOnStderr(absl::StrCat(CountedWas(dropped, "record", "records"),
+                              " dropped because the log queue was full"));
   }
 }
 

@@ -1,6 +1,7 @@
 // The control plane's listening socket; see control_listener.h.
 #include "toil/rtlog/internal/leader/control_listener.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -35,8 +36,48 @@ absl::Status Failed(absl::string_view what) {
   return absl::UnavailableError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
 
+constexpr char kDirectoryPrefix[] = "toil-rtlog-";
+constexpr char kSocketName[] = "control.sock";
+
+// Removes what leaders killed without their clean-up (SIGKILL) left in
+// `base`: directories of this user's, named as a leader names them, whose
+// socket nobody listens on any more (and was made more than a minute ago:
+// not one a leader starting now has bound and not yet listens on).
+void RemoveStaleDirectories(const std::string& base) {
+  DIR* entries = opendir(base.c_str());
+  if (entries == nullptr) return;
+  while (const dirent* entry = readdir(entries)) {
+    const std::string name = entry->d_name;
+    // "toil-rtlog-XXXXXX", as mkdtemp makes it below.
+    if (name.size() != std::strlen(kDirectoryPrefix) + 6 || name.rfind(kDirectoryPrefix, 0) != 0) {
+      continue;
+    }
+    const std::string directory = absl::StrCat(base, "/", name);
+    const std::string socket_path = absl::StrCat(directory, "/", kSocketName);
+    struct stat info;
+    if (lstat(directory.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) ||
+        info.st_uid != geteuid() || lstat(socket_path.c_str(), &info) != 0 ||
+        !S_ISSOCK(info.st_mode) || socket_path.size() > kMaxSocketPath ||
+        info.st_mtime > time(nullptr) - 60) {
+      continue;
+    }
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, socket_path.data(), socket_path.size());
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const bool refused = fd >= 0 &&
+                         connect(fd, reinterpret_cast<const sockaddr*>(&address),
+                                 sizeof(address)) != 0 &&
+                         errno == ECONNREFUSED;
+    if (fd >= 0) close(fd);
+    if (refused && unlink(socket_path.c_str()) == 0) rmdir(directory.c_str());
+  }
+  closedir(entries);
+}
+
 // A new directory only this user can open, for the socket: under
-// $XDG_RUNTIME_DIR when there is one, else /tmp.
+// $XDG_RUNTIME_DIR when there is one, else /tmp. Stale ones are removed
+// first.
 absl::StatusOr<std::string> PrivateDirectory() {
   std::string base = "/tmp";
   if (const char* runtime = std::getenv("XDG_RUNTIME_DIR");
@@ -44,7 +85,8 @@ absl::StatusOr<std::string> PrivateDirectory() {
       access(runtime, W_OK) == 0) {
     base = runtime;
   }
-  std::string pattern = absl::StrCat(base, "/toil-rtlog-XXXXXX");
+  RemoveStaleDirectories(base);
+  std::string pattern = absl::StrCat(base, "/", kDirectoryPrefix, "XXXXXX");
   if (mkdtemp(pattern.data()) == nullptr) {  // mode 0700
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot create a directory for the control socket under ", base, ": ",
@@ -134,7 +176,7 @@ absl::StatusOr<std::unique_ptr<ControlListener>> ControlListener::Listen(
     absl::StatusOr<std::string> made = PrivateDirectory();
     if (!made.ok()) return made.status();
     directory = *made;
-    socket_path = absl::StrCat(directory, "/control.sock");
+    socket_path = absl::StrCat(directory, "/", kSocketName);
     fd = ListenUnix(socket_path);
     if (!fd.ok()) rmdir(directory.c_str());
     target = absl::StrCat("unix:", socket_path);

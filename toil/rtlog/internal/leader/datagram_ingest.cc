@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "toil/rtlog/internal/common/line_format.h"
 #include "toil/rtlog/internal/wire/packed_datagram.h"
+#include "toil/rtlog/internal/common/plural.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -32,6 +33,7 @@ DatagramIngest::DatagramIngest(IngestOptions options, Dispatcher* dispatcher,
     : options_(std::move(options)),
       dispatcher_(dispatcher),
       auth_(std::move(auth)),
+      loss_(options_.diagnostics),
       malformed_(options_.diagnostics, "malformed datagram", "malformed datagrams"),
       unsigned_(options_.diagnostics, "unsigned datagram refused",
                 "unsigned datagrams refused"),
@@ -113,7 +115,7 @@ void DatagramIngest::TakeRecord(const char* data, size_t size, absl::string_view
     }
     if (stream.lost > stream.reported_lost ||
         stream.duplicates > stream.reported_duplicates) {
-      ReportLoss(stream, now, /*force=*/false);
+      loss_.Report(stream, now, /*force=*/false);
     }
     if (taken.verdict == SequenceTracker::Verdict::kDuplicate) {
       senders_.CountDuplicate(record_.stream(), authenticity, stream.duplicates, now);
@@ -146,30 +148,6 @@ void DatagramIngest::StoreTotals() {
                     std::memory_order_relaxed);
 }
 
-void DatagramIngest::ReportLoss(SequenceTracker::Stream& stream, absl::Time now,
-                                bool force) {
-  if (!force && now - stream.last_report < kReportInterval) return;
-  if (stream.lost < stream.reported_lost) stream.reported_lost = stream.lost;
-  if (stream.lost > stream.reported_lost) {
-    const uint64_t newly = stream.lost - stream.reported_lost;
-    options_.diagnostics(absl::StrCat(
-        "toil-rtlog: warning: ", newly, newly == 1 ? " record" : " records",
-        " from ", stream.label, " lost in transit (", stream.lost,
-        " in all; the sequence numbers have gaps)"));
-    stream.reported_lost = stream.lost;
-    stream.last_report = now;
-  }
-  if (stream.duplicates > stream.reported_duplicates) {
-    const uint64_t newly = stream.duplicates - stream.reported_duplicates;
-    options_.diagnostics(absl::StrCat(
-        "toil-rtlog: warning: ", newly, newly == 1 ? " record" : " records",
-        " from ", stream.label, " dropped as duplicates (", stream.duplicates,
-        " in all; sent twice, replayed, or too late to tell)"));
-    stream.reported_duplicates = stream.duplicates;
-    stream.last_report = now;
-  }
-}
-
 void DatagramIngest::Tick(absl::Time now) {
   if (now - last_tick_ < kReportInterval) return;
   last_tick_ = now;
@@ -180,10 +158,11 @@ void DatagramIngest::Tick(absl::Time now) {
     tracker->ForEach([&](SequenceTracker::Stream& stream) {
       if (stream.lost != stream.reported_lost ||
           stream.duplicates != stream.reported_duplicates) {
-        ReportLoss(stream, now, /*force=*/false);
+        loss_.Report(stream, now, /*force=*/false);
       }
     });
   }
+  loss_.Flush(now, /*force=*/false);
 }
 
 void DatagramIngest::Finish() {
@@ -193,15 +172,16 @@ void DatagramIngest::Finish() {
   uint64_t senders = 0;
   for (SequenceTracker* tracker : {&tracker_, &unsigned_tracker_}) {
     tracker->ForEach([&](SequenceTracker::Stream& stream) {
-      ReportLoss(stream, absl::Now(), /*force=*/true);
+      loss_.Report(stream, absl::Now(), /*force=*/true);
       if (stream.lost > 0) ++senders;
     });
   }
+  loss_.Flush(absl::Now(), /*force=*/true);
   const uint64_t lost = tracker_.lost() + unsigned_tracker_.lost();
   if (lost > 0) {
     options_.diagnostics(absl::StrCat(
-        "toil-rtlog: warning: ", lost,
-        " records were lost in transit in all, from ", senders,
+        "toil-rtlog: warning: ", CountedWas(lost, "record", "records"),
+        " lost in transit in all, from ", senders,
         " sending process", senders == 1 ? "" : "es"));
   }
 }

@@ -36,6 +36,7 @@
 #include "toil/rtlog/internal/wire/datagram_auth.h"
 #include "toil/rtlog/internal/leader/dispatcher.h"
 #include "toil/rtlog/internal/wire/record_decoder.h"
+#include "toil/rtlog/internal/leader/loss_reporter.h"
 #include "toil/rtlog/internal/leader/reject_reporter.h"
 #include "toil/rtlog/internal/leader/sender_table.h"
 #include "toil/rtlog/internal/leader/sequence_tracker.h"
@@ -85,7 +86,6 @@ class DatagramIngest {
   // readable bytes past `size`.
   void TakeRecord(const char* data, size_t size, absl::string_view sender,
                   Authenticity authenticity, absl::Time now);
-  void ReportLoss(SequenceTracker::Stream& stream, absl::Time now, bool force);
   // The tracker for records of this authenticity.
   SequenceTracker& TrackerFor(Authenticity authenticity) {
     return authenticity == Authenticity::kUnsigned ? unsigned_tracker_ : tracker_;
@@ -104,6 +104,7 @@ class DatagramIngest {
   SequenceTracker tracker_;           // signed records, or all when not checked
   SequenceTracker unsigned_tracker_;  // unsigned records accepted
   SenderTable senders_;
+  LossReporter loss_;
   RejectReporter malformed_;
   RejectReporter unsigned_;
   RejectReporter forged_;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "toil/rtlog/internal/common/fd_write.h"
+#include "toil/rtlog/internal/common/plural.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -21,7 +22,7 @@ FdWriter::~FdWriter() {
   Flush();
   if (owns_fd_ && fd_ >= 0) close(fd_);
   if (report_failures_ && lost_bytes() > 0 && fd_ != STDERR_FILENO) {
-    WarnOnStderr(absl::StrCat(lost_lines(), " lines (", lost_bytes(),
+    WarnOnStderr(absl::StrCat(Counted(lost_lines(), "line", "lines"), " (", lost_bytes(),
                               " bytes) could not be written to ", what_));
   }
 }
