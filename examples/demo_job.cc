@@ -11,6 +11,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
 #include "absl/time/clock.h"
 #include "toil/rtlog/rt_log.h"
 
@@ -18,6 +19,9 @@ ABSL_FLAG(int, steps, 5, "How many chunks to work through.");
 ABSL_FLAG(int, step_ms, 300, "Milliseconds of pretend work per chunk.");
 
 int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "demo_job [--steps N] [--step_ms MS]: a job of the demo workflow; it pretends to align "
+      "reads and reports its progress with RT_LOG");
   absl::ParseCommandLine(argc, argv);
   const char* name = std::getenv("TOIL_JOB_NAME");
   const std::string job = name ? name : "demo";

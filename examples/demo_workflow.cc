@@ -11,6 +11,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "toil/batch/local_batch_system.h"
 #include "toil/rtlog/rt_log.h"
@@ -36,6 +37,9 @@ std::string SiblingProgram(const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "demo_workflow [--jobs N] [--steps N] [--level LEVEL]: runs demo_job as N local jobs with "
+      "real-time logging; their RT_LOG lines appear here as they happen");
   absl::ParseCommandLine(argc, argv);
   std::string job_binary = absl::GetFlag(FLAGS_job_binary);
   if (job_binary.empty()) job_binary = SiblingProgram("demo_job");

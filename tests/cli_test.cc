@@ -36,6 +36,21 @@ TEST(CliTest, HelpForEveryCommand) {
   }
   EXPECT_THAT(RunProcess({Tool(), "serve", "--help"}).out, HasSubstr("--bind"));
   EXPECT_THAT(RunProcess({Tool(), "send", "--help"}).out, Not(HasSubstr("--bind")));
+  // Each command explains its flags as they are for it, and no other's.
+  const std::string tail = RunProcess({Tool(), "tail", "--help"}).out;
+  EXPECT_THAT(tail, HasSubstr("  --level (default: all levels)\n      Only records at this level"));
+  for (const char* command : {"serve", "run", "send", "tail", "status", "senders", "level",
+                              "stop"}) {
+    const std::string help = RunProcess({Tool(), command, "--help"}).out;
+    for (const char* other : {"\n      serve, run:", "\n      tail:", "\n      status, senders:",
+                              "\n      send:", "\n      local:", "\n      slurm:"}) {
+      EXPECT_THAT(help, Not(HasSubstr(other))) << command;
+    }
+  }
+  for (const char* example : {"examples/demo_job", "examples/demo_workflow"}) {
+    const ProcessResult help = RunProcess({testing::Runfile(example), "--help"});
+    EXPECT_THAT(help.out + help.err, Not(HasSubstr("SetProgramUsageMessage"))) << example;
+  }
 }
 
 TEST(CliTest, MistakesAreClearErrors) {

@@ -189,8 +189,24 @@ TEST(ControlTest, TailPrintsExactlyWhatTheLeadersJsonLinesSinkWrote) {
 TEST(ControlTest, MistakesAndStrangersGetClearAnswersAndTheLeaderServesOn) {
   Serve serve({});
   ProcessResult r = serve.Tool({"tail", "--grep=(("});
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_THAT(r.err, HasSubstr("grep pattern \"((\" is not a regular expression: missing )"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;  // refused by tail itself, before connecting
+  EXPECT_THAT(r.err, HasSubstr("--grep=(( is not a regular expression: missing )"));
+  {
+    // ... and by the leader, for a client that does not check.
+    auto stub = rtlog::v1::LogControl::NewStub(grpc::CreateChannel(
+        serve.exports().at("TOIL_RT_LOGGING_CONTROL"), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    rtlog::v1::TailRequest request;
+    request.set_grep("((");
+    auto reader = stub->Tail(&context, request);
+    rtlog::v1::TailResponse response;
+    while (reader->Read(&response)) {
+    }
+    const grpc::Status status = reader->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(),
+                HasSubstr("grep pattern \"((\" is not a regular expression: missing )"));
+  }
   r = serve.Tool({"tail", "--level=LOUD"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_THAT(r.err, HasSubstr("LOUD"));
@@ -286,6 +302,7 @@ TEST(ControlTest, TcpNeedsTheToken) {
   ProcessResult r = serve.Tool({"status"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("leader     serve at 127.0.0.1:"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("\nuptime     [0-9]+[smh]"));  // with its unit
   r = RunProcess({Tool(), "status"},
                  {{"TOIL_RT_LOGGING_CONTROL", serve.exports().at("TOIL_RT_LOGGING_CONTROL")},
                   {"TOIL_RT_LOGGING_CONTROL_TOKEN", std::nullopt}});

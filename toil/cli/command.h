@@ -1,6 +1,7 @@
-// The subcommands of the toil-rtlog tool and what they share: each
-// subcommand is a function over its positional arguments, with its flags
-// defined in its own file (so `--help` can list just those).
+// The subcommands of the toil-rtlog tool and what they share. Each
+// subcommand's file owns it whole: its Command (usage text, the flags it
+// takes and what each means for it, its run function over the positional
+// arguments) and the flags only it takes. main.cc only dispatches.
 #ifndef TOIL_CLI_COMMAND_H_
 #define TOIL_CLI_COMMAND_H_
 
@@ -15,22 +16,35 @@
 
 namespace toil::cli {
 
+// A flag as one command documents it. `help` and `default_shown` override
+// the flag's own help and default where this command differs ("" keeps
+// them): a flag several commands share means something different to each.
+struct FlagDoc {
+  std::string name;
+  std::string help;
+  std::string default_shown;
+};
+
 struct Command {
-  const char* name;
-  const char* summary;  // one line, for the overview
-  const char* usage;    // synopsis and description, for --help
-  const char* flags;    // the names of the flags it takes, space-separated
+  std::string name;
+  std::string summary;  // one line, for the overview
+  std::string usage;    // synopsis and description, for --help
+  std::vector<FlagDoc> flags;
   int (*run)(const std::vector<std::string>& args);
 };
 
-int RunServe(const std::vector<std::string>& args);
-int RunRun(const std::vector<std::string>& args);
-int RunSend(const std::vector<std::string>& args);
-int RunTail(const std::vector<std::string>& args);
-int RunStatus(const std::vector<std::string>& args);
-int RunSenders(const std::vector<std::string>& args);
-int RunLevel(const std::vector<std::string>& args);
-int RunStop(const std::vector<std::string>& args);
+// Every command, in the order of the overview (commands.cc).
+const std::vector<const Command*>& Commands();
+
+// Each command's own (in its file).
+const Command& ServeCommand();
+const Command& RunCommand();
+const Command& SendCommand();
+const Command& TailCommand();
+const Command& StatusCommand();
+const Command& SendersCommand();
+const Command& LevelCommand();
+const Command& StopCommand();
 
 // The sinks the flags choose: one by --format (text or jsonl), --output (a
 // path, "-" for stdout, empty for stderr), and for text --time,
@@ -47,6 +61,12 @@ absl::StatusOr<OutputSinks> MakeOutputSinks();
 // --allow_unsigned is not given with --auth=false (where it would mean
 // nothing).
 absl::Status CheckLeaderFlags();
+
+// What the flags that several commands share mean to a leader (serve,
+// run): its sinks, its signatures, its control plane, its report; and to a
+// client of a leader's control plane (tail, status, ...).
+std::vector<FlagDoc> LeaderFlagDocs();
+std::vector<FlagDoc> ClientFlagDocs();
 
 // The TimeStyle --time names, or an error naming the flag and its choices.
 absl::StatusOr<rtlog::TimeStyle> TimeStyleFlag();

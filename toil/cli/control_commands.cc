@@ -15,6 +15,7 @@
 #include "toil/rtlog/level.h"
 
 namespace toil::cli {
+namespace {
 
 int RunLevel(const std::vector<std::string>& args) {
   if (args.size() != 1) {
@@ -103,6 +104,38 @@ int RunStop(const std::vector<std::string>& args) {
     std::printf("toil-rtlog stop: the server at %s has stopped\n", client.target().c_str());
     return 0;
   });
+}
+
+}  // namespace
+
+const Command& LevelCommand() {
+  static const Command* const command = [] {
+    auto* c = new Command{
+        "level", "change the level a running leader hands to new jobs",
+        "toil-rtlog level LEVEL [--control ADDR] [--token T]\n\n"
+        "Jobs that start from now on get TOIL_RT_LOGGING_LEVEL=LEVEL (on Slurm:\n"
+        "jobs submitted from now on; `run` submits all of its jobs at once); jobs\n"
+        "already running keep theirs.",
+        {},
+        &RunLevel};
+    c->flags = ClientFlagDocs();
+    return c;
+  }();
+  return *command;
+}
+
+const Command& StopCommand() {
+  static const Command* const command = [] {
+    auto* c = new Command{"stop", "stop a running standalone server (toil-rtlog serve)",
+                          "toil-rtlog stop [--control ADDR] [--token T]\n\n"
+                          "Stops a `toil-rtlog serve` as SIGINT would, and returns once it has\n"
+                          "ended (its summary is then out). A workflow's leader refuses.",
+                          {},
+                          &RunStop};
+    c->flags = ClientFlagDocs();
+    return c;
+  }();
+  return *command;
 }
 
 }  // namespace toil::cli

@@ -20,11 +20,11 @@
 #include "toil/rtlog/output_file.h"
 #include "toil/rtlog/terminal_sink.h"
 
+// The help texts here are what the flags mean to a leader (serve, run);
+// another command that takes one says what it means to it (its FlagDoc).
 ABSL_FLAG(std::string, level, "INFO",
-          "serve, run: the lowest level jobs send (TRACE, DEBUG, INFO, WARNING, "
-          "ERROR, CRITICAL or OFF; for run, \"\" disables real-time logging). "
-          "send: the level of the record sent. tail: the lowest level shown "
-          "(default: all).");
+          "The lowest level jobs send: TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL "
+          "or OFF (for run, \"\" disables real-time logging).");
 ABSL_FLAG(std::string, format, "text",
           "How records are shown: text (one readable line each) or jsonl (one "
           "JSON object per line: the record's fields plus message and sender).");
@@ -34,23 +34,21 @@ ABSL_FLAG(std::string, time, "local",
           "2026-11-24T18:40:01.123Z) or iso (ISO 8601 with this machine's "
           "offset, 2026-11-24T19:40:01.123+01:00).");
 ABSL_FLAG(absl::Duration, repeat_window, absl::Seconds(5),
-          "serve, run: on the terminal, lines equal but for words with digits "
-          "that come within this time of the first are folded into one line "
-          "saying how often they repeated, across how many jobs and hosts; 0 "
-          "shows every line. JSON lines stay complete.");
+          "On the terminal, lines equal but for words with digits that come "
+          "within this time of the first are folded into one line saying how "
+          "often they repeated, across how many jobs and hosts; 0 shows every "
+          "line. JSON lines stay complete.");
 ABSL_FLAG(int, job_line_limit, 200,
-          "serve, run: the most lines a second one job may show on the "
-          "terminal (with a second's burst); the rest are counted in a line "
-          "each second. 0: no limit. JSON lines stay complete.");
+          "The most lines a second one job may show on the terminal (with a "
+          "second's burst); the rest are counted in a line each second. 0: no "
+          "limit. JSON lines stay complete.");
 ABSL_FLAG(std::string, jsonl_file, "",
-          "serve, run: also write every record, as JSON lines, to this file "
-          "(a complete record beside the terminal).");
+          "Also write every record, as JSON lines, to this file (a complete "
+          "record beside the terminal).");
 ABSL_FLAG(std::string, control, "",
-          "serve, run: where the control plane listens: \"\" a Unix socket "
-          "only you can open, \"off\", or a numeric HOST:PORT for TCP (calls "
-          "then need the token it prints). tail, status, senders, level, "
-          "stop: the leader's control address; default "
-          "$TOIL_RT_LOGGING_CONTROL.");
+          "Where the control plane listens: \"\" a Unix socket only you can open, "
+          "\"off\", or a numeric HOST:PORT for TCP (calls then need the token it "
+          "prints).");
 ABSL_FLAG(std::string, token, "",
           "The token a leader's TCP control address requires; default "
           "$TOIL_RT_LOGGING_CONTROL_TOKEN.");
@@ -159,6 +157,19 @@ absl::StatusOr<OutputSinks> MakeOutputSinks() {
     sinks.owned.push_back(*std::move(file));
   }
   return sinks;
+}
+
+std::vector<FlagDoc> LeaderFlagDocs() {
+  return {{"allow_unsigned"}, {"auth"},         {"control"},       {"format"},
+          {"job_line_limit"}, {"jsonl_file"},   {"level"},         {"output"},
+          {"repeat_window"},  {"report"},       {"report_file"},   {"time"}};
+}
+
+std::vector<FlagDoc> ClientFlagDocs() {
+  return {{"control",
+           "The leader's control address, as it printed it: unix:/PATH or HOST:PORT.",
+           "$TOIL_RT_LOGGING_CONTROL"},
+          {"token"}};
 }
 
 absl::Status CheckLeaderFlags() {

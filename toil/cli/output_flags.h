@@ -1,8 +1,9 @@
 // Flags shared by several subcommands: --level, --format, --output, --time,
-// --repeat_window, --job_line_limit, --jsonl_file,
-// --auth, --allow_unsigned (serve, run, send, tail), and --control and --token
+// --repeat_window, --job_line_limit, --jsonl_file, --auth, --allow_unsigned
+// (serve and run; send and tail take some), and --control and --token
 // (serve and run listen on --control; tail, status, senders, level and stop
-// connect to it).
+// connect to it). What each means to each command is in its Command's
+// FlagDocs (command.h).
 #ifndef TOIL_CLI_OUTPUT_FLAGS_H_
 #define TOIL_CLI_OUTPUT_FLAGS_H_
 

@@ -12,12 +12,12 @@
 #include "absl/strings/str_cat.h"
 
 ABSL_FLAG(std::string, report, "text",
-          "serve, run: the report written when the run ends, a row per job "
+          "The report written when the run ends, a row per job "
           "(host, how it ended, records by level, lost, wall time) and what "
           "each failed job said last: text (on stderr), json (on stdout, one "
           "object: proto/run_report.proto's JSON) or none.");
 ABSL_FLAG(std::string, report_file, "",
-          "serve, run: write the --report to this file instead.");
+          "Write the --report to this file instead (checked when the command starts).");
 
 namespace toil::cli {
 

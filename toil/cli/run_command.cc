@@ -20,7 +20,7 @@
 
 ABSL_FLAG(int, jobs, 1, "How many jobs run the command.");
 ABSL_FLAG(int, max_parallel, 0,
-          "local: jobs running at once; 0: one per CPU.");
+          "--batch_system=local: jobs running at once; 0: one per CPU.");
 ABSL_FLAG(std::string, log_dir, "",
           "Directory for each job's stdout+stderr file (for slurm, one the "
           "compute nodes can write); default: a new directory under $TMPDIR.");
@@ -29,9 +29,9 @@ ABSL_FLAG(std::string, batch_system, "local",
           "slurm (submitted with sbatch to the cluster that SLURM_CONF, or "
           "Slurm's default configuration, names).");
 ABSL_FLAG(std::string, partition, "",
-          "slurm: the partition to submit to; default: the cluster's.");
+          "--batch_system=slurm: the partition to submit to; default: the cluster's.");
 ABSL_FLAG(std::string, slurm_args, "",
-          "slurm: more sbatch arguments, separated by spaces, e.g. "
+          "--batch_system=slurm: more sbatch arguments, separated by spaces, e.g. "
           "\"--time=30 --mem=4G\".");
 
 namespace toil::cli {
@@ -106,7 +106,6 @@ void Report(const runner::WorkflowResult& result, int jobs, const std::string& l
                log_dir.c_str());
 }
 
-}  // namespace
 
 int RunRun(const std::vector<std::string>& args) {
   if (args.empty()) {
@@ -174,6 +173,34 @@ int RunRun(const std::vector<std::string>& args) {
   }
   Report(*result, jobs, batch_system->log_dir, *report, "");
   return result->exit_code;
+}
+
+}  // namespace
+
+const Command& RunCommand() {
+  static const Command* const command = [] {
+    auto* c = new Command{
+        "run", "run a command as N jobs and show their real-time records",
+        "toil-rtlog run [--level LEVEL] [--jobs N] [--max_parallel M] [--format text|jsonl]\n"
+        "               [--output PATH] [--log_dir DIR] [--batch_system local|slurm]\n"
+        "               [--partition P] [--slurm_args ARGS] [--auth=false | --allow_unsigned]\n"
+        "               [--control off|HOST:PORT] [--time local|utc|iso]\n"
+        "               -- COMMAND [ARGS...]\n\n"
+        "Runs COMMAND as N jobs on a batch system (local child processes, or\n"
+        "Slurm), with real-time logging bound to the run. Exits 0 when every\n"
+        "job succeeds, else with the exit status of the first job that failed;\n"
+        "stopped by SIGINT, SIGTERM or SIGHUP, it cancels the jobs (SIGTERM, then\n"
+        "SIGKILL 5 s later, to each job's whole process group), reports each, and\n"
+        "exits 128 + the signal. At the end a report has a row per job (host, how\n"
+        "it ended, records by level, lost, wall time) and what each failed job\n"
+        "said last (--report=json for scripts).",
+        {{"batch_system"}, {"jobs"}, {"log_dir"}, {"max_parallel"}, {"partition"},
+         {"slurm_args"}},
+        &RunRun};
+    for (FlagDoc& doc : LeaderFlagDocs()) c->flags.push_back(std::move(doc));
+    return c;
+  }();
+  return *command;
 }
 
 }  // namespace toil::cli

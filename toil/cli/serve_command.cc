@@ -142,7 +142,6 @@ std::optional<int> Detach() {
   return 0;
 }
 
-}  // namespace
 
 int RunServe(const std::vector<std::string>& args) {
   if (!args.empty()) {
@@ -214,6 +213,33 @@ int RunServe(const std::vector<std::string>& args) {
   std::fprintf(stderr, "toil-rtlog serve: stopped by %s; %s\n", why.c_str(),
                rtlog::DescribeLogStats(stats).c_str());
   return 0;
+}
+
+}  // namespace
+
+const Command& ServeCommand() {
+  static const Command* const command = [] {
+    auto* c = new Command{
+        "serve", "run a standalone log server and show what jobs send",
+        "toil-rtlog serve [--bind ADDR] [--port N] [--level LEVEL] [--format text|jsonl]\n"
+        "                 [--output PATH] [--auth=false | --allow_unsigned]\n"
+        "                 [--control off|HOST:PORT] [--time local|utc|iso] [--detach]\n\n"
+        "Listens for real-time log records (UDP) and shows them. On start it prints\n"
+        "  export TOIL_RT_LOGGING_ADDRESS=...\n"
+        "  export TOIL_RT_LOGGING_LEVEL=...\n"
+        "  export TOIL_RT_LOGGING_SECRET=... (with --auth, the default)\n"
+        "  export TOIL_RT_LOGGING_CONTROL=... (its control plane, for tail, status, ...)\n"
+        "on stdout, so that\n"
+        "  eval \"$(toil-rtlog serve --detach)\"\n"
+        "prepares a shell for jobs and leaves the server running in the background.\n"
+        "Stops on SIGINT, SIGTERM, SIGHUP or `toil-rtlog stop`, and prints a report\n"
+        "(a row per job it heard from; --report) and a summary on stderr.",
+        {{"advertise"}, {"bind"}, {"detach"}, {"port"}, {"tail_keep"}},
+        &RunServe};
+    for (FlagDoc& doc : LeaderFlagDocs()) c->flags.push_back(std::move(doc));
+    return c;
+  }();
+  return *command;
 }
 
 }  // namespace toil::cli

@@ -15,7 +15,7 @@
 #include "toil/rtlog/terminal_text.h"
 
 ABSL_FLAG(bool, json, false,
-          "status, senders: print JSON (the control service's messages) instead "
+          "Print JSON (the control service's messages) instead "
           "of a table.");
 
 namespace toil::cli {
@@ -38,9 +38,10 @@ void PrintStatus(const rtlog::v1::Status& s, const std::string& control) {
   std::printf("leader     %s at %s (control: %s)\n", s.kind().c_str(), s.address().c_str(),
               control.c_str());
   std::printf("level      %s (handed to jobs that start from now on)\n", s.level().c_str());
+  // FormatDuration writes a zero as "0", with no unit.
+  const absl::Duration uptime = absl::Trunc(absl::Seconds(s.uptime_seconds()), absl::Seconds(1));
   std::printf("uptime     %s\n",
-              absl::FormatDuration(absl::Trunc(absl::Seconds(s.uptime_seconds()),
-                                               absl::Seconds(1))).c_str());
+              uptime == absl::ZeroDuration() ? "0s" : absl::FormatDuration(uptime).c_str());
   std::printf("secret     %s\n",
               s.key_id().empty()
                   ? "none: datagrams are not checked"
@@ -92,7 +93,6 @@ int Unary(const char* command, ControlClient& client, const grpc::Status& status
   return 0;
 }
 
-}  // namespace
 
 int RunStatus(const std::vector<std::string>& args) {
   if (!args.empty()) return UsageError("status", absl::StrCat("unexpected argument \"", args[0], "\""));
@@ -113,6 +113,38 @@ int RunSenders(const std::vector<std::string>& args) {
         client.Context().get(), rtlog::v1::ListSendersRequest(), &response);
     return Unary<rtlog::v1::ListSendersResponse>("senders", client, status, response, &PrintSenders);
   });
+}
+
+}  // namespace
+
+const Command& StatusCommand() {
+  static const Command* const command = [] {
+    auto* c = new Command{
+        "status", "show a running leader's counts and settings",
+        "toil-rtlog status [--json] [--control ADDR] [--token T]\n\n"
+        "The leader's address, level, uptime, the secret's key id (never the\n"
+        "secret), open viewers, and every count of its summary.",
+        {{"json", "Print the control service's Status message as one line of JSON.", ""}},
+        &RunStatus};
+    for (FlagDoc& doc : ClientFlagDocs()) c->flags.push_back(std::move(doc));
+    return c;
+  }();
+  return *command;
+}
+
+const Command& SendersCommand() {
+  static const Command* const command = [] {
+    auto* c = new Command{
+        "senders", "show which jobs are sending to a running leader",
+        "toil-rtlog senders [--json] [--control ADDR] [--token T]\n\n"
+        "One row per sending process: job, host, pid, records by level, lost,\n"
+        "duplicates, when last heard from, and whether it signs.",
+        {{"json", "Print the control service's ListSendersResponse as one line of JSON.", ""}},
+        &RunSenders};
+    for (FlagDoc& doc : ClientFlagDocs()) c->flags.push_back(std::move(doc));
+    return c;
+  }();
+  return *command;
 }
 
 }  // namespace toil::cli

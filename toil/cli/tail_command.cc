@@ -24,12 +24,12 @@
 #include "toil/rtlog/tail_entry.h"
 #include "toil/rtlog/terminal_sink.h"
 
-ABSL_FLAG(bool, follow, false, "tail: keep showing records as they arrive, until interrupted.");
-ABSL_FLAG(int, last, 10, "tail: first show up to this many of the records the leader kept.");
-ABSL_FLAG(std::string, job, "", "tail: only jobs whose name matches this glob (e.g. 'align-*').");
-ABSL_FLAG(std::string, host, "", "tail: only records from this host.");
+ABSL_FLAG(bool, follow, false, "Keep showing records as they arrive, until interrupted.");
+ABSL_FLAG(int, last, 10, "First show up to this many of the records the leader kept.");
+ABSL_FLAG(std::string, job, "", "Only jobs whose name matches this glob (e.g. 'align-*').");
+ABSL_FLAG(std::string, host, "", "Only records from this host.");
 ABSL_FLAG(std::string, grep, "",
-          "tail: only records whose message matches this regular expression "
+          "Only records whose message matches this regular expression "
           "(RE2 syntax).");
 
 namespace toil::cli {
@@ -130,7 +130,6 @@ bool ShowJsonLines(const std::string& jsonl, bool text, rtlog::JsonLineReader& r
   return terminal.lost_lines() == 0;
 }
 
-}  // namespace
 
 int RunTail(const std::vector<std::string>& args) {
   if (!args.empty()) {
@@ -216,6 +215,32 @@ int RunTail(const std::vector<std::string>& args) {
     }
     return 0;
   });
+}
+
+}  // namespace
+
+const Command& TailCommand() {
+  static const Command* const command = [] {
+    auto* c = new Command{
+        "tail", "show a running leader's records, from another terminal",
+        "toil-rtlog tail [--follow] [--last N] [--level LEVEL] [--job GLOB] [--host HOST]\n"
+        "                [--grep RE] [--format text|jsonl] [--time local|utc|iso]\n"
+        "                [--control ADDR] [--token T]\n\n"
+        "Prints the leader's last records (10 by default), and with --follow the new\n"
+        "ones as they arrive, as the leader's own sinks show them. Finds the leader\n"
+        "through --control or TOIL_RT_LOGGING_CONTROL. Ends quietly when its reader\n"
+        "goes (`tail --follow | grep -m1 x`).",
+        {{"follow"}, {"last"}, {"job"}, {"host"}, {"grep"},
+         {"level", "Only records at this level or above.", "all levels"},
+         {"format", "How records are printed: text (the leader's terminal lines) or jsonl "
+                    "(its JSON lines).", ""},
+         {"time", "How text lines show a record's time: local (19:40:01.123), utc "
+                  "(2026-11-24T18:40:01.123Z) or iso (with this machine's offset).", ""}},
+        &RunTail};
+    for (FlagDoc& doc : ClientFlagDocs()) c->flags.push_back(std::move(doc));
+    return c;
+  }();
+  return *command;
 }
 
 }  // namespace toil::cli
