@@ -20,9 +20,9 @@
 #include "absl/time/clock.h"
 #include "benchmark/benchmark.h"
 #include "bench/typical_record.h"
-#include "toil/rtlog/internal/job/client.h"
-#include "toil/rtlog/internal/wire/record_encoder.h"
-#include "toil/rtlog/internal/leader/udp_socket.h"
+#include "toil/rtlog/job/client.h"
+#include "toil/rtlog/wire/record_encoder.h"
+#include "toil/rtlog/leader/ingest/udp_socket.h"
 #include "toil/rtlog/rt_log.h"
 
 namespace toil::bench {

@@ -15,8 +15,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "toil/rtlog/internal/job/client.h"
-#include "toil/rtlog/internal/leader/udp_socket.h"
+#include "toil/rtlog/job/client.h"
+#include "toil/rtlog/leader/ingest/udp_socket.h"
 #include "toil/rtlog/rt_log.h"
 
 namespace {

@@ -9,9 +9,9 @@
 #include "benchmark/benchmark.h"
 #include "bench/typical_record.h"
 #include "google/protobuf/util/json_util.h"
-#include "toil/rtlog/internal/wire/datagram_auth.h"
-#include "toil/rtlog/internal/wire/record_encoder.h"
-#include "toil/rtlog/internal/wire/record_decoder.h"
+#include "toil/rtlog/wire/datagram_auth.h"
+#include "toil/rtlog/wire/record_encoder.h"
+#include "toil/rtlog/wire/record_decoder.h"
 
 namespace toil::bench {
 namespace {

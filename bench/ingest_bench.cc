@@ -60,7 +60,7 @@
 #include "bench/ingest_roles.h"
 #include "bench/monotonic_clock.h"
 #include "bench/rsyslog_reference.h"
-#include "toil/rtlog/internal/wire/datagram_auth.h"
+#include "toil/rtlog/wire/datagram_auth.h"
 
 ABSL_FLAG(std::string, mode, "run", "run (the orchestrator), counter, leader or send");
 ABSL_FLAG(int, paced_senders, 16, "sender processes in the paced phase");

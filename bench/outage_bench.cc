@@ -21,10 +21,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "toil/rtlog/internal/leader/dispatcher.h"
-#include "toil/rtlog/internal/leader/udp_server.h"
-#include "toil/rtlog/internal/leader/udp_socket.h"
-#include "toil/rtlog/log_sink.h"
+#include "toil/rtlog/leader/ingest/dispatcher.h"
+#include "toil/rtlog/leader/ingest/udp_server.h"
+#include "toil/rtlog/leader/ingest/udp_socket.h"
+#include "toil/rtlog/sinks/log_sink.h"
 
 extern char** environ;
 

@@ -21,7 +21,7 @@
 #include "tests/slurm_cluster.h"
 #include "tests/test_util.h"
 #include "toil/batch/slurm_batch_system.h"
-#include "toil/rtlog/realtime_logger.h"
+#include "toil/runner/realtime_logger.h"
 
 ABSL_FLAG(int, records, 10000, "records the job logs");
 ABSL_FLAG(int, work_us, 200, "microseconds of busy work before each record");

@@ -17,10 +17,10 @@
 #include "google/protobuf/util/field_comparator.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "proto/log_record.pb.h"
-#include "toil/rtlog/internal/common/line_format.h"
-#include "toil/rtlog/internal/leader/python_format.h"
-#include "toil/rtlog/internal/wire/record_encoder.h"
-#include "toil/rtlog/internal/wire/record_decoder.h"
+#include "toil/rtlog/common/line_format.h"
+#include "toil/rtlog/leader/format/python_format.h"
+#include "toil/rtlog/wire/record_encoder.h"
+#include "toil/rtlog/wire/record_decoder.h"
 
 namespace {
 

@@ -11,9 +11,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "fuzz/terminal_check.h"
-#include "toil/rtlog/internal/common/line_format.h"
-#include "toil/rtlog/internal/leader/py_value.h"
-#include "toil/rtlog/internal/leader/python_format.h"
+#include "toil/rtlog/common/line_format.h"
+#include "toil/rtlog/leader/format/py_value.h"
+#include "toil/rtlog/leader/format/python_format.h"
 
 using namespace toil::rtlog::internal;  // NOLINT: a fuzz target's whole subject
 

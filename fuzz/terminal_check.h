@@ -4,14 +4,14 @@
 // and the bidirectional controls (U+202A-U+202E, U+2066-U+2069). Aborts,
 // with the offending offset, on anything else. And: a record's line holds
 // nothing that starts a line of its own; a field no newline.
-#ifndef TOIL_RTLOG_FUZZ_TERMINAL_CHECK_H_
-#define TOIL_RTLOG_FUZZ_TERMINAL_CHECK_H_
+#ifndef FUZZ_TERMINAL_CHECK_H_
+#define FUZZ_TERMINAL_CHECK_H_
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
-#include "toil/rtlog/internal/common/utf8.h"
+#include "toil/rtlog/common/utf8.h"
 
 namespace toil::rtlog::fuzz {
 
@@ -65,4 +65,4 @@ inline void CheckOneLine(const std::string& field) {
 
 }  // namespace toil::rtlog::fuzz
 
-#endif  // TOIL_RTLOG_FUZZ_TERMINAL_CHECK_H_
+#endif  // FUZZ_TERMINAL_CHECK_H_

@@ -33,7 +33,7 @@
 #include "tests/serve_process.h"
 #include "tests/test_util.h"
 #include "toil/batch/local_batch_system.h"
-#include "toil/rtlog/realtime_logger.h"
+#include "toil/runner/realtime_logger.h"
 
 namespace toil {
 namespace {

@@ -15,8 +15,8 @@
 #include "gtest/gtest.h"
 #include "proto/run_report.pb.h"
 #include "tests/test_util.h"
-#include "toil/rtlog/json_line.h"
-#include "toil/rtlog/level.h"
+#include "toil/rtlog/sinks/json_line.h"
+#include "toil/rtlog/base/level.h"
 
 namespace toil {
 namespace {

@@ -10,8 +10,8 @@
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 #include "toil/batch/local_batch_system.h"
-#include "toil/rtlog/log_server.h"
-#include "toil/rtlog/realtime_logger.h"
+#include "toil/rtlog/leader/log_server.h"
+#include "toil/runner/realtime_logger.h"
 
 namespace toil {
 namespace {

@@ -18,8 +18,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
-#include "toil/rtlog/internal/leader/udp_server.h"
-#include "toil/rtlog/internal/leader/udp_socket.h"
+#include "toil/rtlog/leader/ingest/udp_server.h"
+#include "toil/rtlog/leader/ingest/udp_socket.h"
 
 extern char** environ;
 

@@ -15,13 +15,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
-#include "toil/rtlog/internal/wire/datagram_auth.h"
-#include "toil/rtlog/internal/wire/datagram_fit.h"
-#include "toil/rtlog/internal/wire/record_encoder.h"
-#include "toil/rtlog/internal/wire/record_decoder.h"
-#include "toil/rtlog/internal/leader/sender_table.h"
-#include "toil/rtlog/internal/leader/udp_server.h"
-#include "toil/rtlog/terminal_sink.h"
+#include "toil/rtlog/wire/datagram_auth.h"
+#include "toil/rtlog/wire/datagram_fit.h"
+#include "toil/rtlog/wire/record_encoder.h"
+#include "toil/rtlog/wire/record_decoder.h"
+#include "toil/rtlog/leader/ingest/sender_table.h"
+#include "toil/rtlog/leader/ingest/udp_server.h"
+#include "toil/rtlog/sinks/terminal_sink.h"
 
 namespace toil::rtlog::internal {
 namespace {

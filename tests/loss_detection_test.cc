@@ -17,9 +17,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
-#include "toil/rtlog/internal/wire/datagram_auth.h"
-#include "toil/rtlog/internal/leader/udp_server.h"
-#include "toil/rtlog/internal/leader/udp_socket.h"
+#include "toil/rtlog/wire/datagram_auth.h"
+#include "toil/rtlog/leader/ingest/udp_server.h"
+#include "toil/rtlog/leader/ingest/udp_socket.h"
 
 namespace toil::rtlog::internal {
 namespace {

@@ -10,12 +10,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
-#include "toil/rtlog/environment.h"
-#include "toil/rtlog/internal/leader/dispatcher.h"
-#include "toil/rtlog/internal/leader/udp_server.h"
-#include "toil/rtlog/internal/wire/datagram_auth.h"
-#include "toil/rtlog/internal/wire/record_encoder.h"
-#include "toil/rtlog/log_server.h"
+#include "toil/rtlog/base/environment.h"
+#include "toil/rtlog/leader/ingest/dispatcher.h"
+#include "toil/rtlog/leader/ingest/udp_server.h"
+#include "toil/rtlog/wire/datagram_auth.h"
+#include "toil/rtlog/wire/record_encoder.h"
+#include "toil/rtlog/leader/log_server.h"
 
 namespace toil::rtlog {
 namespace {

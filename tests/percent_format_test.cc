@@ -8,8 +8,8 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
-#include "toil/rtlog/internal/leader/py_value.h"
-#include "toil/rtlog/internal/leader/python_format.h"
+#include "toil/rtlog/leader/format/py_value.h"
+#include "toil/rtlog/leader/format/python_format.h"
 
 namespace toil::rtlog::internal {
 namespace {

@@ -20,10 +20,10 @@
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 #include "toil/batch/local_batch_system.h"
-#include "toil/rtlog/internal/leader/py_value.h"
-#include "toil/rtlog/json_lines_sink.h"
-#include "toil/rtlog/realtime_logger.h"
-#include "toil/rtlog/terminal_sink.h"
+#include "toil/rtlog/leader/format/py_value.h"
+#include "toil/rtlog/sinks/json_lines_sink.h"
+#include "toil/runner/realtime_logger.h"
+#include "toil/rtlog/sinks/terminal_sink.h"
 
 namespace toil {
 namespace {

@@ -17,8 +17,8 @@
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 #include "toil/batch/local_batch_system.h"
-#include "toil/rtlog/internal/leader/udp_socket.h"
-#include "toil/rtlog/realtime_logger.h"
+#include "toil/rtlog/leader/ingest/udp_socket.h"
+#include "toil/runner/realtime_logger.h"
 #include "toil/rtlog/rt_log.h"
 #include "toil/runner/start_toil.h"
 

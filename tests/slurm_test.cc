@@ -27,7 +27,7 @@
 #include "tests/test_util.h"
 #include "toil/batch/command_runner.h"
 #include "toil/batch/slurm_batch_system.h"
-#include "toil/rtlog/realtime_logger.h"
+#include "toil/runner/realtime_logger.h"
 
 namespace toil {
 namespace {

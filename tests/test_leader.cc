@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "toil/batch/local_batch_system.h"
-#include "toil/rtlog/realtime_logger.h"
+#include "toil/runner/realtime_logger.h"
 
 int main(int argc, char** argv) {
   if (argc < 2) {

@@ -24,8 +24,8 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "proto/log_record.pb.h"
-#include "toil/rtlog/internal/common/host_port.h"
-#include "toil/rtlog/log_sink.h"
+#include "toil/rtlog/common/host_port.h"
+#include "toil/rtlog/sinks/log_sink.h"
 
 namespace toil::testing {
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Generates toil/rtlog/internal/leader/py_printable_table.inc.
+"""Generates toil/rtlog/leader/format/py_printable_table.inc.
 
 The table lists the code point ranges for which Python's str.isprintable() is
 False, which are exactly the characters repr() escapes. It is taken from the
 python3 that runs this script (its unicodedata version is recorded).
 
-    tools/gen_py_printable_table.py > toil/rtlog/internal/leader/py_printable_table.inc
+    tools/gen_py_printable_table.py > toil/rtlog/leader/format/py_printable_table.inc
 """
 import sys
 import unicodedata

@@ -5,7 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "toil/rtlog/environment.h"
+#include "toil/rtlog/base/environment.h"
 
 extern char** environ;
 

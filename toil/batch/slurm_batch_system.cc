@@ -21,7 +21,7 @@
 #include "toil/batch/job_files.h"
 #include "toil/batch/shell_quote.h"
 #include "toil/batch/slurm_job_state.h"
-#include "toil/rtlog/environment.h"
+#include "toil/rtlog/base/environment.h"
 
 namespace toil::batch {
 namespace {

@@ -11,8 +11,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "toil/rtlog/log_sink.h"
-#include "toil/rtlog/terminal_sink.h"
+#include "toil/rtlog/sinks/log_sink.h"
+#include "toil/rtlog/sinks/terminal_sink.h"
 
 namespace toil::cli {
 

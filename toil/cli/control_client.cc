@@ -17,7 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "toil/cli/output_flags.h"
-#include "toil/rtlog/environment.h"
+#include "toil/rtlog/base/environment.h"
 
 namespace toil::cli {
 namespace {

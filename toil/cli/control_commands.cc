@@ -12,7 +12,7 @@
 #include "absl/time/clock.h"
 #include "toil/cli/command.h"
 #include "toil/cli/control_client.h"
-#include "toil/rtlog/level.h"
+#include "toil/rtlog/base/level.h"
 
 namespace toil::cli {
 namespace {

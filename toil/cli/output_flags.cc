@@ -16,9 +16,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "toil/cli/command.h"
-#include "toil/rtlog/json_lines_sink.h"
-#include "toil/rtlog/output_file.h"
-#include "toil/rtlog/terminal_sink.h"
+#include "toil/rtlog/sinks/json_lines_sink.h"
+#include "toil/rtlog/sinks/output_file.h"
+#include "toil/rtlog/sinks/terminal_sink.h"
 
 // The help texts here are what the flags mean to a leader (serve, run);
 // another command that takes one says what it means to it (its FlagDoc).

@@ -1,5 +1,5 @@
 // --report and --report_file (serve, run): which end-of-run report to write
-// (toil/rtlog/run_report.h) and where. Text goes to stderr with the rest of
+// (toil/runner/run_report.h) and where. Text goes to stderr with the rest of
 // what the tool says to people; JSON to stdout, for scripts; --report_file
 // sends either to a file.
 #ifndef TOIL_CLI_REPORT_FLAGS_H_
@@ -10,7 +10,7 @@
 #include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
 #include "proto/run_report.pb.h"
-#include "toil/rtlog/run_report.h"
+#include "toil/runner/run_report.h"
 
 ABSL_DECLARE_FLAG(std::string, report);
 ABSL_DECLARE_FLAG(std::string, report_file);

@@ -14,8 +14,8 @@
 #include "toil/cli/output_flags.h"
 #include "toil/cli/report_flags.h"
 #include "toil/cli/stop_signals.h"
-#include "toil/rtlog/environment.h"
-#include "toil/rtlog/run_report.h"
+#include "toil/rtlog/base/environment.h"
+#include "toil/runner/run_report.h"
 #include "toil/runner/start_toil.h"
 
 ABSL_FLAG(int, jobs, 1, "How many jobs run the command.");

@@ -12,8 +12,8 @@
 #include "absl/strings/str_join.h"
 #include "toil/cli/command.h"
 #include "toil/cli/output_flags.h"
-#include "toil/rtlog/environment.h"
-#include "toil/rtlog/level.h"
+#include "toil/rtlog/base/environment.h"
+#include "toil/rtlog/base/level.h"
 #include "toil/rtlog/log_line.h"
 
 ABSL_FLAG(std::string, name, "toil-rt",

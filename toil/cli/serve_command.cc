@@ -17,9 +17,9 @@
 #include "toil/cli/output_flags.h"
 #include "toil/cli/report_flags.h"
 #include "toil/cli/stop_signals.h"
-#include "toil/rtlog/environment.h"
-#include "toil/rtlog/level.h"
-#include "toil/rtlog/log_server.h"
+#include "toil/rtlog/base/environment.h"
+#include "toil/rtlog/base/level.h"
+#include "toil/rtlog/leader/log_server.h"
 
 ABSL_FLAG(std::string, bind, "127.0.0.1",
           "Numeric address to listen on: 127.0.0.1 (this machine only), "

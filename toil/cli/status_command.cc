@@ -11,8 +11,8 @@
 #include "google/protobuf/message.h"
 #include "toil/cli/command.h"
 #include "toil/cli/control_client.h"
-#include "toil/rtlog/proto_json.h"
-#include "toil/rtlog/terminal_text.h"
+#include "toil/rtlog/base/proto_json.h"
+#include "toil/rtlog/sinks/terminal_text.h"
 
 ABSL_FLAG(bool, json, false,
           "Print JSON (the control service's messages) instead "

@@ -18,11 +18,11 @@
 #include "toil/cli/command.h"
 #include "toil/cli/control_client.h"
 #include "toil/cli/output_flags.h"
-#include "toil/rtlog/json_line.h"
-#include "toil/rtlog/json_lines_sink.h"
-#include "toil/rtlog/level.h"
-#include "toil/rtlog/tail_entry.h"
-#include "toil/rtlog/terminal_sink.h"
+#include "toil/rtlog/sinks/json_line.h"
+#include "toil/rtlog/sinks/json_lines_sink.h"
+#include "toil/rtlog/base/level.h"
+#include "toil/rtlog/sinks/tail_entry.h"
+#include "toil/rtlog/sinks/terminal_sink.h"
 
 ABSL_FLAG(bool, follow, false, "Keep showing records as they arrive, until interrupted.");
 ABSL_FLAG(int, last, 10, "First show up to this many of the records the leader kept.");

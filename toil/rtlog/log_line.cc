@@ -2,7 +2,7 @@
 #include "toil/rtlog/log_line.h"
 
 #include "absl/time/clock.h"
-#include "toil/rtlog/internal/job/client.h"
+#include "toil/rtlog/job/client.h"
 
 namespace toil::rtlog {
 

@@ -9,7 +9,7 @@
 #define TOIL_RTLOG_LOG_LINE_H_
 
 #include "absl/strings/string_view.h"
-#include "toil/rtlog/level.h"
+#include "toil/rtlog/base/level.h"
 
 namespace toil::rtlog {
 

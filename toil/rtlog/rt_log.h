@@ -15,9 +15,9 @@
 #ifndef TOIL_RTLOG_RT_LOG_H_
 #define TOIL_RTLOG_RT_LOG_H_
 
-#include "toil/rtlog/internal/job/level_gate.h"
-#include "toil/rtlog/internal/job/log_message.h"
-#include "toil/rtlog/level.h"
+#include "toil/rtlog/job/level_gate.h"
+#include "toil/rtlog/job/log_message.h"
+#include "toil/rtlog/base/level.h"
 
 namespace toil::rtlog::internal {
 inline constexpr Level kRtLogLevel_TRACE = Level::kTrace;

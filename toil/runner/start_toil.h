@@ -13,8 +13,8 @@
 
 #include "absl/status/statusor.h"
 #include "toil/batch/batch_system.h"
-#include "toil/rtlog/realtime_logger.h"
-#include "toil/rtlog/run_report.h"
+#include "toil/runner/realtime_logger.h"
+#include "toil/runner/run_report.h"
 
 namespace toil::runner {
 
@@ -28,7 +28,7 @@ struct ToilOptions {
   // result lists every job with how it ended.
   std::function<bool()> cancelled;
   // The end-of-run report (a row per job, what the failed ones said last;
-  // toil/rtlog/run_report.h), written to stderr once the run has ended and
+  // toil/runner/run_report.h), written to stderr once the run has ended and
   // real-time logging has stopped: as text, as JSON, or not at all (to write
   // it yourself from the result).
   rtlog::ReportFormat report = rtlog::ReportFormat::kText;

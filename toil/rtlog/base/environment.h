@@ -1,0 +1,45 @@
+// The environment variables through which a leader's batch system configures
+// every job (the contract in the README, "How jobs are configured"):
+//
+//   TOIL_RT_LOGGING_LEVEL    the lowest level a job sends; unset: real-time
+//                            logging is off, and only CRITICAL records are
+//                            written, to the job's stderr
+//   TOIL_RT_LOGGING_ADDRESS  host:port or [v6]:port of the leader (UDP)
+//   TOIL_RT_LOGGING_SECRET   the run's secret, 64 hex digits: every datagram
+//                            is signed with it
+//   TOIL_JOB_NAME            the job's name, shown on the leader
+//   TOIL_RT_LOGGING_PACKED   set by a leader that reads packed datagrams
+//                            (several records, one per line) of up to this
+//                            many bytes; a C++ job then packs the records it
+//                            has queued. Unset or 0: one record per datagram,
+//                            as for Toil's Python leader
+//
+// A batch system of its own sets them through BatchSystem::SetEnv (the
+// RealtimeLogger does) and passes GetEnvironment() on to each job.
+//
+// Two more are for people and their tools, never handed to jobs:
+//
+//   TOIL_RT_LOGGING_CONTROL        where a running leader's control plane
+//                                  listens (unix:/path, or HOST:PORT), for
+//                                  toil-rtlog tail, status, senders, level
+//                                  and stop
+//   TOIL_RT_LOGGING_CONTROL_TOKEN  the token a TCP control address requires
+#ifndef TOIL_RTLOG_BASE_ENVIRONMENT_H_
+#define TOIL_RTLOG_BASE_ENVIRONMENT_H_
+
+namespace toil::rtlog {
+
+// Every variable of a leader's for its jobs starts with this (TOIL_JOB_NAME
+// aside); jobs get them only from their own batch system.
+inline constexpr char kVariablePrefix[] = "TOIL_RT_LOGGING_";
+inline constexpr char kLevelVariable[] = "TOIL_RT_LOGGING_LEVEL";
+inline constexpr char kAddressVariable[] = "TOIL_RT_LOGGING_ADDRESS";
+inline constexpr char kSecretVariable[] = "TOIL_RT_LOGGING_SECRET";
+inline constexpr char kJobNameVariable[] = "TOIL_JOB_NAME";
+inline constexpr char kPackedVariable[] = "TOIL_RT_LOGGING_PACKED";
+inline constexpr char kControlVariable[] = "TOIL_RT_LOGGING_CONTROL";
+inline constexpr char kControlTokenVariable[] = "TOIL_RT_LOGGING_CONTROL_TOKEN";
+
+}  // namespace toil::rtlog
+
+#endif  // TOIL_RTLOG_BASE_ENVIRONMENT_H_

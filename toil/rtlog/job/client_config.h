@@ -1,0 +1,43 @@
+// The job side's configuration, read once from the environment the batch
+// system hands every job (the variables are in toil/rtlog/environment.h).
+// Bad values never abort the job: they produce a warning naming the variable
+// and its value, and logging falls back to local-only.
+#ifndef TOIL_RTLOG_JOB_CLIENT_CONFIG_H_
+#define TOIL_RTLOG_JOB_CLIENT_CONFIG_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "toil/rtlog/base/environment.h"
+#include "toil/rtlog/common/host_port.h"
+#include "toil/rtlog/base/level.h"
+
+namespace toil::rtlog::internal {
+
+struct ClientConfig {
+  // Records below this level are discarded.
+  Level threshold = Level::kCritical;
+  // Whether real-time logging is on at all (TOIL_RT_LOGGING_LEVEL was set).
+  bool realtime = false;
+  // Where to send records; unset: stderr only.
+  std::optional<HostPort> leader;
+  std::string job_name;
+  // TOIL_RT_LOGGING_SECRET as given ("" when unset).
+  std::string secret;
+  // TOIL_RT_LOGGING_PACKED: the largest packed datagram the leader reads (0:
+  // one record per datagram).
+  size_t packed_bytes = 0;
+  // Problems found, one line each, for stderr.
+  std::vector<std::string> warnings;
+};
+
+// Reads the configuration through `getenv` (a function returning nullptr for
+// an unset variable), so tests can supply their own environment.
+ClientConfig ReadClientConfig(
+    const std::function<const char*(const char*)>& getenv);
+
+}  // namespace toil::rtlog::internal
+
+#endif  // TOIL_RTLOG_JOB_CLIENT_CONFIG_H_

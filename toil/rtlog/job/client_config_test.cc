@@ -1,0 +1,80 @@
+// Tests of reading the job-side configuration from the environment.
+#include "toil/rtlog/job/client_config.h"
+
+#include <map>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace toil::rtlog::internal {
+namespace {
+
+using ::testing::HasSubstr;
+
+ClientConfig Read(const std::map<std::string, std::string>& env) {
+  return ReadClientConfig([&](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  });
+}
+
+TEST(ClientConfigTest, NoLevelMeansOffAndCriticalOnly) {
+  const ClientConfig config = Read({{"TOIL_RT_LOGGING_ADDRESS", "127.0.0.1:5"}});
+  EXPECT_FALSE(config.realtime);
+  EXPECT_EQ(config.threshold, Level::kCritical);
+  EXPECT_FALSE(config.leader.has_value());
+  EXPECT_TRUE(config.warnings.empty());
+}
+
+TEST(ClientConfigTest, LevelWithoutAddressIsLocalOnly) {
+  const ClientConfig config = Read({{"TOIL_RT_LOGGING_LEVEL", "debug"}});
+  EXPECT_TRUE(config.realtime);
+  EXPECT_EQ(config.threshold, Level::kDebug);
+  EXPECT_FALSE(config.leader.has_value());
+}
+
+TEST(ClientConfigTest, BothSet) {
+  const ClientConfig config = Read({{"TOIL_RT_LOGGING_LEVEL", "OFF"},
+                                    {"TOIL_RT_LOGGING_ADDRESS", "[::1]:5000"},
+                                    {"TOIL_JOB_NAME", "align/3"}});
+  EXPECT_EQ(config.threshold, Level::kCritical);
+  ASSERT_TRUE(config.leader.has_value());
+  EXPECT_EQ(config.leader->host, "::1");
+  EXPECT_EQ(config.job_name, "align/3");
+}
+
+TEST(ClientConfigTest, BadValuesWarnNamingTheVariableAndValue) {
+  ClientConfig config = Read({{"TOIL_RT_LOGGING_LEVEL", "noisy"},
+                              {"TOIL_RT_LOGGING_ADDRESS", "127.0.0.1:9"}});
+  EXPECT_FALSE(config.realtime);
+  EXPECT_FALSE(config.leader.has_value());    // nothing is sent...
+  EXPECT_EQ(config.threshold, Level::kInfo);  // ...but the job's own log keeps INFO
+  ASSERT_EQ(config.warnings.size(), 1u);
+  EXPECT_THAT(config.warnings[0], HasSubstr("TOIL_RT_LOGGING_LEVEL=\"noisy\""));
+  EXPECT_THAT(config.warnings[0], HasSubstr("written to stderr only"));
+
+  config = Read({{"TOIL_RT_LOGGING_LEVEL", "INFO"}, {"TOIL_RT_LOGGING_ADDRESS", "leader"}});
+  EXPECT_TRUE(config.realtime);
+  EXPECT_FALSE(config.leader.has_value());
+  ASSERT_EQ(config.warnings.size(), 1u);
+  EXPECT_THAT(config.warnings[0], HasSubstr("TOIL_RT_LOGGING_ADDRESS=\"leader\""));
+  EXPECT_THAT(config.warnings[0], HasSubstr("stderr only"));
+}
+
+TEST(ClientConfigTest, PackedIsASizeTheLeaderReads) {
+  EXPECT_EQ(Read({}).packed_bytes, 0u);  // one record per datagram
+  EXPECT_EQ(Read({{"TOIL_RT_LOGGING_PACKED", "8192"}}).packed_bytes, 8192u);
+  EXPECT_EQ(Read({{"TOIL_RT_LOGGING_PACKED", "0"}}).packed_bytes, 0u);
+  for (const char* bad : {"yes", "-1", "100", "70000", ""}) {
+    const ClientConfig config = Read({{"TOIL_RT_LOGGING_PACKED", bad}});
+    EXPECT_EQ(config.packed_bytes, 0u) << bad;
+    ASSERT_EQ(config.warnings.size(), 1u) << bad;
+    EXPECT_THAT(config.warnings[0],
+                HasSubstr(std::string("TOIL_RT_LOGGING_PACKED=\"") + bad +
+                          "\" is not 0 or a size from 1024 to 65507 bytes; records are "
+                          "sent one per datagram"));
+  }
+}
+
+}  // namespace
+}  // namespace toil::rtlog::internal

@@ -1,0 +1,127 @@
+// DatagramIngest: what the leader does with each datagram it receives, from
+// anyone on the network. In order:
+//
+//   1. authenticate it, when the run has a secret (datagram_auth.h): forged,
+//      tampered, other-run and (unless allowed) unsigned datagrams are
+//      refused, counted, and reported at most once a second per sender;
+//   2. decode it (record_decoder.h), each record of a packed datagram
+//      (packed_datagram.h) on its own: malformed ones are refused the same way;
+//   3. check its place in its sending process's stream (sequence_tracker.h):
+//      duplicates are dropped, and records lost in transit are reported per
+//      sending job, at most once a second each. Unsigned records (accepted
+//      with allow_unsigned) are tracked apart from signed ones: whatever an
+//      unsigned datagram claims, it cannot touch the state that protects a
+//      signed stream from replay (nor evict it);
+//   4. count it for its sender (sender_table.h), and hand it to the
+//      Dispatcher, marked signed or unsigned.
+//
+// Used by the UdpServer's one processing thread; stats() may be read from any
+// thread.
+#ifndef TOIL_RTLOG_LEADER_INGEST_DATAGRAM_INGEST_H_
+#define TOIL_RTLOG_LEADER_INGEST_DATAGRAM_INGEST_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "proto/log_record.pb.h"
+#include "toil/rtlog/base/log_stats.h"
+#include "toil/rtlog/wire/datagram_auth.h"
+#include "toil/rtlog/leader/ingest/dispatcher.h"
+#include "toil/rtlog/wire/record_decoder.h"
+#include "toil/rtlog/leader/ingest/loss_reporter.h"
+#include "toil/rtlog/leader/ingest/reject_reporter.h"
+#include "toil/rtlog/leader/ingest/sender_table.h"
+#include "toil/rtlog/leader/ingest/sequence_tracker.h"
+
+namespace toil::rtlog::internal {
+
+struct IngestOptions {
+  // The run's secret (64 hex digits); empty: datagrams are not checked.
+  std::string secret;
+  // With a secret: accept unsigned datagrams (Python jobs cannot sign), and
+  // mark them. Signed ones must still be valid.
+  bool allow_unsigned = false;
+  // Where warnings go, one line per call.
+  std::function<void(absl::string_view)> diagnostics;
+  // Names the job of a record that names none (Toil's Python jobs send no
+  // job) from the pid that sent it: a batch system that runs jobs on this
+  // machine knows which processes it started (BatchSystem::JobOfProcess).
+  // Unset: such a record is shown under its process name.
+  std::function<std::optional<std::string>(int64_t pid)> job_of_process;
+};
+
+class DatagramIngest {
+ public:
+  static absl::StatusOr<std::unique_ptr<DatagramIngest>> Create(
+      IngestOptions options, Dispatcher* dispatcher);
+
+  // One datagram of `size` bytes from `sender` ("ip:port"). `data` must have
+  // RecordDecoder::kPadding writable bytes past the end (they are zeroed).
+  void Take(char* data, size_t size, absl::string_view sender, absl::Time now);
+  // A datagram refused before it could be read (too large).
+  void Refuse(absl::string_view sender, absl::string_view reason,
+              absl::Time now);
+  // Shows counts held back by the rate limits once their interval passed.
+  void Tick(absl::Time now);
+  // Shows every count not shown yet, and a summary of the loss in transit.
+  void Finish();
+
+  // Its counts: records, malformed, loss, duplicates and refusals.
+  LogStats stats() const;
+  // Who sent what (may be read from any thread).
+  const SenderTable& senders() const { return senders_; }
+
+ private:
+  DatagramIngest(IngestOptions options, Dispatcher* dispatcher,
+                 std::unique_ptr<DatagramAuth> auth);
+  // Steps 2 to 4 for one record of the datagram; `data` has kPadding
+  // readable bytes past `size`.
+  void TakeRecord(const char* data, size_t size, absl::string_view sender,
+                  Authenticity authenticity, absl::Time now);
+  // The tracker for records of this authenticity.
+  SequenceTracker& TrackerFor(Authenticity authenticity) {
+    return authenticity == Authenticity::kUnsigned ? unsigned_tracker_ : tracker_;
+  }
+  // Updates the loss and duplicate totals from both trackers.
+  void StoreTotals();
+  // Names record_'s job from its pid, when it names none and the options
+  // say how (the answers cached, a few thousand pids at most).
+  void NameJob();
+
+  IngestOptions options_;
+  Dispatcher* dispatcher_;
+  std::unique_ptr<DatagramAuth> auth_;
+  RecordDecoder decoder_;
+  LogRecord record_;
+  SequenceTracker tracker_;           // signed records, or all when not checked
+  SequenceTracker unsigned_tracker_;  // unsigned records accepted
+  SenderTable senders_;
+  LossReporter loss_;
+  RejectReporter malformed_;
+  RejectReporter unsigned_;
+  RejectReporter forged_;
+  RejectReporter other_run_;
+  absl::Time last_tick_ = absl::InfinitePast();
+  absl::flat_hash_map<int64_t, std::optional<std::string>> job_of_pid_;
+
+  std::atomic<uint64_t> records_{0};
+  std::atomic<uint64_t> malformed_count_{0};
+  std::atomic<uint64_t> unsigned_refused_{0};
+  std::atomic<uint64_t> unsigned_accepted_{0};
+  std::atomic<uint64_t> forged_count_{0};
+  std::atomic<uint64_t> other_run_count_{0};
+  std::atomic<uint64_t> lost_{0};
+  std::atomic<uint64_t> duplicates_{0};
+};
+
+}  // namespace toil::rtlog::internal
+
+#endif  // TOIL_RTLOG_LEADER_INGEST_DATAGRAM_INGEST_H_

@@ -1,0 +1,104 @@
+// UdpServer: the leader's receiving end. One POSIX UDP socket and two
+// threads, pipelined: the receive thread only receives, datagrams in batches
+// (recvmmsg), copied into a ring allocated at start (DatagramRing); the
+// processing thread hands each datagram to a DatagramIngest (authentication, decoding,
+// loss detection, dispatch). With two cores, the kernel's cost of receiving
+// and the leader's own work per record run side by side.
+//
+// Datagrams the kernel dropped because the socket's buffer was full are
+// counted exactly, from SO_RXQ_OVFL and SO_MEMINFO. Stop() receives what is
+// already queued before it returns, so records sent by jobs that have
+// finished are not lost.
+#ifndef TOIL_RTLOG_LEADER_INGEST_UDP_SERVER_H_
+#define TOIL_RTLOG_LEADER_INGEST_UDP_SERVER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "toil/rtlog/leader/ingest/datagram_ring.h"
+#include "toil/rtlog/leader/ingest/datagram_ingest.h"
+#include "toil/rtlog/leader/ingest/dispatcher.h"
+#include "toil/rtlog/common/host_port.h"
+
+namespace toil::rtlog::internal {
+
+struct UdpServerOptions {
+  // Numeric address to bind: "127.0.0.1", "0.0.0.0", "::1", "::".
+  std::string bind_host = "127.0.0.1";
+  // 0: any free port.
+  int port = 0;
+  // Socket receive buffer to ask for (SO_RCVBUFFORCE when allowed). The ring
+  // between the server's two threads is a quarter of it, at most 8 MiB.
+  int receive_buffer_bytes = 32 << 20;
+  // Where warnings go, one line per call; stderr when unset.
+  std::function<void(absl::string_view)> diagnostics;
+  // Authentication: the run's secret ("" for none) and whether unsigned
+  // datagrams are accepted anyway (see datagram_ingest.h).
+  std::string secret;
+  bool allow_unsigned = false;
+  // See IngestOptions.
+  std::function<std::optional<std::string>(int64_t pid)> job_of_process;
+  // Share the port with other servers that set it (SO_REUSEPORT; see
+  // udp_socket.h). Only ingest_bench does, to measure it.
+  bool reuse_port = false;
+};
+
+class UdpServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<UdpServer>> Start(
+      UdpServerOptions options, Dispatcher* dispatcher);
+  ~UdpServer();
+  UdpServer(const UdpServer&) = delete;
+  UdpServer& operator=(const UdpServer&) = delete;
+
+  // Receives what is queued, stops the thread and joins it. Idempotent.
+  void Stop();
+
+  // The bound address (with the port chosen when port was 0).
+  const SocketAddress& local_address() const { return local_address_; }
+  // The ingest's counts, with the datagrams received and those the kernel
+  // dropped.
+  LogStats stats() const;
+  // Who sent what; valid as long as the server.
+  const SenderTable& senders() const { return ingest_->senders(); }
+
+ private:
+  UdpServer(UdpServerOptions options, std::unique_ptr<DatagramIngest> ingest,
+            Dispatcher* dispatcher, int fd, int wake_fd,
+            SocketAddress local_address);
+  void Receive();
+  void Process();
+  void Handle(const DatagramRing::Datagram& datagram, absl::Time now);
+  void CountKernelDrops(msghdr& header) const;
+  void RefreshDropped() const;
+  void RaiseDropped(uint64_t dropped) const;
+
+  UdpServerOptions options_;
+  std::unique_ptr<DatagramIngest> ingest_;
+  Dispatcher* dispatcher_;
+  int fd_;
+  int wake_fd_;
+  SocketAddress local_address_;
+  DatagramRing ring_;
+  std::thread thread_;     // receives
+  std::thread processor_;  // processes
+  // The processing thread's: the last datagram's peer, and its name.
+  sockaddr_storage last_peer_{};
+  socklen_t last_peer_length_ = 0;
+  std::string last_sender_;
+  std::atomic<bool> stopping_{false};
+  bool stopped_ = false;
+
+  std::atomic<uint64_t> datagrams_{0};
+  mutable std::atomic<uint64_t> dropped_{0};
+};
+
+}  // namespace toil::rtlog::internal
+
+#endif  // TOIL_RTLOG_LEADER_INGEST_UDP_SERVER_H_

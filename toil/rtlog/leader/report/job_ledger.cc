@@ -1,0 +1,87 @@
+// What each job sent; see job_ledger.h.
+#include "toil/rtlog/leader/report/job_ledger.h"
+
+#include <algorithm>
+
+#include "toil/rtlog/common/utf8.h"
+#include "toil/rtlog/base/level.h"
+
+namespace toil::rtlog::internal {
+
+JobLedger::Entry& JobLedger::EntryFor(const LogRecord& record) {
+  const std::string& job = !record.job().empty() ? record.job() : record.process_name();
+  auto found = jobs_.find(job);
+  if (found != jobs_.end()) return found->second;
+  if (jobs_.size() >= kMaxJobs) ForgetOldestLocked();
+  Entry& entry = jobs_[job];
+  entry.log.job = job;
+  entry.first = arrivals_;
+  return entry;
+}
+
+void JobLedger::Send(const LogEntry& entry) {
+  const LogRecord& record = entry.record();
+  std::lock_guard<std::mutex> lock(mu_);
+  Entry& job = EntryFor(record);
+  job.latest = ++arrivals_;
+  if (job.log.host != record.hostname()) job.log.host = record.hostname();
+  ++job.log.records_by_level[LevelIndex(entry.level())];
+  const bool unsigned_record = entry.authenticity() == Authenticity::kUnsigned;
+  if (unsigned_record) ++job.log.unsigned_records;
+  std::vector<JobLog::Line>& lines = job.log.last_lines;
+  if (lines.size() < JobLog::kLastLines) lines.emplace_back();
+  JobLog::Line& line = lines[job.next_line];
+  job.next_line = (job.next_line + 1) % JobLog::kLastLines;
+  line.created = record.created();
+  line.levelno = record.levelno();
+  line.unsigned_record = unsigned_record;
+  const absl::string_view text = entry.text_message();
+  const size_t cut = Utf8CutPoint(text, JobLog::kMessageBytes);
+  line.message.assign(text.data(), cut);
+  if (cut < text.size()) line.message.append("\u2026");  // an ellipsis
+}
+
+void JobLedger::ForgetOldestLocked() {
+  std::vector<uint64_t> latest;
+  latest.reserve(jobs_.size());
+  for (const auto& [name, entry] : jobs_) latest.push_back(entry.latest);
+  std::nth_element(latest.begin(), latest.begin() + latest.size() / 2, latest.end());
+  const uint64_t median = latest[latest.size() / 2];
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    if (it->second.latest <= median) {
+      jobs_.erase(it++);
+      ++forgotten_;
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::vector<JobLog> JobLedger::Snapshot() const {
+  std::vector<std::pair<uint64_t, JobLog>> ordered;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ordered.reserve(jobs_.size());
+    for (const auto& [name, entry] : jobs_) {
+      JobLog log = entry.log;
+      // Oldest first: the ring's next slot holds the oldest once it is full.
+      std::vector<JobLog::Line>& lines = log.last_lines;
+      const bool full = lines.size() == JobLog::kLastLines;
+      std::rotate(lines.begin(), lines.begin() + (full ? entry.next_line : 0), lines.end());
+      ordered.emplace_back(entry.first, std::move(log));
+    }
+  }
+  std::sort(ordered.begin(), ordered.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<JobLog> logs;
+  logs.reserve(ordered.size());
+  for (auto& [first, log] : ordered) logs.push_back(std::move(log));
+  return logs;
+}
+
+uint64_t JobLedger::forgotten() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return forgotten_;
+}
+
+}  // namespace toil::rtlog::internal

@@ -1,0 +1,66 @@
+// The JSON-lines sink; see json_lines_sink.h.
+#include "toil/rtlog/sinks/json_lines_sink.h"
+
+#include "toil/rtlog/sinks/output_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "toil/rtlog/sinks/fd_writer.h"
+#include "toil/rtlog/wire/json_writer.h"
+#include "toil/rtlog/wire/record_encoder.h"
+
+namespace toil::rtlog {
+
+JsonLinesSink::JsonLinesSink(int fd)
+    : JsonLinesSink(fd, /*owns_fd=*/false, absl::StrCat("fd ", fd)) {}
+
+JsonLinesSink::JsonLinesSink(int fd, bool owns_fd, std::string what)
+    : writer_(std::make_unique<internal::FdWriter>(fd, owns_fd, std::move(what))) {}
+
+JsonLinesSink::~JsonLinesSink() = default;
+
+uint64_t JsonLinesSink::lost_bytes() const { return writer_->lost_bytes(); }
+uint64_t JsonLinesSink::lost_lines() const { return writer_->lost_lines(); }
+
+absl::StatusOr<std::unique_ptr<JsonLinesSink>> JsonLinesSink::Open(
+    const std::string& path) {
+  absl::StatusOr<int> fd = OpenOutputFile(path);
+  if (!fd.ok()) return fd.status();
+  return std::unique_ptr<JsonLinesSink>(new JsonLinesSink(
+      *fd, /*owns_fd=*/true, absl::StrCat("the JSON-lines file ", path)));
+}
+
+void JsonLinesSink::Send(const LogEntry& entry) {
+  AppendLine(entry, &writer_->buffer());
+  writer_->MaybeFlush();
+}
+
+void JsonLinesSink::AppendLine(const LogEntry& entry, std::string* line) {
+  std::string& out = *line;
+  out.push_back('{');
+  internal::AppendRecordFields(entry.record(), &out, internal::Uint64Form::kString);
+  if (!entry.record().has_args() && !entry.raw_args().empty()) {
+    out.append(",\"args\":");  // as it arrived, already valid JSON
+    out.append(entry.raw_args().data(), entry.raw_args().size());
+  }
+  out.append(",\"message\":");
+  internal::AppendJsonString(entry.text_message(), &out);
+  if (!entry.message_formatted()) out.append(",\"unformatted\":true");
+  out.append(",\"sender\":");
+  internal::AppendJsonString(entry.sender(), &out);
+  if (entry.authenticity() != Authenticity::kNotChecked) {
+    out.append(entry.authenticity() == Authenticity::kSigned ? ",\"signed\":true"
+                                                            : ",\"signed\":false");
+  }
+  out.append("}\n");
+}
+
+void JsonLinesSink::Flush() { writer_->Flush(); }
+
+}  // namespace toil::rtlog

@@ -1,0 +1,159 @@
+// The leader's real-time logging scope; see realtime_logger.h.
+#include "toil/runner/realtime_logger.h"
+
+#include <memory>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "toil/rtlog/base/environment.h"
+#include "toil/rtlog/base/fd_write.h"
+#include "toil/rtlog/local_delivery.h"
+#include "toil/rtlog/leader/log_server.h"
+
+namespace toil::rtlog {
+namespace {
+
+using internal::NoteOnStderr;
+using internal::WarnOnStderr;
+
+// Process-wide state, as in Toil: one server however many scopes nest.
+struct LeaderState {
+  std::mutex mu;
+  int nesting = 0;
+  std::unique_ptr<LogServer> server;
+  LogStats last_stats;
+  JobLogs last_job_logs;
+};
+
+LeaderState& State() {
+  static LeaderState* const state = new LeaderState();
+  return *state;
+}
+
+// The server's options from the scope's: loopback when every job runs on
+// this machine, else every interface, advertising the address on the route
+// toward the batch system's scheduler.
+absl::StatusOr<LogServerOptions> ServerOptions(
+    const RealtimeLoggerOptions& options, batch::BatchSystem& batch) {
+  absl::StatusOr<Level> level = ParseLevel(options.level);
+  if (!level.ok()) return level.status();
+  const bool local = batch.RunsJobsOnlyLocally();
+  // The control plane's SetLevel: jobs that start from now on get the new level,
+  // and so does RT_LOG in this process.
+  auto set_level = [&batch](Level level) {
+    batch.SetEnv(kLevelVariable, std::string(LevelName(level)));
+    SetLocalDeliveryLevel(level);
+    return absl::OkStatus();
+  };
+  return LogServerOptions{
+      .level = *level,
+      .bind_host = options.bind_host.value_or(local ? "127.0.0.1" : "0.0.0.0"),
+      .port = options.port,
+      .advertise_host = options.advertise_host,
+      .route_toward = local ? std::nullopt : batch.SchedulerHost(),
+      .receive_buffer_bytes = options.receive_buffer_bytes,
+      .authenticate = options.authenticate,
+      .allow_unsigned = options.allow_unsigned,
+      // Records that name no job (Toil's Python jobs') are named by the pid
+      // this machine's batch system started.
+      .job_of_process = local ? std::function<std::optional<std::string>(int64_t)>(
+                                    [&batch](int64_t pid) { return batch.JobOfProcess(pid); })
+                              : nullptr,
+      .control = options.control,
+      .kind = "workflow",
+      .on_set_level = set_level,
+  };
+}
+
+}  // namespace
+
+RealtimeLogger::RealtimeLogger(batch::BatchSystem& batch_system,
+                               RealtimeLoggerOptions options)
+    : batch_system_(batch_system) {
+  LeaderState& state = State();
+  std::lock_guard<std::mutex> lock(state.mu);
+  if (state.nesting++ > 0) {
+    if (!options.level.empty()) {
+      WarnOnStderr(
+          "ignoring a nested request to start real-time logging; the outer "
+          "scope's server stays in charge");
+    }
+    return;
+  }
+  if (options.level.empty()) return;  // disabled: no server, no variables
+
+  absl::StatusOr<LogServerOptions> server_options =
+      ServerOptions(options, batch_system);
+  absl::StatusOr<std::unique_ptr<LogServer>> server =
+      server_options.ok() ? LogServer::Start(*server_options, options.sinks)
+                          : server_options.status();
+  if (!server.ok()) {
+    // The workflow runs on without real-time logging; say why, once.
+    status_ = server.status();
+    NoteOnStderr(absl::StrCat(
+        "error: real-time logging is off: ", status_.message()));
+    return;
+  }
+  state.server = *std::move(server);
+  state.last_stats = {};
+  state.last_job_logs = {};
+  for (const auto& [name, value] : state.server->JobEnvironment()) {
+    batch_system.SetEnv(name, value);
+  }
+  if (!server_options->authenticate) batch_system.UnsetEnv(kSecretVariable);
+  LogServer* running = state.server.get();
+  SetLocalDelivery(
+      [running](const LogRecord& record) { running->DeliverLocal(record); },
+      server_options->level);
+  started_ = true;
+}
+
+RealtimeLogger::~RealtimeLogger() {
+  LeaderState& state = State();
+  std::lock_guard<std::mutex> lock(state.mu);
+  if (--state.nesting > 0 || !started_) return;
+  ClearLocalDelivery();
+  state.last_stats = state.server->Stop();
+  state.last_job_logs = state.server->job_logs();
+  if (state.last_stats.AnyProblem()) {
+    WarnOnStderr(absl::StrCat("real-time logging: ",
+                                        DescribeLogStats(state.last_stats)));
+  }
+  state.server.reset();
+  for (const char* name :
+       {kAddressVariable, kLevelVariable, kSecretVariable, kPackedVariable}) {
+    batch_system_.UnsetEnv(name);
+  }
+}
+
+std::string RealtimeLogger::Address() {
+  LeaderState& state = State();
+  std::lock_guard<std::mutex> lock(state.mu);
+  return state.server ? state.server->address() : "";
+}
+
+std::string RealtimeLogger::ControlTarget() {
+  LeaderState& state = State();
+  std::lock_guard<std::mutex> lock(state.mu);
+  return state.server ? state.server->control_target() : "";
+}
+
+std::string RealtimeLogger::ControlToken() {
+  LeaderState& state = State();
+  std::lock_guard<std::mutex> lock(state.mu);
+  return state.server ? state.server->control_token() : "";
+}
+
+LogStats RealtimeLogger::Stats() {
+  LeaderState& state = State();
+  std::lock_guard<std::mutex> lock(state.mu);
+  return state.server ? state.server->stats() : state.last_stats;
+}
+
+JobLogs RealtimeLogger::job_logs() {
+  LeaderState& state = State();
+  std::lock_guard<std::mutex> lock(state.mu);
+  return state.server ? state.server->job_logs() : state.last_job_logs;
+}
+
+}  // namespace toil::rtlog
