@@ -30,7 +30,7 @@ namespace {
 
 // A bound UDP socket on loopback that nobody reads; its port.
 int SinkPort() {
-  static const int port = rtlog::internal::BindUdpSocket({})->address.port();
+  static const int port = rtlog::internal::BindUdpSocket({{"127.0.0.1", 0, 0}})->address.port();
   return port;
 }
 

@@ -34,7 +34,7 @@ long StatusKb(const char* field) {
 
 int main() {
   // A leader that never reads: the records are sent all the same.
-  const int port = toil::rtlog::internal::BindUdpSocket({})->address.port();
+  const int port = toil::rtlog::internal::BindUdpSocket({{"127.0.0.1", 0, 0}})->address.port();
   setenv("TOIL_RT_LOGGING_ADDRESS", absl::StrCat("127.0.0.1:", port).c_str(), 1);
   setenv("TOIL_RT_LOGGING_LEVEL", "INFO", 1);
   const int saved_stdout = dup(STDOUT_FILENO);

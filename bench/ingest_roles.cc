@@ -207,7 +207,7 @@ int RunSend() {
 int RunCounter() {
   // Configured as the leader's socket is, but blocking: a bare loop.
   toil::rtlog::internal::UdpSocketOptions options;
-  options.receive_buffer_bytes = kReceiveBufferBytes;
+  options.listen.receive_buffer_bytes = kReceiveBufferBytes;
   options.nonblocking = false;
   const auto bound = toil::rtlog::internal::BindUdpSocket(options);
   if (!bound.ok()) return 1;
@@ -278,8 +278,8 @@ absl::Status StartPipeline(int k, int port, bool shared, Pipeline* p) {
   p->dispatcher = std::make_unique<toil::rtlog::internal::Dispatcher>(
       std::vector<toil::rtlog::LogSink*>{p->jsonl.get(), &p->timing});
   toil::rtlog::internal::UdpServerOptions options;
-  options.secret = absl::GetFlag(FLAGS_secret);
-  options.port = port;
+  options.ingest.secret = absl::GetFlag(FLAGS_secret);
+  options.listen.port = port;
   options.reuse_port = shared;
   absl::StatusOr<std::unique_ptr<toil::rtlog::internal::UdpServer>> server =
       toil::rtlog::internal::UdpServer::Start(options, p->dispatcher.get());

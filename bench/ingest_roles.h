@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/flags/declare.h"
+#include "toil/rtlog/leader/ingest/ingest_options.h"
 
 // The burst's size, and a sender's number of records (the orchestrator passes
 // each its share).
@@ -15,8 +16,9 @@ ABSL_DECLARE_FLAG(int64_t, records);
 
 namespace toil::bench {
 
-// The counter's, the leader's and rsyslog's socket receive buffer.
-inline constexpr int kReceiveBufferBytes = 32 << 20;
+// The counter's, the leader's and rsyslog's socket receive buffer: the
+// leader's default.
+inline constexpr int kReceiveBufferBytes = rtlog::kDefaultReceiveBufferBytes;
 
 // --mode=send: --records records to --port, paced to --rate (0: as fast as
 // it can), one Python-style record per datagram, or C++ job records packed

@@ -100,11 +100,11 @@ int main(int argc, char** argv) {
   if (!server.ok()) return 1;
   const std::string up = (*server)->local_address().ToString();
   // A port nobody listens on.
-  auto probe = BindUdpSocket({"127.0.0.1", 0, 0});
+  auto probe = BindUdpSocket({{"127.0.0.1", 0, 0}});
   const std::string stopped = probe->address.ToString();
   close(probe->fd);
   // A socket that is never read, with a small buffer.
-  auto frozen_socket = BindUdpSocket({"127.0.0.1", 0, 64 * 1024});
+  auto frozen_socket = BindUdpSocket({{"127.0.0.1", 0, 64 * 1024}});
   const std::string frozen = frozen_socket->address.ToString();
 
   const std::vector<std::pair<std::string, std::string>> modes = {

@@ -4,7 +4,7 @@
 // (the raw template) to a file. No parsing, no formatting: the least a
 // one-datagram-per-message receiver can do.
 //
-//   auto rsyslog = RsyslogReference::Start(dir, 32 << 20);
+//   auto rsyslog = RsyslogReference::Start(dir, kReceiveBufferBytes);
 //   ... send N datagrams to rsyslog->port() ...
 //   RsyslogReference::Outcome outcome = rsyslog->Finish();
 //

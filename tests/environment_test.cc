@@ -138,7 +138,7 @@ TEST(EnvironmentTest, JobsAreGivenTheLeaderButNeverItsControlPlane) {
   batch::LocalBatchSystem batch_system;
   std::string output;
   {
-    rtlog::RealtimeLogger logger(batch_system, {.level = "INFO", .control = "127.0.0.1:0"});
+    rtlog::RealtimeLogger logger(batch_system, {.level = "INFO", .server = {.control = "127.0.0.1:0"}});
     ASSERT_TRUE(logger.started()) << logger.status();
     ASSERT_FALSE(rtlog::RealtimeLogger::ControlToken().empty());
     ASSERT_TRUE(batch_system.IssueJob({"env-job", TestJob(), {"env"}}).ok());

@@ -46,8 +46,8 @@ int CountOf(const std::string& text, const std::string& what) {
 
 std::unique_ptr<UdpServer> StartServer(Dispatcher* dispatcher, int port = 0) {
   UdpServerOptions options;
-  options.port = port;
-  options.diagnostics = [](absl::string_view) {};
+  options.listen.port = port;
+  options.ingest.diagnostics = [](absl::string_view) {};
   auto server = UdpServer::Start(options, dispatcher);
   EXPECT_TRUE(server.ok()) << server.status();
   return server.ok() ? *std::move(server) : nullptr;
@@ -166,7 +166,7 @@ TEST(FaultTest, ALeaderWithAClosedStderrPipeIsNotKilled) {
 }
 
 TEST(FaultTest, ServeWithClosedStdoutAndStderrKeepsServing) {
-  auto probe = BindUdpSocket({"127.0.0.1", 0, 0});
+  auto probe = BindUdpSocket({{"127.0.0.1", 0, 0}});
   ASSERT_TRUE(probe.ok());
   const int port = probe->address.port();
   close(probe->fd);

@@ -142,7 +142,7 @@ TEST(HostileInputTest, GarbageIsCountedAndEveryValidRecordDelivered) {
   Dispatcher dispatcher({&sink, &terminal});
   Diagnostics diagnostics;
   UdpServerOptions options;
-  options.diagnostics = diagnostics.Sink();
+  options.ingest.diagnostics = diagnostics.Sink();
   auto server = UdpServer::Start(options, &dispatcher);
   ASSERT_TRUE(server.ok()) << server.status();
   testing::UdpSender sender((*server)->local_address());
@@ -202,9 +202,9 @@ class AuthenticatedServer {
     secret_ = *DatagramAuth::NewSecret();
     auth_ = *DatagramAuth::FromSecret(secret_);
     UdpServerOptions options;
-    options.diagnostics = diagnostics_.Sink();
-    options.secret = secret_;
-    options.allow_unsigned = allow_unsigned;
+    options.ingest.diagnostics = diagnostics_.Sink();
+    options.ingest.secret = secret_;
+    options.ingest.allow_unsigned = allow_unsigned;
     server_ = *UdpServer::Start(options, &dispatcher_);
   }
   std::string Signed(std::string json) {
@@ -368,7 +368,7 @@ TEST(HostileInputTest, LossFromManyStreamsIsSummedUpNotListed) {
   Dispatcher dispatcher({&sink});
   Diagnostics diagnostics;
   UdpServerOptions options;
-  options.diagnostics = diagnostics.Sink();
+  options.ingest.diagnostics = diagnostics.Sink();
   auto server = UdpServer::Start(options, &dispatcher);
   ASSERT_TRUE(server.ok());
   testing::UdpSender sender((*server)->local_address());
@@ -393,7 +393,7 @@ TEST(HostileInputTest, SequenceGapsAndDuplicatesAreReportedPerJob) {
   Dispatcher dispatcher({&sink});
   Diagnostics diagnostics;
   UdpServerOptions options;
-  options.diagnostics = diagnostics.Sink();
+  options.ingest.diagnostics = diagnostics.Sink();
   auto server = UdpServer::Start(options, &dispatcher);
   ASSERT_TRUE(server.ok());
   testing::UdpSender sender((*server)->local_address());

@@ -31,7 +31,7 @@ using ::testing::HasSubstr;
 class LossyRelay {
  public:
   explicit LossyRelay(const SocketAddress& to) {
-    auto bound = BindUdpSocket({"127.0.0.1", 0, 8 << 20});
+    auto bound = BindUdpSocket({{"127.0.0.1", 0, 8 << 20}});
     EXPECT_TRUE(bound.ok()) << bound.status();
     in_ = bound->fd;
     address_ = bound->address;
@@ -88,8 +88,8 @@ TEST(LossDetectionTest, RecordsLostOrDuplicatedInTransitAreCountedPerJob) {
   std::mutex mu;
   std::vector<std::string> lines;
   UdpServerOptions options;
-  options.secret = *DatagramAuth::NewSecret();
-  options.diagnostics = [&](absl::string_view line) {
+  options.ingest.secret = *DatagramAuth::NewSecret();
+  options.ingest.diagnostics = [&](absl::string_view line) {
     std::lock_guard<std::mutex> lock(mu);
     lines.emplace_back(line);
   };
@@ -102,7 +102,7 @@ TEST(LossDetectionTest, RecordsLostOrDuplicatedInTransitAreCountedPerJob) {
       {testing::TestJob(), "count", absl::StrCat(kRecords)},
       {{"TOIL_RT_LOGGING_ADDRESS", relay.address().ToString()},
        {"TOIL_RT_LOGGING_LEVEL", "INFO"},
-       {"TOIL_RT_LOGGING_SECRET", options.secret},
+       {"TOIL_RT_LOGGING_SECRET", options.ingest.secret},
        {"TOIL_JOB_NAME", "lossy/1"}});
   ASSERT_EQ(job.exit_code, 0) << job.err;
   // Wait until the relay has passed everything on.

@@ -87,8 +87,8 @@ class HandMadeTest : public ::testing::Test {
     secret_ = *internal::DatagramAuth::NewSecret();
     auth_ = *internal::DatagramAuth::FromSecret(secret_);
     internal::UdpServerOptions options;
-    options.secret = secret_;
-    options.diagnostics = [](absl::string_view) {};
+    options.ingest.secret = secret_;
+    options.ingest.diagnostics = [](absl::string_view) {};
     auto server = internal::UdpServer::Start(options, &dispatcher_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);

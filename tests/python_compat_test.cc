@@ -73,9 +73,10 @@ void RunPythonJob(const std::string& bind_host) {
   std::string job_output;
   {
     rtlog::RealtimeLogger logger(
-        batch_system, {.level = "DEBUG", .bind_host = bind_host,
+        batch_system, {.level = "DEBUG",
                        .sinks = {&sink, &terminal, jsonl->get()},
-                       .allow_unsigned = true});
+                       .server = {.listen = {.bind_host = bind_host},
+                                  .ingest = {.allow_unsigned = true}}});
     ASSERT_TRUE(logger.started()) << logger.status();
     const batch::FinishedJob done = RunToilJobPy(batch_system);
     job_output = testing::ReadFile(done.log_path);

@@ -197,7 +197,9 @@ TEST(RealtimeLoggingTest, KernelDropsAreCountedAndReportedAtTheEnd) {
   dup2(err_file, STDERR_FILENO);
   {
     rtlog::RealtimeLogger logger(
-        batch_system, {.level = "INFO", .receive_buffer_bytes = 64 * 1024, .sinks = {&sink}});
+        batch_system, {.level = "INFO",
+                       .sinks = {&sink},
+                       .server = {.listen = {.receive_buffer_bytes = 64 * 1024}}});
     // The whole job runs while the leader is stalled on its first record, so
     // its 5,000 records overflow the small socket buffer and the leader's
     // ring (a quarter of that buffer, at least 128 KiB: a few hundred
@@ -257,7 +259,8 @@ TEST(RealtimeLoggingTest, Ipv6Loopback) {
   CollectingSink sink;
   {
     rtlog::RealtimeLogger logger(
-        batch_system, {.level = "INFO", .bind_host = "::1", .sinks = {&sink}});
+        batch_system,
+        {.level = "INFO", .sinks = {&sink}, .server = {.listen = {.bind_host = "::1"}}});
     ASSERT_TRUE(logger.started()) << logger.status();
     EXPECT_TRUE(absl::StartsWith(rtlog::RealtimeLogger::Address(), "[::1]:"))
         << rtlog::RealtimeLogger::Address();
@@ -290,7 +293,7 @@ TEST(RealtimeLoggingTest, StartToilRunsJobsWithinTheLoggersLifetime) {
 
 // A UDP port with nothing listening on it.
 int ClosedPort() {
-  auto bound = rtlog::internal::BindUdpSocket({});
+  auto bound = rtlog::internal::BindUdpSocket({{"127.0.0.1", 0, 0}});
   EXPECT_TRUE(bound.ok());
   close(bound->fd);
   return bound->address.port();

@@ -242,8 +242,8 @@ TEST_F(SlurmTest, RecordsAJobCannotSendAreCountedOnItsSide) {
   testing::CollectingSink sink;
   std::map<std::string, batch::FinishedJob> done;
   {
-    rtlog::RealtimeLogger logger(node1, {.level = "INFO", .advertise_host = unreachable,
-                                         .sinks = {&sink}});
+    rtlog::RealtimeLogger logger(
+        node1, {.level = "INFO", .sinks = {&sink}, .server = {.advertise_host = unreachable}});
     ASSERT_TRUE(logger.started()) << logger.status();
     for (const auto& [name, value] : node1.GetEnvironment()) node2.SetEnv(name, value);
     ASSERT_TRUE(node1.IssueJob({"cut-off", TestJob(), {"count", "100"}}).ok());

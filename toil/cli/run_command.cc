@@ -145,9 +145,9 @@ int RunRun(const std::vector<std::string>& args) {
   options.report = rtlog::ReportFormat::kNone;  // written below, after the sinks' last lines
   options.realtime_logging.level = level;
   options.realtime_logging.sinks = sinks->pointers();
-  options.realtime_logging.authenticate = absl::GetFlag(FLAGS_auth);
-  options.realtime_logging.allow_unsigned = absl::GetFlag(FLAGS_allow_unsigned);
-  options.realtime_logging.control = absl::GetFlag(FLAGS_control);
+  options.realtime_logging.server.authenticate = absl::GetFlag(FLAGS_auth);
+  options.realtime_logging.server.ingest.allow_unsigned = absl::GetFlag(FLAGS_allow_unsigned);
+  options.realtime_logging.server.control = absl::GetFlag(FLAGS_control);
   options.on_logging_started = [](const rtlog::RealtimeLogger&) {
     const std::string control = rtlog::RealtimeLogger::ControlTarget();
     if (control.empty()) return;

@@ -174,12 +174,11 @@ int RunServe(const std::vector<std::string>& args) {
   const std::string advertise = absl::GetFlag(FLAGS_advertise);
   absl::StatusOr<std::unique_ptr<rtlog::LogServer>> server = rtlog::LogServer::Start(
       {.level = *level,
-       .bind_host = absl::GetFlag(FLAGS_bind),
-       .port = absl::GetFlag(FLAGS_port),
+       .listen = {.bind_host = absl::GetFlag(FLAGS_bind), .port = absl::GetFlag(FLAGS_port)},
        .advertise_host = advertise.empty() ? std::nullopt
                                            : std::optional<std::string>(advertise),
        .authenticate = absl::GetFlag(FLAGS_auth),
-       .allow_unsigned = absl::GetFlag(FLAGS_allow_unsigned),
+       .ingest = {.allow_unsigned = absl::GetFlag(FLAGS_allow_unsigned)},
        .control = absl::GetFlag(FLAGS_control),
        .kind = "serve",
        .on_stop =

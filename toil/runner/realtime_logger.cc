@@ -45,24 +45,18 @@ absl::StatusOr<LogServerOptions> ServerOptions(
     SetLocalDeliveryLevel(level);
     return absl::OkStatus();
   };
-  return LogServerOptions{
-      .level = *level,
-      .bind_host = options.bind_host.value_or(local ? "127.0.0.1" : "0.0.0.0"),
-      .port = options.port,
-      .advertise_host = options.advertise_host,
-      .route_toward = local ? std::nullopt : batch.SchedulerHost(),
-      .receive_buffer_bytes = options.receive_buffer_bytes,
-      .authenticate = options.authenticate,
-      .allow_unsigned = options.allow_unsigned,
-      // Records that name no job (Toil's Python jobs') are named by the pid
-      // this machine's batch system started.
-      .job_of_process = local ? std::function<std::optional<std::string>(int64_t)>(
-                                    [&batch](int64_t pid) { return batch.JobOfProcess(pid); })
-                              : nullptr,
-      .control = options.control,
-      .kind = "workflow",
-      .on_set_level = set_level,
-  };
+  LogServerOptions server = options.server;
+  server.level = *level;
+  if (server.listen.bind_host.empty()) server.listen.bind_host = local ? "127.0.0.1" : "0.0.0.0";
+  if (!local) server.route_toward = batch.SchedulerHost();
+  // Records that name no job (Toil's Python jobs') are named by the pid
+  // this machine's batch system started.
+  if (local) {
+    server.ingest.job_of_process = [&batch](int64_t pid) { return batch.JobOfProcess(pid); };
+  }
+  server.kind = "workflow";
+  server.on_set_level = set_level;
+  return server;
 }
 
 }  // namespace

@@ -22,39 +22,24 @@
 #include "toil/batch/batch_system.h"
 #include "toil/rtlog/sinks/log_sink.h"
 #include "toil/rtlog/base/log_stats.h"
+#include "toil/rtlog/leader/log_server.h"
 
 namespace toil::rtlog {
 
 struct RealtimeLoggerOptions {
   // The lowest level jobs send: TRACE ... CRITICAL or OFF; "" disables.
   std::string level = "INFO";
-  // Numeric address to listen on. Default: 127.0.0.1 when the batch system
-  // runs jobs only on this machine, else 0.0.0.0 (all interfaces).
-  std::optional<std::string> bind_host;
-  // 0: any free port.
-  int port = 0;
-  // The host put into TOIL_RT_LOGGING_ADDRESS. Default: the bound address if
-  // it is a specific one, else this machine's first non-loopback address.
-  std::optional<std::string> advertise_host;
-  // The socket's receive buffer, which absorbs bursts the sinks cannot keep
-  // up with (the kernel drops, and the leader counts, what does not fit),
-  // with the leader's own ring of a quarter of it (at most 8 MiB).
-  int receive_buffer_bytes = 32 << 20;
   // Where records go. Empty: a TerminalSink on stderr.
   std::vector<LogSink*> sinks;
-  // Authentication: make a random secret for this run and hand it to the
-  // jobs in TOIL_RT_LOGGING_SECRET; datagrams not signed with it are refused
-  // and counted (see the README, "Authentication").
-  bool authenticate = true;
-  // With authenticate: accept unsigned records too (Python jobs cannot
-  // sign), marked "unsigned" on the terminal and "signed": false in JSON
-  // lines. Forged and other-run datagrams are still refused.
-  bool allow_unsigned = false;
-  // The control plane (`toil-rtlog tail`, `status`, `senders`, `level`):
-  // "" (the default) a Unix socket in a new directory only this user can
-  // open; "off"; or a numeric "HOST:PORT" for TCP, which then requires
-  // ControlToken(). See LogServerOptions::control.
-  std::string control;
+  // The log server it runs (leader/log_server.h): where it listens, its
+  // secret and whether it accepts unsigned records, packed datagrams, the
+  // control plane, the records kept for viewers. The scope decides, over
+  // what is set here: the level (above); the bind address when none is
+  // given (127.0.0.1 when the batch system runs jobs only on this machine,
+  // else 0.0.0.0, advertising the route toward its scheduler); how records
+  // that name no job are named (by the batch system's pids); and what the
+  // control plane's `level` does (the batch system's environment).
+  LogServerOptions server;
 };
 
 class RealtimeLogger {

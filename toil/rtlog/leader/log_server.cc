@@ -30,7 +30,6 @@ struct LogServer::Parts {
   std::unique_ptr<internal::Dispatcher> dispatcher;
   std::unique_ptr<internal::UdpServer> server;
   std::unique_ptr<internal::ControlServer> control;
-  std::string secret;
   std::string key_id;
   std::atomic<int> levelno{0};
   absl::Time started = absl::Now();
@@ -50,10 +49,17 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(
         internal::kMinPackedBytes, " to ", internal::kMaxDatagramBytes));
   }
   auto parts = std::make_unique<Parts>();
-  if (options.authenticate) {
+  if (options.listen.bind_host.empty()) options.listen.bind_host = "127.0.0.1";
+  if (!options.authenticate) {
+    options.ingest.secret.clear();
+    options.ingest.allow_unsigned = false;
+  } else if (options.ingest.secret.empty()) {
     absl::StatusOr<std::string> secret = internal::DatagramAuth::NewSecret();
     if (!secret.ok()) return secret.status();
-    parts->secret = *std::move(secret);
+    options.ingest.secret = *std::move(secret);
+  } else if (absl::Status valid = internal::DatagramAuth::FromSecret(options.ingest.secret).status();
+             !valid.ok()) {
+    return valid;
   }
   if (sinks.empty()) {
     parts->default_sink = std::make_unique<TerminalSink>(STDERR_FILENO);
@@ -68,20 +74,13 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(
   parts->levelno.store(LevelNumber(options.level));
   parts->dispatcher = std::make_unique<internal::Dispatcher>(std::move(sinks));
   absl::StatusOr<std::unique_ptr<internal::UdpServer>> server =
-      internal::UdpServer::Start(
-          {.bind_host = options.bind_host,
-           .port = options.port,
-           .receive_buffer_bytes = options.receive_buffer_bytes,
-           .diagnostics = options.diagnostics,
-           .secret = parts->secret,
-           .allow_unsigned = options.authenticate && options.allow_unsigned,
-           .job_of_process = options.job_of_process},
-          parts->dispatcher.get());
+      internal::UdpServer::Start({.listen = options.listen, .ingest = options.ingest},
+                                 parts->dispatcher.get());
   if (!server.ok()) return server.status();
   parts->server = *std::move(server);
   const std::string address =
       internal::HostPort{
-          internal::AdvertisedHost(options.bind_host, options.advertise_host,
+          internal::AdvertisedHost(options.listen.bind_host, options.advertise_host,
                                    options.route_toward),
           parts->server->local_address().port()}
           .ToString();
@@ -96,16 +95,16 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(
 
 absl::Status LogServer::StartControl() {
   Parts& parts = *parts_;
-  if (!parts.secret.empty()) {
+  if (!options_.ingest.secret.empty()) {
     absl::StatusOr<std::unique_ptr<internal::DatagramAuth>> auth =
-        internal::DatagramAuth::FromSecret(parts.secret);
+        internal::DatagramAuth::FromSecret(options_.ingest.secret);
     if (auth.ok()) parts.key_id = (*auth)->key_id();
   }
   internal::ControlTarget target{
       .kind = options_.kind,
       .address = address_,
       .key_id = parts.key_id,
-      .allow_unsigned = options_.authenticate && options_.allow_unsigned,
+      .allow_unsigned = options_.ingest.allow_unsigned,
       .started = parts.started,
       .stats = [this] { return stats(); },
       .level = [this] { return level(); },
@@ -167,7 +166,7 @@ std::map<std::string, std::string> LogServer::JobEnvironment() const {
   std::map<std::string, std::string> env = {
       {kAddressVariable, address_},
       {kLevelVariable, std::string(LevelName(level()))}};
-  if (!parts_->secret.empty()) env[kSecretVariable] = parts_->secret;
+  if (!options_.ingest.secret.empty()) env[kSecretVariable] = options_.ingest.secret;
   if (options_.packed_datagram_bytes > 0) {
     env[kPackedVariable] = std::to_string(options_.packed_datagram_bytes);
   }

@@ -29,16 +29,15 @@
 #include "toil/rtlog/base/level.h"
 #include "toil/rtlog/sinks/log_sink.h"
 #include "toil/rtlog/base/log_stats.h"
+#include "toil/rtlog/leader/ingest/ingest_options.h"
 
 namespace toil::rtlog {
 
 struct LogServerOptions {
   // The lowest level jobs are told to send.
   Level level = Level::kInfo;
-  // Numeric address to listen on: "127.0.0.1", "0.0.0.0", "::1", "::".
-  std::string bind_host = "127.0.0.1";
-  // 0: any free port.
-  int port = 0;
+  // Where it listens (bind_host "": 127.0.0.1).
+  ListenOptions listen;
   // The host put into TOIL_RT_LOGGING_ADDRESS. Default: the bound address
   // if it is a specific one, else this machine's address on the route toward
   // `route_toward` when given, else its first non-loopback address.
@@ -46,29 +45,19 @@ struct LogServerOptions {
   // A host the jobs' machines reach (a cluster's controller; see
   // BatchSystem::SchedulerHost), for the default advertised address.
   std::optional<std::string> route_toward;
-  // The socket's receive buffer, which absorbs bursts the sinks cannot keep
-  // up with (the kernel drops, and the server counts, what does not fit),
-  // with the server's own ring of a quarter of it (at most 8 MiB).
-  int receive_buffer_bytes = 32 << 20;
-  // Make a random secret, hand it to jobs in TOIL_RT_LOGGING_SECRET, and
-  // refuse (and count) datagrams not signed with it.
+  // Authentication: hand jobs a secret in TOIL_RT_LOGGING_SECRET (the one
+  // in ingest.secret, or a new random one), and refuse (and count)
+  // datagrams not signed with it. Off: ingest.secret is ignored.
   bool authenticate = true;
-  // With authenticate: accept unsigned records too (Python jobs cannot
-  // sign), marked as such. Forged and other-run datagrams are still refused.
-  bool allow_unsigned = false;
+  // What it does with each datagram: its secret, whether unsigned records
+  // are accepted (and marked), where warnings go, how records that name no
+  // job are named.
+  IngestOptions ingest;
   // Jobs are told (TOIL_RT_LOGGING_PACKED) that this server reads packed
   // datagrams of up to this many bytes, several records each, and C++ jobs
-  // then pack what they have queued (the README, "Packed datagrams"). 1024
-  // to 65507; 0: one record per datagram, as a Python leader reads them.
+  // then pack what they have queued (docs/reference.md, "Packed datagrams").
+  // 1024 to 65507; 0: one record per datagram, as a Python leader reads them.
   size_t packed_datagram_bytes = 8192;
-  // Where warnings go (malformed or refused datagrams, loss), one line per
-  // call; stderr when unset.
-  std::function<void(absl::string_view line)> diagnostics;
-  // Names the job of a record that names none (Toil's Python jobs send no
-  // job) from the pid that sent it: a batch system that runs jobs on this
-  // machine knows which processes it started (BatchSystem::JobOfProcess).
-  // Unset: such a record is shown under its process name.
-  std::function<std::optional<std::string>(int64_t pid)> job_of_process;
 
   // The control plane (proto/log_control.proto; `toil-rtlog tail`, `status`,
   // `senders`, `level`, `stop`): "" (the default) listens on a Unix socket

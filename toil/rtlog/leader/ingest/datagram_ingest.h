@@ -36,27 +36,13 @@
 #include "toil/rtlog/wire/datagram_auth.h"
 #include "toil/rtlog/leader/ingest/dispatcher.h"
 #include "toil/rtlog/wire/record_decoder.h"
+#include "toil/rtlog/leader/ingest/ingest_options.h"
 #include "toil/rtlog/leader/ingest/loss_reporter.h"
 #include "toil/rtlog/leader/ingest/reject_reporter.h"
 #include "toil/rtlog/leader/ingest/sender_table.h"
 #include "toil/rtlog/leader/ingest/sequence_tracker.h"
 
 namespace toil::rtlog::internal {
-
-struct IngestOptions {
-  // The run's secret (64 hex digits); empty: datagrams are not checked.
-  std::string secret;
-  // With a secret: accept unsigned datagrams (Python jobs cannot sign), and
-  // mark them. Signed ones must still be valid.
-  bool allow_unsigned = false;
-  // Where warnings go, one line per call.
-  std::function<void(absl::string_view)> diagnostics;
-  // Names the job of a record that names none (Toil's Python jobs send no
-  // job) from the pid that sent it: a batch system that runs jobs on this
-  // machine knows which processes it started (BatchSystem::JobOfProcess).
-  // Unset: such a record is shown under its process name.
-  std::function<std::optional<std::string>(int64_t pid)> job_of_process;
-};
 
 class DatagramIngest {
  public:

@@ -48,14 +48,12 @@ void WriteStderrLine(absl::string_view line) {
 
 absl::StatusOr<std::unique_ptr<UdpServer>> UdpServer::Start(
     UdpServerOptions options, Dispatcher* dispatcher) {
-  if (!options.diagnostics) options.diagnostics = &WriteStderrLine;
-  absl::StatusOr<std::unique_ptr<DatagramIngest>> ingest = DatagramIngest::Create(
-      {options.secret, options.allow_unsigned, options.diagnostics, options.job_of_process},
-      dispatcher);
+  if (!options.ingest.diagnostics) options.ingest.diagnostics = &WriteStderrLine;
+  absl::StatusOr<std::unique_ptr<DatagramIngest>> ingest =
+      DatagramIngest::Create(options.ingest, dispatcher);
   if (!ingest.ok()) return ingest.status();
   absl::StatusOr<BoundUdpSocket> bound = BindUdpSocket(
-      {options.bind_host, options.port, options.receive_buffer_bytes,
-       /*nonblocking=*/true, options.reuse_port});
+      {options.listen, /*nonblocking=*/true, options.reuse_port});
   if (!bound.ok()) return bound.status();
   const int fd = bound->fd;
   const int wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -81,7 +79,7 @@ UdpServer::UdpServer(UdpServerOptions options,
       fd_(fd),
       wake_fd_(wake_fd),
       local_address_(local_address),
-      ring_(RingBytesFor(options_.receive_buffer_bytes)) {}
+      ring_(RingBytesFor(options_.listen.receive_buffer_bytes)) {}
 
 UdpServer::~UdpServer() {
   Stop();
@@ -160,7 +158,7 @@ void UdpServer::Receive() {
     const int n = recvmmsg(fd_, messages.data(), kBatch, MSG_DONTWAIT, nullptr);
     if (n <= 0) {
       if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        options_.diagnostics(absl::StrCat(
+        options_.ingest.diagnostics(absl::StrCat(
             "toil-rtlog: error: receiving on the log server's socket: ",
             std::strerror(errno)));
       }

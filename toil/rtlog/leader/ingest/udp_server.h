@@ -29,21 +29,11 @@
 namespace toil::rtlog::internal {
 
 struct UdpServerOptions {
-  // Numeric address to bind: "127.0.0.1", "0.0.0.0", "::1", "::".
-  std::string bind_host = "127.0.0.1";
-  // 0: any free port.
-  int port = 0;
-  // Socket receive buffer to ask for (SO_RCVBUFFORCE when allowed). The ring
-  // between the server's two threads is a quarter of it, at most 8 MiB.
-  int receive_buffer_bytes = 32 << 20;
-  // Where warnings go, one line per call; stderr when unset.
-  std::function<void(absl::string_view)> diagnostics;
-  // Authentication: the run's secret ("" for none) and whether unsigned
-  // datagrams are accepted anyway (see datagram_ingest.h).
-  std::string secret;
-  bool allow_unsigned = false;
-  // See IngestOptions.
-  std::function<std::optional<std::string>(int64_t pid)> job_of_process;
+  // Where it listens; the ring between the server's two threads is a
+  // quarter of the receive buffer, at most 8 MiB.
+  ListenOptions listen;
+  // What it does with each datagram (datagram_ingest.h).
+  IngestOptions ingest;
   // Share the port with other servers that set it (SO_REUSEPORT; see
   // udp_socket.h). Only ingest_bench does, to measure it.
   bool reuse_port = false;

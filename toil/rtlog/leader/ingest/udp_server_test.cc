@@ -42,7 +42,7 @@ TEST(UdpServerTest, GarbageIsCountedAndReportedRateLimitedWithTheSender) {
   std::mutex mu;
   std::vector<std::string> lines;
   UdpServerOptions options;
-  options.diagnostics = [&](absl::string_view line) {
+  options.ingest.diagnostics = [&](absl::string_view line) {
     std::lock_guard<std::mutex> lock(mu);
     lines.emplace_back(line);
   };
@@ -96,7 +96,7 @@ TEST(UdpServerTest, KernelDropsAreCountedExactly) {
   testing::StalledSink sink;
   Dispatcher dispatcher({&sink});
   UdpServerOptions options;
-  options.receive_buffer_bytes = 64 * 1024;  // overflows quickly
+  options.listen.receive_buffer_bytes = 64 * 1024;  // overflows quickly
   auto server = UdpServer::Start(options, &dispatcher);
   ASSERT_TRUE(server.ok());
   Sender sender((*server)->local_address());
@@ -157,7 +157,7 @@ TEST(UdpServerTest, ASmallReceiveBufferMeansASmallRing) {
   testing::StalledSink sink;
   Dispatcher dispatcher({&sink});
   UdpServerOptions options;
-  options.receive_buffer_bytes = 64 * 1024;
+  options.listen.receive_buffer_bytes = 64 * 1024;
   auto server = UdpServer::Start(options, &dispatcher);
   ASSERT_TRUE(server.ok());
   Sender sender((*server)->local_address());
@@ -187,10 +187,10 @@ TEST(UdpServerTest, ServersThatAskForItShareThePort) {
   options.reuse_port = true;
   auto first = UdpServer::Start(options, &first_dispatcher);
   ASSERT_TRUE(first.ok()) << first.status();
-  options.port = (*first)->local_address().port();
+  options.listen.port = (*first)->local_address().port();
   auto second = UdpServer::Start(options, &second_dispatcher);
   ASSERT_TRUE(second.ok()) << second.status();
-  EXPECT_EQ((*second)->local_address().port(), options.port);
+  EXPECT_EQ((*second)->local_address().port(), options.listen.port);
   // One that does not ask is refused the port, clearly.
   options.reuse_port = false;
   Dispatcher unused({});
@@ -223,7 +223,7 @@ TEST(UdpServerTest, ServersThatAskForItShareThePort) {
 TEST(UdpServerTest, BindFailureIsAClearError) {
   Dispatcher dispatcher({});
   UdpServerOptions options;
-  options.bind_host = "not-an-address";
+  options.listen.bind_host = "not-an-address";
   auto server = UdpServer::Start(options, &dispatcher);
   ASSERT_FALSE(server.ok());
   EXPECT_THAT(std::string(server.status().message()), HasSubstr("not-an-address"));

@@ -14,11 +14,12 @@
 namespace toil::rtlog::internal {
 
 absl::StatusOr<BoundUdpSocket> BindUdpSocket(const UdpSocketOptions& options) {
+  const std::string host = options.listen.bind_host.empty() ? "127.0.0.1" : options.listen.bind_host;
   absl::StatusOr<SocketAddress> address =
-      Resolve(HostPort{options.host, options.port}, absl::Seconds(2));
+      Resolve(HostPort{host, options.listen.port}, absl::Seconds(2));
   if (!address.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "cannot bind the log server to \"", options.host,
+        "cannot bind the log server to \"", host,
         "\": ", address.status().message()));
   }
   const int fd = socket(address->family(),
@@ -36,7 +37,7 @@ absl::StatusOr<BoundUdpSocket> BindUdpSocket(const UdpSocketOptions& options) {
   }
   setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
   if (options.reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-  const int buffer = options.receive_buffer_bytes;
+  const int buffer = options.listen.receive_buffer_bytes;
   if (buffer > 0 &&
       setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof(buffer)) != 0) {
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer));

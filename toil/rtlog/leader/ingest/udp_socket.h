@@ -8,18 +8,12 @@
 
 #include "absl/status/statusor.h"
 #include "toil/rtlog/common/host_port.h"
+#include "toil/rtlog/leader/ingest/ingest_options.h"
 
 namespace toil::rtlog::internal {
 
 struct UdpSocketOptions {
-  // Numeric address: "127.0.0.1", "0.0.0.0", "::1", "::"; "::" accepts IPv4
-  // too.
-  std::string host = "127.0.0.1";
-  // 0: any free port.
-  int port = 0;
-  // Receive buffer to ask for (SO_RCVBUFFORCE when allowed, else
-  // SO_RCVBUF, which the kernel caps); 0 leaves the default.
-  int receive_buffer_bytes = 0;
+  ListenOptions listen;
   bool nonblocking = true;
   // SO_REUSEPORT: several sockets, each with this set, share the port; the
   // kernel hands each sender's datagrams (by address and port) to one of
