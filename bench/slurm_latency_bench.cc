@@ -35,7 +35,7 @@ class LatencySink : public rtlog::LogSink {
   void Send(const rtlog::LogEntry& entry) override {
     const double now = absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
     std::lock_guard<std::mutex> lock(mu_);
-    micros_.push_back((now - entry.record().created()) * 1e6);
+    micros_.push_back((now - absl::ToDoubleSeconds(entry.time() - absl::UnixEpoch())) * 1e6);
   }
   std::vector<double> Sorted() {
     std::lock_guard<std::mutex> lock(mu_);

@@ -361,7 +361,7 @@ void UdpSender::Send(const std::string& datagram) {
 
 void CollectingSink::Send(const rtlog::LogEntry& entry) {
   std::lock_guard<std::mutex> lock(mu_);
-  entries_.push_back({entry.record(), std::string(entry.text_message()),
+  entries_.push_back({rtlog::internal::RecordOf(entry), std::string(entry.text_message()),
                       std::string(entry.sender()), entry.authenticity()});
 }
 

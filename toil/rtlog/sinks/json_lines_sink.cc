@@ -44,8 +44,8 @@ void JsonLinesSink::Send(const LogEntry& entry) {
 void JsonLinesSink::AppendLine(const LogEntry& entry, std::string* line) {
   std::string& out = *line;
   out.push_back('{');
-  internal::AppendRecordFields(entry.record(), &out, internal::Uint64Form::kString);
-  if (!entry.record().has_args() && !entry.raw_args().empty()) {
+  internal::AppendRecordFields(internal::RecordOf(entry), &out, internal::Uint64Form::kString);
+  if (!internal::RecordOf(entry).has_args() && !entry.raw_args().empty()) {
     out.append(",\"args\":");  // as it arrived, already valid JSON
     out.append(entry.raw_args().data(), entry.raw_args().size());
   }

@@ -1,11 +1,15 @@
 // LogSink: where the leader's records go. Shaped like Abseil's absl::LogSink
 // (Send and Flush), so that moving to Abseil's own logging later is a small
-// step.
+// step; and, as Abseil's LogEntry, the record a sink is sent is a class with
+// accessors: a sink author never sees how a record is stored (the wire's
+// generated protobuf message).
 //
 //   class CountingSink : public toil::rtlog::LogSink {
 //    public:
-//     void Send(const toil::rtlog::LogEntry& entry) override { ++count; }
-//     int count = 0;
+//     void Send(const toil::rtlog::LogEntry& entry) override {
+//       if (entry.level() >= toil::rtlog::Level::kWarning) ++warnings;
+//     }
+//     int warnings = 0;
 //   };
 //
 // Sinks are called from the leader's one processing thread (and from RT_LOG in
@@ -16,12 +20,21 @@
 #include <cstdint>
 
 #include "absl/strings/string_view.h"
-#include "proto/log_record.pb.h"
+#include "absl/time/time.h"
 #include "toil/rtlog/base/level.h"
 
 namespace toil::rtlog {
 
-// Whether a record was signed with the run's secret (see the README,
+class LogRecord;  // the wire's record (proto/log_record.proto)
+class LogEntry;
+
+namespace internal {
+// The stored record, for the project's own sinks (they encode or keep it
+// whole); not for sink authors.
+const LogRecord& RecordOf(const LogEntry& entry);
+}  // namespace internal
+
+// Whether a record was signed with the run's secret (docs/reference.md,
 // "Authentication").
 enum class Authenticity {
   kNotChecked,  // the leader does not require signatures (or a local record)
@@ -29,12 +42,13 @@ enum class Authenticity {
   kUnsigned,    // not signed, accepted because unsigned records are allowed
 };
 
-// One received record, with what the leader worked out about it.
+// One received record, with what the leader worked out about it. It and
+// what it refers to are valid only during the Send call.
 class LogEntry {
  public:
-  LogEntry(const LogRecord& record, absl::string_view text_message,
-           bool message_formatted, absl::string_view sender,
-           absl::string_view raw_args = "",
+  // Made by the leader (and by readers of JSON lines and Tail entries).
+  LogEntry(const LogRecord& record, absl::string_view text_message, bool message_formatted,
+           absl::string_view sender, absl::string_view raw_args = "",
            Authenticity authenticity = Authenticity::kNotChecked)
       : record_(record),
         text_message_(text_message),
@@ -43,26 +57,49 @@ class LogEntry {
         raw_args_(raw_args),
         authenticity_(authenticity) {}
 
-  // The record as decoded from the wire.
-  const LogRecord& record() const { return record_; }
-  // The standard level for the record's levelno (25 -> INFO).
-  Level level() const { return LevelFromNumber(record_.levelno()); }
   // The message as Python's getMessage() renders it: `msg` %-formatted with
   // `args` where there are args.
   absl::string_view text_message() const { return text_message_; }
   // False when `msg` and `args` did not format (Python would have raised);
   // text_message() then shows both, marked as unformatted.
   bool message_formatted() const { return message_formatted_; }
+  // The standard level for the record's levelno (25 -> INFO), and the number.
+  Level level() const;
+  int levelno() const;
+  // When it was logged, in the sender's clock.
+  absl::Time time() const;
+  // Who logged it: the job (TOIL_JOB_NAME; "" when it names none), its host,
+  // process and thread, and the logger's name ("toil-rt" for RT_LOG).
+  absl::string_view job() const;
+  absl::string_view host() const;
+  int64_t pid() const;
+  absl::string_view process_name() const;
+  uint64_t thread_id() const;
+  absl::string_view thread_name() const;
+  absl::string_view logger_name() const;
+  // Where: the source file (as given, and its base name), line and function.
+  absl::string_view path() const;
+  absl::string_view file() const;
+  int line() const;
+  absl::string_view function() const;
+  // A traceback and a stack, where the sender had them ("" when not).
+  absl::string_view exc_text() const;
+  absl::string_view stack_info() const;
+  // Its sending process's stream and its number in it (0 for records that
+  // carry none: Python jobs').
+  uint64_t stream() const;
+  uint64_t seq() const;
   // Who sent it: "ip:port", or "local" for RT_LOG in the leader process.
   absl::string_view sender() const { return sender_; }
   // The record's `args` as the JSON text that arrived ("" when none): what
-  // the sender meant exactly (1 vs 1.0, the order of a dict's keys). The
-  // leader does not also decode it into record().args().
+  // the sender meant exactly (1 vs 1.0, the order of a dict's keys).
   absl::string_view raw_args() const { return raw_args_; }
   // Whether the record was signed; sinks mark kUnsigned records.
   Authenticity authenticity() const { return authenticity_; }
 
  private:
+  friend const LogRecord& internal::RecordOf(const LogEntry& entry);
+
   const LogRecord& record_;
   absl::string_view text_message_;
   bool message_formatted_;

@@ -90,7 +90,7 @@ Authenticity FromProto(uint64_t authenticity) {
 }  // namespace
 
 void AppendTailEntry(const LogEntry& entry, std::string* out) {
-  const LogRecord& record = entry.record();
+  const LogRecord& record = internal::RecordOf(entry);
   const size_t record_size = record.ByteSizeLong();
   const bool message = entry.text_message() != record.msg();
   const uint32_t authenticity = AuthenticityOf(entry.authenticity());

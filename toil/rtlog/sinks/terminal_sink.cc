@@ -78,9 +78,9 @@ TerminalSink::~TerminalSink() {
 void TerminalSink::Send(const LogEntry& entry) {
   const bool unsigned_record = entry.authenticity() == Authenticity::kUnsigned;
   const internal::TerminalView::Verdict verdict = state_->view.Admit(
-      entry.record(), entry.text_message(), entry.sender(), absl::Now(), unsigned_record);
+      internal::RecordOf(entry), entry.text_message(), entry.sender(), absl::Now(), unsigned_record);
   if (verdict != internal::TerminalView::Verdict::kShow) return;
-  internal::AppendRecordLine(entry.record(), entry.text_message(), state_->options,
+  internal::AppendRecordLine(internal::RecordOf(entry), entry.text_message(), state_->options,
                              &state_->writer.buffer(), entry.sender(), unsigned_record);
   state_->writer.MaybeFlush();
 }

@@ -66,7 +66,7 @@ void RecordRing::KeepEntryLocked(Slot* slot) {
 void RecordRing::Send(const LogEntry& entry) {
   scratch_.clear();
   AppendTailEntry(entry, &scratch_);
-  const LogRecord& record = entry.record();
+  const LogRecord& record = internal::RecordOf(entry);
   const std::string& job = !record.job().empty() ? record.job() : record.process_name();
   std::function<void()> wake;
   {

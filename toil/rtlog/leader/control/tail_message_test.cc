@@ -41,8 +41,8 @@ std::string Expected(const std::vector<LogEntry>& entries, const RecordRing::Bat
       continue;
     }
     v1::TailEntry tail;
-    *tail.mutable_record() = entry.record();
-    if (entry.text_message() != entry.record().msg()) {
+    *tail.mutable_record() = internal::RecordOf(entry);
+    if (entry.text_message() != internal::RecordOf(entry).msg()) {
       tail.set_message(std::string(entry.text_message()));
     }
     tail.set_sender(std::string(entry.sender()));

@@ -8,23 +8,22 @@
 
 namespace toil::rtlog::internal {
 
-JobLedger::Entry& JobLedger::EntryFor(const LogRecord& record) {
-  const std::string& job = !record.job().empty() ? record.job() : record.process_name();
+JobLedger::Entry& JobLedger::EntryFor(const LogEntry& record) {
+  const absl::string_view job = !record.job().empty() ? record.job() : record.process_name();
   auto found = jobs_.find(job);
   if (found != jobs_.end()) return found->second;
   if (jobs_.size() >= kMaxJobs) ForgetOldestLocked();
   Entry& entry = jobs_[job];
-  entry.log.job = job;
+  entry.log.job = std::string(job);
   entry.first = arrivals_;
   return entry;
 }
 
 void JobLedger::Send(const LogEntry& entry) {
-  const LogRecord& record = entry.record();
   std::lock_guard<std::mutex> lock(mu_);
-  Entry& job = EntryFor(record);
+  Entry& job = EntryFor(entry);
   job.latest = ++arrivals_;
-  if (job.log.host != record.hostname()) job.log.host = record.hostname();
+  if (job.log.host != entry.host()) job.log.host = std::string(entry.host());
   ++job.log.records_by_level[LevelIndex(entry.level())];
   const bool unsigned_record = entry.authenticity() == Authenticity::kUnsigned;
   if (unsigned_record) ++job.log.unsigned_records;
@@ -32,8 +31,8 @@ void JobLedger::Send(const LogEntry& entry) {
   if (lines.size() < JobLog::kLastLines) lines.emplace_back();
   JobLog::Line& line = lines[job.next_line];
   job.next_line = (job.next_line + 1) % JobLog::kLastLines;
-  line.created = record.created();
-  line.levelno = record.levelno();
+  line.created = absl::ToDoubleSeconds(entry.time() - absl::UnixEpoch());
+  line.levelno = entry.levelno();
   line.unsigned_record = unsigned_record;
   const absl::string_view text = entry.text_message();
   const size_t cut = Utf8CutPoint(text, JobLog::kMessageBytes);

@@ -39,7 +39,7 @@ class JobLedger : public LogSink {
     uint64_t latest = 0;  // and of its latest
     size_t next_line = 0;  // where the next line goes in log.last_lines
   };
-  Entry& EntryFor(const LogRecord& record);
+  Entry& EntryFor(const LogEntry& record);
   void ForgetOldestLocked();
 
   mutable std::mutex mu_;

@@ -1,6 +1,7 @@
 // JobLedger: counts per job and level equal what was sent, the last lines
 // are the latest ones in order and cut short, and memory stays bounded with
 // more jobs than it keeps.
+#include "proto/log_record.pb.h"
 #include "toil/rtlog/leader/report/job_ledger.h"
 
 #include <string>
