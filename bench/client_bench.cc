@@ -7,7 +7,8 @@
 // The records go to a UDP socket of this process that nobody reads; the
 // job's stderr copy goes to /dev/null.
 //
-//   bazel run -c opt //bench:client_bench -- --benchmark_repetitions=10 --benchmark_report_aggregates_only=true
+//   bazel run -c opt //bench:client_bench -- --benchmark_repetitions=10
+//   --benchmark_report_aggregates_only=true
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -18,12 +19,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "benchmark/benchmark.h"
 #include "bench/typical_record.h"
+#include "benchmark/benchmark.h"
 #include "toil/rtlog/job/client.h"
-#include "toil/rtlog/wire/record_encoder.h"
 #include "toil/rtlog/leader/ingest/udp_socket.h"
 #include "toil/rtlog/rt_log.h"
+#include "toil/rtlog/wire/record_encoder.h"
 
 namespace toil::bench {
 namespace {

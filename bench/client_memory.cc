@@ -60,11 +60,10 @@ int main() {
   const long peak = StatusKb("VmHWM:");
   const auto stats = toil::rtlog::internal::Client::Instance().stats();
   const std::string report = absl::StrCat(
-      "VmRSS before the first RT_LOG: ", before, " kB\n",
-      "after 20,000 steady records:   ", steady, " kB (+", steady - before, " kB)\n",
-      "after a 200,000-record burst:  ", after_burst, " kB (+", after_burst - before, " kB)\n",
-      "peak (VmHWM) growth:           +", peak - peak_before, " kB\n",
-      "records sent ", stats.sent, ", dropped at the full queue ", stats.queue_full, "\n");
+      "VmRSS before the first RT_LOG: ", before, " kB\n", "after 20,000 steady records:   ", steady,
+      " kB (+", steady - before, " kB)\n", "after a 200,000-record burst:  ", after_burst, " kB (+",
+      after_burst - before, " kB)\n", "peak (VmHWM) growth:           +", peak - peak_before,
+      " kB\n", "records sent ", stats.sent, ", dropped at the full queue ", stats.queue_full, "\n");
   (void)!write(saved_stdout, report.data(), report.size());
   return 0;
 }

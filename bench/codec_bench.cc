@@ -6,12 +6,12 @@
 //   bazel run -c opt //bench:codec_bench -- --benchmark_repetitions=5
 #include <string>
 
-#include "benchmark/benchmark.h"
 #include "bench/typical_record.h"
+#include "benchmark/benchmark.h"
 #include "google/protobuf/util/json_util.h"
 #include "toil/rtlog/wire/datagram_auth.h"
-#include "toil/rtlog/wire/record_encoder.h"
 #include "toil/rtlog/wire/record_decoder.h"
+#include "toil/rtlog/wire/record_encoder.h"
 
 namespace toil::bench {
 namespace {
@@ -32,8 +32,7 @@ void BM_EncodeProtobuf(benchmark::State& state) {
   std::string json;
   for (auto _ : state) {
     json.clear();
-    benchmark::DoNotOptimize(
-        google::protobuf::util::MessageToJsonString(record, &json));
+    benchmark::DoNotOptimize(google::protobuf::util::MessageToJsonString(record, &json));
   }
   state.counters["bytes"] = json.size();
 }
@@ -96,15 +95,13 @@ void BM_DecodeProtobuf(benchmark::State& state) {
   LogRecord record;
   for (auto _ : state) {
     record.Clear();
-    benchmark::DoNotOptimize(
-        google::protobuf::util::JsonStringToMessage(json, &record, options));
+    benchmark::DoNotOptimize(google::protobuf::util::JsonStringToMessage(json, &record, options));
   }
 }
 BENCHMARK(BM_DecodeProtobuf);
 
 std::unique_ptr<rtlog::internal::DatagramAuth> BenchAuth() {
-  return *rtlog::internal::DatagramAuth::FromSecret(
-      *rtlog::internal::DatagramAuth::NewSecret());
+  return *rtlog::internal::DatagramAuth::FromSecret(*rtlog::internal::DatagramAuth::NewSecret());
 }
 
 void BM_EncodeAndSign(benchmark::State& state) {

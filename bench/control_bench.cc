@@ -16,8 +16,8 @@
 // /dev/null) with repeats folded and jobs' shares on (the default), with
 // folding alone, and with both off, side by side in rounds.
 //
-//   bazel run -c opt //bench:control_bench -- [--rounds=3] [--rate=100000] [--seconds=5] [--threads]
-//   bazel run -c opt //bench:control_bench -- --terminal
+//   bazel run -c opt //bench:control_bench -- [--rounds=3] [--rate=100000] [--seconds=5]
+//   [--threads] bazel run -c opt //bench:control_bench -- --terminal
 //
 // The processes are real: this program in sender mode, and the toil-rtlog
 // tool as leader and followers.
@@ -170,8 +170,8 @@ std::unique_ptr<testing::BackgroundProcess> StartSender(const Leader& leader, in
 
 std::vector<testing::EnvChange> JobEnv(const Leader& leader) {
   std::vector<testing::EnvChange> env;
-  for (const char* name : {"TOIL_RT_LOGGING_ADDRESS", "TOIL_RT_LOGGING_LEVEL",
-                           "TOIL_RT_LOGGING_SECRET"}) {
+  for (const char* name :
+       {"TOIL_RT_LOGGING_ADDRESS", "TOIL_RT_LOGGING_LEVEL", "TOIL_RT_LOGGING_SECRET"}) {
     env.push_back({name, leader.exports.at(name)});
   }
   return env;
@@ -180,11 +180,10 @@ std::vector<testing::EnvChange> JobEnv(const Leader& leader) {
 std::unique_ptr<testing::BackgroundProcess> StartSender(const Leader& leader, int count,
                                                         int per_second) {
   return std::make_unique<testing::BackgroundProcess>(
-      std::vector<std::string>{
-          "/bin/sh", "-c",
-          absl::StrCat("exec '", testing::Runfile("bench/control_bench"),
-                       "' --mode=send --count=", count, " --per_second=", per_second,
-                       " 2>/dev/null")},
+      std::vector<std::string>{"/bin/sh", "-c",
+                               absl::StrCat("exec '", testing::Runfile("bench/control_bench"),
+                                            "' --mode=send --count=", count,
+                                            " --per_second=", per_second, " 2>/dev/null")},
       JobEnv(leader));
 }
 
@@ -192,15 +191,16 @@ std::unique_ptr<testing::BackgroundProcess> StartSender(const Leader& leader, in
 // one, where there is one).
 double ReadingFollowersCpu(const std::vector<std::unique_ptr<testing::BackgroundProcess>>& tails) {
   double cpu = 0;
-  for (size_t i = tails.size() > 1 ? 1 : 0; i < tails.size(); ++i) cpu += CpuSeconds(tails[i]->pid());
+  for (size_t i = tails.size() > 1 ? 1 : 0; i < tails.size(); ++i)
+    cpu += CpuSeconds(tails[i]->pid());
   return cpu;
 }
 
 // The leader's CPU microseconds per record with `followers` tail processes
 // (with more than one, one is stopped), under the paced load; the leader
 // started with `leader_flags`.
-double CpuPerRecord(int followers, std::vector<std::string> leader_flags = {
-                                       "--format=jsonl", "--output=/dev/null"}) {
+double CpuPerRecord(int followers, std::vector<std::string> leader_flags = {"--format=jsonl",
+                                                                            "--output=/dev/null"}) {
   Leader leader = StartLeader(std::move(leader_flags));
   std::vector<std::unique_ptr<testing::BackgroundProcess>> tails;
   for (int i = 0; i < followers; ++i) {
@@ -246,17 +246,18 @@ double CpuPerRecord(int followers, std::vector<std::string> leader_flags = {
     return 0;
   }
   const int reading = followers > 1 ? followers - 1 : followers;
-  std::printf("  %d follower%s: %llu records, leader CPU %.3f s, %.3f us/record%s%s%s\n", followers,
-              followers == 1 ? " " : "s", static_cast<unsigned long long>(received), cpu,
-              cpu * 1e6 / received,
-              reading > 0 ? absl::StrFormat("; a reading follower's own CPU %.3f us/record",
-                                            followers_cpu * 1e6 / received / reading)
-                                .c_str()
-                          : "",
-              received < static_cast<uint64_t>(count) * senders ? " (some records lost)" : "",
-              missed > 0 ? absl::StrCat(" (followers that were not stopped missed ", missed,
-                                        " records)").c_str()
-                         : "");
+  std::printf(
+      "  %d follower%s: %llu records, leader CPU %.3f s, %.3f us/record%s%s%s\n", followers,
+      followers == 1 ? " " : "s", static_cast<unsigned long long>(received), cpu,
+      cpu * 1e6 / received,
+      reading > 0 ? absl::StrFormat("; a reading follower's own CPU %.3f us/record",
+                                    followers_cpu * 1e6 / received / reading)
+                        .c_str()
+                  : "",
+      received < static_cast<uint64_t>(count) * senders ? " (some records lost)" : "",
+      missed > 0
+          ? absl::StrCat(" (followers that were not stopped missed ", missed, " records)").c_str()
+          : "");
   if (absl::GetFlag(FLAGS_threads)) {
     std::printf("%s", DescribeThreads(threads_before, threads_after, received).c_str());
   }
@@ -301,10 +302,11 @@ void Latency() {
   job->Stop(0, absl::Minutes(1));
   follower.Stop(SIGKILL);
   leader.process->Stop(SIGTERM);
-  std::printf("RT_LOG to a follower's output: %zu of %d records; median %.0f us, p90 %.0f us, "
-              "p99 %.0f us\n",
-              micros.size(), records, Percentile(micros, 0.5), Percentile(micros, 0.9),
-              Percentile(micros, 0.99));
+  std::printf(
+      "RT_LOG to a follower's output: %zu of %d records; median %.0f us, p90 %.0f us, "
+      "p99 %.0f us\n",
+      micros.size(), records, Percentile(micros, 0.5), Percentile(micros, 0.9),
+      Percentile(micros, 0.99));
 }
 
 // The terminal view's cost: the same load, the leader writing text lines.
@@ -351,10 +353,11 @@ std::vector<int> Cases() {
 
 int Run() {
   if (absl::GetFlag(FLAGS_terminal)) return CompareTerminal();
-  std::printf("leader CPU per record at %d records/s (%d senders, %.0f s each), "
-              "with %s followers (where more than one, one of them stopped):\n",
-              absl::GetFlag(FLAGS_rate), absl::GetFlag(FLAGS_senders),
-              absl::GetFlag(FLAGS_seconds), absl::GetFlag(FLAGS_followers).c_str());
+  std::printf(
+      "leader CPU per record at %d records/s (%d senders, %.0f s each), "
+      "with %s followers (where more than one, one of them stopped):\n",
+      absl::GetFlag(FLAGS_rate), absl::GetFlag(FLAGS_senders), absl::GetFlag(FLAGS_seconds),
+      absl::GetFlag(FLAGS_followers).c_str());
   std::map<int, std::vector<double>> cost;
   for (int round = 1; round <= absl::GetFlag(FLAGS_rounds); ++round) {
     std::printf("round %d\n", round);

@@ -129,7 +129,7 @@ struct Result {
   int64_t first = 0;
   int64_t last = 0;
   long rss_kb = 0;
-  int64_t cpu_us = 0;  // the receiver's CPU time, user + system
+  int64_t cpu_us = 0;        // the receiver's CPU time, user + system
   bool counts_drops = true;  // the leader reads the kernel's drop count
   double seconds() const { return (last - first) / 1e9; }
 };
@@ -156,20 +156,18 @@ void SendAll(const std::string& port, int senders, int64_t per_sender, int64_t t
              const std::string& secret, int pack) {
   std::vector<Child> children;
   for (int s = 0; s < senders; ++s) {
-    children.push_back(Start({"--mode=send", "--port=" + port,
-                              absl::StrCat("--records=", per_sender),
-                              absl::StrCat("--rate=", total_rate / senders),
-                              absl::StrCat("--sender_id=", s),
-                              absl::StrCat("--pack=", pack), "--secret=" + secret}));
+    children.push_back(
+        Start({"--mode=send", "--port=" + port, absl::StrCat("--records=", per_sender),
+               absl::StrCat("--rate=", total_rate / senders), absl::StrCat("--sender_id=", s),
+               absl::StrCat("--pack=", pack), "--secret=" + secret}));
   }
   for (Child& child : children) Wait(child);
 }
 
 // Runs `senders` sender processes against a receiver started with
 // `receiver_args`; returns what the receiver reports.
-Result RunPhase(std::vector<std::string> receiver_args, int senders,
-                int64_t per_sender, int64_t total_rate, const std::string& secret,
-                int pack = 0) {
+Result RunPhase(std::vector<std::string> receiver_args, int senders, int64_t per_sender,
+                int64_t total_rate, const std::string& secret, int pack = 0) {
   if (!secret.empty()) receiver_args.push_back("--secret=" + secret);
   Child receiver = Start(receiver_args);
   const std::string port_line = ReadLineStartingWith(receiver, "PORT ");
@@ -185,16 +183,15 @@ Result RunPhase(std::vector<std::string> receiver_args, int senders,
 
 void Report(const char* name, int64_t sent, const Result& r, int64_t lines) {
   const int64_t lost = sent - r.received;
-  std::printf("%-34s sent %9lld  received %9lld  lost %7lld  kernel-dropped-datagrams %7s  "
-              "jsonl-lines %9s  time %7.3f s  rate %8.0f/s  CPU %5.3f us/record  "
-              "peak RSS %6.1f MB\n",
-              name, static_cast<long long>(sent), static_cast<long long>(r.received),
-              static_cast<long long>(lost),
-              r.counts_drops ? absl::StrCat(r.dropped).c_str() : "-",
-              lines < 0 ? "-" : absl::StrCat(lines).c_str(), r.seconds(),
-              r.seconds() > 0 ? r.received / r.seconds() : 0.0,
-              r.received > 0 ? static_cast<double>(r.cpu_us) / r.received : 0.0,
-              r.rss_kb / 1024.0);
+  std::printf(
+      "%-34s sent %9lld  received %9lld  lost %7lld  kernel-dropped-datagrams %7s  "
+      "jsonl-lines %9s  time %7.3f s  rate %8.0f/s  CPU %5.3f us/record  "
+      "peak RSS %6.1f MB\n",
+      name, static_cast<long long>(sent), static_cast<long long>(r.received),
+      static_cast<long long>(lost), r.counts_drops ? absl::StrCat(r.dropped).c_str() : "-",
+      lines < 0 ? "-" : absl::StrCat(lines).c_str(), r.seconds(),
+      r.seconds() > 0 ? r.received / r.seconds() : 0.0,
+      r.received > 0 ? static_cast<double>(r.cpu_us) / r.received : 0.0, r.rss_kb / 1024.0);
 }
 
 // `senders` x `per_sender` records at `total_rate` (0: as fast as they can)
@@ -221,9 +218,7 @@ std::optional<Result> RunRsyslog(int senders, int64_t per_sender, int64_t total_
   return result;
 }
 
-double CpuPerRecord(const Result& r) {
-  return r.received > 0 ? 1.0 * r.cpu_us / r.received : 0.0;
-}
+double CpuPerRecord(const Result& r) { return r.received > 0 ? 1.0 * r.cpu_us / r.received : 0.0; }
 
 // The burst, side by side: the bare counter, the leader unsigned and signed,
 // one record per datagram and packed, and rsyslog. Returns whether the
@@ -241,8 +236,8 @@ bool RunBursts(int64_t n, const std::string& dir) {
   std::string ratios;
   for (const int packing : {0, pack}) {
     for (const bool sign : {false, true}) {
-      const Result leader = RunPhase({"--mode=leader", "--output=" + file}, 1, n, 0,
-                                     sign ? secret : "", packing);
+      const Result leader =
+          RunPhase({"--mode=leader", "--output=" + file}, 1, n, 0, sign ? secret : "", packing);
       const int64_t lines = toil::bench::CountFileLines(file);
       const std::string kind =
           absl::StrCat(packing ? absl::StrCat("packed ", packing, " B") : "1 record/datagram",
@@ -283,16 +278,16 @@ int RunAll() {
   const int pipelines = absl::GetFlag(FLAGS_paced_pipelines);
   bool shared_ok = true;
   if (pipelines > 1) {
-    const Result shared =
-        RunPhase({"--mode=leader", "--output=" + paced_file, absl::StrCat("--pipelines=", pipelines)},
-                 senders, per, rate, secret);
+    const Result shared = RunPhase(
+        {"--mode=leader", "--output=" + paced_file, absl::StrCat("--pipelines=", pipelines)},
+        senders, per, rate, secret);
     int64_t lines = 0;
     for (int k = 0; k < pipelines; ++k) {
       lines += toil::bench::CountFileLines(PipelineFile(paced_file, k));
       if (k > 0) std::remove(PipelineFile(paced_file, k).c_str());
     }
-    Report(absl::StrCat("  leader, ", pipelines, " SO_REUSEPORT pipelines").c_str(),
-           senders * per, shared, lines);
+    Report(absl::StrCat("  leader, ", pipelines, " SO_REUSEPORT pipelines").c_str(), senders * per,
+           shared, lines);
     shared_ok = shared.received == senders * per && lines == senders * per;
   }
   if (std::optional<Result> rsyslog = RunRsyslog(senders, per, rate, dir)) {

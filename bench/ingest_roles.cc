@@ -29,15 +29,15 @@
 #include "absl/strings/string_view.h"
 #include "bench/monotonic_clock.h"
 #include "bench/typical_record.h"
+#include "proto/log_record.pb.h"
+#include "toil/rtlog/base/log_stats.h"
 #include "toil/rtlog/leader/ingest/dispatcher.h"
 #include "toil/rtlog/leader/ingest/udp_server.h"
 #include "toil/rtlog/leader/ingest/udp_socket.h"
-#include "toil/rtlog/wire/datagram_auth.h"
-#include "toil/rtlog/wire/record_encoder.h"
 #include "toil/rtlog/sinks/json_lines_sink.h"
 #include "toil/rtlog/sinks/log_sink.h"
-#include "toil/rtlog/base/log_stats.h"
-#include "proto/log_record.pb.h"
+#include "toil/rtlog/wire/datagram_auth.h"
+#include "toil/rtlog/wire/record_encoder.h"
 
 ABSL_FLAG(int64_t, records, 1000000, "records in the burst; send: records to send");
 ABSL_FLAG(int, port, 0, "send: where to");
@@ -79,18 +79,17 @@ long PeakRssKb() {
 
 // A typical record from a Python job, numbered.
 int TypicalPythonRecord(int sender, int64_t i, char* out, size_t size) {
-  return std::snprintf(
-      out, size,
-      "{\"name\": \"toil-rt\", \"msg\": \"Aligned %%d reads for sample %%s in "
-      "%%.2f s\", \"args\": [%lld, \"NA12878\", 3.14159], \"levelname\": "
-      "\"INFO\", \"levelno\": 20, \"pathname\": "
-      "\"/home/user/workflows/align/steps.py\", \"filename\": \"steps.py\", "
-      "\"module\": \"steps\", \"exc_info\": null, \"exc_text\": null, "
-      "\"stack_info\": null, \"lineno\": 117, \"funcName\": \"align_chunk\", "
-      "\"created\": 1763920000.123456, \"msecs\": 123.0, \"relativeCreated\": "
-      "5321.42, \"thread\": 140234567890123, \"threadName\": \"MainThread\", "
-      "\"processName\": \"sender-%d\", \"process\": %d}",
-      static_cast<long long>(i), sender, 10000 + sender);
+  return std::snprintf(out, size,
+                       "{\"name\": \"toil-rt\", \"msg\": \"Aligned %%d reads for sample %%s in "
+                       "%%.2f s\", \"args\": [%lld, \"NA12878\", 3.14159], \"levelname\": "
+                       "\"INFO\", \"levelno\": 20, \"pathname\": "
+                       "\"/home/user/workflows/align/steps.py\", \"filename\": \"steps.py\", "
+                       "\"module\": \"steps\", \"exc_info\": null, \"exc_text\": null, "
+                       "\"stack_info\": null, \"lineno\": 117, \"funcName\": \"align_chunk\", "
+                       "\"created\": 1763920000.123456, \"msecs\": 123.0, \"relativeCreated\": "
+                       "5321.42, \"thread\": 140234567890123, \"threadName\": \"MainThread\", "
+                       "\"processName\": \"sender-%d\", \"process\": %d}",
+                       static_cast<long long>(i), sender, 10000 + sender);
 }
 
 std::atomic<bool> g_stop{false};
@@ -114,8 +113,7 @@ void TypicalCppRecord(int sender, int64_t i, std::string* out) {
 // many C++ job records as fit in `pack` bytes, one per line, signed when
 // `auth` is set. Returns its size; `*records` is how many it holds.
 size_t NextDatagram(int sender, int64_t first, int64_t left, size_t pack,
-                    toil::rtlog::internal::DatagramAuth* auth, std::string* out,
-                    int* records) {
+                    toil::rtlog::internal::DatagramAuth* auth, std::string* out, int* records) {
   const size_t trailer = auth != nullptr ? toil::rtlog::internal::DatagramAuth::kTrailerBytes : 0;
   char python[1024];
   std::string cpp;
@@ -177,8 +175,7 @@ int RunSend() {
     while (batch < kBatch && sent + batch_records < n && (!rate || batch_records < 16)) {
       int records = 0;
       const int64_t left = std::min<int64_t>(n - sent - batch_records, rate ? 16 : n);
-      NextDatagram(id, sent + batch_records, left, pack, auth.get(), &datagrams[batch],
-                   &records);
+      NextDatagram(id, sent + batch_records, left, pack, auth.get(), &datagrams[batch], &records);
       iovecs[batch] = {datagrams[batch].data(), datagrams[batch].size()};
       messages[batch] = {};
       messages[batch].msg_hdr.msg_iov = &iovecs[batch];
@@ -323,13 +320,13 @@ int RunLeader() {
     malformed += stats.malformed;
     refused += stats.forged + stats.unsigned_refused + stats.other_run;
   }
-  std::printf("RESULT received=%lld dropped=%llu first=%lld last=%lld rss_kb=%ld "
-              "cpu_us=%lld malformed=%llu refused=%llu\n",
-              static_cast<long long>(received), static_cast<unsigned long long>(dropped),
-              static_cast<long long>(received > 0 ? first : 0), static_cast<long long>(last),
-              PeakRssKb(), static_cast<long long>(CpuMicros()),
-              static_cast<unsigned long long>(malformed),
-              static_cast<unsigned long long>(refused));
+  std::printf(
+      "RESULT received=%lld dropped=%llu first=%lld last=%lld rss_kb=%ld "
+      "cpu_us=%lld malformed=%llu refused=%llu\n",
+      static_cast<long long>(received), static_cast<unsigned long long>(dropped),
+      static_cast<long long>(received > 0 ? first : 0), static_cast<long long>(last), PeakRssKb(),
+      static_cast<long long>(CpuMicros()), static_cast<unsigned long long>(malformed),
+      static_cast<unsigned long long>(refused));
   return 0;
 }
 

@@ -117,17 +117,15 @@ int main(int argc, char** argv) {
     }
   }
   (*server)->Stop();
-  std::printf("job: %s steps of %s us work + one record each; %d rounds\n",
-              kSteps, kWorkMicros, kRounds);
+  std::printf("job: %s steps of %s us work + one record each; %d rounds\n", kSteps, kWorkMicros,
+              kRounds);
   const double base = Median(times["up"]);
   for (const auto& [name, address] : modes) {
     const auto [min, max] = std::minmax_element(times[name].begin(), times[name].end());
-    std::printf("%-8s median %.3f s (min %.3f, max %.3f)  ratio to up %.3f\n",
-                name.c_str(), Median(times[name]), *min, *max,
-                Median(times[name]) / base);
+    std::printf("%-8s median %.3f s (min %.3f, max %.3f)  ratio to up %.3f\n", name.c_str(),
+                Median(times[name]), *min, *max, Median(times[name]) / base);
   }
   std::printf("records received while up: %llu of %d\n",
-              static_cast<unsigned long long>(sink.count),
-              kRounds * std::atoi(kSteps));
+              static_cast<unsigned long long>(sink.count), kRounds * std::atoi(kSteps));
   return 0;
 }

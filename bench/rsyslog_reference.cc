@@ -46,13 +46,12 @@ int FreeUdpPort() {
 // imudp with one thread and the given buffer, each datagram written as it
 // came, one per line, to `dir`/out.log.
 std::string Config(const std::string& dir, int port, int receive_buffer_bytes) {
-  return absl::StrCat(
-      "global(workDirectory=\"", dir, "\" maxMessageSize=\"64k\")\n",
-      "module(load=\"imudp\" threads=\"1\")\n",
-      "input(type=\"imudp\" address=\"127.0.0.1\" port=\"", port, "\" rcvbufSize=\"",
-      receive_buffer_bytes / 1024, "k\")\n",
-      "template(name=\"raw\" type=\"string\" string=\"%rawmsg%\\n\")\n",
-      "*.* action(type=\"omfile\" file=\"", dir, "/out.log\" template=\"raw\")\n");
+  return absl::StrCat("global(workDirectory=\"", dir, "\" maxMessageSize=\"64k\")\n",
+                      "module(load=\"imudp\" threads=\"1\")\n",
+                      "input(type=\"imudp\" address=\"127.0.0.1\" port=\"", port,
+                      "\" rcvbufSize=\"", receive_buffer_bytes / 1024, "k\")\n",
+                      "template(name=\"raw\" type=\"string\" string=\"%rawmsg%\\n\")\n",
+                      "*.* action(type=\"omfile\" file=\"", dir, "/out.log\" template=\"raw\")\n");
 }
 
 int64_t FileSize(const std::string& path) {
@@ -76,8 +75,8 @@ void SendProbe(int port) {
 absl::StatusOr<std::unique_ptr<RsyslogReference>> RsyslogReference::Start(
     const std::string& parent, int receive_buffer_bytes) {
   if (access(kRsyslogd, X_OK) != 0) {
-    return absl::NotFoundError(absl::StrCat(
-        kRsyslogd, " is not installed (scripts/install-deps.sh --bench installs it)"));
+    return absl::NotFoundError(
+        absl::StrCat(kRsyslogd, " is not installed (scripts/install-deps.sh --bench installs it)"));
   }
   const std::string dir = parent + "/ingest_bench_rsyslog";
   std::error_code ignored;

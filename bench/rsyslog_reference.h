@@ -33,10 +33,10 @@ class RsyslogReference {
   int port() const { return port_; }
 
   struct Outcome {
-    int64_t lines = 0;        // datagrams written, not counting the probes
-    int64_t last_ns = 0;      // CLOCK_MONOTONIC when the last line was seen
-    int64_t cpu_us = 0;       // rsyslogd's CPU time, user + system
-    long peak_rss_kb = 0;     // rsyslogd's peak resident set
+    int64_t lines = 0;     // datagrams written, not counting the probes
+    int64_t last_ns = 0;   // CLOCK_MONOTONIC when the last line was seen
+    int64_t cpu_us = 0;    // rsyslogd's CPU time, user + system
+    long peak_rss_kb = 0;  // rsyslogd's peak resident set
   };
   // Waits until rsyslogd has written nothing for 2 s, then stops it and
   // says what it did.

@@ -75,9 +75,10 @@ int Run() {
       std::fprintf(stderr, "slurm_latency_bench: %s\n", logger.status().ToString().c_str());
       return 1;
     }
-    const absl::StatusOr<batch::JobId> id = slurm.IssueJob(
-        {"latency", testing::Runfile("bench/outage_job"),
-         {absl::StrCat(records), absl::StrCat(absl::GetFlag(FLAGS_work_us))}});
+    const absl::StatusOr<batch::JobId> id =
+        slurm.IssueJob({"latency",
+                        testing::Runfile("bench/outage_job"),
+                        {absl::StrCat(records), absl::StrCat(absl::GetFlag(FLAGS_work_us))}});
     if (!id.ok()) {
       std::fprintf(stderr, "slurm_latency_bench: %s\n", id.status().ToString().c_str());
       return 1;
@@ -93,9 +94,10 @@ int Run() {
               absl::ToDoubleSeconds(down));
   std::printf("job on %s exited %d; %zu of %d records arrived; %s\n", done->host.c_str(),
               done->exit_code, sorted.size(), records, rtlog::DescribeLogStats(stats).c_str());
-  std::printf("RT_LOG to the leader's sink: median %.0f us, p90 %.0f us, p99 %.0f us, max %.0f us\n",
-              Percentile(sorted, 0.5), Percentile(sorted, 0.9), Percentile(sorted, 0.99),
-              sorted.empty() ? 0 : sorted.back());
+  std::printf(
+      "RT_LOG to the leader's sink: median %.0f us, p90 %.0f us, p99 %.0f us, max %.0f us\n",
+      Percentile(sorted, 0.5), Percentile(sorted, 0.9), Percentile(sorted, 0.99),
+      sorted.empty() ? 0 : sorted.back());
   return done->exit_code == 0 && sorted.size() == static_cast<size_t>(records) ? 0 : 1;
 }
 

@@ -31,15 +31,13 @@ int main(int argc, char** argv) {
   RT_LOG(INFO) << "starting on " << steps << " chunks";
   long total = 0;
   for (int step = 1; step <= steps; ++step) {
-    absl::SleepFor(absl::Milliseconds(absl::GetFlag(FLAGS_step_ms) +
-                                      static_cast<int>(rng() % 200)));
+    absl::SleepFor(
+        absl::Milliseconds(absl::GetFlag(FLAGS_step_ms) + static_cast<int>(rng() % 200)));
     const int reads = 1000 + static_cast<int>(rng() % 9000);
     total += reads;
     RT_LOG(DEBUG) << "chunk " << step << ": seed " << rng() % 1000;
-    RT_LOG(INFO) << "chunk " << step << "/" << steps << ": aligned " << reads
-                 << " reads";
-    RT_LOG_IF(WARNING, reads < 2000)
-        << "chunk " << step << " has only " << reads << " reads";
+    RT_LOG(INFO) << "chunk " << step << "/" << steps << ": aligned " << reads << " reads";
+    RT_LOG_IF(WARNING, reads < 2000) << "chunk " << step << " has only " << reads << " reads";
   }
   RT_LOG(INFO) << "done: " << total << " reads aligned";
   return 0;

@@ -21,8 +21,7 @@ ABSL_FLAG(int, jobs, 4, "How many jobs to run.");
 ABSL_FLAG(int, steps, 5, "Chunks per job.");
 ABSL_FLAG(std::string, level, "INFO",
           "Real-time logging level handed to the jobs (\"\" disables).");
-ABSL_FLAG(std::string, job_binary, "",
-          "The job program; default: demo_job next to this program.");
+ABSL_FLAG(std::string, job_binary, "", "The job program; default: demo_job next to this program.");
 
 namespace {
 
@@ -46,20 +45,19 @@ int main(int argc, char** argv) {
 
   std::vector<toil::batch::JobSpec> jobs;
   for (int i = 1; i <= absl::GetFlag(FLAGS_jobs); ++i) {
-    jobs.push_back({absl::StrCat("align-", i), job_binary,
+    jobs.push_back({absl::StrCat("align-", i),
+                    job_binary,
                     {absl::StrCat("--steps=", absl::GetFlag(FLAGS_steps))}});
   }
   // All jobs at once, so their lines interleave.
-  toil::batch::LocalBatchSystem batch_system(
-      {.max_parallel = absl::GetFlag(FLAGS_jobs)});
+  toil::batch::LocalBatchSystem batch_system({.max_parallel = absl::GetFlag(FLAGS_jobs)});
   toil::runner::ToilOptions options;
   options.realtime_logging.level = absl::GetFlag(FLAGS_level);
 
   absl::StatusOr<toil::runner::WorkflowResult> result =
       toil::runner::StartToil(options, batch_system, jobs);
   if (!result.ok()) {
-    std::fprintf(stderr, "demo_workflow: %s\n",
-                 std::string(result.status().message()).c_str());
+    std::fprintf(stderr, "demo_workflow: %s\n", std::string(result.status().message()).c_str());
     return 1;
   }
   std::fprintf(stderr,

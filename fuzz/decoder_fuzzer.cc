@@ -19,8 +19,8 @@
 #include "proto/log_record.pb.h"
 #include "toil/rtlog/common/line_format.h"
 #include "toil/rtlog/leader/format/python_format.h"
-#include "toil/rtlog/wire/record_encoder.h"
 #include "toil/rtlog/wire/record_decoder.h"
+#include "toil/rtlog/wire/record_encoder.h"
 
 namespace {
 
@@ -28,9 +28,8 @@ using toil::rtlog::LogRecord;
 using namespace toil::rtlog::internal;  // NOLINT: a fuzz target's whole subject
 
 void Fail(const char* what, absl::string_view a, absl::string_view b) {
-  std::fprintf(stderr, "%s\n--- first\n%.*s\n--- second\n%.*s\n", what,
-               static_cast<int>(a.size()), a.data(), static_cast<int>(b.size()),
-               b.data());
+  std::fprintf(stderr, "%s\n--- first\n%.*s\n--- second\n%.*s\n", what, static_cast<int>(a.size()),
+               a.data(), static_cast<int>(b.size()), b.data());
   std::abort();
 }
 

@@ -14,7 +14,7 @@ packages=(
   libabsl-dev libprotobuf-dev protobuf-compiler libgrpc++-dev
   protobuf-compiler-grpc libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev libssl-dev libre2-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   slurm-wlm munge iproute2 util-linux
 )
 case "${1:-}" in

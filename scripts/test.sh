@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the build needs, then runs the whole test suite: plainly,
 # under AddressSanitizer + UndefinedBehaviorSanitizer, and under
-# ThreadSanitizer; then each fuzz target for 20 s (scripts/fuzz.sh), and the
-# layering checks (scripts/check-architecture.sh). Ends with one line
-# "tests: N passed, N failed" (a fuzz target or a layering check counts as
-# one).
+# ThreadSanitizer; then each fuzz target for 20 s (scripts/fuzz.sh), the
+# layering checks (scripts/check-architecture.sh) and the formatting check
+# (scripts/check-format.sh). Ends with one line "tests: N passed, N failed"
+# (a fuzz target, a layering check or the formatting counts as one).
 #
 #   scripts/test.sh            everything
 #   scripts/test.sh --quick    the plain run only
@@ -51,6 +51,9 @@ fi
 echo "=== layering checks" >&2
 scripts/check-architecture.sh 2>&1 | tee "$log"
 tally "${PIPESTATUS[0]}" '^architecture: ok: ' '^architecture: FAILED: '
+echo "=== formatting" >&2
+scripts/check-format.sh 2>&1 | tee "$log"
+tally "${PIPESTATUS[0]}" '^format: ok: ' '^format: FAILED: '
 rm -f "$log"
 echo "tests: ${passed} passed, ${failed} failed"
 exit "$status"

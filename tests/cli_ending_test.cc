@@ -17,13 +17,13 @@
 namespace toil {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::BackgroundProcess;
+using ::testing::HasSubstr;
 using testing::ProcessResult;
 using testing::RunProcess;
 
-using testing::Tool;
 using testing::TestJob;
+using testing::Tool;
 
 class RunInterruptedTest : public ::testing::TestWithParam<int> {};
 
@@ -40,19 +40,18 @@ TEST_P(RunInterruptedTest, CancelsTheJobsAndReportsEachWithItsLog) {
   const ProcessResult result = run.Stop(signal_number);
 
   EXPECT_EQ(result.exit_code, 128 + signal_number) << result.err;
-  EXPECT_THAT(result.err, HasSubstr(absl::StrCat(
-                              "toil-rtlog run: interrupted by ", name,
-                              ": 3 jobs, 0 failed, 3 cancelled; ")));
+  EXPECT_THAT(result.err, HasSubstr(absl::StrCat("toil-rtlog run: interrupted by ", name,
+                                                 ": 3 jobs, 0 failed, 3 cancelled; ")));
   EXPECT_THAT(result.err, HasSubstr("records received"));
   EXPECT_THAT(result.err, HasSubstr("job output in " + log_dir));
   for (const char* job : {"test_job-1", "test_job-2"}) {
     // "... (cancelled) on HOST; its output: ...": the host its records named.
     // A job is asked to end first (SIGTERM), and the C++ job obeys.
-    EXPECT_THAT(result.err, HasSubstr(absl::StrCat("job ", job, " was cancelled: killed by "
+    EXPECT_THAT(result.err, HasSubstr(absl::StrCat("job ", job,
+                                                   " was cancelled: killed by "
                                                    "SIGTERM (cancelled) on ")));
     EXPECT_THAT(result.err, HasSubstr(absl::StrCat("; its output: ", log_dir, "/", job, ".log\n")));
-    EXPECT_THAT(testing::ReadFile(absl::StrCat(log_dir, "/", job, ".log")),
-                HasSubstr("started"));
+    EXPECT_THAT(testing::ReadFile(absl::StrCat(log_dir, "/", job, ".log")), HasSubstr("started"));
   }
   EXPECT_THAT(result.err, HasSubstr("job test_job-3 was cancelled: exit status 127 "
                                     "(cancelled): never started"));
@@ -60,9 +59,7 @@ TEST_P(RunInterruptedTest, CancelsTheJobsAndReportsEachWithItsLog) {
 
 INSTANTIATE_TEST_SUITE_P(EachStopSignal, RunInterruptedTest,
                          ::testing::Values(SIGINT, SIGTERM, SIGHUP),
-                         [](const auto& info) {
-                           return std::string(sigabbrev_np(info.param));
-                         });
+                         [](const auto& info) { return std::string(sigabbrev_np(info.param)); });
 
 // A job of `sh -c 'sleep 600 & echo $! > DIR/NAME.pid; wait'`: what a
 // cancelled run must not leave behind is the `sleep`.
@@ -78,9 +75,7 @@ std::vector<pid_t> BackgroundPids(const std::string& dir, int jobs) {
     const std::string path = absl::StrCat(dir, "/sh-", i, ".pid");
     pid_t pid = 0;
     EXPECT_TRUE(testing::WaitUntil(
-        [&] {
-          return absl::SimpleAtoi(absl::StripAsciiWhitespace(testing::ReadFile(path)), &pid);
-        },
+        [&] { return absl::SimpleAtoi(absl::StripAsciiWhitespace(testing::ReadFile(path)), &pid); },
         absl::Seconds(60), path));
     pids.push_back(pid);
   }
@@ -103,13 +98,12 @@ void ExpectAllEnd(const std::vector<pid_t>& pids) {
 
 TEST(CliEndingTest, NothingOfACancelledJobSurvivesTheRun) {
   const std::string dir = testing::TempPath("survivors");
-  BackgroundProcess run(
-      [&] {
-        std::vector<std::string> argv = {Tool(),          "run",  "--jobs=3", "--max_parallel=3",
-                                         "--log_dir=" + dir, "--"};
-        for (std::string& arg : JobWithABackgroundProcess(dir)) argv.push_back(arg);
-        return argv;
-      }());
+  BackgroundProcess run([&] {
+    std::vector<std::string> argv = {
+        Tool(), "run", "--jobs=3", "--max_parallel=3", "--log_dir=" + dir, "--"};
+    for (std::string& arg : JobWithABackgroundProcess(dir)) argv.push_back(arg);
+    return argv;
+  }());
   const std::vector<pid_t> pids = BackgroundPids(dir, 3);
   const ProcessResult result = run.Stop(SIGTERM);
   EXPECT_EQ(result.exit_code, 128 + SIGTERM) << result.err;
@@ -119,12 +113,11 @@ TEST(CliEndingTest, NothingOfACancelledJobSurvivesTheRun) {
 
 TEST(CliEndingTest, NothingOfItsJobsSurvivesARunKilledWithSigkill) {
   const std::string dir = testing::TempPath("orphans");
-  BackgroundProcess run(
-      [&] {
-        std::vector<std::string> argv = {Tool(), "run", "--jobs=2", "--log_dir=" + dir, "--"};
-        for (std::string& arg : JobWithABackgroundProcess(dir)) argv.push_back(arg);
-        return argv;
-      }());
+  BackgroundProcess run([&] {
+    std::vector<std::string> argv = {Tool(), "run", "--jobs=2", "--log_dir=" + dir, "--"};
+    for (std::string& arg : JobWithABackgroundProcess(dir)) argv.push_back(arg);
+    return argv;
+  }());
   const std::vector<pid_t> pids = BackgroundPids(dir, 2);
   run.Stop(SIGKILL);
   ExpectAllEnd(pids);
@@ -135,9 +128,10 @@ TEST(CliEndingTest, NothingOfItsJobsSurvivesARunKilledWithSigkill) {
 // the run, none failed by the signal.
 TEST(CliEndingTest, CtrlCInATerminalCancelsEveryJob) {
   const std::string dir = testing::TempPath("ctrl_c");
-  BackgroundProcess run({Tool(), "run", "--jobs=3", "--max_parallel=3", "--log_dir=" + dir, "--",
-                         "/bin/sh", "-c", "echo $$ > " + dir + "/$TOIL_JOB_NAME.pid; exec sleep 600"},
-                        {}, /*own_process_group=*/true);
+  BackgroundProcess run(
+      {Tool(), "run", "--jobs=3", "--max_parallel=3", "--log_dir=" + dir, "--", "/bin/sh", "-c",
+       "echo $$ > " + dir + "/$TOIL_JOB_NAME.pid; exec sleep 600"},
+      {}, /*own_process_group=*/true);
   BackgroundPids(dir, 3);
   const ProcessResult result = run.StopGroup(SIGINT);
   EXPECT_EQ(result.exit_code, 128 + SIGINT) << result.err;
@@ -151,21 +145,20 @@ TEST(CliEndingTest, CtrlCInATerminalCancelsEveryJob) {
 // arrives at the earliest moment there is.
 TEST(CliEndingTest, ASignalBeforeTheFirstJobIsAnInterruption) {
   const std::string dir = testing::TempPath("early");
-  const ProcessResult result = RunProcess(
-      {"/usr/bin/python3", "-c",
-       "import os, signal, sys\n"
-       "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})\n"
-       "os.kill(os.getpid(), signal.SIGTERM)\n"
-       "os.execv(sys.argv[1], sys.argv[1:])\n",
-       Tool(), "run", "--jobs=3", "--log_dir=" + dir, "--", "/bin/sleep", "600"});
+  const ProcessResult result =
+      RunProcess({"/usr/bin/python3", "-c",
+                  "import os, signal, sys\n"
+                  "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})\n"
+                  "os.kill(os.getpid(), signal.SIGTERM)\n"
+                  "os.execv(sys.argv[1], sys.argv[1:])\n",
+                  Tool(), "run", "--jobs=3", "--log_dir=" + dir, "--", "/bin/sleep", "600"});
   EXPECT_EQ(result.exit_code, 128 + SIGTERM) << result.err;
   EXPECT_THAT(result.err, HasSubstr("toil-rtlog run: interrupted by SIGTERM: 3 jobs, 0 failed"));
 }
 
 TEST(CliEndingTest, ServeStopsCleanlyOnSighup) {
   BackgroundProcess serve({Tool(), "serve"});
-  ASSERT_THAT(serve.ReadStdoutLines(5, absl::Seconds(30)),
-              HasSubstr("TOIL_RT_LOGGING_CONTROL"));
+  ASSERT_THAT(serve.ReadStdoutLines(5, absl::Seconds(30)), HasSubstr("TOIL_RT_LOGGING_CONTROL"));
   const ProcessResult result = serve.Stop(SIGHUP);
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.err, HasSubstr("toil-rtlog serve: stopped by SIGHUP; 0 records received"));
@@ -177,7 +170,8 @@ TEST(CliEndingTest, AJobKilledByASignalIsNamedAsSuch) {
       RunProcess({Tool(), "run", "--log_dir=" + log_dir, "--", "/bin/sh", "-c", "kill -KILL $$"});
   EXPECT_EQ(result.exit_code, 137) << result.err;
   EXPECT_THAT(result.err, HasSubstr(absl::StrCat("job sh-1 failed: killed by SIGKILL; its "
-                                                 "output: ", log_dir, "/sh-1.log")));
+                                                 "output: ",
+                                                 log_dir, "/sh-1.log")));
   EXPECT_THAT(result.err, HasSubstr("1 job, 1 failed;"));
 }
 

@@ -15,16 +15,16 @@
 namespace toil {
 namespace {
 
+using testing::BackgroundProcess;
 using ::testing::ContainsRegex;
+using testing::EnvChange;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::BackgroundProcess;
-using testing::EnvChange;
 using testing::ProcessResult;
 using testing::RunProcess;
 
-using testing::Tool;
 using testing::TestJob;
+using testing::Tool;
 
 const std::vector<EnvChange> kNoLeader = {{"TOIL_RT_LOGGING_ADDRESS", std::nullopt},
                                           {"TOIL_RT_LOGGING_LEVEL", std::nullopt},
@@ -51,8 +51,7 @@ struct Server {
 // Runs `command` (a shell command line) on a pseudo-terminal; returns what
 // the terminal showed.
 ProcessResult OnATerminal(const std::string& command, const std::vector<EnvChange>& env) {
-  return RunProcess({"/usr/bin/script", "--quiet", "--return", "--command", command,
-                     "/dev/null"},
+  return RunProcess({"/usr/bin/script", "--quiet", "--return", "--command", command, "/dev/null"},
                     env);
 }
 
@@ -60,10 +59,10 @@ TEST(CliOutputTest, SendReadsLinesFromStdinAndItsNameShows) {
   Server server({"--level=INFO"});
   std::vector<EnvChange> env = server.env;
   env.push_back({"TOIL_JOB_NAME", "nightly"});
-  const ProcessResult sent = RunProcess(
-      {"/bin/bash", "-c",
-       absl::StrCat("printf 'first line\\n\\nsecond line\\n' | '", Tool(), "' send --name=backup.sh")},
-      env);
+  const ProcessResult sent = RunProcess({"/bin/bash", "-c",
+                                         absl::StrCat("printf 'first line\\n\\nsecond line\\n' | '",
+                                                      Tool(), "' send --name=backup.sh")},
+                                        env);
   EXPECT_EQ(sent.exit_code, 0) << sent.err;
   const ProcessResult result = server.process.Stop(SIGTERM);
   EXPECT_THAT(result.err, ContainsRegex("\\[nightly [^ ]+ pid [0-9]+ backup\\.sh\\] first line"));
@@ -76,8 +75,8 @@ TEST(CliOutputTest, SendWithoutALeaderWritesToStderrAndATerminalIsToldWhy) {
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.err, HasSubstr("INFO     nobody listens"));
   EXPECT_THAT(result.err, Not(HasSubstr("no leader")));  // not a terminal: no note
-  result = OnATerminal(absl::StrCat("'", Tool(), "' send --level=WARNING on a terminal"),
-                       kNoLeader);
+  result =
+      OnATerminal(absl::StrCat("'", Tool(), "' send --level=WARNING on a terminal"), kNoLeader);
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr("no leader: TOIL_RT_LOGGING_LEVEL and "
                                     "TOIL_RT_LOGGING_ADDRESS are not set"));
@@ -90,8 +89,9 @@ TEST(CliOutputTest, TextLinesShowTheTimeInTheStyleAsked) {
   for (Server* server : {&utc, &iso}) {
     ASSERT_EQ(RunProcess({Tool(), "send", "when"}, server->env).exit_code, 0);
   }
-  EXPECT_THAT(utc.process.Stop(SIGTERM).err,
-              ContainsRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z INFO "));
+  EXPECT_THAT(
+      utc.process.Stop(SIGTERM).err,
+      ContainsRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z INFO "));
   EXPECT_THAT(iso.process.Stop(SIGTERM).err,
               ContainsRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}"
                             "[+-][0-9]{2}:[0-9]{2} INFO "));
@@ -102,8 +102,7 @@ TEST(CliOutputTest, TextLinesShowTheTimeInTheStyleAsked) {
 
 TEST(CliOutputTest, ColourOnlyOnTerminalsThatSupportIt) {
   const std::string run = absl::StrCat("'", Tool(), "' run -- '", TestJob(), "' critical");
-  const ProcessResult xterm =
-      OnATerminal(run, {{"TERM", "xterm"}, {"NO_COLOR", std::nullopt}});
+  const ProcessResult xterm = OnATerminal(run, {{"TERM", "xterm"}, {"NO_COLOR", std::nullopt}});
   EXPECT_THAT(xterm.out, HasSubstr("\x1b[1;31mCRITICAL")) << xterm.out;
   const ProcessResult dumb = OnATerminal(run, {{"TERM", "dumb"}, {"NO_COLOR", std::nullopt}});
   EXPECT_THAT(dumb.out, HasSubstr("CRITICAL"));

@@ -7,22 +7,22 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "google/protobuf/struct.pb.h"
 #include "tests/test_util.h"
 
 namespace toil {
 namespace {
 
+using testing::BackgroundProcess;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::BackgroundProcess;
 using testing::ProcessResult;
 using testing::RunProcess;
 
-using testing::Tool;
 using testing::TestJob;
+using testing::Tool;
 
 TEST(CliTest, HelpForEveryCommand) {
   ProcessResult result = RunProcess({Tool(), "--help"});
@@ -39,8 +39,8 @@ TEST(CliTest, HelpForEveryCommand) {
   // Each command explains its flags as they are for it, and no other's.
   const std::string tail = RunProcess({Tool(), "tail", "--help"}).out;
   EXPECT_THAT(tail, HasSubstr("  --level (default: all levels)\n      Only records at this level"));
-  for (const char* command : {"serve", "run", "send", "tail", "status", "senders", "level",
-                              "stop"}) {
+  for (const char* command :
+       {"serve", "run", "send", "tail", "status", "senders", "level", "stop"}) {
     const std::string help = RunProcess({Tool(), command, "--help"}).out;
     for (const char* other : {"\n      serve, run:", "\n      tail:", "\n      status, senders:",
                               "\n      send:", "\n      local:", "\n      slurm:"}) {
@@ -87,10 +87,13 @@ TEST(CliTest, MistakesAreFoundBeforeAnythingStarts) {
       {{"serve", "--control=garbage"}, "--control=garbage is not where a control plane can listen"},
       {{"run", "--control=node1:80", "--", "/bin/true"}, "--control=node1:80 is not where"},
       {{"status", "--control=garbage"}, "\"garbage\" is not a leader's control address"},
-      {{"tail", "--grep=(", "--control=unix:/nonexistent/s"}, "--grep=( is not a regular expression"},
+      {{"tail", "--grep=(", "--control=unix:/nonexistent/s"},
+       "--grep=( is not a regular expression"},
       {{"tail", "--level=LOUD", "--control=unix:/nonexistent/s"}, "unknown log level \"LOUD\""},
-      {{"serve", "--auth=false", "--allow_unsigned"}, "--allow_unsigned means nothing with --auth=false"},
-      {{"run", "--auth=false", "--allow_unsigned", "--", "/bin/true"}, "--allow_unsigned means nothing"},
+      {{"serve", "--auth=false", "--allow_unsigned"},
+       "--allow_unsigned means nothing with --auth=false"},
+      {{"run", "--auth=false", "--allow_unsigned", "--", "/bin/true"},
+       "--allow_unsigned means nothing"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv = {Tool()};
@@ -106,9 +109,9 @@ TEST(CliTest, MistakesAreFoundBeforeAnythingStarts) {
 // fixed --port and --auth=false can be found, and serves on: FaultTest.)
 TEST(CliTest, ServeWithStdoutClosedStopsAndSaysWhy) {
   for (const std::string& detach : {std::string(""), std::string("--detach")}) {
-    const ProcessResult result = RunProcess(
-        {"/bin/sh", "-c", absl::StrCat("exec '", Tool(), "' serve ", detach, " >&-")}, {},
-        absl::Seconds(30));
+    const ProcessResult result =
+        RunProcess({"/bin/sh", "-c", absl::StrCat("exec '", Tool(), "' serve ", detach, " >&-")},
+                   {}, absl::Seconds(30));
     EXPECT_EQ(result.exit_code, 1) << detach << ": " << result.err;
     EXPECT_THAT(result.err, HasSubstr("cannot write the export lines to stdout")) << detach;
   }
@@ -252,9 +255,9 @@ TEST(CliTest, SendWithoutALeaderSucceeds) {
 // An address without a level means real-time logging is off (as for every
 // job); send says so, and still writes the record to stderr.
 TEST(CliTest, SendWithAnAddressButNoLevelSaysWhyAndWritesToStderr) {
-  const ProcessResult result =
-      RunProcess({Tool(), "send", "step", "done"},
-                 {{"TOIL_RT_LOGGING_ADDRESS", "127.0.0.1:9"}, {"TOIL_RT_LOGGING_LEVEL", std::nullopt}});
+  const ProcessResult result = RunProcess(
+      {Tool(), "send", "step", "done"},
+      {{"TOIL_RT_LOGGING_ADDRESS", "127.0.0.1:9"}, {"TOIL_RT_LOGGING_LEVEL", std::nullopt}});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.err, HasSubstr("TOIL_RT_LOGGING_ADDRESS is set but TOIL_RT_LOGGING_LEVEL is "
                                     "not, so real-time logging is off"));

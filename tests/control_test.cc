@@ -13,14 +13,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <cerrno>
-#include <cstring>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -38,15 +37,15 @@
 namespace toil {
 namespace {
 
+using testing::BackgroundProcess;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::BackgroundProcess;
 using testing::ProcessResult;
 using testing::RunProcess;
 
-using testing::Tool;
-using testing::TestJob;
 using testing::Serve;
+using testing::TestJob;
+using testing::Tool;
 
 int CountOf(const std::string& text, const std::string& what) {
   int n = 0;
@@ -68,11 +67,11 @@ TEST(ControlTest, TailFollowsFiltersAndReplays) {
   ASSERT_EQ(RunProcess({TestJob(), "mixed"}, serve.JobEnv("early/1")).exit_code, 0);
   // A follower started before the next job's records.
   BackgroundProcess follower({Tool(), "tail", "--follow", "--last=0"}, serve.ViewerEnv());
-  BackgroundProcess warnings({Tool(), "tail", "--follow", "--last=0", "--level=WARNING",
-                              "--job=align*", "--format=jsonl"},
-                             serve.ViewerEnv());
-  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("viewers") == 2; },
-                                 absl::Seconds(30), "two viewers"));
+  BackgroundProcess warnings(
+      {Tool(), "tail", "--follow", "--last=0", "--level=WARNING", "--job=align*", "--format=jsonl"},
+      serve.ViewerEnv());
+  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("viewers") == 2; }, absl::Seconds(30),
+                                 "two viewers"));
   ASSERT_EQ(RunProcess({TestJob(), "mixed"}, serve.JobEnv("align/7")).exit_code, 0);
   ASSERT_TRUE(follower.WaitForStdout("error record", absl::Seconds(30)));
   ASSERT_TRUE(warnings.WaitForStdout("error record", absl::Seconds(30)));
@@ -102,7 +101,8 @@ TEST(ControlTest, TailFollowsFiltersAndReplays) {
   const ProcessResult stopped = serve.Tool({"stop"});
   EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
   const ProcessResult result = serve.Stop();
-  EXPECT_THAT(result.err, HasSubstr("stopped by a stop request (toil-rtlog stop); 8 records received"));
+  EXPECT_THAT(result.err,
+              HasSubstr("stopped by a stop request (toil-rtlog stop); 8 records received"));
   EXPECT_NE(stat(socket_path.c_str(), &info), 0) << "the socket outlived the server";
 }
 
@@ -137,18 +137,19 @@ RawTail TailDirectly(const Serve& serve, const rtlog::v1::TailRequest& request) 
 TEST(ControlTest, TailEndsQuietlyWhenItsReaderGoes) {
   Serve serve({});
   ASSERT_EQ(RunProcess({TestJob(), "count", "300"}, serve.JobEnv("many/1")).exit_code, 0);
-  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("records") == 300; },
-                                 absl::Seconds(30), "the records"));
+  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("records") == 300; }, absl::Seconds(30),
+                                 "the records"));
   const std::string err = testing::TempPath("tail_err");
   for (const std::string& tail :
        {std::string("tail --follow --last=5 | grep -m1 -q many"),
         std::string("tail --last=300 | head -n 1 >/dev/null"),
         std::string("tail --follow --format=jsonl | head -n 1 >/dev/null")}) {
     // The shell waits for both ends of the pipeline.
-    const ProcessResult result = RunProcess(
-        {"/bin/sh", "-c", absl::StrCat("'", Tool(), "' ", tail.substr(0, tail.find('|')), " 2>",
-                                       err, " ", tail.substr(tail.find('|')), "; echo done")},
-        serve.ViewerEnv(), absl::Seconds(60));
+    const ProcessResult result =
+        RunProcess({"/bin/sh", "-c",
+                    absl::StrCat("'", Tool(), "' ", tail.substr(0, tail.find('|')), " 2>", err, " ",
+                                 tail.substr(tail.find('|')), "; echo done")},
+                   serve.ViewerEnv(), absl::Seconds(60));
     EXPECT_EQ(result.exit_code, 0) << tail << ": " << result.err;
     EXPECT_EQ(result.out, "done\n") << tail;
     EXPECT_EQ(testing::ReadFile(err), "") << tail;
@@ -218,16 +219,17 @@ TEST(ControlTest, MistakesAndStrangersGetClearAnswersAndTheLeaderServesOn) {
   // A viewer killed mid-stream.
   {
     BackgroundProcess viewer({Tool(), "tail", "--follow"}, serve.ViewerEnv());
-    ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("viewers") == 1; },
-                                   absl::Seconds(30), "the viewer"));
+    ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("viewers") == 1; }, absl::Seconds(30),
+                                   "the viewer"));
     viewer.Stop(SIGKILL);
   }
-  EXPECT_TRUE(testing::WaitUntil([&] { return serve.Count("viewers") == 0; },
-                                 absl::Seconds(30), "the killed viewer to be gone"));
+  EXPECT_TRUE(testing::WaitUntil([&] { return serve.Count("viewers") == 0; }, absl::Seconds(30),
+                                 "the killed viewer to be gone"));
   // No leader named, and a leader that is gone.
   r = RunProcess({Tool(), "status"}, {{"TOIL_RT_LOGGING_CONTROL", std::nullopt}});
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_THAT(r.err, HasSubstr("which leader? pass --control=ADDRESS or set TOIL_RT_LOGGING_CONTROL"));
+  EXPECT_THAT(r.err,
+              HasSubstr("which leader? pass --control=ADDRESS or set TOIL_RT_LOGGING_CONTROL"));
   r = RunProcess({Tool(), "status", "--control=unix:/nonexistent/control.sock"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("no leader at /nonexistent/control.sock"));
@@ -235,8 +237,8 @@ TEST(ControlTest, MistakesAndStrangersGetClearAnswersAndTheLeaderServesOn) {
   // After all that, the leader still answers.
   EXPECT_EQ(serve.Count("viewers"), 0);
   ASSERT_EQ(RunProcess({TestJob(), "count", "3"}, serve.JobEnv("late/1")).exit_code, 0);
-  EXPECT_TRUE(testing::WaitUntil([&] { return serve.Count("records") == 3; },
-                                 absl::Seconds(30), "3 records"));
+  EXPECT_TRUE(testing::WaitUntil([&] { return serve.Count("records") == 3; }, absl::Seconds(30),
+                                 "3 records"));
   serve.Stop();
 }
 
@@ -398,9 +400,8 @@ TEST(ControlTest, AHundredViewersOneStoppedAndNothingIsLost) {
     viewers.push_back(std::make_unique<BackgroundProcess>(
         std::vector<std::string>{"/bin/sh", "-c",
                                  absl::StrCat("exec '", Tool(), "' tail --follow --last=0 ",
-                                              i == 0 ? "" : "--job='busy*' ",
-                                              "--format=jsonl >'", outputs.back(), "' 2>'",
-                                              outputs.back(), ".err'")},
+                                              i == 0 ? "" : "--job='busy*' ", "--format=jsonl >'",
+                                              outputs.back(), "' 2>'", outputs.back(), ".err'")},
         serve.ViewerEnv()));
   }
   ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("viewers") == kViewers; },
@@ -420,15 +421,15 @@ TEST(ControlTest, AHundredViewersOneStoppedAndNothingIsLost) {
                        serve.JobEnv("pad/1"))
                 .exit_code,
             0);
-  ASSERT_EQ(RunProcess({TestJob(), "count", absl::StrCat(kRecords)}, serve.JobEnv("busy/1"))
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      RunProcess({TestJob(), "count", absl::StrCat(kRecords)}, serve.JobEnv("busy/1")).exit_code,
+      0);
   // The sink has every record while the viewer is still stopped.
   ASSERT_TRUE(testing::WaitUntil(
       [&] { return CountOf(testing::ReadFile(sink), "\n") == kPadded + kRecords; },
       absl::Seconds(60), "every record in the JSON-lines file"))
-      << CountOf(testing::ReadFile(sink), "\n") << " in the file; the leader's counts: "
-      << serve.Tool({"status"}).out;
+      << CountOf(testing::ReadFile(sink), "\n")
+      << " in the file; the leader's counts: " << serve.Tool({"status"}).out;
   EXPECT_EQ(serve.Count("dropped_by_kernel"), 0);
   // The scenario: the viewer stays stopped for 10 s in all.
   absl::SleepFor(stop_time + absl::Seconds(10) - absl::Now());
@@ -457,10 +458,9 @@ TEST(ControlTest, AHundredViewersOneStoppedAndNothingIsLost) {
       },
       absl::Seconds(120), "every viewer to account for every record"));
   const ProcessResult summary = serve.Stop();
-  EXPECT_THAT(summary.err,
-              HasSubstr(absl::StrCat(kPadded + kRecords,
-                                     " records received, 0 malformed, "
-                                     "0 datagrams dropped by the kernel, 0 lost")));
+  EXPECT_THAT(summary.err, HasSubstr(absl::StrCat(kPadded + kRecords,
+                                                  " records received, 0 malformed, "
+                                                  "0 datagrams dropped by the kernel, 0 lost")));
   // Every viewer got each record or was told it missed it.
   for (size_t i = 0; i < viewers.size(); ++i) {
     viewers[i]->Stop(SIGKILL);
@@ -477,7 +477,8 @@ TEST(ControlTest, LevelReachesTheQueuedJobsOfARun) {
   BackgroundProcess run({Tool(), "run", "--jobs=3", "--max_parallel=1", "--log_dir=" + dir, "--",
                          "/bin/sh", "-c",
                          "echo level=$TOIL_RT_LOGGING_LEVEL; "
-                         "while [ ! -e " + dir + "/go ]; do sleep 0.02; done"});
+                         "while [ ! -e " +
+                             dir + "/go ]; do sleep 0.02; done"});
   ASSERT_TRUE(run.WaitForStderr(" toil-rtlog tail --follow", absl::Seconds(60)));
   const std::string said = run.stderr_so_far();
   const size_t at = said.find("TOIL_RT_LOGGING_CONTROL=");
@@ -513,11 +514,11 @@ TEST(ControlTest, SetLevelReachesTheNextJobAndNotTheRunningOne) {
           return false;
         },
         absl::Seconds(30), "the first job to log"));
-    const ProcessResult changed =
-        RunProcess({Tool(), "level", "DEBUG", "--control=" + control});
+    const ProcessResult changed = RunProcess({Tool(), "level", "DEBUG", "--control=" + control});
     EXPECT_EQ(changed.exit_code, 0) << changed.err;
-    EXPECT_THAT(changed.out, HasSubstr("jobs that start from now on get TOIL_RT_LOGGING_LEVEL=DEBUG "
-                                       "(it was INFO); jobs already running keep theirs"));
+    EXPECT_THAT(changed.out,
+                HasSubstr("jobs that start from now on get TOIL_RT_LOGGING_LEVEL=DEBUG "
+                          "(it was INFO); jobs already running keep theirs"));
     EXPECT_EQ(batch_system.GetEnvironment().at("TOIL_RT_LOGGING_LEVEL"), "DEBUG");
     ASSERT_TRUE(batch_system.IssueJob({"after", TestJob(), {"levels_paced", "5", "1"}}).ok());
     for (int done = 0; done < 2;) {

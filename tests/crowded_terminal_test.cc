@@ -20,13 +20,13 @@
 namespace toil {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::BackgroundProcess;
+using ::testing::HasSubstr;
 using testing::ProcessResult;
 using testing::RunProcess;
 
-using testing::Tool;
 using testing::TestJob;
+using testing::Tool;
 
 int CountLines(const std::string& text, const std::string& part) {
   int n = 0;
@@ -41,10 +41,9 @@ std::string Stage(int k) { return std::string(1, static_cast<char>('a' + k)); }
 
 TEST(CrowdedTerminalTest, FiftyJobsOfTheSameTwentyLinesFoldAndTheJsonLinesKeepAll) {
   const std::string jsonl = testing::TempPath("fifty.jsonl");
-  const ProcessResult result =
-      RunProcess({Tool(), "run", "--jobs=50", "--max_parallel=50", "--jsonl_file=" + jsonl,
-                  "--", TestJob(), "twenty"},
-                 {}, absl::Seconds(120));
+  const ProcessResult result = RunProcess({Tool(), "run", "--jobs=50", "--max_parallel=50",
+                                           "--jsonl_file=" + jsonl, "--", TestJob(), "twenty"},
+                                          {}, absl::Seconds(120));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   ASSERT_THAT(result.err, HasSubstr("1000 records received"));
   int terminal_lines = 0;
@@ -79,8 +78,7 @@ TEST(CrowdedTerminalTest, FiftyJobsOfTheSameTwentyLinesFoldAndTheJsonLinesKeepAl
 
 TEST(CrowdedTerminalTest, AFloodingJobDoesNotCrowdOutQuietOnes) {
   const std::string jsonl = testing::TempPath("flood.jsonl");
-  BackgroundProcess serve(
-      {Tool(), "serve", "--repeat_window=0", "--jsonl_file=" + jsonl});
+  BackgroundProcess serve({Tool(), "serve", "--repeat_window=0", "--jsonl_file=" + jsonl});
   const auto exports = testing::ParseExports(serve.ReadStdoutLines(5, absl::Seconds(30)));
   ASSERT_EQ(exports.size(), 5u);
   auto env_for = [&](const std::string& job) {
@@ -94,8 +92,7 @@ TEST(CrowdedTerminalTest, AFloodingJobDoesNotCrowdOutQuietOnes) {
   // 3 seconds: one job at 50,000 lines a second, ten at 1 a second.
   std::vector<std::unique_ptr<BackgroundProcess>> jobs;
   jobs.push_back(std::make_unique<BackgroundProcess>(
-      std::vector<std::string>{TestJob(), "words", "flood", "150000", "50000"},
-      env_for("flood")));
+      std::vector<std::string>{TestJob(), "words", "flood", "150000", "50000"}, env_for("flood")));
   for (int q = 0; q < 10; ++q) {
     const std::string name = absl::StrCat("quiet", std::string(1, static_cast<char>('a' + q)));
     jobs.push_back(std::make_unique<BackgroundProcess>(
@@ -122,18 +119,21 @@ TEST(CrowdedTerminalTest, AFloodingJobDoesNotCrowdOutQuietOnes) {
       if (CountLines(all, absl::StrCat("\"msg\":\"", text, "\"")) == 0) continue;
       ++quiet_received;
       EXPECT_EQ(CountLines(result.err, absl::StrCat(": ", text)), 1)
-          << text << "\n" << result.err.substr(result.err.size() - 2000)
-          << "\njobs' stderr ends:\n" << job_stderr;
+          << text << "\n"
+          << result.err.substr(result.err.size() - 2000) << "\njobs' stderr ends:\n"
+          << job_stderr;
     }
   }
   EXPECT_GT(quiet_received, 0);
   if (quiet_received < 30) {
-    EXPECT_THAT(result.err, ::testing::ContainsRegex("[1-9][0-9]* datagrams? dropped by the kernel"))
+    EXPECT_THAT(result.err,
+                ::testing::ContainsRegex("[1-9][0-9]* datagrams? dropped by the kernel"))
         << "quiet lines missing from the JSON lines, and not counted as dropped";
   }
   EXPECT_THAT(result.err, HasSubstr("[fair share] "));
   EXPECT_THAT(result.err, HasSubstr(" from flood not shown (more than 200 a second); every "
-                                    "line is in " + jsonl));
+                                    "line is in " +
+                                    jsonl));
   const int flood_shown = CountLines(result.err, ": flood ");
   // 200 a second and a second's burst, over however long the leader took
   // to take the flood in (longer than the job on a slow machine): a small

@@ -15,8 +15,8 @@
 #include "gtest/gtest.h"
 #include "proto/run_report.pb.h"
 #include "tests/test_util.h"
-#include "toil/rtlog/sinks/json_line.h"
 #include "toil/rtlog/base/level.h"
+#include "toil/rtlog/sinks/json_line.h"
 
 namespace toil {
 namespace {
@@ -25,8 +25,8 @@ using ::testing::HasSubstr;
 using testing::ProcessResult;
 using Counts = std::map<std::string, std::array<uint64_t, 6>>;
 
-using testing::Tool;
 using testing::TestJob;
+using testing::Tool;
 
 // Records per job and level in a JSON lines file.
 Counts CountJsonLines(const std::string& path) {
@@ -50,16 +50,17 @@ rtlog::v1::RunReport ParseReport(const std::string& json) {
 
 std::array<uint64_t, 6> LevelsOf(const rtlog::v1::JobReport& job) {
   std::array<uint64_t, 6> levels{};
-  for (int i = 0; i < job.records_by_level_size() && i < 6; ++i) levels[i] = job.records_by_level(i);
+  for (int i = 0; i < job.records_by_level_size() && i < 6; ++i)
+    levels[i] = job.records_by_level(i);
   return levels;
 }
 
 TEST(EndOfRunReportTest, RunCountsWhatItReceivedPerJobAndShowsWhatTheFailedJobSaidLast) {
   const std::string jsonl = testing::TempPath("run.jsonl");
-  const ProcessResult result = testing::RunProcess(
-      {Tool(), "run", "--jobs=6", "--level=DEBUG", "--report=json", "--jsonl_file=" + jsonl,
-       "--", TestJob(), "report"},
-      {}, absl::Seconds(120));
+  const ProcessResult result =
+      testing::RunProcess({Tool(), "run", "--jobs=6", "--level=DEBUG", "--report=json",
+                           "--jsonl_file=" + jsonl, "--", TestJob(), "report"},
+                          {}, absl::Seconds(120));
   ASSERT_EQ(result.exit_code, 4) << result.err;
   const rtlog::v1::RunReport report = ParseReport(result.out);
   const Counts received = CountJsonLines(jsonl);
@@ -89,13 +90,14 @@ TEST(EndOfRunReportTest, RunCountsWhatItReceivedPerJobAndShowsWhatTheFailedJobSa
 }
 
 TEST(EndOfRunReportTest, RunWritesTheTableOnItsTerminal) {
-  const ProcessResult result = testing::RunProcess(
-      {Tool(), "run", "--jobs=4", "--level=DEBUG", "--", TestJob(), "report"}, {},
-      absl::Seconds(120));
+  const ProcessResult result =
+      testing::RunProcess({Tool(), "run", "--jobs=4", "--level=DEBUG", "--", TestJob(), "report"},
+                          {}, absl::Seconds(120));
   ASSERT_EQ(result.exit_code, 4) << result.err;
   EXPECT_THAT(result.err, HasSubstr("toil-rtlog run: report: 4 jobs:\n"));
-  EXPECT_THAT(result.err, ::testing::ContainsRegex(
-                              "\n  test_job-4 +[^ ]+ +exit status 4 +[0-9.]+s +0 +1 +12 +1 +0 +1 +0\n"));
+  EXPECT_THAT(result.err,
+              ::testing::ContainsRegex(
+                  "\n  test_job-4 +[^ ]+ +exit status 4 +[0-9.]+s +0 +1 +12 +1 +0 +1 +0\n"));
   EXPECT_THAT(result.err, HasSubstr("toil-rtlog run: job test_job-4 failed: exit status 4 on "));
   EXPECT_THAT(result.err, ::testing::ContainsRegex("CRITICAL job 4 gives up\n"));
   EXPECT_THAT(result.err, HasSubstr("  the end of its output:\n"));

@@ -28,8 +28,7 @@ using testing::Tool;
 class Leader {
  public:
   Leader() {
-    server_ = *rtlog::LogServer::Start({.level = rtlog::Level::kInfo, .control = "off"},
-                                       {&sink_});
+    server_ = *rtlog::LogServer::Start({.level = rtlog::Level::kInfo, .control = "off"}, {&sink_});
   }
   std::string address() const { return server_->address(); }
   std::string secret() const { return server_->JobEnvironment().at("TOIL_RT_LOGGING_SECRET"); }
@@ -71,8 +70,8 @@ TEST(EnvironmentTest, NoLevelMeansOffWithOnlyCriticalOnStderr) {
 }
 
 TEST(EnvironmentTest, ALevelWithoutAnAddressWritesStderrOnlyAtThatLevel) {
-  const ProcessResult job = RunMixed(
-      {{"TOIL_RT_LOGGING_LEVEL", "warning"}, {"TOIL_RT_LOGGING_ADDRESS", std::nullopt}});
+  const ProcessResult job =
+      RunMixed({{"TOIL_RT_LOGGING_LEVEL", "warning"}, {"TOIL_RT_LOGGING_ADDRESS", std::nullopt}});
   EXPECT_THAT(job.err, HasSubstr("warning record"));
   EXPECT_THAT(job.err, HasSubstr("error record"));
   EXPECT_THAT(job.err, HasSubstr("critical record"));
@@ -138,7 +137,8 @@ TEST(EnvironmentTest, JobsAreGivenTheLeaderButNeverItsControlPlane) {
   batch::LocalBatchSystem batch_system;
   std::string output;
   {
-    rtlog::RealtimeLogger logger(batch_system, {.level = "INFO", .server = {.control = "127.0.0.1:0"}});
+    rtlog::RealtimeLogger logger(batch_system,
+                                 {.level = "INFO", .server = {.control = "127.0.0.1:0"}});
     ASSERT_TRUE(logger.started()) << logger.status();
     ASSERT_FALSE(rtlog::RealtimeLogger::ControlToken().empty());
     ASSERT_TRUE(batch_system.IssueJob({"env-job", TestJob(), {"env"}}).ok());

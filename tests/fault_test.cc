@@ -26,8 +26,8 @@ extern char** environ;
 namespace toil::rtlog::internal {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::BackgroundProcess;
+using ::testing::HasSubstr;
 using testing::ProcessResult;
 using testing::Runfile;
 using testing::RunProcess;
@@ -118,17 +118,15 @@ TEST(FaultTest, ASinkThatCannotWriteIsReportedOnceCountedAndServingGoesOn) {
       {"TOIL_RT_LOGGING_SECRET", std::nullopt}};
   ASSERT_EQ(RunProcess({TestJob(), "count", "50"}, env).exit_code, 0);
   // The first write failed and was reported; later ones are only counted.
-  ASSERT_TRUE(serve.WaitForStderr("cannot write to the JSON-lines file /dev/full",
-                                  absl::Seconds(30)));
+  ASSERT_TRUE(
+      serve.WaitForStderr("cannot write to the JSON-lines file /dev/full", absl::Seconds(30)));
   ASSERT_EQ(RunProcess({TestJob(), "count", "50"}, env).exit_code, 0);
   const ProcessResult result = serve.Stop(SIGTERM);
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(CountOf(result.err, "cannot write to the JSON-lines file /dev/full"), 1)
-      << result.err;
+  EXPECT_EQ(CountOf(result.err, "cannot write to the JSON-lines file /dev/full"), 1) << result.err;
   EXPECT_THAT(result.err, HasSubstr("No space left on device"));
   EXPECT_THAT(result.err, HasSubstr("100 records received"));
-  EXPECT_THAT(result.err,
-              HasSubstr("100 lines (")) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("100 lines (")) << result.err;
   EXPECT_THAT(result.err, HasSubstr("could not be written to the JSON-lines file /dev/full"));
 }
 
@@ -171,13 +169,12 @@ TEST(FaultTest, ServeWithClosedStdoutAndStderrKeepsServing) {
   const int port = probe->address.port();
   close(probe->fd);
   pid_t serve = -1;
-  ASSERT_EQ(RunWithClosedOutput({Tool(), "serve", "--auth=false",
-                                 absl::StrCat("--port=", port)},
+  ASSERT_EQ(RunWithClosedOutput({Tool(), "serve", "--auth=false", absl::StrCat("--port=", port)},
                                 &serve, /*wait=*/false),
             0);
   // Its stdout is closed, so it cannot say it is ready: wait for the port.
-  ASSERT_TRUE(testing::WaitUntil([&] { return testing::UdpPortInUse(port); },
-                                 absl::Seconds(30), "serve to bind its port"));
+  ASSERT_TRUE(testing::WaitUntil([&] { return testing::UdpPortInUse(port); }, absl::Seconds(30),
+                                 "serve to bind its port"));
   const std::vector<testing::EnvChange> env = {
       {"TOIL_RT_LOGGING_ADDRESS", absl::StrCat("127.0.0.1:", port)},
       {"TOIL_RT_LOGGING_LEVEL", "INFO"}};

@@ -15,13 +15,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
-#include "toil/rtlog/wire/datagram_auth.h"
-#include "toil/rtlog/wire/datagram_fit.h"
-#include "toil/rtlog/wire/record_encoder.h"
-#include "toil/rtlog/wire/record_decoder.h"
 #include "toil/rtlog/leader/ingest/sender_table.h"
 #include "toil/rtlog/leader/ingest/udp_server.h"
 #include "toil/rtlog/sinks/terminal_sink.h"
+#include "toil/rtlog/wire/datagram_auth.h"
+#include "toil/rtlog/wire/datagram_fit.h"
+#include "toil/rtlog/wire/record_decoder.h"
+#include "toil/rtlog/wire/record_encoder.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -83,8 +83,7 @@ std::vector<std::string> Garbage() {
   g.push_back(R"({"msg":"x","lineno":1.5})");
   // Deep nesting: far past the limit (as deep as a datagram allows), and
   // just past it.
-  g.push_back(R"({"msg":"x","args":)" + std::string(32000, '[') +
-              std::string(32000, ']') + "}");
+  g.push_back(R"({"msg":"x","args":)" + std::string(32000, '[') + std::string(32000, ']') + "}");
   g.push_back(R"({"msg":"x","args":)" + std::string(RecordDecoder::kMaxDepth + 1, '[') +
               std::string(RecordDecoder::kMaxDepth + 1, ']') + "}");
   g.push_back(R"({"unknown":)" + std::string(5000, '{') + "}");
@@ -107,7 +106,7 @@ std::vector<std::string> Garbage() {
                            "{\"msg\":\"x\",}", "{\"msg\" \"x\"}"}) {
     g.push_back(text);
   }
-  g.push_back("");  // zero-length
+  g.push_back("");                                   // zero-length
   g.push_back(std::string(kMaxDatagramBytes, '{'));  // as large as UDP allows
   std::string big_invalid = Record(std::string(kMaxDatagramBytes - 400, 'z'));
   big_invalid.pop_back();  // 64 KB, one byte short of valid
@@ -120,10 +119,8 @@ std::vector<std::string> OddButValid() {
   return {
       R"({"msg":"nul \u0000 inside, escape \u001b[2J, bidi \u202e"})",
       R"({"msg":{"an":"object"},"args":null})",  // Python jobs may log objects
-      R"({"msg":"x","unknown":{"deep":[[[1,2,{"k":null}]]]},"another":-1e300})",
-      R"({})",
-      R"({"msg":"x","levelno":"20","thread":"18446744073709551615"})",
-      R"(  {"msg" : "spaced"}  )",
+      R"({"msg":"x","unknown":{"deep":[[[1,2,{"k":null}]]]},"another":-1e300})", R"({})",
+      R"({"msg":"x","levelno":"20","thread":"18446744073709551615"})", R"(  {"msg" : "spaced"}  )",
       // What Python's json.dumps writes for float('nan'), the infinities
       // and integers beyond a double.
       R"({"msg":"%s %s %s %d","args":[NaN,Infinity,-Infinity,)" + std::string(400, '7') + "]}",

@@ -49,8 +49,7 @@ class ExitTest : public ::testing::Test {
   }
 
   testing::ProcessResult Run(const std::string& mode, int n) {
-    return testing::RunProcess({testing::Runfile("tests/exit_job"), mode, absl::StrCat(n)},
-                               Env());
+    return testing::RunProcess({testing::Runfile("tests/exit_job"), mode, absl::StrCat(n)}, Env());
   }
 
   // Stops the leader (draining what is queued) and returns the messages.
@@ -60,8 +59,8 @@ class ExitTest : public ::testing::Test {
   }
 
   // Every "<tag> i" for i < n arrived exactly once.
-  void ExpectAll(const std::vector<testing::CollectingSink::Entry>& entries,
-                 const std::string& tag, int n) {
+  void ExpectAll(const std::vector<testing::CollectingSink::Entry>& entries, const std::string& tag,
+                 int n) {
     std::multiset<std::string> messages;
     for (const auto& entry : entries) messages.insert(entry.message);
     for (int i = 0; i < n; ++i) {

@@ -17,9 +17,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
-#include "toil/rtlog/wire/datagram_auth.h"
 #include "toil/rtlog/leader/ingest/udp_server.h"
 #include "toil/rtlog/leader/ingest/udp_socket.h"
+#include "toil/rtlog/wire/datagram_auth.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -98,16 +98,16 @@ TEST(LossDetectionTest, RecordsLostOrDuplicatedInTransitAreCountedPerJob) {
   LossyRelay relay((*server)->local_address());
 
   constexpr int kRecords = 1000;
-  const testing::ProcessResult job = testing::RunProcess(
-      {testing::TestJob(), "count", absl::StrCat(kRecords)},
-      {{"TOIL_RT_LOGGING_ADDRESS", relay.address().ToString()},
-       {"TOIL_RT_LOGGING_LEVEL", "INFO"},
-       {"TOIL_RT_LOGGING_SECRET", options.ingest.secret},
-       {"TOIL_JOB_NAME", "lossy/1"}});
+  const testing::ProcessResult job =
+      testing::RunProcess({testing::TestJob(), "count", absl::StrCat(kRecords)},
+                          {{"TOIL_RT_LOGGING_ADDRESS", relay.address().ToString()},
+                           {"TOIL_RT_LOGGING_LEVEL", "INFO"},
+                           {"TOIL_RT_LOGGING_SECRET", options.ingest.secret},
+                           {"TOIL_JOB_NAME", "lossy/1"}});
   ASSERT_EQ(job.exit_code, 0) << job.err;
   // Wait until the relay has passed everything on.
-  ASSERT_TRUE(testing::WaitUntil([&] { return relay.seen() >= kRecords; },
-                                 absl::Seconds(30), "the relay to see every record"))
+  ASSERT_TRUE(testing::WaitUntil([&] { return relay.seen() >= kRecords; }, absl::Seconds(30),
+                                 "the relay to see every record"))
       << relay.seen() << " seen";
   ASSERT_EQ(relay.seen(), kRecords);
   ASSERT_TRUE(sink.WaitFor(kRecords - relay.dropped(), absl::Seconds(30)));
@@ -133,8 +133,7 @@ TEST(LossDetectionTest, RecordsLostOrDuplicatedInTransitAreCountedPerJob) {
         line.find("lost in transit") != std::string::npos) {
       const size_t end = line.find(' ', kStart.size());
       uint64_t n = 0;
-      ASSERT_TRUE(absl::SimpleAtoi(line.substr(kStart.size(), end - kStart.size()), &n))
-          << line;
+      ASSERT_TRUE(absl::SimpleAtoi(line.substr(kStart.size(), end - kStart.size()), &n)) << line;
       reported += n;
     }
   }

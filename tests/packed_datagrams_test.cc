@@ -13,9 +13,9 @@
 #include "toil/rtlog/base/environment.h"
 #include "toil/rtlog/leader/ingest/dispatcher.h"
 #include "toil/rtlog/leader/ingest/udp_server.h"
+#include "toil/rtlog/leader/log_server.h"
 #include "toil/rtlog/wire/datagram_auth.h"
 #include "toil/rtlog/wire/record_encoder.h"
-#include "toil/rtlog/leader/log_server.h"
 
 namespace toil::rtlog {
 namespace {

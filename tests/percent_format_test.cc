@@ -28,10 +28,10 @@ std::string EnvOr(const char* name, const char* fallback) {
 }
 
 TEST(PercentFormatTest, MatchesPythonOnEveryCase) {
-  const testing::ProcessResult cases = testing::RunProcess(
-      {"/usr/bin/python3", testing::Runfile("tests/python/percent_cases.py"),
-       "--random=" + EnvOr("PERCENT_CASES_RANDOM", "4000"),
-       "--seed=" + EnvOr("PERCENT_CASES_SEED", "20261123")});
+  const testing::ProcessResult cases =
+      testing::RunProcess({"/usr/bin/python3", testing::Runfile("tests/python/percent_cases.py"),
+                           "--random=" + EnvOr("PERCENT_CASES_RANDOM", "4000"),
+                           "--seed=" + EnvOr("PERCENT_CASES_SEED", "20261123")});
   ASSERT_EQ(cases.exit_code, 0) << cases.err;
   int checked = 0;
   int errors_expected = 0;
@@ -52,12 +52,10 @@ TEST(PercentFormatTest, MatchesPythonOnEveryCase) {
     } else {
       ++errors_expected;
       const std::string& error = Field(*parsed_case, "error")->text;
-      ASSERT_FALSE(ours.ok()) << "Python raised " << error << " for format: "
-                              << format << "\nargs: " << args_json
-                              << "\nours: " << *ours;
+      ASSERT_FALSE(ours.ok()) << "Python raised " << error << " for format: " << format
+                              << "\nargs: " << args_json << "\nours: " << *ours;
       EXPECT_EQ(std::string(ours.status().message()).substr(0, error.size()), error)
-          << "format: " << format << "\nargs: " << args_json << "\nours: "
-          << ours.status();
+          << "format: " << format << "\nargs: " << args_json << "\nours: " << ours.status();
     }
     ++checked;
     if (HasFailure()) break;

@@ -22,16 +22,16 @@
 #include "toil/batch/local_batch_system.h"
 #include "toil/rtlog/leader/format/py_value.h"
 #include "toil/rtlog/sinks/json_lines_sink.h"
-#include "toil/runner/realtime_logger.h"
 #include "toil/rtlog/sinks/terminal_sink.h"
+#include "toil/runner/realtime_logger.h"
 
 namespace toil {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using rtlog::internal::ParsePyValue;
 using rtlog::internal::PyValue;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::Runfile;
 
 constexpr char kPython[] = "/usr/bin/python3";
@@ -46,9 +46,8 @@ const PyValue* Field(const PyValue& object, absl::string_view key) {
 // Runs tests/python/toil_job.py as one job and waits for it. A job that did
 // not finish fails the test and comes back with exit code -1.
 batch::FinishedJob RunToilJobPy(batch::LocalBatchSystem& batch_system) {
-  EXPECT_TRUE(batch_system
-                  .IssueJob({"python-job", kPython, {Runfile("tests/python/toil_job.py")}})
-                  .ok());
+  EXPECT_TRUE(
+      batch_system.IssueJob({"python-job", kPython, {Runfile("tests/python/toil_job.py")}}).ok());
   std::optional<batch::FinishedJob> done =
       batch_system.WaitForFinishedJob(testing::Scaled(absl::Seconds(60)));
   EXPECT_TRUE(done.has_value()) << "the Python job did not finish";
@@ -72,11 +71,10 @@ void RunPythonJob(const std::string& bind_host) {
   ASSERT_TRUE(jsonl.ok());
   std::string job_output;
   {
-    rtlog::RealtimeLogger logger(
-        batch_system, {.level = "DEBUG",
-                       .sinks = {&sink, &terminal, jsonl->get()},
-                       .server = {.listen = {.bind_host = bind_host},
-                                  .ingest = {.allow_unsigned = true}}});
+    rtlog::RealtimeLogger logger(batch_system, {.level = "DEBUG",
+                                                .sinks = {&sink, &terminal, jsonl->get()},
+                                                .server = {.listen = {.bind_host = bind_host},
+                                                           .ingest = {.allow_unsigned = true}}});
     ASSERT_TRUE(logger.started()) << logger.status();
     const batch::FinishedJob done = RunToilJobPy(batch_system);
     job_output = testing::ReadFile(done.log_path);
@@ -138,7 +136,8 @@ void RunPythonJob(const std::string& bind_host) {
   // The Python logger's name follows the sender (it is not "toil-rt").
   EXPECT_THAT(text, HasSubstr(" unsigned case.0] toil_job.py:10: plain message"));
   EXPECT_THAT(text, HasSubstr("custom level NOTICE"));
-  EXPECT_THAT(text, HasSubstr("unicode \xF0\x9F\x98\x80 caf\xC3\xA9 \xC3\xA9\xE6\x97\xA5\xF0\x9F\x8E\x89"));
+  EXPECT_THAT(
+      text, HasSubstr("unicode \xF0\x9F\x98\x80 caf\xC3\xA9 \xC3\xA9\xE6\x97\xA5\xF0\x9F\x8E\x89"));
   // JSON lines keep the number 25.
   EXPECT_THAT(testing::ReadFile(jsonl_path), HasSubstr("\"levelname\":\"NOTICE\",\"levelno\":25,"));
   EXPECT_THAT(testing::ReadFile(jsonl_path), HasSubstr(",\"signed\":false}"));
@@ -169,8 +168,7 @@ TEST(PythonJobToCppLeaderTest, ShownExactlyAsPythonRendersIt) { RunPythonJob("12
 TEST(PythonJobToCppLeaderTest, RecordsWithoutAJobNameAreNamedByTheirPid) {
   const testing::ProcessResult result = testing::RunProcess(
       {testing::Tool(), "run", "--allow_unsigned", "--jobs=3", "--max_parallel=3", "--level=DEBUG",
-       "--repeat_window=0",
-       "--report=json", "--", kPython, Runfile("tests/python/toil_job.py")},
+       "--repeat_window=0", "--report=json", "--", kPython, Runfile("tests/python/toil_job.py")},
       {}, absl::Seconds(120));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.out, Not(HasSubstr("MainProcess")));
@@ -185,8 +183,7 @@ TEST(PythonJobToCppLeaderTest, OverIpv6) { RunPythonJob("::1"); }
 
 TEST(CppJobToPythonLeaderTest, PythonLoggingFormatsEveryRecordWithoutError) {
   testing::BackgroundProcess leader(
-      {kPython, Runfile("tests/python/toil_leader.py"), "--count=5",
-       "--handler-level=WARNING"});
+      {kPython, Runfile("tests/python/toil_leader.py"), "--count=5", "--handler-level=WARNING"});
   const std::string ready = leader.ReadStdoutLines(1, absl::Seconds(30));
   ASSERT_TRUE(absl::StartsWith(ready, "READY ")) << ready;
   const std::string address =
@@ -200,11 +197,11 @@ TEST(CppJobToPythonLeaderTest, PythonLoggingFormatsEveryRecordWithoutError) {
        "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"},
       {"TOIL_JOB_NAME", "cpp-job"}};
   ASSERT_EQ(testing::RunProcess({testing::TestJob(), "mixed"}, env).exit_code, 0);
-  ASSERT_EQ(testing::RunProcess({testing::Tool(), "send", "--level=ERROR",
-                                 "--name=shell", "from", "send", "50%"},
-                                env)
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      testing::RunProcess(
+          {testing::Tool(), "send", "--level=ERROR", "--name=shell", "from", "send", "50%"}, env)
+          .exit_code,
+      0);
   const testing::ProcessResult result = leader.Stop(0, absl::Seconds(60));
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr("RECEIVED 5"));
@@ -213,7 +210,8 @@ TEST(CppJobToPythonLeaderTest, PythonLoggingFormatsEveryRecordWithoutError) {
   EXPECT_THAT(result.err, Not(HasSubstr("Traceback")));
   // Toil's usual format, for every record.
   EXPECT_THAT(result.out, HasSubstr("] [MainThread] [D] [toil-rt] debug record"));
-  EXPECT_THAT(result.out, HasSubstr("] [MainThread] [I] [toil-rt] 100% verbatim: %s %d %(key)s %%\n"));
+  EXPECT_THAT(result.out,
+              HasSubstr("] [MainThread] [I] [toil-rt] 100% verbatim: %s %d %(key)s %%\n"));
   EXPECT_THAT(result.out, HasSubstr("] [W] [toil-rt] warning record"));
   EXPECT_THAT(result.out, HasSubstr("] [E] [shell] from send 50%"));
   // The detail handler sits at WARNING: Python filters on the records' levels.

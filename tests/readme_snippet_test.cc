@@ -48,14 +48,13 @@ TEST(ReadmeSnippetTest, TheStandaloneServerStartsInTheBackgroundAndStops) {
   ASSERT_THAT(snippet, HasSubstr("toil-rtlog serve --detach")) << "README block not found";
   const std::string tool = testing::Tool();
   const std::string bin = tool.substr(0, tool.rfind('/'));
-  ProcessResult result = testing::RunProcess(
-      {"/bin/bash", "-e", "-c", snippet},
-      {{"PATH", absl::StrCat(bin, ":/usr/bin:/bin")},
-       {"XDG_RUNTIME_DIR", std::getenv("TEST_TMPDIR")},
-       {"TOIL_RT_LOGGING_ADDRESS", std::nullopt},
-       {"TOIL_RT_LOGGING_LEVEL", std::nullopt},
-       {"TOIL_RT_LOGGING_SECRET", std::nullopt},
-       {"TOIL_RT_LOGGING_CONTROL", std::nullopt}});
+  ProcessResult result = testing::RunProcess({"/bin/bash", "-e", "-c", snippet},
+                                             {{"PATH", absl::StrCat(bin, ":/usr/bin:/bin")},
+                                              {"XDG_RUNTIME_DIR", std::getenv("TEST_TMPDIR")},
+                                              {"TOIL_RT_LOGGING_ADDRESS", std::nullopt},
+                                              {"TOIL_RT_LOGGING_LEVEL", std::nullopt},
+                                              {"TOIL_RT_LOGGING_SECRET", std::nullopt},
+                                              {"TOIL_RT_LOGGING_CONTROL", std::nullopt}});
   // RunProcess reads to the end of stderr, which the server shares: it is
   // done only once the server has gone too.
   ASSERT_EQ(result.exit_code, 0) << result.err;

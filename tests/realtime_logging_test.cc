@@ -18,16 +18,16 @@
 #include "tests/test_util.h"
 #include "toil/batch/local_batch_system.h"
 #include "toil/rtlog/leader/ingest/udp_socket.h"
-#include "toil/runner/realtime_logger.h"
 #include "toil/rtlog/rt_log.h"
+#include "toil/runner/realtime_logger.h"
 #include "toil/runner/start_toil.h"
 
 namespace toil {
 namespace {
 
+using testing::CollectingSink;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::CollectingSink;
 
 using testing::TestJob;
 
@@ -85,8 +85,7 @@ TEST(RealtimeLoggingTest, JobsGetTheVariablesAndTheLevelIsCanonical) {
   batch::FinishedJob job = RunJob(batch_system, {"env"}, "env-job");
   const std::string output = testing::ReadFile(job.log_path);
   EXPECT_THAT(output, HasSubstr("TOIL_RT_LOGGING_LEVEL=WARNING"));
-  EXPECT_THAT(output, HasSubstr("TOIL_RT_LOGGING_ADDRESS=" +
-                                rtlog::RealtimeLogger::Address()));
+  EXPECT_THAT(output, HasSubstr("TOIL_RT_LOGGING_ADDRESS=" + rtlog::RealtimeLogger::Address()));
   EXPECT_THAT(output, HasSubstr("TOIL_JOB_NAME=env-job"));
 }
 
@@ -196,15 +195,15 @@ TEST(RealtimeLoggingTest, KernelDropsAreCountedAndReportedAtTheEnd) {
   const int err_file = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   dup2(err_file, STDERR_FILENO);
   {
-    rtlog::RealtimeLogger logger(
-        batch_system, {.level = "INFO",
-                       .sinks = {&sink},
-                       .server = {.listen = {.receive_buffer_bytes = 64 * 1024}}});
+    rtlog::RealtimeLogger logger(batch_system,
+                                 {.level = "INFO",
+                                  .sinks = {&sink},
+                                  .server = {.listen = {.receive_buffer_bytes = 64 * 1024}}});
     // The whole job runs while the leader is stalled on its first record, so
     // its 5,000 records overflow the small socket buffer and the leader's
     // ring (a quarter of that buffer, at least 128 KiB: a few hundred
-    // records), however fast or slow the machine is. One record per datagram (as for a Python leader),
-    // so that the kernel's count of dropped datagrams is a count of records.
+    // records), however fast or slow the machine is. One record per datagram (as for a Python
+    // leader), so that the kernel's count of dropped datagrams is a count of records.
     batch_system.UnsetEnv("TOIL_RT_LOGGING_PACKED");
     EXPECT_EQ(RunJob(batch_system, {"count", "5000"}).exit_code, 0);
     sink.Release();
@@ -281,8 +280,7 @@ TEST(RealtimeLoggingTest, StartToilRunsJobsWithinTheLoggersLifetime) {
     jobs.push_back({absl::StrCat("job-", i), TestJob(), {"count", "4"}});
   }
   jobs.push_back({"fails", TestJob(), {"no-such-mode"}});
-  absl::StatusOr<runner::WorkflowResult> result =
-      runner::StartToil(options, batch_system, jobs);
+  absl::StatusOr<runner::WorkflowResult> result = runner::StartToil(options, batch_system, jobs);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->jobs.size(), 4u);
   EXPECT_EQ(result->exit_code, 2);  // the failing job's status
@@ -300,11 +298,11 @@ int ClosedPort() {
 }
 
 TEST(JobSideTest, LeaderNotRunningTheJobStillSucceedsPromptly) {
-  const testing::ProcessResult result = testing::RunProcess(
-      {TestJob(), "count", "200"},
-      {{"TOIL_RT_LOGGING_ADDRESS", absl::StrCat("127.0.0.1:", ClosedPort())},
-       {"TOIL_RT_LOGGING_LEVEL", "INFO"}},
-      absl::Seconds(60));
+  const testing::ProcessResult result =
+      testing::RunProcess({TestJob(), "count", "200"},
+                          {{"TOIL_RT_LOGGING_ADDRESS", absl::StrCat("127.0.0.1:", ClosedPort())},
+                           {"TOIL_RT_LOGGING_LEVEL", "INFO"}},
+                          absl::Seconds(60));
   EXPECT_EQ(result.exit_code, 0) << result.err;
   // All 200 records are in the job's own log...
   EXPECT_THAT(result.err, HasSubstr("record 199"));
@@ -319,9 +317,8 @@ TEST(JobSideTest, LeaderNotRunningTheJobStillSucceedsPromptly) {
 
 TEST(JobSideTest, UnresolvableLeaderFallsBackToStderr) {
   const testing::ProcessResult result = testing::RunProcess(
-      {TestJob(), "count", "3"},
-      {{"TOIL_RT_LOGGING_ADDRESS", "no-such-host.invalid:5000"},
-       {"TOIL_RT_LOGGING_LEVEL", "INFO"}});
+      {TestJob(), "count", "3"}, {{"TOIL_RT_LOGGING_ADDRESS", "no-such-host.invalid:5000"},
+                                  {"TOIL_RT_LOGGING_LEVEL", "INFO"}});
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_THAT(result.err, HasSubstr("TOIL_RT_LOGGING_ADDRESS=no-such-host.invalid:5000"));
   EXPECT_THAT(result.err, HasSubstr("record 2"));
@@ -336,9 +333,9 @@ TEST(JobSideTest, MalformedVariablesGiveOneClearWarningEach) {
                                     "bad address \"localhost\": no port"));
   EXPECT_THAT(result.err, HasSubstr("record 2"));  // still logged locally
 
-  result = testing::RunProcess({TestJob(), "count", "3"},
-                               {{"TOIL_RT_LOGGING_ADDRESS", "127.0.0.1:9"},
-                                {"TOIL_RT_LOGGING_LEVEL", "verbose"}});
+  result = testing::RunProcess(
+      {TestJob(), "count", "3"},
+      {{"TOIL_RT_LOGGING_ADDRESS", "127.0.0.1:9"}, {"TOIL_RT_LOGGING_LEVEL", "verbose"}});
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_THAT(result.err, HasSubstr("TOIL_RT_LOGGING_LEVEL=\"verbose\" is not a log level"));
   // Local-only logging: the job's own log keeps its records.

@@ -42,9 +42,9 @@ std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
 int StartGuardian(const std::string& dir) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return -1;
-  const std::string command = absl::StrCat(
-      "read _; [ -f '", dir, "/slurm-cluster.sh' ] && exec bash '", dir,
-      "/slurm-cluster.sh' down --dir '", dir, "' >/dev/null 2>&1");
+  const std::string command =
+      absl::StrCat("read _; [ -f '", dir, "/slurm-cluster.sh' ] && exec bash '", dir,
+                   "/slurm-cluster.sh' down --dir '", dir, "' >/dev/null 2>&1");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[0], STDIN_FILENO);
@@ -54,8 +54,8 @@ int StartGuardian(const std::string& dir) {
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID);
   const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
   pid_t pid;
-  const int error = posix_spawn(&pid, "/bin/sh", &actions, &attributes,
-                                const_cast<char**>(argv), environ);
+  const int error =
+      posix_spawn(&pid, "/bin/sh", &actions, &attributes, const_cast<char**>(argv), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   close(fds[0]);
@@ -64,7 +64,6 @@ int StartGuardian(const std::string& dir) {
     return -1;
   }
   return fds[1];  // close-on-exec: no child of this process keeps it open
-
 }
 
 }  // namespace
@@ -98,15 +97,12 @@ std::unique_ptr<SlurmCluster> SlurmCluster::Start(std::string* why) {
   // a long silence before Slurm declares it down keeps a slow node from
   // being taken for a failed one. (5 s was seen to fail jobs with NODE_FAIL
   // on a plain build with both cores overloaded.)
-  const std::string timeout =
-      absl::StrCat(absl::ToInt64Seconds(Scaled(absl::Seconds(15))));
-  const ProcessResult up =
-      RunProcess({Script(), "up", "--dir", dir, "--nodes", "2", "--timeout", timeout},
-                 {}, absl::Seconds(120));
+  const std::string timeout = absl::StrCat(absl::ToInt64Seconds(Scaled(absl::Seconds(15))));
+  const ProcessResult up = RunProcess(
+      {Script(), "up", "--dir", dir, "--nodes", "2", "--timeout", timeout}, {}, absl::Seconds(120));
   if (up.exit_code != 0) {
     if (guard >= 0) close(guard);
-    *why = absl::StrCat("scripts/slurm-cluster.sh up failed (exit ", up.exit_code,
-                        "): ", up.err);
+    *why = absl::StrCat("scripts/slurm-cluster.sh up failed (exit ", up.exit_code, "): ", up.err);
     return nullptr;
   }
   std::map<std::string, std::string> env = ReadEnvFile(absl::StrCat(dir, "/cluster.env"));
@@ -114,8 +110,7 @@ std::unique_ptr<SlurmCluster> SlurmCluster::Start(std::string* why) {
   return std::unique_ptr<SlurmCluster>(new SlurmCluster(dir, std::move(env), guard));
 }
 
-SlurmCluster::SlurmCluster(std::string dir, std::map<std::string, std::string> env,
-                           int guard_fd)
+SlurmCluster::SlurmCluster(std::string dir, std::map<std::string, std::string> env, int guard_fd)
     : dir_(std::move(dir)), env_(std::move(env)), guard_fd_(guard_fd) {}
 
 SlurmCluster::~SlurmCluster() {
@@ -135,8 +130,7 @@ std::string SlurmCluster::subnet() const {
 }
 
 std::string SlurmCluster::bridge() const {
-  return std::vector<std::string>(absl::StrSplit(value("LINKS"), ' ', absl::SkipEmpty()))
-      .front();
+  return std::vector<std::string>(absl::StrSplit(value("LINKS"), ' ', absl::SkipEmpty())).front();
 }
 
 std::string SlurmCluster::node_namespace(int k) const {

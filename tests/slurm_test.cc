@@ -80,8 +80,7 @@ class SlurmTest : public ::testing::Test {
     std::vector<batch::FinishedJob> done;
     const absl::Time deadline = absl::Now() + testing::Scaled(timeout);
     while (slurm.UnfinishedJobs() > 0 && absl::Now() < deadline) {
-      std::optional<batch::FinishedJob> job =
-          slurm.WaitForFinishedJob(absl::Milliseconds(500));
+      std::optional<batch::FinishedJob> job = slurm.WaitForFinishedJob(absl::Milliseconds(500));
       if (job) done.push_back(*std::move(job));
     }
     EXPECT_EQ(slurm.UnfinishedJobs(), 0) << "jobs still unfinished after " << timeout;
@@ -103,8 +102,8 @@ TEST_F(SlurmTest, EveryRecordOfEveryJobArrivesOnceTaggedWithItsNode) {
     rtlog::RealtimeLogger logger(slurm, {.level = "INFO", .sinks = {&sink}});
     ASSERT_TRUE(logger.started()) << logger.status();
     // Not loopback: the address on the route toward the controller.
-    EXPECT_TRUE(absl::StartsWith(rtlog::RealtimeLogger::Address(),
-                                 cluster_->bridge_address() + ":"))
+    EXPECT_TRUE(
+        absl::StartsWith(rtlog::RealtimeLogger::Address(), cluster_->bridge_address() + ":"))
         << rtlog::RealtimeLogger::Address();
     for (int i = 1; i <= 6; ++i) {
       ASSERT_TRUE(slurm.IssueJob({absl::StrCat("slurm-job-", i), TestJob(), {"count", "50"}}).ok());
@@ -141,28 +140,42 @@ TEST_F(SlurmTest, EveryRecordOfEveryJobArrivesOnceTaggedWithItsNode) {
 TEST_F(SlurmTest, TheToolRunsTheDemoOnSlurm) {
   const std::string log_dir = testing::TempPath("demo");
   const testing::ProcessResult result = testing::RunProcess(
-      {testing::Tool(), "run", "--batch_system=slurm", "--jobs=6",
-       "--repeat_window=0", "--log_dir=" + log_dir, "--", Runfile("examples/demo_job"), "--steps=2",
-       "--step_ms=50"},
+      {testing::Tool(), "run", "--batch_system=slurm", "--jobs=6", "--repeat_window=0",
+       "--log_dir=" + log_dir, "--", Runfile("examples/demo_job"), "--steps=2", "--step_ms=50"},
       {}, absl::Seconds(180));
   EXPECT_EQ(result.exit_code, 0) << result.err;
   for (int i = 1; i <= 6; ++i) {
-    EXPECT_THAT(result.err, ::testing::ContainsRegex(absl::StrCat(
-                                "\\[demo_job-", i, " node[12] pid [0-9]+\\] demo_job.cc:[0-9]+: done: ")))
+    EXPECT_THAT(result.err,
+                ::testing::ContainsRegex(absl::StrCat(
+                    "\\[demo_job-", i, " node[12] pid [0-9]+\\] demo_job.cc:[0-9]+: done: ")))
         << result.err;
   }
   EXPECT_THAT(result.err, HasSubstr(" node1 pid "));
   EXPECT_THAT(result.err, HasSubstr(" node2 pid "));
   EXPECT_THAT(result.err, HasSubstr("6 jobs, 0 failed; "));
-  EXPECT_THAT(result.err, HasSubstr(" 0 datagrams dropped by the kernel, 0 lost in transit, 0 duplicates"));
+  EXPECT_THAT(result.err,
+              HasSubstr(" 0 datagrams dropped by the kernel, 0 lost in transit, 0 duplicates"));
 }
 
 TEST_F(SlurmTest, HostileArgumentsAndNamesArriveIntact) {
   batch::SlurmBatchSystem slurm(Options("hostile"));
-  const std::vector<std::string> args = {
-      "args",  "two words", "it's", "\"double\"", "$HOME", "$(id)", "`id`", "*",
-      "a\nnew line", "tab\there", "caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC", "",
-      "--flag=1", "back\\slash", "%j %x %%", ";exit 9", "-"};
+  const std::vector<std::string> args = {"args",
+                                         "two words",
+                                         "it's",
+                                         "\"double\"",
+                                         "$HOME",
+                                         "$(id)",
+                                         "`id`",
+                                         "*",
+                                         "a\nnew line",
+                                         "tab\there",
+                                         "caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC",
+                                         "",
+                                         "--flag=1",
+                                         "back\\slash",
+                                         "%j %x %%",
+                                         ";exit 9",
+                                         "-"};
   ASSERT_TRUE(slurm.IssueJob({"odd name 'q' $x %j", TestJob(), args}).ok());
   const std::vector<batch::FinishedJob> done = WaitForAll(slurm, absl::Seconds(120));
   ASSERT_EQ(done.size(), 1u);
@@ -202,7 +215,8 @@ TEST_F(SlurmTest, TheSecretIsNeverOnAnyCommandLine) {
     secret = slurm.GetEnvironment().at("TOIL_RT_LOGGING_SECRET");
     ASSERT_EQ(secret.size(), 64u);
     for (int i = 1; i <= 4; ++i) {
-      ASSERT_TRUE(slurm.IssueJob({absl::StrCat("secret-", i), TestJob(), {"paced", "20", "50"}}).ok());
+      ASSERT_TRUE(
+          slurm.IssueJob({absl::StrCat("secret-", i), TestJob(), {"paced", "20", "50"}}).ok());
     }
     // While sbatch, slurmstepd and the jobs run: look at every command line.
     const absl::Time deadline = absl::Now() + testing::Scaled(absl::Seconds(120));
@@ -212,8 +226,8 @@ TEST_F(SlurmTest, TheSecretIsNeverOnAnyCommandLine) {
       ASSERT_EQ(lines.find(secret), std::string::npos) << "the secret is on a command line";
       std::optional<batch::FinishedJob> job = slurm.WaitForFinishedJob(absl::Milliseconds(20));
       if (job) {
-        EXPECT_EQ(job->exit_code, 0) << job->name << " (" << job->reason
-                                     << "): " << testing::ReadFile(job->log_path);
+        EXPECT_EQ(job->exit_code, 0)
+            << job->name << " (" << job->reason << "): " << testing::ReadFile(job->log_path);
       }
     }
     EXPECT_EQ(slurm.UnfinishedJobs(), 0);
@@ -231,7 +245,9 @@ TEST_F(SlurmTest, RecordsAJobCannotSendAreCountedOnItsSide) {
   // "prohibit" route in its namespace), while node2 can.
   const std::string unreachable = absl::StrCat(cluster_->subnet(), ".2");
   const std::string route = absl::StrCat("ip -n ", cluster_->node_namespace(1), " route ");
-  ASSERT_EQ(SlurmCluster::Run(absl::StrCat("ip addr add ", unreachable, "/32 dev ", cluster_->bridge())), 0);
+  ASSERT_EQ(
+      SlurmCluster::Run(absl::StrCat("ip addr add ", unreachable, "/32 dev ", cluster_->bridge())),
+      0);
   ASSERT_EQ(SlurmCluster::Run(absl::StrCat(route, "add prohibit ", unreachable, "/32")), 0);
   batch::SlurmOptions node1_options = Options("unreachable");
   node1_options.extra_args = {"--nodelist=node1"};
@@ -255,9 +271,9 @@ TEST_F(SlurmTest, RecordsAJobCannotSendAreCountedOnItsSide) {
     // logged before is counted as not sent.
     ASSERT_TRUE(node1.IssueJob({"reconnects", TestJob(), {"paced", "60", "100"}}).ok());
     const std::string log = absl::StrCat(node1_options.log_dir, "/reconnects.log");
-    ASSERT_TRUE(testing::WaitUntil(
-        [&] { return absl::StrContains(testing::ReadFile(log), "paced 10\n"); },
-        absl::Seconds(60), "the job to log while cut off"));
+    ASSERT_TRUE(
+        testing::WaitUntil([&] { return absl::StrContains(testing::ReadFile(log), "paced 10\n"); },
+                           absl::Seconds(60), "the job to log while cut off"));
     ASSERT_EQ(SlurmCluster::Run(absl::StrCat(route, "del prohibit ", unreachable, "/32")), 0);
     for (batch::FinishedJob& job : WaitForAll(node1, absl::Seconds(120))) done[job.name] = job;
   }

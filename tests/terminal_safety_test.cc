@@ -64,8 +64,8 @@ TEST(TerminalSafetyTest, SenderFieldsAreEscapedInEveryCommand) {
   ASSERT_TRUE(address.ok()) << address.status();
   testing::UdpSender sender(*address);
   sender.Send(kHostile);
-  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("records") == 1; },
-                                 absl::Seconds(30), "the record to arrive"));
+  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("records") == 1; }, absl::Seconds(30),
+                                 "the record to arrive"));
 
   std::vector<std::pair<std::string, std::string>> outputs;
   for (const std::vector<std::string>& args :

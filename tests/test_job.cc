@@ -138,8 +138,8 @@ int main(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < n; ++i) {
       if (per_second > 0) {
-        std::this_thread::sleep_until(start + std::chrono::microseconds(
-                                                  static_cast<int64_t>(i) * 1000000 / per_second));
+        std::this_thread::sleep_until(
+            start + std::chrono::microseconds(static_cast<int64_t>(i) * 1000000 / per_second));
       }
       RT_LOG(INFO) << argv[2] << " " << Letters(i);
     }

@@ -45,9 +45,8 @@ std::vector<std::string> BuildEnvironment(const std::vector<EnvChange>& changes)
   return result;
 }
 
-pid_t Spawn(const std::vector<std::string>& argv,
-            const std::vector<EnvChange>& env, int* out_fd, int* err_fd,
-            bool own_process_group = false) {
+pid_t Spawn(const std::vector<std::string>& argv, const std::vector<EnvChange>& env, int* out_fd,
+            int* err_fd, bool own_process_group = false) {
   int out_pipe[2];
   int err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -102,9 +101,8 @@ int ExitCode(int status) {
 // the target blocks (seen about once in 20 with a process that installs a
 // handler and then waits in pause()); the repeat is delivered, and a process
 // already on its way out ignores it.
-ProcessResult Finish(pid_t pid, int out_fd, int err_fd, std::string out,
-                     std::string err, absl::Time started, absl::Time deadline,
-                     int repeat_signal = 0) {
+ProcessResult Finish(pid_t pid, int out_fd, int err_fd, std::string out, std::string err,
+                     absl::Time started, absl::Time deadline, int repeat_signal = 0) {
   ProcessResult result;
   result.out = std::move(out);
   result.err = std::move(err);
@@ -122,8 +120,8 @@ ProcessResult Finish(pid_t pid, int out_fd, int err_fd, std::string out,
       kill(pid, repeat_signal);
       signalled = now;
     }
-    const int wait_ms = static_cast<int>(
-        std::min<int64_t>(absl::ToInt64Milliseconds(deadline - now) + 1, 1000));
+    const int wait_ms =
+        static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(deadline - now) + 1, 1000));
     if (poll(polls, 2, wait_ms) <= 0) continue;
     for (int i = 0; i < 2; ++i) {
       if (polls[i].fd < 0 || !(polls[i].revents & (POLLIN | POLLHUP))) continue;
@@ -147,14 +145,13 @@ ProcessResult Finish(pid_t pid, int out_fd, int err_fd, std::string out,
 
 // Reads from `fd` into `*text` until `done` holds, the pipe ends, or the
 // deadline passes; returns whether `done` held.
-bool ReadUntil(int fd, std::string* text, absl::Time deadline,
-               const std::function<bool()>& done) {
+bool ReadUntil(int fd, std::string* text, absl::Time deadline, const std::function<bool()>& done) {
   while (!done()) {
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) return false;
     pollfd p = {fd, POLLIN, 0};
-    const int wait_ms = static_cast<int>(
-        std::min<int64_t>(absl::ToInt64Milliseconds(left) + 1, 100));
+    const int wait_ms =
+        static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(left) + 1, 100));
     if (poll(&p, 1, wait_ms) > 0 && !ReadSome(fd, text)) return done();
   }
   return true;
@@ -167,8 +164,7 @@ absl::Duration Scaled(absl::Duration base) {
     const char* text = std::getenv("TOIL_TEST_TIME_SCALE");
     double value = 1;
     if (text != nullptr && (!absl::SimpleAtod(text, &value) || value < 1)) {
-      ADD_FAILURE() << "TOIL_TEST_TIME_SCALE=\"" << text
-                    << "\" is not a number >= 1; using 1";
+      ADD_FAILURE() << "TOIL_TEST_TIME_SCALE=\"" << text << "\" is not a number >= 1; using 1";
       value = 1;
     }
     return value;
@@ -176,8 +172,7 @@ absl::Duration Scaled(absl::Duration base) {
   return base * scale;
 }
 
-::testing::AssertionResult WaitUntil(const std::function<bool()>& condition,
-                                     absl::Duration timeout,
+::testing::AssertionResult WaitUntil(const std::function<bool()>& condition, absl::Duration timeout,
                                      absl::string_view what) {
   const absl::Duration limit = Scaled(timeout);
   const absl::Time deadline = absl::Now() + limit;
@@ -222,16 +217,14 @@ std::string Runfile(const std::string& path) {
   const char* srcdir = std::getenv("TEST_SRCDIR");
   const char* workspace = std::getenv("TEST_WORKSPACE");
   if (srcdir == nullptr) return path;
-  return absl::StrCat(srcdir, "/", workspace ? workspace : "toil_rtlog", "/",
-                      path);
+  return absl::StrCat(srcdir, "/", workspace ? workspace : "toil_rtlog", "/", path);
 }
 
 std::string Tool() { return Runfile("toil/cli/toil-rtlog"); }
 
 std::string TestJob() { return Runfile("tests/test_job"); }
 
-ProcessResult RunProcess(const std::vector<std::string>& argv,
-                         const std::vector<EnvChange>& env,
+ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<EnvChange>& env,
                          absl::Duration timeout) {
   int out_fd;
   int err_fd;
@@ -241,8 +234,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
 }
 
 BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
-                                     const std::vector<EnvChange>& env,
-                                     bool own_process_group)
+                                     const std::vector<EnvChange>& env, bool own_process_group)
     : started_(absl::Now()) {
   pid_ = Spawn(argv, env, &out_fd_, &err_fd_, own_process_group);
 }
@@ -251,11 +243,9 @@ BackgroundProcess::~BackgroundProcess() {
   if (pid_ > 0) Stop(SIGKILL);
 }
 
-std::string BackgroundProcess::ReadStdoutLines(int lines,
-                                               absl::Duration timeout) {
-  ReadUntil(out_fd_, &out_, absl::Now() + Scaled(timeout), [&] {
-    return std::count(out_.begin(), out_.end(), '\n') >= lines;
-  });
+std::string BackgroundProcess::ReadStdoutLines(int lines, absl::Duration timeout) {
+  ReadUntil(out_fd_, &out_, absl::Now() + Scaled(timeout),
+            [&] { return std::count(out_.begin(), out_.end(), '\n') >= lines; });
   return out_;
 }
 
@@ -266,18 +256,14 @@ std::string BackgroundProcess::TakeStdout(absl::Duration timeout) {
   return taken;
 }
 
-bool BackgroundProcess::WaitForStderr(absl::string_view text,
-                                      absl::Duration timeout) {
-  return ReadUntil(err_fd_, &err_, absl::Now() + Scaled(timeout), [&] {
-    return err_.find(text.data(), 0, text.size()) != std::string::npos;
-  });
+bool BackgroundProcess::WaitForStderr(absl::string_view text, absl::Duration timeout) {
+  return ReadUntil(err_fd_, &err_, absl::Now() + Scaled(timeout),
+                   [&] { return err_.find(text.data(), 0, text.size()) != std::string::npos; });
 }
 
-bool BackgroundProcess::WaitForStdout(absl::string_view text,
-                                      absl::Duration timeout) {
-  return ReadUntil(out_fd_, &out_, absl::Now() + Scaled(timeout), [&] {
-    return out_.find(text.data(), 0, text.size()) != std::string::npos;
-  });
+bool BackgroundProcess::WaitForStdout(absl::string_view text, absl::Duration timeout) {
+  return ReadUntil(out_fd_, &out_, absl::Now() + Scaled(timeout),
+                   [&] { return out_.find(text.data(), 0, text.size()) != std::string::npos; });
 }
 
 ProcessResult BackgroundProcess::Stop(int signal, absl::Duration timeout) {
@@ -291,9 +277,8 @@ ProcessResult BackgroundProcess::StopGroup(int signal, absl::Duration timeout) {
 }
 
 ProcessResult BackgroundProcess::Finished(int signal, absl::Duration timeout) {
-  ProcessResult result =
-      Finish(pid_, out_fd_, err_fd_, out_, err_, started_,
-             absl::Now() + Scaled(timeout), signal == SIGKILL ? 0 : signal);
+  ProcessResult result = Finish(pid_, out_fd_, err_fd_, out_, err_, started_,
+                                absl::Now() + Scaled(timeout), signal == SIGKILL ? 0 : signal);
   pid_ = -1;
   return result;
 }
@@ -331,8 +316,7 @@ bool UdpPortInUse(int port) {
   address.sin_port = htons(static_cast<uint16_t>(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   const bool in_use =
-      bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 &&
-      errno == EADDRINUSE;
+      bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 && errno == EADDRINUSE;
   close(fd);
   return in_use;
 }
@@ -347,15 +331,13 @@ UdpSender::UdpSender(const rtlog::internal::SocketAddress& to) {
   sockaddr_storage self{};
   socklen_t length = sizeof(self);
   getsockname(fd_, reinterpret_cast<sockaddr*>(&self), &length);
-  address_ = rtlog::internal::FromSockaddr(reinterpret_cast<sockaddr*>(&self), length)
-                 .ToString();
+  address_ = rtlog::internal::FromSockaddr(reinterpret_cast<sockaddr*>(&self), length).ToString();
 }
 
 UdpSender::~UdpSender() { close(fd_); }
 
 void UdpSender::Send(const std::string& datagram) {
-  EXPECT_EQ(send(fd_, datagram.data(), datagram.size(), 0),
-            static_cast<ssize_t>(datagram.size()))
+  EXPECT_EQ(send(fd_, datagram.data(), datagram.size(), 0), static_cast<ssize_t>(datagram.size()))
       << std::strerror(errno) << " (" << datagram.size() << " bytes)";
 }
 
@@ -370,8 +352,7 @@ std::vector<CollectingSink::Entry> CollectingSink::entries() const {
   return entries_;
 }
 
-::testing::AssertionResult CollectingSink::WaitFor(size_t n,
-                                                  absl::Duration timeout) const {
+::testing::AssertionResult CollectingSink::WaitFor(size_t n, absl::Duration timeout) const {
   ::testing::AssertionResult result = WaitUntil(
       [&] {
         std::lock_guard<std::mutex> lock(mu_);

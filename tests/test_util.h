@@ -12,10 +12,10 @@
 #include <sys/types.h>
 
 #include <condition_variable>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <mutex>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,8 +35,7 @@ absl::Duration Scaled(absl::Duration base);
 
 // Polls `condition` until it holds or Scaled(timeout) passes. On timeout the
 // failure says what was awaited ("<what> after 30s").
-::testing::AssertionResult WaitUntil(const std::function<bool()>& condition,
-                                     absl::Duration timeout,
+::testing::AssertionResult WaitUntil(const std::function<bool()>& condition, absl::Duration timeout,
                                      absl::string_view what);
 
 // The path of a file in this workspace's runfiles, e.g. "tests/test_job".
@@ -74,8 +73,7 @@ class BackgroundProcess {
  public:
   // `own_process_group`: the process leads a new process group, as a
   // terminal's foreground job does (for StopGroup).
-  BackgroundProcess(const std::vector<std::string>& argv,
-                    const std::vector<EnvChange>& env = {},
+  BackgroundProcess(const std::vector<std::string>& argv, const std::vector<EnvChange>& env = {},
                     bool own_process_group = false);
   ~BackgroundProcess();
   // Reads stdout until it holds `lines` lines (or `timeout` passes).
@@ -172,13 +170,13 @@ class StalledSink : public rtlog::LogSink {
 
 // Why a test that needs real infrastructure cannot run: under CI=true a
 // failure (CI must run everything), else a skip with the reason.
-#define TOIL_SKIP_OR_FAIL_UNDER_CI(why)                                      \
-  do {                                                                       \
-    const char* ci = std::getenv("CI");                                      \
-    if (ci != nullptr && std::string(ci) == "true") {                        \
-      FAIL() << "cannot run here, and CI must run it: " << (why);            \
-    }                                                                        \
-    GTEST_SKIP() << (why);                                                   \
+#define TOIL_SKIP_OR_FAIL_UNDER_CI(why)                           \
+  do {                                                            \
+    const char* ci = std::getenv("CI");                           \
+    if (ci != nullptr && std::string(ci) == "true") {             \
+      FAIL() << "cannot run here, and CI must run it: " << (why); \
+    }                                                             \
+    GTEST_SKIP() << (why);                                        \
   } while (0)
 
 }  // namespace toil::testing

@@ -62,8 +62,7 @@ class BatchSystem {
   virtual absl::StatusOr<JobId> IssueJob(const JobSpec& job) = 0;
 
   // Waits up to `timeout` for an issued job to finish.
-  virtual std::optional<FinishedJob> WaitForFinishedJob(
-      absl::Duration timeout) = 0;
+  virtual std::optional<FinishedJob> WaitForFinishedJob(absl::Duration timeout) = 0;
 
   // Jobs issued and not yet reported finished.
   virtual int UnfinishedJobs() const = 0;

@@ -75,10 +75,9 @@ bool ReadAll(int out_fd, int err_fd, absl::Time deadline, CommandResult* result)
 
 }  // namespace
 
-absl::StatusOr<CommandResult> RunCommand(
-    const std::vector<std::string>& argv,
-    const std::map<std::string, std::string>& env, absl::Duration timeout,
-    bool env_is_complete) {
+absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
+                                         const std::map<std::string, std::string>& env,
+                                         absl::Duration timeout, bool env_is_complete) {
   if (argv.empty()) return absl::InvalidArgumentError("no command to run");
   int out_pipe[2];
   int err_pipe[2];
@@ -108,20 +107,17 @@ absl::StatusOr<CommandResult> RunCommand(
   if (error != 0) {
     close(out_pipe[0]);
     close(err_pipe[0]);
-    return absl::NotFoundError(
-        absl::StrCat("cannot run ", argv[0], ": ", std::strerror(error)));
+    return absl::NotFoundError(absl::StrCat("cannot run ", argv[0], ": ", std::strerror(error)));
   }
   CommandResult result;
-  const bool finished =
-      ReadAll(out_pipe[0], err_pipe[0], absl::Now() + timeout, &result);
+  const bool finished = ReadAll(out_pipe[0], err_pipe[0], absl::Now() + timeout, &result);
   if (!finished) kill(pid, SIGKILL);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!finished) {
     return absl::DeadlineExceededError(absl::StrCat(
-        argv[0], " did not finish within ", absl::FormatDuration(timeout),
-        " and was killed"));
+        argv[0], " did not finish within ", absl::FormatDuration(timeout), " and was killed"));
   }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;

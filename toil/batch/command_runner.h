@@ -29,10 +29,9 @@ struct CommandResult {
 // /dev/null. Fails when it cannot be started, or when it runs longer than
 // `timeout` (it is then killed); a command that ran and failed is a result
 // with its exit code.
-absl::StatusOr<CommandResult> RunCommand(
-    const std::vector<std::string>& argv,
-    const std::map<std::string, std::string>& env, absl::Duration timeout,
-    bool env_is_complete = false);
+absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
+                                         const std::map<std::string, std::string>& env,
+                                         absl::Duration timeout, bool env_is_complete = false);
 
 // "sbatch: error: ..." from a failed result: its stderr (else stdout)
 // without the trailing newline, or "exit status N" when it said nothing.

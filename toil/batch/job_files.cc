@@ -17,18 +17,16 @@ namespace toil::batch {
 absl::StatusOr<std::string> MakeLogDir(const std::string& requested) {
   if (requested.empty()) {
     const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = absl::StrCat(tmp && *tmp ? tmp : "/tmp",
-                                       "/toil-rtlog-jobs-XXXXXX");
+    std::string pattern = absl::StrCat(tmp && *tmp ? tmp : "/tmp", "/toil-rtlog-jobs-XXXXXX");
     if (mkdtemp(pattern.data()) == nullptr) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "cannot create a directory for the jobs' logs (", pattern, "): ",
-          std::strerror(errno)));
+          "cannot create a directory for the jobs' logs (", pattern, "): ", std::strerror(errno)));
     }
     return pattern;
   }
   if (mkdir(requested.c_str(), 0755) != 0 && errno != EEXIST) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot create the log directory ", requested, ": ", std::strerror(errno)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create the log directory ", requested, ": ", std::strerror(errno)));
   }
   struct stat info;
   if (stat(requested.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
@@ -41,8 +39,7 @@ absl::StatusOr<std::string> MakeLogDir(const std::string& requested) {
 std::string SafeFileName(absl::string_view name) {
   std::string safe = name.empty() ? "job" : std::string(name);
   for (char& c : safe) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-          c == '.')) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
       c = '_';
     }
   }

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "toil/batch/job_environment.h"
 #include "toil/batch/job_files.h"
@@ -51,9 +51,8 @@ pid_t ProcessGroupOf(int64_t pid) {
 }  // namespace
 
 LocalBatchSystem::LocalBatchSystem(LocalBatchSystemOptions options)
-    : max_parallel_(options.max_parallel > 0
-                        ? options.max_parallel
-                        : std::max(1u, std::thread::hardware_concurrency())),
+    : max_parallel_(options.max_parallel > 0 ? options.max_parallel
+                                             : std::max(1u, std::thread::hardware_concurrency())),
       stop_grace_(options.stop_grace) {
   absl::StatusOr<std::string> dir = MakeLogDir(options.log_dir);
   log_dir_ = dir.ok() ? *dir : options.log_dir;
@@ -82,8 +81,7 @@ absl::StatusOr<JobId> LocalBatchSystem::IssueJob(const JobSpec& spec) {
 }
 
 void LocalBatchSystem::StartQueuedLocked() {
-  while (!queued_.empty() &&
-         static_cast<int>(running_.size()) < max_parallel_) {
+  while (!queued_.empty() && static_cast<int>(running_.size()) < max_parallel_) {
     Job job = std::move(queued_.front());
     queued_.pop_front();
     SpawnLocked(std::move(job));
@@ -107,10 +105,8 @@ void LocalBatchSystem::SpawnLocked(Job job) {
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
-                                   O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO,
-                                   job.log_path.c_str(),
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, job.log_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   // Jobs start with default signal handling, whatever the leader blocks,
@@ -122,8 +118,8 @@ void LocalBatchSystem::SpawnLocked(Job job) {
   AddSpawnFlags(&attributes, POSIX_SPAWN_SETPGROUP);
 
   pid_t pid = -1;
-  const int error = posix_spawnp(&pid, job.spec.command.c_str(), &actions,
-                                 &attributes, argv.data(), envp.data());
+  const int error =
+      posix_spawnp(&pid, job.spec.command.c_str(), &actions, &attributes, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   job.started = absl::Now();
@@ -132,8 +128,7 @@ void LocalBatchSystem::SpawnLocked(Job job) {
     failed.id = job.id;
     failed.name = job.spec.name;
     failed.exit_code = 127;
-    failed.error = absl::StrCat("cannot start \"", job.spec.command,
-                                "\": ", std::strerror(error));
+    failed.error = absl::StrCat("cannot start \"", job.spec.command, "\": ", std::strerror(error));
     failed.log_path = job.log_path;
     finished_.push_back(std::move(failed));
     return;
@@ -168,8 +163,7 @@ std::optional<std::string> LocalBatchSystem::JobOfProcess(int64_t pid) const {
   return found->second;
 }
 
-std::optional<FinishedJob> LocalBatchSystem::WaitForFinishedJob(
-    absl::Duration timeout) {
+std::optional<FinishedJob> LocalBatchSystem::WaitForFinishedJob(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
     {
@@ -229,8 +223,8 @@ void LocalBatchSystem::EndRunningLocked() {
   while (!alive.empty() && absl::Now() < deadline) {
     for (auto it = alive.begin(); it != alive.end();) {
       siginfo_t info{};
-      const bool ended = waitid(P_PID, *it, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-                         info.si_pid == *it;
+      const bool ended =
+          waitid(P_PID, *it, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == *it;
       it = ended ? alive.erase(it) : std::next(it);
     }
     if (!alive.empty()) absl::SleepFor(absl::Milliseconds(5));

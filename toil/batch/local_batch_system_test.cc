@@ -14,8 +14,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
@@ -94,9 +94,7 @@ bool ProcessEnded(pid_t pid) {
 pid_t PidIn(const std::string& path) {
   pid_t pid = 0;
   EXPECT_TRUE(testing::WaitUntil(
-      [&] {
-        return absl::SimpleAtoi(absl::StripAsciiWhitespace(testing::ReadFile(path)), &pid);
-      },
+      [&] { return absl::SimpleAtoi(absl::StripAsciiWhitespace(testing::ReadFile(path)), &pid); },
       absl::Seconds(30), path));
   return pid;
 }
@@ -142,7 +140,8 @@ TEST(LocalBatchSystemTest, ShutdownEndsTheWholeJobAndLetsItCleanUp) {
   const std::string dir = testing::TempPath("whole");
   LocalBatchSystem batch({.log_dir = dir});
   ASSERT_TRUE(batch
-                  .IssueJob({"tidy", "/bin/sh",
+                  .IssueJob({"tidy",
+                             "/bin/sh",
                              {"-c", "trap 'echo cleaned up; exit 7' TERM; sleep 600 & echo $! > " +
                                         dir + "/child.pid; wait"}})
                   .ok());
@@ -159,10 +158,9 @@ TEST(LocalBatchSystemTest, ShutdownEndsTheWholeJobAndLetsItCleanUp) {
 TEST(LocalBatchSystemTest, AJobThatIgnoresSigtermIsKilledAfterTheGracePeriod) {
   const std::string dir = testing::TempPath("stubborn");
   LocalBatchSystem batch({.log_dir = dir, .stop_grace = absl::Milliseconds(300)});
-  ASSERT_TRUE(batch
-                  .IssueJob({"stubborn", "/bin/sh",
-                             {"-c", "trap '' TERM; echo started; exec sleep 600"}})
-                  .ok());
+  ASSERT_TRUE(
+      batch.IssueJob({"stubborn", "/bin/sh", {"-c", "trap '' TERM; echo started; exec sleep 600"}})
+          .ok());
   ASSERT_TRUE(testing::WaitUntil(
       [&] { return absl::StrContains(testing::ReadFile(dir + "/stubborn.log"), "started"); },
       absl::Seconds(30), "the job to start"));
@@ -179,8 +177,9 @@ TEST(LocalBatchSystemTest, AJobThatIgnoresSigtermIsKilledAfterTheGracePeriod) {
 TEST(LocalBatchSystemTest, EachJobLeadsAProcessGroupOfItsOwn) {
   const std::string dir = testing::TempPath("groups");
   LocalBatchSystem batch({.log_dir = dir});
-  ASSERT_TRUE(batch.IssueJob({"grouped", "/bin/sh", {"-c", "echo $$ > " + dir + "/job.pid; sleep 600"}})
-                  .ok());
+  ASSERT_TRUE(
+      batch.IssueJob({"grouped", "/bin/sh", {"-c", "echo $$ > " + dir + "/job.pid; sleep 600"}})
+          .ok());
   const pid_t job = PidIn(dir + "/job.pid");
   EXPECT_EQ(getpgid(job), job);
   EXPECT_NE(getpgid(job), getpgrp());
@@ -194,7 +193,8 @@ TEST(LocalBatchSystemTest, AJobGetsTheEnvironmentAsItIsWhenItStarts) {
   const std::string dir = testing::TempPath("late_level");
   LocalBatchSystem batch({.max_parallel = 1, .log_dir = dir});
   batch.SetEnv("TOIL_RT_LOGGING_LEVEL", "INFO");
-  const std::string script = "while [ ! -e " + dir + "/go ]; do sleep 0.02; done; "
+  const std::string script = "while [ ! -e " + dir +
+                             "/go ]; do sleep 0.02; done; "
                              "echo level=$TOIL_RT_LOGGING_LEVEL";
   ASSERT_TRUE(batch.IssueJob({"first", "/bin/sh", {"-c", script}}).ok());
   ASSERT_TRUE(batch.IssueJob({"second", "/bin/sh", {"-c", script}}).ok());
@@ -236,9 +236,10 @@ TEST(LocalBatchSystemTest, KnowsWhichJobAProcessBelongsTo) {
   const std::string dir = testing::TempPath("owner");
   LocalBatchSystem batch({.log_dir = dir});
   ASSERT_TRUE(batch
-                  .IssueJob({"owner", "/bin/sh",
-                             {"-c", "echo $$ > " + dir + "/job.pid; sleep 600 & echo $! > " +
-                                        dir + "/child.pid; wait"}})
+                  .IssueJob({"owner",
+                             "/bin/sh",
+                             {"-c", "echo $$ > " + dir + "/job.pid; sleep 600 & echo $! > " + dir +
+                                        "/child.pid; wait"}})
                   .ok());
   const pid_t job = PidIn(dir + "/job.pid");
   const pid_t child = PidIn(dir + "/child.pid");

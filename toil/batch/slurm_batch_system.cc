@@ -67,8 +67,7 @@ SlurmBatchSystem::SlurmBatchSystem(SlurmOptions options)
 
 SlurmBatchSystem::~SlurmBatchSystem() { Shutdown(); }
 
-std::string SlurmBatchSystem::WriteBatchScript(const JobSpec& job,
-                                               const std::string& stem) const {
+std::string SlurmBatchSystem::WriteBatchScript(const JobSpec& job, const std::string& stem) const {
   const std::string path = absl::StrCat(log_dir_, "/", stem, ".sh");
   std::string words = ShellQuote(job.command);
   for (const std::string& arg : job.args) absl::StrAppend(&words, " ", ShellQuote(arg));
@@ -98,9 +97,9 @@ absl::StatusOr<JobId> SlurmBatchSystem::IssueJob(const JobSpec& job) {
   }
   const std::string script = WriteBatchScript(job, stem);
   if (script.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot write the batch script for job ", job.name, " in ", log_dir_, ": ",
-        std::strerror(errno)));
+    return absl::FailedPreconditionError(absl::StrCat("cannot write the batch script for job ",
+                                                      job.name, " in ", log_dir_, ": ",
+                                                      std::strerror(errno)));
   }
   const std::string log_path = absl::StrCat(log_dir_, "/", stem, ".log");
   // The values travel in sbatch's environment (which holds no other
@@ -109,8 +108,7 @@ absl::StatusOr<JobId> SlurmBatchSystem::IssueJob(const JobSpec& job) {
   std::vector<std::string> names = {rtlog::kJobNameVariable};
   for (const auto& [name, value] : GetEnvironment()) names.push_back(name);
   const std::map<std::string, std::string> env = JobEnvironment(GetEnvironment(), job.name);
-  std::vector<std::string> argv = {"sbatch", "--parsable",
-                                   "--job-name=" + SlurmJobName(job.name),
+  std::vector<std::string> argv = {"sbatch", "--parsable", "--job-name=" + SlurmJobName(job.name),
                                    "--output=" + SlurmFilePattern(log_path),
                                    "--export=ALL," + absl::StrJoin(names, ",")};
   for (std::string& arg : SbatchOptions(options_)) argv.push_back(std::move(arg));
@@ -127,8 +125,8 @@ absl::StatusOr<JobId> SlurmBatchSystem::IssueJob(const JobSpec& job) {
   slurm_id = slurm_id.substr(0, slurm_id.find(';'));
   uint64_t number = 0;
   if (!absl::SimpleAtoi(slurm_id, &number)) {
-    return absl::InternalError(absl::StrCat(
-        "sbatch gave no job id for ", job.name, ": \"", result->out, "\""));
+    return absl::InternalError(
+        absl::StrCat("sbatch gave no job id for ", job.name, ": \"", result->out, "\""));
   }
   std::lock_guard<std::mutex> lock(mu_);
   running_[id] = {slurm_id, job.name, log_path, absl::Now()};
@@ -140,12 +138,13 @@ absl::StatusOr<JobId> SlurmBatchSystem::IssueJob(const JobSpec& job) {
 void SlurmBatchSystem::PollLocked() {
   std::vector<std::string> ids;
   for (const auto& [id, job] : running_) ids.push_back(job.slurm_id);
-  absl::StatusOr<CommandResult> result = RunCommand(
-      {"squeue", "--noheader", "--states=all", "--format=%i|%T", "--jobs=" + absl::StrJoin(ids, ",")},
-      {}, options_.command_timeout);
+  absl::StatusOr<CommandResult> result =
+      RunCommand({"squeue", "--noheader", "--states=all", "--format=%i|%T",
+                  "--jobs=" + absl::StrJoin(ids, ",")},
+                 {}, options_.command_timeout);
   // squeue fails when it knows none of the ids (all purged): not a fault.
-  const bool none_known = result.ok() && result->exit_code != 0 &&
-                          absl::StrContains(result->err, "Invalid job id");
+  const bool none_known =
+      result.ok() && result->exit_code != 0 && absl::StrContains(result->err, "Invalid job id");
   if (!result.ok() || (result->exit_code != 0 && !none_known)) {
     SchedulerFailedLocked(result.ok() ? CommandFailure(*result)
                                       : std::string(result.status().message()));
@@ -165,8 +164,8 @@ void SlurmBatchSystem::PollLocked() {
     FinishLocked(id, state == states.end() ? "" : state->second);
     changed = true;
   }
-  interval_ = changed ? options_.poll_interval
-                      : std::min(interval_ * 2, options_.max_poll_interval);
+  interval_ =
+      changed ? options_.poll_interval : std::min(interval_ * 2, options_.max_poll_interval);
 }
 
 void SlurmBatchSystem::FinishLocked(JobId id, const std::string& state) {
@@ -191,9 +190,9 @@ void SlurmBatchSystem::FinishLocked(JobId id, const std::string& state) {
     // Gone from the controller's memory (past MinJobAge) before it was seen
     // to end: its exit status is lost with it.
     finished.exit_code = 1;
-    finished.reason = absl::StrCat(
-        "Slurm job ", job.slurm_id, " ended", state.empty() ? "" : " (" + state + ")",
-        ", and Slurm no longer knows its exit status");
+    finished.reason =
+        absl::StrCat("Slurm job ", job.slurm_id, " ended", state.empty() ? "" : " (" + state + ")",
+                     ", and Slurm no longer knows its exit status");
   }
   finished_.push_back(std::move(finished));
 }
@@ -210,10 +209,10 @@ void SlurmBatchSystem::SchedulerFailedLocked(const std::string& why) {
     failed.exit_code = 1;
     failed.log_path = job.log_path;
     failed.wall_time = now - job.issued;
-    failed.error = absl::StrCat(
-        "the Slurm controller has not answered for ",
-        absl::FormatDuration(absl::Trunc(now - *failing_since_, absl::Seconds(1))),
-        "; giving up on Slurm job ", job.slurm_id, " (squeue: ", why, ")");
+    failed.error =
+        absl::StrCat("the Slurm controller has not answered for ",
+                     absl::FormatDuration(absl::Trunc(now - *failing_since_, absl::Seconds(1))),
+                     "; giving up on Slurm job ", job.slurm_id, " (squeue: ", why, ")");
     finished_.push_back(std::move(failed));
   }
   running_.clear();

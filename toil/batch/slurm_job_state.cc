@@ -18,8 +18,7 @@ namespace {
 
 // Why a job ended, for the states that are not just its exit status (a job
 // that FAILED with a status or a signal needs none).
-std::string ReasonFor(absl::string_view state, absl::string_view slurm_reason,
-                      bool has_status) {
+std::string ReasonFor(absl::string_view state, absl::string_view slurm_reason, bool has_status) {
   std::string reason;
   if (state == "CANCELLED") reason = "cancelled";
   if (state == "TIMEOUT") reason = "timed out (it ran past its time limit)";
@@ -28,8 +27,7 @@ std::string ReasonFor(absl::string_view state, absl::string_view slurm_reason,
   if (state == "PREEMPTED") reason = "preempted";
   if (state == "BOOT_FAIL") reason = "its node failed to boot";
   if (state == "DEADLINE") reason = "missed its deadline";
-  if (state == "FAILED" && !has_status && !slurm_reason.empty() &&
-      slurm_reason != "None") {
+  if (state == "FAILED" && !has_status && !slurm_reason.empty() && slurm_reason != "None") {
     reason = absl::StrCat("failed: ", slurm_reason);
   }
   if (!reason.empty()) absl::StrAppend(&reason, " (Slurm: ", state, ")");
@@ -39,8 +37,7 @@ std::string ReasonFor(absl::string_view state, absl::string_view slurm_reason,
 std::optional<absl::Time> SlurmTime(absl::string_view text) {
   absl::Time time;
   std::string error;
-  if (!absl::ParseTime("%Y-%m-%dT%H:%M:%S", text, absl::LocalTimeZone(), &time,
-                       &error)) {
+  if (!absl::ParseTime("%Y-%m-%dT%H:%M:%S", text, absl::LocalTimeZone(), &time, &error)) {
     return std::nullopt;
   }
   return time;
@@ -52,8 +49,8 @@ bool IsFinalSlurmState(absl::string_view state) {
   // "CANCELLED by 1000" in some outputs: the first word decides.
   const absl::string_view word = state.substr(0, state.find(' '));
   for (const char* final_state :
-       {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL",
-        "OUT_OF_MEMORY", "PREEMPTED", "BOOT_FAIL", "DEADLINE", "REVOKED"}) {
+       {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "PREEMPTED",
+        "BOOT_FAIL", "DEADLINE", "REVOKED"}) {
     if (word == final_state) return true;
   }
   return false;
@@ -73,8 +70,8 @@ std::map<std::string, std::string> ParseSqueueStates(absl::string_view text) {
 }
 
 std::string SlurmField(absl::string_view line, absl::string_view key) {
-  for (absl::string_view field : absl::StrSplit(line, absl::ByAnyChar(" \t\n"),
-                                                absl::SkipEmpty())) {
+  for (absl::string_view field :
+       absl::StrSplit(line, absl::ByAnyChar(" \t\n"), absl::SkipEmpty())) {
     if (absl::ConsumePrefix(&field, key) && absl::ConsumePrefix(&field, "=")) {
       return std::string(field);
     }

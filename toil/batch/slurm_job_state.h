@@ -27,11 +27,11 @@ std::map<std::string, std::string> ParseSqueueStates(absl::string_view text);
 
 // How a job ended, from one line of `scontrol show job -o ID`.
 struct SlurmJobEnd {
-  std::string state;      // JobState, e.g. "TIMEOUT"
-  int exit_code = 0;      // as FinishedJob defines it
-  int signal = 0;         // the signal that ended it, if one did
-  std::string reason;     // empty for COMPLETED and plain FAILED
-  std::string host;       // BatchHost (else NodeList): where it ran
+  std::string state;                        // JobState, e.g. "TIMEOUT"
+  int exit_code = 0;                        // as FinishedJob defines it
+  int signal = 0;                           // the signal that ended it, if one did
+  std::string reason;                       // empty for COMPLETED and plain FAILED
+  std::string host;                         // BatchHost (else NodeList): where it ran
   std::optional<absl::Duration> wall_time;  // EndTime - StartTime
 };
 

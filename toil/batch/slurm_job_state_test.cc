@@ -12,10 +12,12 @@ using ::testing::HasSubstr;
 
 // `scontrol show job --oneliner ID`, shortened to the fields that matter
 // and a few around them.
-std::string Job(const std::string& state, const std::string& reason,
-                const std::string& code, const std::string& name = "job-1") {
-  return "JobId=5 JobName=" + name + " UserId=root(0) GroupId=root(0) Priority=4294901757 "
-         "Nice=0 Account=(null) QOS=(null) JobState=" + state + " Reason=" + reason +
+std::string Job(const std::string& state, const std::string& reason, const std::string& code,
+                const std::string& name = "job-1") {
+  return "JobId=5 JobName=" + name +
+         " UserId=root(0) GroupId=root(0) Priority=4294901757 "
+         "Nice=0 Account=(null) QOS=(null) JobState=" +
+         state + " Reason=" + reason +
          " Dependency=(null) Requeue=0 Restarts=0 BatchFlag=1 Reboot=0 ExitCode=" + code +
          " RunTime=00:00:03 TimeLimit=UNLIMITED TimeMin=N/A SubmitTime=2026-11-24T04:35:12 "
          "EligibleTime=2026-11-24T04:35:12 StartTime=2026-11-24T04:35:12 "

@@ -77,8 +77,8 @@ bool FlagGiven(absl::string_view name);
 
 // An error unless low <= value <= high: "--NAME=VALUE is out of range: it
 // must be LOW to HIGH" (and `why`, when given).
-absl::Status CheckRange(absl::string_view flag, int64_t value, int64_t low,
-                        int64_t high, absl::string_view why = "");
+absl::Status CheckRange(absl::string_view flag, int64_t value, int64_t low, int64_t high,
+                        absl::string_view why = "");
 
 // Prints "toil-rtlog <command>: error: <message>" on stderr; returns 2.
 int UsageError(const char* command, const std::string& message);

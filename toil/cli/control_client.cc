@@ -41,14 +41,13 @@ absl::Status CheckSocket(absl::string_view path) {
   struct stat info;
   if (stat(std::string(path).c_str(), &info) != 0) {
     if (errno == EACCES) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "cannot open the control socket ", path,
-          ": it is in another user's private directory; only that user (or root) can "
-          "watch this leader"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("cannot open the control socket ", path,
+                       ": it is in another user's private directory; only that user (or root) can "
+                       "watch this leader"));
     }
-    return absl::NotFoundError(absl::StrCat(
-        "no leader at ", path, ": ", std::strerror(errno),
-        " (it has stopped, or the address is wrong)"));
+    return absl::NotFoundError(absl::StrCat("no leader at ", path, ": ", std::strerror(errno),
+                                            " (it has stopped, or the address is wrong)"));
   }
   if (!S_ISSOCK(info.st_mode)) {
     return absl::FailedPreconditionError(absl::StrCat(path, " is not a socket"));
@@ -74,21 +73,22 @@ bool IsHostPort(absl::string_view text) {
 }  // namespace
 
 absl::StatusOr<ControlClient> ControlClient::Connect() {
-  const std::string target =
-      FlagOrEnv(absl::GetFlag(FLAGS_control), rtlog::kControlVariable);
+  const std::string target = FlagOrEnv(absl::GetFlag(FLAGS_control), rtlog::kControlVariable);
   if (target.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "which leader? pass --control=ADDRESS or set ", rtlog::kControlVariable,
-        " (a leader prints it when it starts: `toil-rtlog serve` among its "
-        "export lines, `toil-rtlog run` on stderr)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("which leader? pass --control=ADDRESS or set ", rtlog::kControlVariable,
+                     " (a leader prints it when it starts: `toil-rtlog serve` among its "
+                     "export lines, `toil-rtlog run` on stderr)"));
   }
   absl::string_view path = target;
   if (absl::ConsumePrefix(&path, "unix:")) {
     if (absl::Status ok = CheckSocket(path); !ok.ok()) return ok;
   } else if (!IsHostPort(target)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "\"", target, "\" is not a leader's control address: it is unix:/PATH or HOST:PORT, "
-        "as the leader printed it (", rtlog::kControlVariable, "=...)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", target,
+                     "\" is not a leader's control address: it is unix:/PATH or HOST:PORT, "
+                     "as the leader printed it (",
+                     rtlog::kControlVariable, "=...)"));
   }
   // The leader sends a viewer messages of up to about 1 MiB, each in one
   // write when the connection's flow-control window lets it: gRPC's
@@ -101,8 +101,8 @@ absl::StatusOr<ControlClient> ControlClient::Connect() {
   // leader's ring (which may overwrite it, and then says so).
   grpc::ChannelArguments arguments;
   arguments.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 1);
-  std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
-      target, grpc::InsecureChannelCredentials(), arguments);
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), arguments);
   return ControlClient(target, FlagOrEnv(absl::GetFlag(FLAGS_token), rtlog::kControlTokenVariable),
                        rtlog::v1::LogControl::NewStub(channel));
 }

@@ -24,8 +24,7 @@ class ControlClient {
 
   rtlog::v1::LogControl::Stub& stub() { return *stub_; }
   // A context with the token and, when given, a deadline.
-  std::unique_ptr<grpc::ClientContext> Context(
-      absl::Duration deadline = absl::Seconds(10)) const;
+  std::unique_ptr<grpc::ClientContext> Context(absl::Duration deadline = absl::Seconds(10)) const;
   // One line for a failed call: what went wrong, and what to do.
   std::string Explain(const grpc::Status& status) const;
   const std::string& target() const { return target_; }
@@ -40,8 +39,7 @@ class ControlClient {
 
 // Runs a control command's body: connects, and prints the error (rc 1) or a
 // usage error (rc 2) the way every subcommand does.
-int ControlCommand(const char* command,
-                   const std::function<int(ControlClient&)>& body);
+int ControlCommand(const char* command, const std::function<int(ControlClient&)>& body);
 
 }  // namespace toil::cli
 

@@ -27,8 +27,7 @@ int RunLevel(const std::vector<std::string>& args) {
     rtlog::v1::SetLevelRequest request;
     request.set_level(args[0]);
     rtlog::v1::SetLevelResponse response;
-    const grpc::Status status =
-        client.stub().SetLevel(client.Context().get(), request, &response);
+    const grpc::Status status = client.stub().SetLevel(client.Context().get(), request, &response);
     if (!status.ok()) {
       std::fprintf(stderr, "toil-rtlog level: error: %s\n", client.Explain(status).c_str());
       return 1;
@@ -51,8 +50,8 @@ bool ProcessEnded(int64_t pid) {
 // Whether the leader's control plane no longer answers.
 bool ControlGone(ControlClient& client) {
   rtlog::v1::Status ignored;
-  const grpc::Status status = client.stub().GetStatus(
-      client.Context(absl::Seconds(2)).get(), rtlog::v1::GetStatusRequest(), &ignored);
+  const grpc::Status status = client.stub().GetStatus(client.Context(absl::Seconds(2)).get(),
+                                                      rtlog::v1::GetStatusRequest(), &ignored);
   return status.error_code() == grpc::StatusCode::UNAVAILABLE;
 }
 
@@ -75,7 +74,8 @@ bool WaitUntilGone(ControlClient& client, int64_t pid, absl::Duration timeout) {
 }
 
 int RunStop(const std::vector<std::string>& args) {
-  if (!args.empty()) return UsageError("stop", absl::StrCat("unexpected argument \"", args[0], "\""));
+  if (!args.empty())
+    return UsageError("stop", absl::StrCat("unexpected argument \"", args[0], "\""));
   return ControlCommand("stop", [](ControlClient& client) {
     // A leader on this machine (a Unix socket) is waited for until its
     // process ends: by then its summary is out.
@@ -110,14 +110,15 @@ int RunStop(const std::vector<std::string>& args) {
 
 const Command& LevelCommand() {
   static const Command* const command = [] {
-    auto* c = new Command{
-        "level", "change the level a running leader hands to new jobs",
-        "toil-rtlog level LEVEL [--control ADDR] [--token T]\n\n"
-        "Jobs that start from now on get TOIL_RT_LOGGING_LEVEL=LEVEL (on Slurm:\n"
-        "jobs submitted from now on; `run` submits all of its jobs at once); jobs\n"
-        "already running keep theirs.",
-        {},
-        &RunLevel};
+    auto* c =
+        new Command{"level",
+                    "change the level a running leader hands to new jobs",
+                    "toil-rtlog level LEVEL [--control ADDR] [--token T]\n\n"
+                    "Jobs that start from now on get TOIL_RT_LOGGING_LEVEL=LEVEL (on Slurm:\n"
+                    "jobs submitted from now on; `run` submits all of its jobs at once); jobs\n"
+                    "already running keep theirs.",
+                    {},
+                    &RunLevel};
     c->flags = ClientFlagDocs();
     return c;
   }();
@@ -126,7 +127,8 @@ const Command& LevelCommand() {
 
 const Command& StopCommand() {
   static const Command* const command = [] {
-    auto* c = new Command{"stop", "stop a running standalone server (toil-rtlog serve)",
+    auto* c = new Command{"stop",
+                          "stop a running standalone server (toil-rtlog serve)",
                           "toil-rtlog stop [--control ADDR] [--token T]\n\n"
                           "Stops a `toil-rtlog serve` as SIGINT would, and returns once it has\n"
                           "ended (its summary is then out). A workflow's leader refuses.",

@@ -10,11 +10,11 @@
 
 #include "absl/flags/commandlineflag.h"
 #include "absl/flags/reflection.h"
+#include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpc/grpc.h"
@@ -45,8 +45,9 @@ void PrintOverview(FILE* out) {
   for (const Command* command : Commands()) {
     std::fprintf(out, "  %-8s %s\n", command->name.c_str(), command->summary.c_str());
   }
-  std::fprintf(out, "\n`toil-rtlog COMMAND --help` describes a command; "
-                    "`toil-rtlog --version` says which this is.\n");
+  std::fprintf(out,
+               "\n`toil-rtlog COMMAND --help` describes a command; "
+               "`toil-rtlog --version` says which this is.\n");
 }
 
 // The usage text, then each flag the command takes, with its default and
@@ -71,8 +72,7 @@ void PrintCommandHelp(const Command& command) {
 // Sets one flag from the command line ("--name=value", "--name value",
 // "--bool", "--nobool"); `*i` moves past what was used. An error names the
 // flag, the value and what went wrong.
-absl::Status SetFlag(const Command& command, const std::vector<std::string>& args,
-                     size_t* i) {
+absl::Status SetFlag(const Command& command, const std::vector<std::string>& args, size_t* i) {
   absl::string_view arg = args[*i];
   if (!absl::ConsumePrefix(&arg, "--")) absl::ConsumePrefix(&arg, "-");
   const size_t equals = arg.find('=');
@@ -86,9 +86,9 @@ absl::Status SetFlag(const Command& command, const std::vector<std::string>& arg
     value = "false";
   }
   if (flag == nullptr || FlagOf(command, flag->Name()) == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", name, flag == nullptr ? " is not a flag" : " is not a flag of ",
-        flag == nullptr ? "" : command.name));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, flag == nullptr ? " is not a flag" : " is not a flag of ",
+                     flag == nullptr ? "" : command.name));
   }
   if (!has_value && value.empty()) {
     if (flag->IsOfType<bool>()) {

@@ -11,10 +11,10 @@
 #include <cstring>
 
 #include "absl/flags/flag.h"
-#include "absl/time/time.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "toil/cli/command.h"
 #include "toil/rtlog/sinks/json_lines_sink.h"
 #include "toil/rtlog/sinks/output_file.h"
@@ -82,9 +82,9 @@ absl::StatusOr<rtlog::TerminalSinkOptions> TerminalOptions() {
   if (!time.ok()) return time.status();
   const absl::Duration window = absl::GetFlag(FLAGS_repeat_window);
   if (window < absl::ZeroDuration() || window > absl::Hours(1)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--repeat_window=", absl::FormatDuration(window),
-        " is out of range: it must be 0 (show every repeat) to 1h"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--repeat_window=", absl::FormatDuration(window),
+                     " is out of range: it must be 0 (show every repeat) to 1h"));
   }
   const int limit = absl::GetFlag(FLAGS_job_line_limit);
   if (absl::Status range = CheckRange("job_line_limit", limit, 0, 1000000, "0: no limit");
@@ -92,20 +92,20 @@ absl::StatusOr<rtlog::TerminalSinkOptions> TerminalOptions() {
     return range;
   }
   const std::string jsonl = absl::GetFlag(FLAGS_jsonl_file);
-  return rtlog::TerminalSinkOptions{
-      .time = *time,
-      .repeat_window = window,
-      .job_lines_per_second = limit,
-      .hidden_hint = jsonl.empty() ? "each job's own log has every line"
-                                   : absl::StrCat("every line is in ", jsonl)};
+  return rtlog::TerminalSinkOptions{.time = *time,
+                                    .repeat_window = window,
+                                    .job_lines_per_second = limit,
+                                    .hidden_hint = jsonl.empty()
+                                                       ? "each job's own log has every line"
+                                                       : absl::StrCat("every line is in ", jsonl)};
 }
 
 // One sink for --format and --output.
-absl::StatusOr<std::unique_ptr<rtlog::LogSink>> MakeOutputSink(
-    const std::string& format, const std::string& output) {
+absl::StatusOr<std::unique_ptr<rtlog::LogSink>> MakeOutputSink(const std::string& format,
+                                                               const std::string& output) {
   if (format != "text" && format != "jsonl") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--format=", format, " is not a format; use text or jsonl"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--format=", format, " is not a format; use text or jsonl"));
   }
   absl::StatusOr<rtlog::TerminalSinkOptions> terminal = TerminalOptions();
   if (!terminal.ok()) return terminal.status();
@@ -148,8 +148,7 @@ absl::StatusOr<OutputSinks> MakeOutputSinks() {
   sinks.owned.push_back(*std::move(main));
   const std::string jsonl = absl::GetFlag(FLAGS_jsonl_file);
   if (!jsonl.empty()) {
-    absl::StatusOr<std::unique_ptr<rtlog::JsonLinesSink>> file =
-        rtlog::JsonLinesSink::Open(jsonl);
+    absl::StatusOr<std::unique_ptr<rtlog::JsonLinesSink>> file = rtlog::JsonLinesSink::Open(jsonl);
     if (!file.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--jsonl_file=", jsonl, ": ", file.status().message()));
@@ -160,14 +159,13 @@ absl::StatusOr<OutputSinks> MakeOutputSinks() {
 }
 
 std::vector<FlagDoc> LeaderFlagDocs() {
-  return {{"allow_unsigned"}, {"auth"},         {"control"},       {"format"},
-          {"job_line_limit"}, {"jsonl_file"},   {"level"},         {"output"},
-          {"repeat_window"},  {"report"},       {"report_file"},   {"time"}};
+  return {{"allow_unsigned"}, {"auth"},       {"control"},     {"format"},
+          {"job_line_limit"}, {"jsonl_file"}, {"level"},       {"output"},
+          {"repeat_window"},  {"report"},     {"report_file"}, {"time"}};
 }
 
 std::vector<FlagDoc> ClientFlagDocs() {
-  return {{"control",
-           "The leader's control address, as it printed it: unix:/PATH or HOST:PORT.",
+  return {{"control", "The leader's control address, as it printed it: unix:/PATH or HOST:PORT.",
            "$TOIL_RT_LOGGING_CONTROL"},
           {"token"}};
 }
@@ -191,25 +189,26 @@ absl::Status CheckLeaderFlags() {
                        inet_pton(AF_INET6, host.c_str(), &address) == 1;
   if (colon == std::string::npos || !numeric ||
       !absl::SimpleAtoi(control.substr(colon + 1), &port) || port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--control=", control, " is not where a control plane can listen: give \"\" (a "
-        "private Unix socket, the default), off, or a numeric HOST:PORT such as "
-        "127.0.0.1:0"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--control=", control,
+                     " is not where a control plane can listen: give \"\" (a "
+                     "private Unix socket, the default), off, or a numeric HOST:PORT such as "
+                     "127.0.0.1:0"));
   }
   return absl::OkStatus();
 }
 
-absl::Status CheckRange(absl::string_view flag, int64_t value, int64_t low,
-                        int64_t high, absl::string_view why) {
+absl::Status CheckRange(absl::string_view flag, int64_t value, int64_t low, int64_t high,
+                        absl::string_view why) {
   if (value >= low && value <= high) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--", flag, "=", value, " is out of range: it must be ", low, " to ", high,
-      why.empty() ? "" : " (", why, why.empty() ? "" : ")"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, "=", value, " is out of range: it must be ", low, " to ", high,
+                   why.empty() ? "" : " (", why, why.empty() ? "" : ")"));
 }
 
 int UsageError(const char* command, const std::string& message) {
-  std::fprintf(stderr, "toil-rtlog %s: error: %s\n(see toil-rtlog %s --help)\n",
-               command, message.c_str(), command);
+  std::fprintf(stderr, "toil-rtlog %s: error: %s\n(see toil-rtlog %s --help)\n", command,
+               message.c_str(), command);
   return 2;
 }
 

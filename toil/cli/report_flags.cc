@@ -33,8 +33,8 @@ absl::StatusOr<ReportRequest> ReportFlags(bool stdout_free) {
   if (!request.file.empty()) {
     const int fd = open(request.file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
     if (fd < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--report_file=", request.file, " cannot be written: ", std::strerror(errno)));
+      return absl::InvalidArgumentError(absl::StrCat("--report_file=", request.file,
+                                                     " cannot be written: ", std::strerror(errno)));
     }
     close(fd);
   }
@@ -50,8 +50,8 @@ void WriteReport(const ReportRequest& request, const rtlog::v1::RunReport& repor
                  const std::string& prefix) {
   if (request.format == rtlog::ReportFormat::kNone) return;
   const bool json = request.format == rtlog::ReportFormat::kJson;
-  const std::string text = json ? rtlog::RunReportJson(report)
-                                : rtlog::RunReportText(report, prefix);
+  const std::string text =
+      json ? rtlog::RunReportJson(report) : rtlog::RunReportText(report, prefix);
   if (request.file.empty()) {
     std::fputs(text.c_str(), json ? stdout : stderr);
     std::fflush(json ? stdout : stderr);

@@ -19,8 +19,7 @@
 #include "toil/runner/start_toil.h"
 
 ABSL_FLAG(int, jobs, 1, "How many jobs run the command.");
-ABSL_FLAG(int, max_parallel, 0,
-          "--batch_system=local: jobs running at once; 0: one per CPU.");
+ABSL_FLAG(int, max_parallel, 0, "--batch_system=local: jobs running at once; 0: one per CPU.");
 ABSL_FLAG(std::string, log_dir, "",
           "Directory for each job's stdout+stderr file (for slurm, one the "
           "compute nodes can write); default: a new directory under $TMPDIR.");
@@ -48,23 +47,23 @@ absl::StatusOr<ChosenBatchSystem> MakeBatchSystem(int jobs) {
   const std::string log_dir = absl::GetFlag(FLAGS_log_dir);
   if (kind == "local") {
     const int max_parallel = absl::GetFlag(FLAGS_max_parallel);
-    auto local = std::make_unique<batch::LocalBatchSystem>(batch::LocalBatchSystemOptions{
-        .max_parallel = max_parallel, .log_dir = log_dir});
+    auto local = std::make_unique<batch::LocalBatchSystem>(
+        batch::LocalBatchSystemOptions{.max_parallel = max_parallel, .log_dir = log_dir});
     std::string dir = local->log_dir();
     return ChosenBatchSystem{std::move(local), dir};
   }
   if (kind == "slurm") {
     batch::SlurmOptions options;
     options.partition = absl::GetFlag(FLAGS_partition);
-    options.extra_args = absl::StrSplit(absl::GetFlag(FLAGS_slurm_args), ' ',
-                                        absl::SkipWhitespace());
+    options.extra_args =
+        absl::StrSplit(absl::GetFlag(FLAGS_slurm_args), ' ', absl::SkipWhitespace());
     options.log_dir = log_dir;
     auto slurm = std::make_unique<batch::SlurmBatchSystem>(options);
     std::string dir = slurm->log_dir();
     return ChosenBatchSystem{std::move(slurm), dir};
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--batch_system=", kind, " is not a batch system; use local or slurm"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--batch_system=", kind, " is not a batch system; use local or slurm"));
 }
 
 // COMMAND as N jobs named after its base name: "my_job-1" ... "my_job-N".
@@ -99,23 +98,21 @@ void Report(const runner::WorkflowResult& result, int jobs, const std::string& l
   std::string counts = absl::StrCat(jobs, jobs == 1 ? " job" : " jobs", ", ", failed, " failed");
   if (cancelled > 0) absl::StrAppend(&counts, ", ", cancelled, " cancelled");
   if (not_issued > 0) absl::StrAppend(&counts, ", ", not_issued, " never issued");
-  std::fprintf(stderr, "toil-rtlog run: %s%s; %s; job output in %s\n",
-               interrupted_by.empty() ? "" : absl::StrCat("interrupted by ", interrupted_by,
-                                                          ": ").c_str(),
-               counts.c_str(), rtlog::DescribeLogStats(result.logging).c_str(),
-               log_dir.c_str());
+  std::fprintf(
+      stderr, "toil-rtlog run: %s%s; %s; job output in %s\n",
+      interrupted_by.empty() ? "" : absl::StrCat("interrupted by ", interrupted_by, ": ").c_str(),
+      counts.c_str(), rtlog::DescribeLogStats(result.logging).c_str(), log_dir.c_str());
 }
-
 
 int RunRun(const std::vector<std::string>& args) {
   if (args.empty()) {
-    return UsageError("run", "no command given; usage: toil-rtlog run [flags] -- COMMAND [ARGS...]");
+    return UsageError("run",
+                      "no command given; usage: toil-rtlog run [flags] -- COMMAND [ARGS...]");
   }
   const int jobs = absl::GetFlag(FLAGS_jobs);
-  for (const absl::Status& range :
-       {CheckLeaderFlags(), CheckRange("jobs", jobs, 1, 100000),
-        CheckRange("max_parallel", absl::GetFlag(FLAGS_max_parallel), 0, 100000,
-                   "0: one job per CPU")}) {
+  for (const absl::Status& range : {CheckLeaderFlags(), CheckRange("jobs", jobs, 1, 100000),
+                                    CheckRange("max_parallel", absl::GetFlag(FLAGS_max_parallel), 0,
+                                               100000, "0: one job per CPU")}) {
     if (!range.ok()) return UsageError("run", std::string(range.message()));
   }
   absl::StatusOr<OutputSinks> sinks = MakeOutputSinks();
@@ -132,8 +129,8 @@ int RunRun(const std::vector<std::string>& args) {
     return UsageError("run", std::string(batch_system.status().message()));
   }
   if (absl::Status ready = batch_system->system->status(); !ready.ok()) {
-    return UsageError("run", absl::StrCat("--log_dir=", absl::GetFlag(FLAGS_log_dir), ": ",
-                                          ready.message()));
+    return UsageError(
+        "run", absl::StrCat("--log_dir=", absl::GetFlag(FLAGS_log_dir), ": ", ready.message()));
   }
   // SIGINT, SIGTERM and SIGHUP cancel the jobs and end the run with its
   // report; the jobs themselves start with default signal handling.
@@ -180,7 +177,8 @@ int RunRun(const std::vector<std::string>& args) {
 const Command& RunCommand() {
   static const Command* const command = [] {
     auto* c = new Command{
-        "run", "run a command as N jobs and show their real-time records",
+        "run",
+        "run a command as N jobs and show their real-time records",
         "toil-rtlog run [--level LEVEL] [--jobs N] [--max_parallel M] [--format text|jsonl]\n"
         "               [--output PATH] [--log_dir DIR] [--batch_system local|slurm]\n"
         "               [--partition P] [--slurm_args ARGS] [--auth=false | --allow_unsigned]\n"
@@ -194,8 +192,7 @@ const Command& RunCommand() {
         "exits 128 + the signal. At the end a report has a row per job (host, how\n"
         "it ended, records by level, lost, wall time) and what each failed job\n"
         "said last (--report=json for scripts).",
-        {{"batch_system"}, {"jobs"}, {"log_dir"}, {"max_parallel"}, {"partition"},
-         {"slurm_args"}},
+        {{"batch_system"}, {"jobs"}, {"log_dir"}, {"max_parallel"}, {"partition"}, {"slurm_args"}},
         &RunRun};
     for (FlagDoc& doc : LeaderFlagDocs()) c->flags.push_back(std::move(doc));
     return c;

@@ -55,7 +55,6 @@ void WithoutALevelUseStderr(const std::string& level) {
   }
 }
 
-
 int RunSend(const std::vector<std::string>& args) {
   const std::string level_name = absl::GetFlag(FLAGS_level);
   absl::StatusOr<rtlog::Level> level = rtlog::ParseLevel(level_name);
@@ -77,17 +76,18 @@ int RunSend(const std::vector<std::string>& args) {
 }  // namespace
 
 const Command& SendCommand() {
-  static const Command* const command = new Command{
-      "send", "send records, as RT_LOG would (for shell-script jobs)",
-      "toil-rtlog send [--level LEVEL] [--name NAME] [MESSAGE...]\n\n"
-      "Sends MESSAGE (the words joined by spaces) as one record or, with no\n"
-      "MESSAGE, each non-empty line of stdin as a record of its own (as\n"
-      "logger(1) does), honouring TOIL_RT_LOGGING_ADDRESS and\n"
-      "TOIL_RT_LOGGING_LEVEL exactly as RT_LOG does: below the level nothing is\n"
-      "sent. Also writes each record to stderr. With no level set (no leader),\n"
-      "records go to stderr only.",
-      {{"level", "The level of the record(s) sent.", ""}, {"name"}},
-      &RunSend};
+  static const Command* const command =
+      new Command{"send",
+                  "send records, as RT_LOG would (for shell-script jobs)",
+                  "toil-rtlog send [--level LEVEL] [--name NAME] [MESSAGE...]\n\n"
+                  "Sends MESSAGE (the words joined by spaces) as one record or, with no\n"
+                  "MESSAGE, each non-empty line of stdin as a record of its own (as\n"
+                  "logger(1) does), honouring TOIL_RT_LOGGING_ADDRESS and\n"
+                  "TOIL_RT_LOGGING_LEVEL exactly as RT_LOG does: below the level nothing is\n"
+                  "sent. Also writes each record to stderr. With no level set (no leader),\n"
+                  "records go to stderr only.",
+                  {{"level", "The level of the record(s) sent.", ""}, {"name"}},
+                  &RunSend};
   return *command;
 }
 

@@ -128,8 +128,10 @@ std::optional<int> Detach() {
        std::fflush(stdout) != 0) &&
       !FindableWithoutExports()) {
     // Nobody could find a server whose address went nowhere: stop it.
-    std::fprintf(stderr, "toil-rtlog serve: error: cannot write the export lines to stdout "
-                         "(%s); the server is stopped\n", std::strerror(errno));
+    std::fprintf(stderr,
+                 "toil-rtlog serve: error: cannot write the export lines to stdout "
+                 "(%s); the server is stopped\n",
+                 std::strerror(errno));
     kill(pid, SIGTERM);
     int status = 0;
     waitpid(pid, &status, 0);
@@ -141,7 +143,6 @@ std::optional<int> Detach() {
                static_cast<int>(pid));
   return 0;
 }
-
 
 int RunServe(const std::vector<std::string>& args) {
   if (!args.empty()) {
@@ -162,8 +163,9 @@ int RunServe(const std::vector<std::string>& args) {
 
   if (absl::GetFlag(FLAGS_detach)) {
     if (absl::GetFlag(FLAGS_output) == "-") {
-      return UsageError("serve", "--detach with --output=-: a server in the background has "
-                                 "no stdout to show records on; give --output a file");
+      return UsageError("serve",
+                        "--detach with --output=-: a server in the background has "
+                        "no stdout to show records on; give --output a file");
     }
     if (std::optional<int> parent_status = Detach()) return *parent_status;
   }
@@ -175,8 +177,7 @@ int RunServe(const std::vector<std::string>& args) {
   absl::StatusOr<std::unique_ptr<rtlog::LogServer>> server = rtlog::LogServer::Start(
       {.level = *level,
        .listen = {.bind_host = absl::GetFlag(FLAGS_bind), .port = absl::GetFlag(FLAGS_port)},
-       .advertise_host = advertise.empty() ? std::nullopt
-                                           : std::optional<std::string>(advertise),
+       .advertise_host = advertise.empty() ? std::nullopt : std::optional<std::string>(advertise),
        .authenticate = absl::GetFlag(FLAGS_auth),
        .ingest = {.allow_unsigned = absl::GetFlag(FLAGS_allow_unsigned)},
        .control = absl::GetFlag(FLAGS_control),
@@ -194,8 +195,9 @@ int RunServe(const std::vector<std::string>& args) {
     return 1;
   }
   if (!PrintExports(**server) && !FindableWithoutExports()) {
-    std::fprintf(stderr, "toil-rtlog serve: error: cannot write the export lines to stdout (%s); "
-                         "without them no job could find this server, so it stops\n",
+    std::fprintf(stderr,
+                 "toil-rtlog serve: error: cannot write the export lines to stdout (%s); "
+                 "without them no job could find this server, so it stops\n",
                  std::strerror(errno));
     (*server)->Stop();
     return 1;
@@ -219,7 +221,8 @@ int RunServe(const std::vector<std::string>& args) {
 const Command& ServeCommand() {
   static const Command* const command = [] {
     auto* c = new Command{
-        "serve", "run a standalone log server and show what jobs send",
+        "serve",
+        "run a standalone log server and show what jobs send",
         "toil-rtlog serve [--bind ADDR] [--port N] [--level LEVEL] [--format text|jsonl]\n"
         "                 [--output PATH] [--auth=false | --allow_unsigned]\n"
         "                 [--control off|HOST:PORT] [--time local|utc|iso] [--detach]\n\n"

@@ -57,15 +57,15 @@ void PrintStatus(const rtlog::v1::Status& s, const std::string& control) {
 
 void PrintSenders(const rtlog::v1::ListSendersResponse& r) {
   std::printf("%-20s %-16s %8s %7s %7s %7s %7s %7s %7s %6s %5s  %s\n", "JOB", "HOST", "PID",
-              "TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRIT", "LOST", "DUP",
-              "LAST SEEN");
+              "TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRIT", "LOST", "DUP", "LAST SEEN");
   for (const rtlog::v1::Sender& sender : r.senders()) {
     // Job and host are what the sender said: shown escaped, never raw.
     std::printf("%-20s %-16s %8lld", rtlog::TerminalField(sender.job()).c_str(),
                 rtlog::TerminalField(sender.host()).c_str(), static_cast<long long>(sender.pid()));
     for (int i = 0; i < 6; ++i) {
-      std::printf(" %7llu", static_cast<unsigned long long>(
-                                i < sender.records_by_level_size() ? sender.records_by_level(i) : 0));
+      std::printf(" %7llu", static_cast<unsigned long long>(i < sender.records_by_level_size()
+                                                                ? sender.records_by_level(i)
+                                                                : 0));
     }
     std::printf(" %6llu %5llu  %s%s\n", static_cast<unsigned long long>(sender.lost()),
                 static_cast<unsigned long long>(sender.duplicates()),
@@ -93,25 +93,28 @@ int Unary(const char* command, ControlClient& client, const grpc::Status& status
   return 0;
 }
 
-
 int RunStatus(const std::vector<std::string>& args) {
-  if (!args.empty()) return UsageError("status", absl::StrCat("unexpected argument \"", args[0], "\""));
+  if (!args.empty())
+    return UsageError("status", absl::StrCat("unexpected argument \"", args[0], "\""));
   return ControlCommand("status", [](ControlClient& client) {
     rtlog::v1::Status response;
     const grpc::Status status =
         client.stub().GetStatus(client.Context().get(), rtlog::v1::GetStatusRequest(), &response);
-    return Unary<rtlog::v1::Status>("status", client, status, response,
-                                    [&](const rtlog::v1::Status& s) { PrintStatus(s, client.target()); });
+    return Unary<rtlog::v1::Status>(
+        "status", client, status, response,
+        [&](const rtlog::v1::Status& s) { PrintStatus(s, client.target()); });
   });
 }
 
 int RunSenders(const std::vector<std::string>& args) {
-  if (!args.empty()) return UsageError("senders", absl::StrCat("unexpected argument \"", args[0], "\""));
+  if (!args.empty())
+    return UsageError("senders", absl::StrCat("unexpected argument \"", args[0], "\""));
   return ControlCommand("senders", [](ControlClient& client) {
     rtlog::v1::ListSendersResponse response;
     const grpc::Status status = client.stub().ListSenders(
         client.Context().get(), rtlog::v1::ListSendersRequest(), &response);
-    return Unary<rtlog::v1::ListSendersResponse>("senders", client, status, response, &PrintSenders);
+    return Unary<rtlog::v1::ListSendersResponse>("senders", client, status, response,
+                                                 &PrintSenders);
   });
 }
 
@@ -120,7 +123,8 @@ int RunSenders(const std::vector<std::string>& args) {
 const Command& StatusCommand() {
   static const Command* const command = [] {
     auto* c = new Command{
-        "status", "show a running leader's counts and settings",
+        "status",
+        "show a running leader's counts and settings",
         "toil-rtlog status [--json] [--control ADDR] [--token T]\n\n"
         "The leader's address, level, uptime, the secret's key id (never the\n"
         "secret), open viewers, and every count of its summary.",
@@ -135,7 +139,8 @@ const Command& StatusCommand() {
 const Command& SendersCommand() {
   static const Command* const command = [] {
     auto* c = new Command{
-        "senders", "show which jobs are sending to a running leader",
+        "senders",
+        "show which jobs are sending to a running leader",
         "toil-rtlog senders [--json] [--control ADDR] [--token T]\n\n"
         "One row per sending process: job, host, pid, records by level, lost,\n"
         "duplicates, when last heard from, and whether it signs.",

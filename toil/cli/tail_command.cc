@@ -18,9 +18,9 @@
 #include "toil/cli/command.h"
 #include "toil/cli/control_client.h"
 #include "toil/cli/output_flags.h"
+#include "toil/rtlog/base/level.h"
 #include "toil/rtlog/sinks/json_line.h"
 #include "toil/rtlog/sinks/json_lines_sink.h"
-#include "toil/rtlog/base/level.h"
 #include "toil/rtlog/sinks/tail_entry.h"
 #include "toil/rtlog/sinks/terminal_sink.h"
 
@@ -88,9 +88,8 @@ class ReaderWatch {
 
 // Writes the response's entries to stdout as the leader's sinks would: as
 // terminal lines, or as JSON lines. False when stdout could not take them.
-bool ShowEntries(const rtlog::v1::TailResponse& response, bool text,
-                 rtlog::TailEntryReader& reader, rtlog::TerminalSink& terminal,
-                 std::string& lines) {
+bool ShowEntries(const rtlog::v1::TailResponse& response, bool text, rtlog::TailEntryReader& reader,
+                 rtlog::TerminalSink& terminal, std::string& lines) {
   lines.clear();
   for (const std::string& bytes : response.entries()) {
     absl::StatusOr<rtlog::LogEntry> entry = reader.Read(bytes);
@@ -130,14 +129,14 @@ bool ShowJsonLines(const std::string& jsonl, bool text, rtlog::JsonLineReader& r
   return terminal.lost_lines() == 0;
 }
 
-
 int RunTail(const std::vector<std::string>& args) {
   if (!args.empty()) {
     return UsageError("tail", absl::StrCat("unexpected argument \"", args[0], "\""));
   }
   const std::string format = absl::GetFlag(FLAGS_format);
   if (format != "text" && format != "jsonl") {
-    return UsageError("tail", absl::StrCat("--format=", format, " is not a format; use text or jsonl"));
+    return UsageError("tail",
+                      absl::StrCat("--format=", format, " is not a format; use text or jsonl"));
   }
   absl::StatusOr<rtlog::TimeStyle> time = TimeStyleFlag();
   if (!time.ok()) return UsageError("tail", std::string(time.status().message()));
@@ -155,8 +154,8 @@ int RunTail(const std::vector<std::string>& args) {
     options.set_log_errors(false);
     const RE2 pattern(grep, options);
     if (!pattern.ok()) {
-      return UsageError("tail", absl::StrCat("--grep=", grep,
-                                             " is not a regular expression: ", pattern.error()));
+      return UsageError(
+          "tail", absl::StrCat("--grep=", grep, " is not a regular expression: ", pattern.error()));
     }
   }
   rtlog::v1::TailRequest request;
@@ -222,7 +221,8 @@ int RunTail(const std::vector<std::string>& args) {
 const Command& TailCommand() {
   static const Command* const command = [] {
     auto* c = new Command{
-        "tail", "show a running leader's records, from another terminal",
+        "tail",
+        "show a running leader's records, from another terminal",
         "toil-rtlog tail [--follow] [--last N] [--level LEVEL] [--job GLOB] [--host HOST]\n"
         "                [--grep RE] [--format text|jsonl] [--time local|utc|iso]\n"
         "                [--control ADDR] [--token T]\n\n"
@@ -230,12 +230,20 @@ const Command& TailCommand() {
         "ones as they arrive, as the leader's own sinks show them. Finds the leader\n"
         "through --control or TOIL_RT_LOGGING_CONTROL. Ends quietly when its reader\n"
         "goes (`tail --follow | grep -m1 x`).",
-        {{"follow"}, {"last"}, {"job"}, {"host"}, {"grep"},
+        {{"follow"},
+         {"last"},
+         {"job"},
+         {"host"},
+         {"grep"},
          {"level", "Only records at this level or above.", "all levels"},
-         {"format", "How records are printed: text (the leader's terminal lines) or jsonl "
-                    "(its JSON lines).", ""},
-         {"time", "How text lines show a record's time: local (19:40:01.123), utc "
-                  "(2026-11-24T18:40:01.123Z) or iso (with this machine's offset).", ""}},
+         {"format",
+          "How records are printed: text (the leader's terminal lines) or jsonl "
+          "(its JSON lines).",
+          ""},
+         {"time",
+          "How text lines show a record's time: local (19:40:01.123), utc "
+          "(2026-11-24T18:40:01.123Z) or iso (with this machine's offset).",
+          ""}},
         &RunTail};
     for (FlagDoc& doc : ClientFlagDocs()) c->flags.push_back(std::move(doc));
     return c;

@@ -6,8 +6,7 @@
 
 namespace toil::rtlog {
 
-bool LogLine(Level level, absl::string_view text,
-             absl::string_view logger_name) {
+bool LogLine(Level level, absl::string_view text, absl::string_view logger_name) {
   if (!internal::ShouldLog(level)) return false;
   internal::Client::Instance().Log(level, internal::SourceLocation{}, text,
                                    absl::GetCurrentTimeNanos(), logger_name);

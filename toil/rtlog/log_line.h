@@ -15,8 +15,7 @@ namespace toil::rtlog {
 
 // Logs `text` at `level` under the logger name `logger_name`, when the level
 // passes; returns whether it did. No source location is recorded.
-bool LogLine(Level level, absl::string_view text,
-             absl::string_view logger_name = "toil-rt");
+bool LogLine(Level level, absl::string_view text, absl::string_view logger_name = "toil-rt");
 
 }  // namespace toil::rtlog
 

@@ -15,9 +15,9 @@
 #ifndef TOIL_RTLOG_RT_LOG_H_
 #define TOIL_RTLOG_RT_LOG_H_
 
+#include "toil/rtlog/base/level.h"
 #include "toil/rtlog/job/level_gate.h"
 #include "toil/rtlog/job/log_message.h"
-#include "toil/rtlog/base/level.h"
 
 namespace toil::rtlog::internal {
 inline constexpr Level kRtLogLevel_TRACE = Level::kTrace;
@@ -37,15 +37,14 @@ inline constexpr Level kRtLogLevel_CRITICAL = Level::kCritical;
 
 // The switch makes the macro one statement that a surrounding if/else cannot
 // capture; the empty branch keeps the stream expression unevaluated.
-#define RT_LOG_IF(severity, condition)                                      \
-  switch (0)                                                                \
-  case 0:                                                                   \
-  default:                                                                  \
-    if (!(RT_LOG_IS_ON(severity) && (condition))) {                         \
-    } else                                                                  \
-      ::toil::rtlog::internal::LogMessage(                                  \
-          __FILE__, __LINE__, __func__,                                     \
-          ::toil::rtlog::internal::kRtLogLevel_##severity)                  \
+#define RT_LOG_IF(severity, condition)                                                     \
+  switch (0)                                                                               \
+  case 0:                                                                                  \
+  default:                                                                                 \
+    if (!(RT_LOG_IS_ON(severity) && (condition))) {                                        \
+    } else                                                                                 \
+      ::toil::rtlog::internal::LogMessage(__FILE__, __LINE__, __func__,                    \
+                                          ::toil::rtlog::internal::kRtLogLevel_##severity) \
           .stream()
 
 #endif  // TOIL_RTLOG_RT_LOG_H_

@@ -7,8 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "toil/rtlog/base/environment.h"
 #include "toil/rtlog/base/fd_write.h"
-#include "toil/rtlog/local_delivery.h"
 #include "toil/rtlog/leader/log_server.h"
+#include "toil/rtlog/local_delivery.h"
 
 namespace toil::rtlog {
 namespace {
@@ -33,8 +33,8 @@ LeaderState& State() {
 // The server's options from the scope's: loopback when every job runs on
 // this machine, else every interface, advertising the address on the route
 // toward the batch system's scheduler.
-absl::StatusOr<LogServerOptions> ServerOptions(
-    const RealtimeLoggerOptions& options, batch::BatchSystem& batch) {
+absl::StatusOr<LogServerOptions> ServerOptions(const RealtimeLoggerOptions& options,
+                                               batch::BatchSystem& batch) {
   absl::StatusOr<Level> level = ParseLevel(options.level);
   if (!level.ok()) return level.status();
   const bool local = batch.RunsJobsOnlyLocally();
@@ -61,8 +61,7 @@ absl::StatusOr<LogServerOptions> ServerOptions(
 
 }  // namespace
 
-RealtimeLogger::RealtimeLogger(batch::BatchSystem& batch_system,
-                               RealtimeLoggerOptions options)
+RealtimeLogger::RealtimeLogger(batch::BatchSystem& batch_system, RealtimeLoggerOptions options)
     : batch_system_(batch_system) {
   LeaderState& state = State();
   std::lock_guard<std::mutex> lock(state.mu);
@@ -76,16 +75,14 @@ RealtimeLogger::RealtimeLogger(batch::BatchSystem& batch_system,
   }
   if (options.level.empty()) return;  // disabled: no server, no variables
 
-  absl::StatusOr<LogServerOptions> server_options =
-      ServerOptions(options, batch_system);
+  absl::StatusOr<LogServerOptions> server_options = ServerOptions(options, batch_system);
   absl::StatusOr<std::unique_ptr<LogServer>> server =
       server_options.ok() ? LogServer::Start(*server_options, options.sinks)
                           : server_options.status();
   if (!server.ok()) {
     // The workflow runs on without real-time logging; say why, once.
     status_ = server.status();
-    NoteOnStderr(absl::StrCat(
-        "error: real-time logging is off: ", status_.message()));
+    NoteOnStderr(absl::StrCat("error: real-time logging is off: ", status_.message()));
     return;
   }
   state.server = *std::move(server);
@@ -96,9 +93,8 @@ RealtimeLogger::RealtimeLogger(batch::BatchSystem& batch_system,
   }
   if (!server_options->authenticate) batch_system.UnsetEnv(kSecretVariable);
   LogServer* running = state.server.get();
-  SetLocalDelivery(
-      [running](const LogRecord& record) { running->DeliverLocal(record); },
-      server_options->level);
+  SetLocalDelivery([running](const LogRecord& record) { running->DeliverLocal(record); },
+                   server_options->level);
   started_ = true;
 }
 
@@ -110,12 +106,10 @@ RealtimeLogger::~RealtimeLogger() {
   state.last_stats = state.server->Stop();
   state.last_job_logs = state.server->job_logs();
   if (state.last_stats.AnyProblem()) {
-    WarnOnStderr(absl::StrCat("real-time logging: ",
-                                        DescribeLogStats(state.last_stats)));
+    WarnOnStderr(absl::StrCat("real-time logging: ", DescribeLogStats(state.last_stats)));
   }
   state.server.reset();
-  for (const char* name :
-       {kAddressVariable, kLevelVariable, kSecretVariable, kPackedVariable}) {
+  for (const char* name : {kAddressVariable, kLevelVariable, kSecretVariable, kPackedVariable}) {
     batch_system_.UnsetEnv(name);
   }
 }

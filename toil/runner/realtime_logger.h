@@ -20,9 +20,9 @@
 
 #include "absl/status/status.h"
 #include "toil/batch/batch_system.h"
-#include "toil/rtlog/sinks/log_sink.h"
 #include "toil/rtlog/base/log_stats.h"
 #include "toil/rtlog/leader/log_server.h"
+#include "toil/rtlog/sinks/log_sink.h"
 
 namespace toil::rtlog {
 
@@ -44,8 +44,7 @@ struct RealtimeLoggerOptions {
 
 class RealtimeLogger {
  public:
-  RealtimeLogger(batch::BatchSystem& batch_system,
-                 RealtimeLoggerOptions options = {});
+  RealtimeLogger(batch::BatchSystem& batch_system, RealtimeLoggerOptions options = {});
   ~RealtimeLogger();
   RealtimeLogger(const RealtimeLogger&) = delete;
   RealtimeLogger& operator=(const RealtimeLogger&) = delete;

@@ -88,7 +88,7 @@ absl::StatusOr<ReportFormat> ParseReportFormat(absl::string_view text) {
 }
 
 std::string DescribeEnding(const batch::FinishedJob& job) {
-  std::string how = job.signal != 0 ? absl::StrCat("killed by SIG", sigabbrev_np(job.signal))
+  std::string how = job.signal != 0      ? absl::StrCat("killed by SIG", sigabbrev_np(job.signal))
                     : job.exit_code == 0 ? std::string("succeeded")
                                          : absl::StrCat("exit status ", job.exit_code);
   if (!job.reason.empty()) absl::StrAppend(&how, " (", job.reason, ")");
@@ -96,8 +96,7 @@ std::string DescribeEnding(const batch::FinishedJob& job) {
   return how;
 }
 
-v1::RunReport MakeRunReport(absl::string_view leader,
-                            const std::vector<batch::FinishedJob>& jobs,
+v1::RunReport MakeRunReport(absl::string_view leader, const std::vector<batch::FinishedJob>& jobs,
                             const JobLogs& logs, const RunReportOptions& options) {
   v1::RunReport report;
   report.set_leader(std::string(leader));

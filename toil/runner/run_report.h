@@ -40,8 +40,7 @@ struct RunReportOptions {
 // joined by name with what the leader received (`logs`); then a row for each
 // job the leader heard from that `jobs` does not name (all of them for a
 // standalone server, which runs no jobs).
-v1::RunReport MakeRunReport(absl::string_view leader,
-                            const std::vector<batch::FinishedJob>& jobs,
+v1::RunReport MakeRunReport(absl::string_view leader, const std::vector<batch::FinishedJob>& jobs,
                             const JobLogs& logs, const RunReportOptions& options = {});
 
 // How a job ended, for people: "succeeded", "exit status 3", "killed by

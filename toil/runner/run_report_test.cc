@@ -69,22 +69,23 @@ TEST(RunReportTest, AFailedJobComesWithItsLastRecordsAndTheEndOfItsOutput) {
   batch::FinishedJob failed = Job(1, "bad", 3, TempFile("bad.log", output));
   JobLog log = Log("bad", {0, 0, 1, 0, 1, 0});
   log.last_lines = {{1.8e9, 20, "starting"}, {1.8e9 + 1, 40, "could not open input"}};
-  const v1::RunReport report = MakeRunReport("run", {failed, Job(2, "good", 0)},
-                                             {{log}}, {.log_tail_lines = 3});
+  const v1::RunReport report =
+      MakeRunReport("run", {failed, Job(2, "good", 0)}, {{log}}, {.log_tail_lines = 3});
   const v1::JobReport& bad = report.jobs(0);
   EXPECT_EQ(bad.state(), "failed");
   EXPECT_EQ(bad.ended(), "exit status 3");
   ASSERT_EQ(bad.last_records_size(), 2);
   EXPECT_EQ(bad.last_records(1).level(), "ERROR");
   EXPECT_EQ(bad.last_records(1).message(), "could not open input");
-  EXPECT_THAT(bad.log_tail(), testing::ElementsAre("output line 28", "output line 29",
-                                                   "output line 30"));
+  EXPECT_THAT(bad.log_tail(),
+              testing::ElementsAre("output line 28", "output line 29", "output line 30"));
   EXPECT_EQ(report.jobs(1).log_tail_size(), 0);  // succeeded: nothing to show
 
   const std::string text = RunReportText(report, "toil-rtlog run: ");
   EXPECT_THAT(text, HasSubstr("toil-rtlog run: report: 2 jobs:\n"));
   EXPECT_THAT(text, HasSubstr(absl::StrCat("toil-rtlog run: job bad failed: exit status 3 on "
-                                           "node1; its output: ", failed.log_path, "\n")));
+                                           "node1; its output: ",
+                                           failed.log_path, "\n")));
   EXPECT_THAT(text, HasSubstr("ERROR    could not open input\n"));
   EXPECT_THAT(text, HasSubstr("  the end of its output:\n    output line 28\n"));
   EXPECT_THAT(text, Not(HasSubstr("output line 27")));
@@ -112,8 +113,8 @@ TEST(RunReportTest, TheTableIsAlignedAndTerminalSafe) {
   batch::FinishedJob killed = Job(2, "evil\x1b[2Jjob", 137);
   killed.signal = 9;
   killed.reason = "cancelled";
-  const v1::RunReport report = MakeRunReport(
-      "run", {Job(1, "a-1", 0), killed}, {{Log("a-1", {0, 0, 12345, 0, 0, 0})}});
+  const v1::RunReport report =
+      MakeRunReport("run", {Job(1, "a-1", 0), killed}, {{Log("a-1", {0, 0, 12345, 0, 0, 0})}});
   const std::string text = RunReportText(report, "p: ");
   EXPECT_THAT(text, Not(HasSubstr("\x1b")));
   EXPECT_THAT(text, HasSubstr("evil\\x1b[2Jjob"));
@@ -140,8 +141,8 @@ TEST(RunReportTest, AStandaloneServersReportHasNoEndingColumns) {
 }
 
 TEST(RunReportTest, JsonParsesBackWith64BitCountsAsStrings) {
-  const v1::RunReport report = MakeRunReport(
-      "run", {Job(1, "a", 0)}, {{Log("a", {0, 0, 17131461293267344513u})}});
+  const v1::RunReport report =
+      MakeRunReport("run", {Job(1, "a", 0)}, {{Log("a", {0, 0, 17131461293267344513u})}});
   const std::string json = RunReportJson(report);
   EXPECT_THAT(json, HasSubstr("\"17131461293267344513\""));
   EXPECT_EQ(json.back(), '\n');

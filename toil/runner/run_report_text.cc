@@ -86,12 +86,12 @@ void AppendLastRecords(const v1::JobReport& job, std::string* out) {
   }
   absl::StrAppend(out, "  its last records:\n");
   for (const v1::ReportLine& line : job.last_records()) {
-    absl::StrAppend(out, "    ",
-                    absl::FormatTime("%H:%M:%E3S ", absl::FromUnixMicros(static_cast<int64_t>(
-                                                        line.created() * 1e6)),
-                                     absl::LocalTimeZone()),
-                    absl::StrFormat("%-8s ", line.level()),
-                    line.unsigned_record() ? "(unsigned) " : "");
+    absl::StrAppend(
+        out, "    ",
+        absl::FormatTime("%H:%M:%E3S ",
+                         absl::FromUnixMicros(static_cast<int64_t>(line.created() * 1e6)),
+                         absl::LocalTimeZone()),
+        absl::StrFormat("%-8s ", line.level()), line.unsigned_record() ? "(unsigned) " : "");
     out->append(TerminalText(line.message(), "      "));
     out->push_back('\n');
   }
@@ -115,8 +115,8 @@ void AppendLogTail(const v1::JobReport& job, std::string* out) {
 // failed job what it said last.
 void AppendEnding(const v1::JobReport& job, absl::string_view prefix, std::string* out) {
   const bool failed = job.state() == "failed";
-  absl::StrAppend(out, prefix, "job ", Cell(job.job()), failed ? " failed: " : " was cancelled: ",
-                  Cell(job.ended()));
+  absl::StrAppend(out, prefix, "job ", Cell(job.job()),
+                  failed ? " failed: " : " was cancelled: ", Cell(job.ended()));
   if (!job.host().empty()) absl::StrAppend(out, " on ", Cell(job.host()));
   if (!job.log_path().empty()) absl::StrAppend(out, "; its output: ", Cell(job.log_path()));
   out->push_back('\n');

@@ -8,8 +8,8 @@ namespace {
 
 void WriteReport(rtlog::ReportFormat format, const WorkflowResult& result) {
   if (format == rtlog::ReportFormat::kNone) return;
-  const rtlog::v1::RunReport report = rtlog::MakeRunReport(
-      "workflow", result.jobs, result.job_logs, {.interrupted = result.cancelled});
+  const rtlog::v1::RunReport report = rtlog::MakeRunReport("workflow", result.jobs, result.job_logs,
+                                                           {.interrupted = result.cancelled});
   const std::string text = format == rtlog::ReportFormat::kJson
                                ? rtlog::RunReportJson(report)
                                : rtlog::RunReportText(report, "toil: ");
@@ -18,9 +18,9 @@ void WriteReport(rtlog::ReportFormat format, const WorkflowResult& result) {
 
 }  // namespace
 
-absl::StatusOr<WorkflowResult> StartToil(
-    const ToilOptions& options, batch::BatchSystem& batch_system,
-    const std::vector<batch::JobSpec>& jobs) {
+absl::StatusOr<WorkflowResult> StartToil(const ToilOptions& options,
+                                         batch::BatchSystem& batch_system,
+                                         const std::vector<batch::JobSpec>& jobs) {
   WorkflowResult result;
   {
     rtlog::RealtimeLogger logger(batch_system, options.realtime_logging);

@@ -18,9 +18,8 @@ struct NamedLevel {
 };
 
 constexpr NamedLevel kLevels[] = {
-    {"TRACE", Level::kTrace},     {"DEBUG", Level::kDebug},
-    {"INFO", Level::kInfo},       {"WARNING", Level::kWarning},
-    {"ERROR", Level::kError},     {"CRITICAL", Level::kCritical},
+    {"TRACE", Level::kTrace},     {"DEBUG", Level::kDebug}, {"INFO", Level::kInfo},
+    {"WARNING", Level::kWarning}, {"ERROR", Level::kError}, {"CRITICAL", Level::kCritical},
 };
 
 }  // namespace
@@ -41,9 +40,9 @@ absl::StatusOr<Level> ParseLevel(absl::string_view text) {
   // Python's logging also knows WARN and FATAL as aliases.
   if (absl::EqualsIgnoreCase(trimmed, "WARN")) return Level::kWarning;
   if (absl::EqualsIgnoreCase(trimmed, "FATAL")) return Level::kCritical;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown log level \"", absl::CEscape(text), "\"; expected one of ",
-      LevelChoices(), " (any case)"));
+  return absl::InvalidArgumentError(absl::StrCat("unknown log level \"", absl::CEscape(text),
+                                                 "\"; expected one of ", LevelChoices(),
+                                                 " (any case)"));
 }
 
 Level LevelFromNumber(int levelno) {
@@ -61,8 +60,6 @@ size_t LevelIndex(Level level) {
   return 2;  // not reached: every Level is a standard one
 }
 
-absl::string_view LevelChoices() {
-  return "TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL or OFF";
-}
+absl::string_view LevelChoices() { return "TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL or OFF"; }
 
 }  // namespace toil::rtlog

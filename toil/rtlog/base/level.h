@@ -42,9 +42,8 @@ Level LevelFromNumber(int levelno);
 
 // The six standard levels in order, and a level's place among them (0 for
 // kTrace ... 5 for kCritical): for counts kept per level.
-inline constexpr Level kStandardLevels[] = {Level::kTrace, Level::kDebug,
-                                            Level::kInfo,  Level::kWarning,
-                                            Level::kError, Level::kCritical};
+inline constexpr Level kStandardLevels[] = {Level::kTrace,   Level::kDebug, Level::kInfo,
+                                            Level::kWarning, Level::kError, Level::kCritical};
 size_t LevelIndex(Level level);
 
 // One-word list of the accepted names, for help texts.

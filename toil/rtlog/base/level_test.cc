@@ -11,11 +11,10 @@ using ::testing::HasSubstr;
 
 TEST(LevelTest, EveryNameInAnyCase) {
   const std::pair<const char*, Level> cases[] = {
-      {"TRACE", Level::kTrace},     {"debug", Level::kDebug},
-      {"Info", Level::kInfo},       {"wArNiNg", Level::kWarning},
-      {"ERROR", Level::kError},     {"critical", Level::kCritical},
-      {"OFF", Level::kCritical},    {"off", Level::kCritical},
-      {" info\n", Level::kInfo},    {"WARN", Level::kWarning},
+      {"TRACE", Level::kTrace},     {"debug", Level::kDebug},  {"Info", Level::kInfo},
+      {"wArNiNg", Level::kWarning}, {"ERROR", Level::kError},  {"critical", Level::kCritical},
+      {"OFF", Level::kCritical},    {"off", Level::kCritical}, {" info\n", Level::kInfo},
+      {"WARN", Level::kWarning},
   };
   for (const auto& [text, level] : cases) {
     absl::StatusOr<Level> parsed = ParseLevel(text);

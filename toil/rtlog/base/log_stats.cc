@@ -13,10 +13,9 @@ std::string DescribeLogStats(const LogStats& s) {
       Counted(s.dropped, "datagram", "datagrams"), " dropped by the kernel, ", s.lost,
       " lost in transit, ", Counted(s.duplicates, "duplicate", "duplicates"), " dropped");
   if (s.signatures_checked || s.refused() > 0) {
-    absl::StrAppend(&text, "; refused: ", s.unsigned_refused, " unsigned, ",
-                    s.forged, " with a bad signature, ", s.other_run,
-                    " from another run; ", s.unsigned_accepted,
-                    " unsigned accepted");
+    absl::StrAppend(&text, "; refused: ", s.unsigned_refused, " unsigned, ", s.forged,
+                    " with a bad signature, ", s.other_run, " from another run; ",
+                    s.unsigned_accepted, " unsigned accepted");
   }
   if (s.sink_lines_lost > 0) {
     absl::StrAppend(&text, "; ", internal::CountedWas(s.sink_lines_lost, "line", "lines"),

@@ -24,8 +24,8 @@ struct LogStats {
   uint64_t duplicates = 0;  // records dropped as seen before
   uint64_t unsigned_refused = 0;
   uint64_t unsigned_accepted = 0;
-  uint64_t forged = 0;      // bad signature
-  uint64_t other_run = 0;   // signed with another run's secret
+  uint64_t forged = 0;           // bad signature
+  uint64_t other_run = 0;        // signed with another run's secret
   uint64_t sink_lines_lost = 0;  // lines the sinks could not write
   // Whether the server required signatures (the refusals are then shown
   // even when there are none).
@@ -45,7 +45,7 @@ struct JobLog {
   struct Line {
     double created = 0;  // seconds since the Unix epoch, as the job said
     int levelno = 0;
-    std::string message;  // formatted; cut at kMessageBytes
+    std::string message;           // formatted; cut at kMessageBytes
     bool unsigned_record = false;  // came unsigned (accepted with allow_unsigned)
   };
   static constexpr size_t kLastLines = 5;

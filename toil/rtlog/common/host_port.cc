@@ -19,9 +19,8 @@ namespace toil::rtlog::internal {
 namespace {
 
 absl::Status BadAddress(absl::string_view text, absl::string_view why) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("bad address \"", absl::CEscape(text), "\": ", why,
-                   "; expected host:port, or [ipv6]:port"));
+  return absl::InvalidArgumentError(absl::StrCat("bad address \"", absl::CEscape(text), "\": ", why,
+                                                 "; expected host:port, or [ipv6]:port"));
 }
 
 std::string JoinHostPort(absl::string_view host, int port) {
@@ -41,8 +40,8 @@ struct PendingLookup {
   SocketAddress result;
 };
 
-void RunLookup(std::shared_ptr<PendingLookup> lookup, std::string host,
-               std::string port, int flags) {
+void RunLookup(std::shared_ptr<PendingLookup> lookup, std::string host, std::string port,
+               int flags) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM;
@@ -92,8 +91,8 @@ absl::StatusOr<HostPort> ParseHostPort(absl::string_view text) {
   }
   if (result.host.empty()) return BadAddress(text, "no host");
   int port = 0;
-  if (!absl::SimpleAtoi(port_text, &port) || port < 1 || port > 65535 ||
-      port_text.front() == '+' || port_text.front() == '-') {
+  if (!absl::SimpleAtoi(port_text, &port) || port < 1 || port > 65535 || port_text.front() == '+' ||
+      port_text.front() == '-') {
     return BadAddress(text, "the port must be a number from 1 to 65535");
   }
   result.port = port;
@@ -130,8 +129,7 @@ SocketAddress FromSockaddr(const sockaddr* address, socklen_t length) {
   return result;
 }
 
-absl::StatusOr<SocketAddress> Resolve(const HostPort& address,
-                                      absl::Duration timeout) {
+absl::StatusOr<SocketAddress> Resolve(const HostPort& address, absl::Duration timeout) {
   const std::string port = absl::StrCat(address.port);
   auto lookup = std::make_shared<PendingLookup>();
   // Numeric addresses (what leaders advertise) need no lookup at all.
@@ -141,17 +139,14 @@ absl::StatusOr<SocketAddress> Resolve(const HostPort& address,
   lookup = std::make_shared<PendingLookup>();
   std::thread(RunLookup, lookup, address.host, port, 0).detach();
   std::unique_lock<std::mutex> lock(lookup->mu);
-  if (!lookup->done_cv.wait_for(
-          lock, absl::ToChronoMilliseconds(timeout),
-          [&] { return lookup->done; })) {
-    return absl::DeadlineExceededError(
-        absl::StrCat("looking up \"", address.host, "\" took longer than ",
-                     absl::FormatDuration(timeout)));
+  if (!lookup->done_cv.wait_for(lock, absl::ToChronoMilliseconds(timeout),
+                                [&] { return lookup->done; })) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "looking up \"", address.host, "\" took longer than ", absl::FormatDuration(timeout)));
   }
   if (lookup->error != 0) {
-    return absl::NotFoundError(absl::StrCat("cannot resolve \"", address.host,
-                                            "\": ",
-                                            gai_strerror(lookup->error)));
+    return absl::NotFoundError(
+        absl::StrCat("cannot resolve \"", address.host, "\": ", gai_strerror(lookup->error)));
   }
   return lookup->result;
 }

@@ -33,9 +33,7 @@ struct SocketAddress {
   socklen_t length = 0;
 
   int family() const { return storage.ss_family; }
-  const sockaddr* get() const {
-    return reinterpret_cast<const sockaddr*>(&storage);
-  }
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
   int port() const;
   // "ip:port" or "[ip]:port".
   std::string ToString() const;
@@ -44,8 +42,7 @@ struct SocketAddress {
 // Resolves a host and port to a UDP socket address. Numeric addresses resolve
 // at once; a name is looked up with getaddrinfo, but no longer than `timeout`
 // (a stalled DNS lookup must never hang a job).
-absl::StatusOr<SocketAddress> Resolve(const HostPort& address,
-                                      absl::Duration timeout);
+absl::StatusOr<SocketAddress> Resolve(const HostPort& address, absl::Duration timeout);
 
 // The address of a socket or peer, from getsockname/recvmsg.
 SocketAddress FromSockaddr(const sockaddr* address, socklen_t length);

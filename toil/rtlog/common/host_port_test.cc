@@ -56,8 +56,7 @@ TEST(HostPortTest, ResolvesNumericAddressesAndLocalhost) {
 }
 
 TEST(HostPortTest, UnresolvableNameIsAnErrorNotAHang) {
-  absl::StatusOr<SocketAddress> address =
-      Resolve({"no-such-host.invalid", 9}, absl::Seconds(2));
+  absl::StatusOr<SocketAddress> address = Resolve({"no-such-host.invalid", 9}, absl::Seconds(2));
   EXPECT_FALSE(address.ok());
 }
 

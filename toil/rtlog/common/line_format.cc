@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
-#include "toil/rtlog/common/utf8.h"
 #include "toil/rtlog/base/level.h"
+#include "toil/rtlog/common/utf8.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -21,8 +21,7 @@ constexpr char kHex[] = "0123456789abcdef";
 // Bidirectional formatting characters that can make text display in an
 // order other than the one it has (Trojan Source), and the zero-width marks.
 bool IsBidiControl(uint32_t code) {
-  return code == 0x061C || code == 0x200E || code == 0x200F ||
-         (code >= 0x202A && code <= 0x202E) ||
+  return code == 0x061C || code == 0x200E || code == 0x200F || (code >= 0x202A && code <= 0x202E) ||
          (code >= 0x2066 && code <= 0x2069);
 }
 
@@ -34,11 +33,16 @@ void AppendByteEscape(unsigned char c, std::string* out) {
 absl::string_view LevelColor(Level level) {
   switch (level) {
     case Level::kTrace:
-    case Level::kDebug: return "\x1b[2m";       // dim
-    case Level::kInfo: return "\x1b[32m";       // green
-    case Level::kWarning: return "\x1b[33m";    // yellow
-    case Level::kError: return "\x1b[31m";      // red
-    case Level::kCritical: return "\x1b[1;31m"; // bold red
+    case Level::kDebug:
+      return "\x1b[2m";  // dim
+    case Level::kInfo:
+      return "\x1b[32m";  // green
+    case Level::kWarning:
+      return "\x1b[33m";  // yellow
+    case Level::kError:
+      return "\x1b[31m";  // red
+    case Level::kCritical:
+      return "\x1b[1;31m";  // bold red
   }
   return "";
 }
@@ -91,8 +95,7 @@ void AppendEscaped(absl::string_view text, absl::string_view indent, bool one_li
 
 }  // namespace
 
-void AppendTerminalSafe(absl::string_view text, absl::string_view indent,
-                        std::string* out) {
+void AppendTerminalSafe(absl::string_view text, absl::string_view indent, std::string* out) {
   AppendEscaped(text, indent, /*one_line=*/false, out);
 }
 
@@ -100,10 +103,8 @@ void AppendTerminalField(absl::string_view text, std::string* out) {
   AppendEscaped(text, "", /*one_line=*/true, out);
 }
 
-void AppendSenderLabel(const LogRecord& record, absl::string_view sender,
-                       std::string* out) {
-  const std::string& who =
-      !record.job().empty() ? record.job() : record.process_name();
+void AppendSenderLabel(const LogRecord& record, absl::string_view sender, std::string* out) {
+  const std::string& who = !record.job().empty() ? record.job() : record.process_name();
   AppendTerminalField(who.empty() ? "?" : who, out);
   out->push_back(' ');
   absl::string_view host = record.hostname();
@@ -144,7 +145,7 @@ void AppendRecordTime(double created, const LineFormatOptions& options, std::str
         options.time == Time::kIso8601Utc ? absl::UTCTimeZone() : options.time_zone;
     cached_text = absl::FormatTime(
         options.time == Time::kTimeOfDay ? "%H:%M:%S" : "%Y-%m-%dT%H:%M:%S", when, zone);
-    cached_suffix = options.time == Time::kIso8601    ? absl::FormatTime("%Ez", when, zone)
+    cached_suffix = options.time == Time::kIso8601      ? absl::FormatTime("%Ez", when, zone)
                     : options.time == Time::kIso8601Utc ? "Z"
                                                         : "";
   }
@@ -167,9 +168,8 @@ void AppendLevel(int levelno, const LineFormatOptions& options, std::string* out
 
 }  // namespace
 
-void AppendNoticeLine(absl::Time when, int levelno, absl::string_view label,
-                      absl::string_view text, const LineFormatOptions& options,
-                      std::string* out) {
+void AppendNoticeLine(absl::Time when, int levelno, absl::string_view label, absl::string_view text,
+                      const LineFormatOptions& options, std::string* out) {
   AppendRecordTime(absl::ToDoubleSeconds(when - absl::UnixEpoch()), options, out);
   AppendLevel(levelno, options, out);
   out->append(" [");
@@ -180,8 +180,8 @@ void AppendNoticeLine(absl::Time when, int levelno, absl::string_view label,
 }
 
 void AppendRecordLine(const LogRecord& record, absl::string_view message,
-                      const LineFormatOptions& options, std::string* out,
-                      absl::string_view sender, bool unsigned_mark) {
+                      const LineFormatOptions& options, std::string* out, absl::string_view sender,
+                      bool unsigned_mark) {
   // The time in the sender's clock.
   AppendRecordTime(record.created(), options, out);
   AppendLevel(record.levelno(), options, out);

@@ -41,26 +41,22 @@ struct LineFormatOptions {
 // signature by a leader that asks for them).
 void AppendRecordLine(const LogRecord& record, absl::string_view message,
                       const LineFormatOptions& options, std::string* out,
-                      absl::string_view sender = "",
-                      bool unsigned_mark = false);
+                      absl::string_view sender = "", bool unsigned_mark = false);
 
 // Appends a line of the leader's own about the records (a fold of repeats,
 // a count of lines not shown): the time `when`, the level, "[label]" and
 // `text`, terminal-safe.
 //   19:40:06.000 WARNING  [repeated 49x across 49 jobs on 2 hosts] disk 95% full
-void AppendNoticeLine(absl::Time when, int levelno, absl::string_view label,
-                      absl::string_view text, const LineFormatOptions& options,
-                      std::string* out);
+void AppendNoticeLine(absl::Time when, int levelno, absl::string_view label, absl::string_view text,
+                      const LineFormatOptions& options, std::string* out);
 
 // Appends "job host pid N", terminal-safe: who sent `record` (the job name,
 // else the process name; the host, else `sender`'s address).
-void AppendSenderLabel(const LogRecord& record, absl::string_view sender,
-                       std::string* out);
+void AppendSenderLabel(const LogRecord& record, absl::string_view sender, std::string* out);
 
 // Appends `text` with everything unsafe for a terminal escaped; each '\n'
 // becomes a newline followed by `indent`.
-void AppendTerminalSafe(absl::string_view text, absl::string_view indent,
-                        std::string* out);
+void AppendTerminalSafe(absl::string_view text, absl::string_view indent, std::string* out);
 
 // Appends `text` as one field of a line (a job, host or logger name, a
 // file name): as AppendTerminalSafe, and newlines, carriage returns and tabs

@@ -22,7 +22,7 @@ TEST(LineFormatTest, ControlCharactersAreEscaped) {
   EXPECT_EQ(Safe("cr\rbs\bbel\a"), "cr\\x0dbs\\x08bel\\x07");
   EXPECT_EQ(Safe(std::string("nul\0x", 5)), "nul\\x00x");
   EXPECT_EQ(Safe("del\x7f"), "del\\x7f");
-  EXPECT_EQ(Safe("c1 \xc2\x9b"), "c1 \\u009b");          // CSI as C1
+  EXPECT_EQ(Safe("c1 \xc2\x9b"), "c1 \\u009b");            // CSI as C1
   EXPECT_EQ(Safe("bidi \xe2\x80\xae!"), "bidi \\u202e!");  // RLO
   EXPECT_EQ(Safe("bad \xff utf8"), "bad \\xff utf8");
   EXPECT_EQ(Safe("tab\tok é 𝄞"), "tab\tok é 𝄞");

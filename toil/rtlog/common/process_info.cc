@@ -44,8 +44,7 @@ int ProcessId() {
 }
 
 const std::string& ProcessName() {
-  static const std::string* const name =
-      new std::string(program_invocation_short_name);
+  static const std::string* const name = new std::string(program_invocation_short_name);
   return *name;
 }
 
@@ -60,8 +59,8 @@ const ThreadIdentity& CurrentThread() {
     char name[32] = {};
     if (tid == getpid()) {
       identity.name = "MainThread";
-    } else if (pthread_getname_np(pthread_self(), name, sizeof(name)) == 0 &&
-               name[0] != '\0' && ProcessName().rfind(name, 0) != 0) {
+    } else if (pthread_getname_np(pthread_self(), name, sizeof(name)) == 0 && name[0] != '\0' &&
+               ProcessName().rfind(name, 0) != 0) {
       identity.name = name;
     } else {
       identity.name = absl::StrCat("Thread-", tid);

@@ -19,8 +19,7 @@ namespace toil::rtlog::internal {
 // `p` (whose first byte is >= 0x80), or 0 when the bytes there are not valid
 // UTF-8 (stray continuation bytes, overlong forms, surrogates, > U+10FFFF,
 // or a sequence cut short by `end`).
-inline size_t ValidUtf8SequenceLength(const unsigned char* p,
-                                      const unsigned char* end) {
+inline size_t ValidUtf8SequenceLength(const unsigned char* p, const unsigned char* end) {
   const unsigned char lead = p[0];
   size_t length;
   uint32_t min;
@@ -48,9 +47,7 @@ inline size_t ValidUtf8SequenceLength(const unsigned char* p,
 // Decodes the code point of a sequence already checked by
 // ValidUtf8SequenceLength.
 inline uint32_t DecodeUtf8(const unsigned char* p, size_t length) {
-  uint32_t code = length == 2 ? (p[0] & 0x1F)
-                  : length == 3 ? (p[0] & 0x0F)
-                                : (p[0] & 0x07);
+  uint32_t code = length == 2 ? (p[0] & 0x1F) : length == 3 ? (p[0] & 0x0F) : (p[0] & 0x07);
   for (size_t i = 1; i < length; ++i) code = (code << 6) | (p[i] & 0x3F);
   return code;
 }
@@ -61,9 +58,7 @@ inline size_t Utf8CutPoint(absl::string_view text, size_t max_bytes) {
   if (max_bytes >= text.size()) return text.size();
   size_t cut = max_bytes;
   // Step back over continuation bytes (at most 3) to a sequence start.
-  for (int i = 0; i < 3 && cut > 0 &&
-                  (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80;
-       ++i) {
+  for (int i = 0; i < 3 && cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80; ++i) {
     --cut;
   }
   return cut;

@@ -212,13 +212,13 @@ bool Client::Flush(absl::Duration timeout) {
   if (!sender_started_.load()) return false;
   queue_.Wake();
   return queue_.WaitUntil(
-      [&] {
-        if (done()) return true;
-        // A count of drops still to go out: the sender wakes for it.
-        if (queue_.processed() >= target) queue_.Wake();
-        return !sender_started_.load();
-      },
-      timeout) &&
+             [&] {
+               if (done()) return true;
+               // A count of drops still to go out: the sender wakes for it.
+               if (queue_.processed() >= target) queue_.Wake();
+               return !sender_started_.load();
+             },
+             timeout) &&
          done();
 }
 

@@ -1,14 +1,14 @@
 // Reading the job-side configuration from the environment; see
 // client_config.h.
 #include "toil/rtlog/job/client_config.h"
-#include "toil/rtlog/wire/datagram_fit.h"
-#include "toil/rtlog/wire/packed_datagram.h"
 
 #include <cstdint>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "toil/rtlog/wire/datagram_fit.h"
+#include "toil/rtlog/wire/packed_datagram.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -22,8 +22,7 @@ void ReadPacked(const char* value, ClientConfig* config) {
       (bytes != 0 && (bytes < kMinPackedBytes || bytes > kMaxDatagramBytes))) {
     config->warnings.push_back(absl::StrCat(
         kPackedVariable, "=\"", absl::CEscape(value), "\" is not 0 or a size from ",
-        kMinPackedBytes, " to ", kMaxDatagramBytes,
-        " bytes; records are sent one per datagram"));
+        kMinPackedBytes, " to ", kMaxDatagramBytes, " bytes; records are sent one per datagram"));
     return;
   }
   config->packed_bytes = bytes;
@@ -31,8 +30,7 @@ void ReadPacked(const char* value, ClientConfig* config) {
 
 }  // namespace
 
-ClientConfig ReadClientConfig(
-    const std::function<const char*(const char*)>& getenv) {
+ClientConfig ReadClientConfig(const std::function<const char*(const char*)>& getenv) {
   ClientConfig config;
   if (const char* job = getenv(kJobNameVariable)) config.job_name = job;
   if (const char* secret = getenv(kSecretVariable)) {
@@ -49,10 +47,10 @@ ClientConfig ReadClientConfig(
     // Local-only logging, as for any other malformed variable: the job's own
     // log keeps its records at the default level, and nothing is sent.
     config.threshold = Level::kInfo;
-    config.warnings.push_back(absl::StrCat(
-        kLevelVariable, "=\"", absl::CEscape(level), "\" is not a log level (",
-        LevelChoices(), "); records at INFO and above are written to stderr "
-        "only, not sent to the leader"));
+    config.warnings.push_back(absl::StrCat(kLevelVariable, "=\"", absl::CEscape(level),
+                                           "\" is not a log level (", LevelChoices(),
+                                           "); records at INFO and above are written to stderr "
+                                           "only, not sent to the leader"));
     return config;
   }
   config.realtime = true;
@@ -64,8 +62,7 @@ ClientConfig ReadClientConfig(
   if (!leader.ok()) {
     config.warnings.push_back(absl::StrCat(
         kAddressVariable, "=\"", absl::CEscape(address), "\" is not usable: ",
-        leader.status().message(),
-        "; records are written to stderr only, not sent to the leader"));
+        leader.status().message(), "; records are written to stderr only, not sent to the leader"));
     return config;
   }
   config.leader = *std::move(leader);

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "toil/rtlog/base/environment.h"
-#include "toil/rtlog/common/host_port.h"
 #include "toil/rtlog/base/level.h"
+#include "toil/rtlog/common/host_port.h"
 
 namespace toil::rtlog::internal {
 
@@ -35,8 +35,7 @@ struct ClientConfig {
 
 // Reads the configuration through `getenv` (a function returning nullptr for
 // an unset variable), so tests can supply their own environment.
-ClientConfig ReadClientConfig(
-    const std::function<const char*(const char*)>& getenv);
+ClientConfig ReadClientConfig(const std::function<const char*(const char*)>& getenv);
 
 }  // namespace toil::rtlog::internal
 

@@ -44,8 +44,8 @@ TEST(ClientConfigTest, BothSet) {
 }
 
 TEST(ClientConfigTest, BadValuesWarnNamingTheVariableAndValue) {
-  ClientConfig config = Read({{"TOIL_RT_LOGGING_LEVEL", "noisy"},
-                              {"TOIL_RT_LOGGING_ADDRESS", "127.0.0.1:9"}});
+  ClientConfig config =
+      Read({{"TOIL_RT_LOGGING_LEVEL", "noisy"}, {"TOIL_RT_LOGGING_ADDRESS", "127.0.0.1:9"}});
   EXPECT_FALSE(config.realtime);
   EXPECT_FALSE(config.leader.has_value());    // nothing is sent...
   EXPECT_EQ(config.threshold, Level::kInfo);  // ...but the job's own log keeps INFO

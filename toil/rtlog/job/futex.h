@@ -15,10 +15,8 @@
 
 namespace toil::rtlog::internal {
 
-inline long Futex(std::atomic<uint32_t>* word, int op, uint32_t value,
-                  const timespec* timeout) {
-  return syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), op, value,
-                 timeout, nullptr, 0);
+inline long Futex(std::atomic<uint32_t>* word, int op, uint32_t value, const timespec* timeout) {
+  return syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), op, value, timeout, nullptr, 0);
 }
 
 // Wakes every thread waiting on `word`.
@@ -27,10 +25,8 @@ inline void FutexWakeAll(std::atomic<uint32_t>* word) {
 }
 
 // Waits while *word == expected, at most `nanos`.
-inline void FutexWait(std::atomic<uint32_t>* word, uint32_t expected,
-                      int64_t nanos) {
-  timespec timeout{static_cast<time_t>(nanos / 1000000000),
-                   static_cast<long>(nanos % 1000000000)};
+inline void FutexWait(std::atomic<uint32_t>* word, uint32_t expected, int64_t nanos) {
+  timespec timeout{static_cast<time_t>(nanos / 1000000000), static_cast<long>(nanos % 1000000000)};
   Futex(word, FUTEX_WAIT_PRIVATE, expected, &timeout);
 }
 

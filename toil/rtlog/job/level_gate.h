@@ -18,8 +18,7 @@ extern std::atomic<int> g_threshold;
 bool ShouldLogSlow(Level level);
 
 inline bool ShouldLog(Level level) {
-  return LevelNumber(level) >= g_threshold.load(std::memory_order_relaxed) &&
-         ShouldLogSlow(level);
+  return LevelNumber(level) >= g_threshold.load(std::memory_order_relaxed) && ShouldLogSlow(level);
 }
 
 }  // namespace toil::rtlog::internal

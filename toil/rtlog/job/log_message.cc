@@ -58,8 +58,7 @@ LogMessageData& ThreadData() {
 
 }  // namespace
 
-LogMessage::LogMessage(const char* file, int line, const char* function,
-                       Level level)
+LogMessage::LogMessage(const char* file, int line, const char* function, Level level)
     : file_(file),
       line_(line),
       function_(function),
@@ -74,8 +73,8 @@ LogMessage::LogMessage(const char* file, int line, const char* function,
 }
 
 LogMessage::~LogMessage() {
-  Client::Instance().Log(level_, SourceLocation{file_, line_, function_},
-                         data_->buffer.text(), time_ns_);
+  Client::Instance().Log(level_, SourceLocation{file_, line_, function_}, data_->buffer.text(),
+                         time_ns_);
   data_->in_use = false;
   if (owns_data_) delete data_;
 }

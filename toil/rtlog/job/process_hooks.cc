@@ -10,7 +10,7 @@
 namespace toil::rtlog::internal {
 namespace {
 
-constexpr int kEndingSignals[] = {SIGTERM, SIGINT,  SIGHUP, SIGQUIT, SIGABRT,
+constexpr int kEndingSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGABRT,
                                   SIGSEGV, SIGBUS, SIGFPE, SIGILL};
 
 struct sigaction g_previous[NSIG];

@@ -67,20 +67,20 @@ TEST(ProcessHooksTest, ADefaultSignalRunsTheHookAndStillEndsTheProcess) {
 
 TEST(ProcessHooksTest, TheApplicationsOwnHandlerRunsAfterTheHook) {
   const Ended ended = RunChild([] { signal(SIGTERM, &ApplicationHandler); },
-                          [] {
-                            raise(SIGTERM);
-                            std::exit(0);  // the application's handler returned
-                          });
+                               [] {
+                                 raise(SIGTERM);
+                                 std::exit(0);  // the application's handler returned
+                               });
   EXPECT_EQ(ended.written, "sax");
   ASSERT_TRUE(WIFEXITED(ended.status));
 }
 
 TEST(ProcessHooksTest, AnIgnoredSignalStaysIgnored) {
   const Ended ended = RunChild([] { signal(SIGHUP, SIG_IGN); },
-                          [] {
-                            raise(SIGHUP);
-                            _exit(0);
-                          });
+                               [] {
+                                 raise(SIGHUP);
+                                 _exit(0);
+                               });
   EXPECT_EQ(ended.written, "");
   ASSERT_TRUE(WIFEXITED(ended.status));
 }

@@ -28,8 +28,8 @@ void SetSource(const QueuedRecord& queued, LogRecord* out) {
 
 }  // namespace
 
-void BuildRecord(const QueuedRecord& queued, absl::string_view text,
-                 const RecordContext& context, LogRecord* out) {
+void BuildRecord(const QueuedRecord& queued, absl::string_view text, const RecordContext& context,
+                 LogRecord* out) {
   out->Clear();
   const absl::string_view name = LoggerName(queued);
   out->set_name(name.data(), name.size());

@@ -21,8 +21,8 @@ struct RecordContext {
 };
 
 // Fills `out` (cleared first) from the queued record and its text.
-void BuildRecord(const QueuedRecord& queued, absl::string_view text,
-                 const RecordContext& context, LogRecord* out);
+void BuildRecord(const QueuedRecord& queued, absl::string_view text, const RecordContext& context,
+                 LogRecord* out);
 
 }  // namespace toil::rtlog::internal
 

@@ -98,9 +98,7 @@ void RecordQueue::Wake() {
   FutexWakeAll(&wake_word_);
 }
 
-void RecordQueue::WaitForWork(uint32_t seen, int64_t nanos) {
-  FutexWait(&wake_word_, seen, nanos);
-}
+void RecordQueue::WaitForWork(uint32_t seen, int64_t nanos) { FutexWait(&wake_word_, seen, nanos); }
 
 void RecordQueue::Notify() {
   done_word_.fetch_add(1, std::memory_order_release);

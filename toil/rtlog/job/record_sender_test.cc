@@ -9,12 +9,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "toil/rtlog/wire/datagram_auth.h"
 #include "toil/rtlog/wire/packed_datagram.h"
@@ -38,8 +40,8 @@ struct Receiver {
     if (reader.joinable()) reader.join();
     close(fd);
   }
-  // Reads, on a thread of its own (a burst must not overflow the socket's
-  // buffer), every datagram that arrives until none has for 2 s.
+  // Reads, on a thread of its own, every datagram that arrives until none
+  // has for 2 s, counting the records in them.
   void Start() {
     reader = std::thread([this] {
       pollfd p = {fd, POLLIN, 0};
@@ -48,8 +50,15 @@ struct Receiver {
         const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
         if (n <= 0) break;
         all.emplace_back(buffer, static_cast<size_t>(n));
+        ForEachPackedRecord(all.back(), [this](size_t, size_t) { records.fetch_add(1); });
       }
     });
+  }
+  // Waits until `n` records arrived (a test sends no more than the socket's
+  // buffer holds before the reader has taken them).
+  void WaitForRecords(int n) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(60);
+    while (records.load() < n && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
   }
   std::vector<std::string> Datagrams() {
     if (reader.joinable()) reader.join();
@@ -59,6 +68,7 @@ struct Receiver {
   int port;
   std::thread reader;
   std::vector<std::string> all;
+  std::atomic<int> records{0};
 };
 
 // What the sender writes to stderr while `f` runs.
@@ -91,8 +101,9 @@ ClientConfig Config(int port, size_t packed, const std::string& secret) {
   return config;
 }
 
-void SendRecords(RecordSender& sender, int n) {
-  for (int i = 1; i <= n; ++i) {
+// Records `first` to `last`, then Send.
+void SendRecords(RecordSender& sender, int first, int last) {
+  for (int i = first; i <= last; ++i) {
     QueuedRecord queued;
     queued.level = Level::kWarning;
     queued.line = i;
@@ -112,7 +123,10 @@ TEST(RecordSenderTest, EachRecordIsALineAndANumberedRecordInAPackedSignedDatagra
   RecordSender sender;
   const std::string err = Stderr([&] {
     sender.Configure(Config(leader.port, 8192, secret), {"job-1", 0});
-    SendRecords(sender, 300);
+    for (int first = 1; first <= 300; first += 50) {
+      SendRecords(sender, first, first + 49);
+      leader.WaitForRecords(first + 49);
+    }
   });
   EXPECT_EQ(sender.counts().sent, 300u);
   EXPECT_EQ(sender.counts().send_failed, 0u);
@@ -125,7 +139,8 @@ TEST(RecordSenderTest, EachRecordIsALineAndANumberedRecordInAPackedSignedDatagra
     EXPECT_EQ(auth->Verify(datagram), DatagramAuth::Verdict::kSigned);
     ForEachPackedRecord(datagram, [&](size_t offset, size_t size) {
       const absl::string_view record(datagram.data() + offset, size);
-      EXPECT_TRUE(absl::StrContains(record, absl::StrCat("\"msg\":\"record ", next, "\""))) << record;
+      EXPECT_TRUE(absl::StrContains(record, absl::StrCat("\"msg\":\"record ", next, "\"")))
+          << record;
       EXPECT_TRUE(absl::StrContains(record, absl::StrCat("\"seq\":", next, ",")));
       EXPECT_TRUE(absl::StrContains(record, "\"job\":\"job-1\""));
       ++next;
@@ -140,7 +155,10 @@ TEST(RecordSenderTest, OneRecordPerDatagramForALeaderThatReadsNoPacking) {
   RecordSender sender;
   Stderr([&] {
     sender.Configure(Config(leader.port, 0, ""), {"job-1", 0});
-    SendRecords(sender, 100);
+    for (int first = 1; first <= 100; first += 25) {
+      SendRecords(sender, first, first + 24);
+      leader.WaitForRecords(first + 24);
+    }
   });
   EXPECT_EQ(leader.Datagrams().size(), 100u);
 }
@@ -154,7 +172,7 @@ TEST(RecordSenderTest, ALeaderNotListeningCostsCountsAndAWarning) {
   RecordSender sender;
   const std::string err = Stderr([&] {
     sender.Configure(Config(port, 0, ""), {"job-1", 0});
-    for (int round = 0; round < 3; ++round) SendRecords(sender, 10);
+    for (int round = 0; round < 3; ++round) SendRecords(sender, 1, 10);
   });
   // Every record is still in the job's own log.
   EXPECT_TRUE(absl::StrContains(err, "record 10\n"));

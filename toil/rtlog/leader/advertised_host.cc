@@ -15,8 +15,8 @@ namespace {
 
 // The IP address of an interface, without the port or brackets.
 std::string AddressText(const sockaddr* address) {
-  const socklen_t length = address->sa_family == AF_INET ? sizeof(sockaddr_in)
-                                                         : sizeof(sockaddr_in6);
+  const socklen_t length =
+      address->sa_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
   const std::string text = FromSockaddr(address, length).ToString();
   // ToString gives "ip:0" or "[ip]:0".
   const std::string host = text.substr(0, text.rfind(':'));
@@ -29,8 +29,7 @@ std::string FirstNonLoopbackAddress() {
   std::string v4;
   std::string v6;
   for (ifaddrs* i = list; i != nullptr && v4.empty(); i = i->ifa_next) {
-    if (i->ifa_addr == nullptr || !(i->ifa_flags & IFF_UP) ||
-        (i->ifa_flags & IFF_LOOPBACK)) {
+    if (i->ifa_addr == nullptr || !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK)) {
       continue;
     }
     if (i->ifa_addr->sa_family == AF_INET) {
@@ -56,9 +55,8 @@ std::string RouteSourceAddress(const std::string& host) {
   if (fd < 0) return "";
   sockaddr_storage local{};
   socklen_t length = sizeof(local);
-  const bool found =
-      connect(fd, target->get(), target->length) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0;
+  const bool found = connect(fd, target->get(), target->length) == 0 &&
+                     getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0;
   close(fd);
   return found ? AddressText(reinterpret_cast<const sockaddr*>(&local)) : "";
 }

@@ -6,20 +6,20 @@
 #include <atomic>
 #include <mutex>
 
-#include "toil/rtlog/base/environment.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "toil/rtlog/base/environment.h"
 #include "toil/rtlog/common/host_port.h"
 #include "toil/rtlog/leader/advertised_host.h"
 #include "toil/rtlog/leader/control/control_server.h"
-#include "toil/rtlog/leader/ingest/dispatcher.h"
-#include "toil/rtlog/leader/report/job_ledger.h"
 #include "toil/rtlog/leader/control/record_ring.h"
+#include "toil/rtlog/leader/ingest/dispatcher.h"
 #include "toil/rtlog/leader/ingest/udp_server.h"
+#include "toil/rtlog/leader/report/job_ledger.h"
+#include "toil/rtlog/sinks/terminal_sink.h"
 #include "toil/rtlog/wire/datagram_auth.h"
 #include "toil/rtlog/wire/datagram_fit.h"
 #include "toil/rtlog/wire/packed_datagram.h"
-#include "toil/rtlog/sinks/terminal_sink.h"
 
 namespace toil::rtlog {
 
@@ -39,8 +39,8 @@ struct LogServer::Parts {
   LogStats final_stats;
 };
 
-absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(
-    LogServerOptions options, std::vector<LogSink*> sinks) {
+absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(LogServerOptions options,
+                                                            std::vector<LogSink*> sinks) {
   if (options.packed_datagram_bytes != 0 &&
       (options.packed_datagram_bytes < internal::kMinPackedBytes ||
        options.packed_datagram_bytes > internal::kMaxDatagramBytes)) {
@@ -57,7 +57,8 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(
     absl::StatusOr<std::string> secret = internal::DatagramAuth::NewSecret();
     if (!secret.ok()) return secret.status();
     options.ingest.secret = *std::move(secret);
-  } else if (absl::Status valid = internal::DatagramAuth::FromSecret(options.ingest.secret).status();
+  } else if (absl::Status valid =
+                 internal::DatagramAuth::FromSecret(options.ingest.secret).status();
              !valid.ok()) {
     return valid;
   }
@@ -73,16 +74,14 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(
   sinks.push_back(&parts->ledger);
   parts->levelno.store(LevelNumber(options.level));
   parts->dispatcher = std::make_unique<internal::Dispatcher>(std::move(sinks));
-  absl::StatusOr<std::unique_ptr<internal::UdpServer>> server =
-      internal::UdpServer::Start({.listen = options.listen, .ingest = options.ingest},
-                                 parts->dispatcher.get());
+  absl::StatusOr<std::unique_ptr<internal::UdpServer>> server = internal::UdpServer::Start(
+      {.listen = options.listen, .ingest = options.ingest}, parts->dispatcher.get());
   if (!server.ok()) return server.status();
   parts->server = *std::move(server);
   const std::string address =
-      internal::HostPort{
-          internal::AdvertisedHost(options.listen.bind_host, options.advertise_host,
-                                   options.route_toward),
-          parts->server->local_address().port()}
+      internal::HostPort{internal::AdvertisedHost(options.listen.bind_host, options.advertise_host,
+                                                  options.route_toward),
+                         parts->server->local_address().port()}
           .ToString();
   std::unique_ptr<LogServer> log_server(
       new LogServer(std::move(parts), std::move(options), address));
@@ -132,10 +131,10 @@ absl::Status LogServer::StartControl() {
 
 absl::Status LogServer::ChangeLevel(Level level) {
   if (!options_.on_set_level) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "a standalone server does not hand jobs their environment (its export "
-        "lines do): export ", kLevelVariable, "=", LevelName(level),
-        " where the jobs start instead"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("a standalone server does not hand jobs their environment (its export "
+                     "lines do): export ",
+                     kLevelVariable, "=", LevelName(level), " where the jobs start instead"));
   }
   absl::Status changed = options_.on_set_level(level);
   if (changed.ok()) parts_->levelno.store(LevelNumber(level));
@@ -154,18 +153,14 @@ const std::string& LogServer::control_token() const {
   return parts_->control ? parts_->control->token() : *none;
 }
 
-LogServer::LogServer(std::unique_ptr<Parts> parts, LogServerOptions options,
-                     std::string address)
-    : parts_(std::move(parts)),
-      options_(std::move(options)),
-      address_(std::move(address)) {}
+LogServer::LogServer(std::unique_ptr<Parts> parts, LogServerOptions options, std::string address)
+    : parts_(std::move(parts)), options_(std::move(options)), address_(std::move(address)) {}
 
 LogServer::~LogServer() { Stop(); }
 
 std::map<std::string, std::string> LogServer::JobEnvironment() const {
-  std::map<std::string, std::string> env = {
-      {kAddressVariable, address_},
-      {kLevelVariable, std::string(LevelName(level()))}};
+  std::map<std::string, std::string> env = {{kAddressVariable, address_},
+                                            {kLevelVariable, std::string(LevelName(level()))}};
   if (!options_.ingest.secret.empty()) env[kSecretVariable] = options_.ingest.secret;
   if (options_.packed_datagram_bytes > 0) {
     env[kPackedVariable] = std::to_string(options_.packed_datagram_bytes);
@@ -179,8 +174,7 @@ void LogServer::DeliverLocal(const LogRecord& record) {
 
 namespace {
 
-LogStats CountsOf(const internal::UdpServer& server,
-                  const internal::Dispatcher& dispatcher) {
+LogStats CountsOf(const internal::UdpServer& server, const internal::Dispatcher& dispatcher) {
   LogStats stats = server.stats();
   stats.records = dispatcher.records();  // the leader's own records too
   stats.sink_lines_lost = dispatcher.lost_lines();

@@ -27,9 +27,9 @@
 #include "absl/strings/string_view.h"
 #include "proto/log_record.pb.h"
 #include "toil/rtlog/base/level.h"
-#include "toil/rtlog/sinks/log_sink.h"
 #include "toil/rtlog/base/log_stats.h"
 #include "toil/rtlog/leader/ingest/ingest_options.h"
+#include "toil/rtlog/sinks/log_sink.h"
 
 namespace toil::rtlog {
 
@@ -79,8 +79,8 @@ class LogServer {
   // Binds and starts receiving. `sinks` (not owned; empty: a TerminalSink on
   // stderr) must outlive the server. Fails with a message naming what was
   // wrong: an address that is not numeric, a port in use, no random source.
-  static absl::StatusOr<std::unique_ptr<LogServer>> Start(
-      LogServerOptions options, std::vector<LogSink*> sinks = {});
+  static absl::StatusOr<std::unique_ptr<LogServer>> Start(LogServerOptions options,
+                                                          std::vector<LogSink*> sinks = {});
   // Stops first, if Stop() was not called.
   ~LogServer();
   LogServer(const LogServer&) = delete;
@@ -114,8 +114,7 @@ class LogServer {
 
  private:
   struct Parts;
-  LogServer(std::unique_ptr<Parts> parts, LogServerOptions options,
-            std::string address);
+  LogServer(std::unique_ptr<Parts> parts, LogServerOptions options, std::string address);
   absl::Status StartControl();
   absl::Status ChangeLevel(Level level);
 

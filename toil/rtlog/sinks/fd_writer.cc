@@ -38,14 +38,13 @@ void FdWriter::Flush() {
   if (error != 0) {
     const absl::string_view rest = absl::string_view(buffer_).substr(written);
     lost_bytes_.fetch_add(rest.size(), std::memory_order_relaxed);
-    lost_lines_.fetch_add(std::count(rest.begin(), rest.end(), '\n'),
-                          std::memory_order_relaxed);
+    lost_lines_.fetch_add(std::count(rest.begin(), rest.end(), '\n'), std::memory_order_relaxed);
     // Reported once, on stderr, unless stderr is what failed.
     if (report_failures_ && !reported_ && fd_ != STDERR_FILENO) {
-      WriteToStderr(absl::StrCat(
-          "toil-rtlog: error: cannot write to ", what_, ": ", std::strerror(error),
-          "; what cannot be written is counted, and the total is shown when "
-          "the leader stops\n"));
+      WriteToStderr(absl::StrCat("toil-rtlog: error: cannot write to ", what_, ": ",
+                                 std::strerror(error),
+                                 "; what cannot be written is counted, and the total is shown when "
+                                 "the leader stops\n"));
     }
     reported_ = true;
   }

@@ -1,8 +1,6 @@
 // The JSON-lines sink; see json_lines_sink.h.
 #include "toil/rtlog/sinks/json_lines_sink.h"
 
-#include "toil/rtlog/sinks/output_file.h"
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -12,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "toil/rtlog/sinks/fd_writer.h"
+#include "toil/rtlog/sinks/output_file.h"
 #include "toil/rtlog/wire/json_writer.h"
 #include "toil/rtlog/wire/record_encoder.h"
 
@@ -28,12 +27,11 @@ JsonLinesSink::~JsonLinesSink() = default;
 uint64_t JsonLinesSink::lost_bytes() const { return writer_->lost_bytes(); }
 uint64_t JsonLinesSink::lost_lines() const { return writer_->lost_lines(); }
 
-absl::StatusOr<std::unique_ptr<JsonLinesSink>> JsonLinesSink::Open(
-    const std::string& path) {
+absl::StatusOr<std::unique_ptr<JsonLinesSink>> JsonLinesSink::Open(const std::string& path) {
   absl::StatusOr<int> fd = OpenOutputFile(path);
   if (!fd.ok()) return fd.status();
-  return std::unique_ptr<JsonLinesSink>(new JsonLinesSink(
-      *fd, /*owns_fd=*/true, absl::StrCat("the JSON-lines file ", path)));
+  return std::unique_ptr<JsonLinesSink>(
+      new JsonLinesSink(*fd, /*owns_fd=*/true, absl::StrCat("the JSON-lines file ", path)));
 }
 
 void JsonLinesSink::Send(const LogEntry& entry) {
@@ -56,7 +54,7 @@ void JsonLinesSink::AppendLine(const LogEntry& entry, std::string* line) {
   internal::AppendJsonString(entry.sender(), &out);
   if (entry.authenticity() != Authenticity::kNotChecked) {
     out.append(entry.authenticity() == Authenticity::kSigned ? ",\"signed\":true"
-                                                            : ",\"signed\":false");
+                                                             : ",\"signed\":false");
   }
   out.append("}\n");
 }

@@ -29,8 +29,7 @@ class JsonLinesSink : public LogSink {
   explicit JsonLinesSink(int fd);
   ~JsonLinesSink() override;
   // Creates (or truncates) the file at `path`.
-  static absl::StatusOr<std::unique_ptr<JsonLinesSink>> Open(
-      const std::string& path);
+  static absl::StatusOr<std::unique_ptr<JsonLinesSink>> Open(const std::string& path);
 
   void Send(const LogEntry& entry) override;
   void Flush() override;

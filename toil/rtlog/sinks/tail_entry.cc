@@ -95,12 +95,11 @@ void AppendTailEntry(const LogEntry& entry, std::string* out) {
   const bool message = entry.text_message() != record.msg();
   const uint32_t authenticity = AuthenticityOf(entry.authenticity());
   // Fields in number order, defaults left out, as protobuf writes them.
-  const size_t size = 1 + CodedOutputStream::VarintSize64(record_size) + record_size +
-                      (message ? FieldSize(entry.text_message()) : 0) +
-                      (entry.message_formatted() ? 0 : 2) +
-                      (entry.sender().empty() ? 0 : FieldSize(entry.sender())) +
-                      (entry.raw_args().empty() ? 0 : FieldSize(entry.raw_args())) +
-                      (authenticity == 0 ? 0 : 2);
+  const size_t size =
+      1 + CodedOutputStream::VarintSize64(record_size) + record_size +
+      (message ? FieldSize(entry.text_message()) : 0) + (entry.message_formatted() ? 0 : 2) +
+      (entry.sender().empty() ? 0 : FieldSize(entry.sender())) +
+      (entry.raw_args().empty() ? 0 : FieldSize(entry.raw_args())) + (authenticity == 0 ? 0 : 2);
   const size_t start = out->size();
   out->resize(start + 1 + CodedOutputStream::VarintSize64(size) + size);
   uint8_t* at = reinterpret_cast<uint8_t*>(out->data() + start);

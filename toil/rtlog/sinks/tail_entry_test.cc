@@ -132,9 +132,9 @@ TEST(TailEntryTest, TheReaderSkipsFieldsOfALaterVersion) {
   v1::TailEntry entry = Protobufs(c);
   // Fields 7 to 10, one of each wire type, as a later TailEntry might have.
   std::string later = entry.SerializeAsString();
-  later += std::string("\x38\x96\x01", 3);               // 7: varint 150
+  later += std::string("\x38\x96\x01", 3);                 // 7: varint 150
   later += std::string("\x41", 1) + std::string(8, '\1');  // 8: 64-bit
-  later += std::string("\x4a\x03new", 5);                 // 9: length-delimited
+  later += std::string("\x4a\x03new", 5);                  // 9: length-delimited
   later += std::string("\x55", 1) + std::string(4, '\2');  // 10: 32-bit
   TailEntryReader reader;
   absl::StatusOr<LogEntry> read = reader.Read(later);

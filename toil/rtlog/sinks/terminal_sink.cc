@@ -61,8 +61,8 @@ struct TerminalSink::State {
 };
 
 TerminalSink::TerminalSink(int fd, TerminalSinkOptions options) {
-  const bool colored = options.color == ColorMode::kAlways ||
-                       (options.color == ColorMode::kAuto && WantsColor(fd));
+  const bool colored =
+      options.color == ColorMode::kAlways || (options.color == ColorMode::kAuto && WantsColor(fd));
   state_ = std::make_unique<State>(
       fd, options.report_write_errors, FormatFor(colored, options.time),
       internal::TerminalViewOptions{.repeat_window = options.repeat_window,
@@ -77,8 +77,9 @@ TerminalSink::~TerminalSink() {
 
 void TerminalSink::Send(const LogEntry& entry) {
   const bool unsigned_record = entry.authenticity() == Authenticity::kUnsigned;
-  const internal::TerminalView::Verdict verdict = state_->view.Admit(
-      internal::RecordOf(entry), entry.text_message(), entry.sender(), absl::Now(), unsigned_record);
+  const internal::TerminalView::Verdict verdict =
+      state_->view.Admit(internal::RecordOf(entry), entry.text_message(), entry.sender(),
+                         absl::Now(), unsigned_record);
   if (verdict != internal::TerminalView::Verdict::kShow) return;
   internal::AppendRecordLine(internal::RecordOf(entry), entry.text_message(), state_->options,
                              &state_->writer.buffer(), entry.sender(), unsigned_record);

@@ -21,7 +21,6 @@
 #include <string>
 
 #include "absl/time/time.h"
-
 #include "toil/rtlog/sinks/log_sink.h"
 
 namespace toil::rtlog {

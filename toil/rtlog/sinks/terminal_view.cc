@@ -88,8 +88,8 @@ TerminalView::Verdict TerminalView::Admit(const LogRecord& record, absl::string_
   return Verdict::kShow;
 }
 
-void TerminalView::Repeat(Pattern& pattern, const LogRecord& record,
-                          absl::string_view message, absl::string_view sender) {
+void TerminalView::Repeat(Pattern& pattern, const LogRecord& record, absl::string_view message,
+                          absl::string_view sender) {
   ++pattern.repeats;
   pattern.last_message.assign(message.data(), message.size());
   if (pattern.jobs.size() < kMaxNamesPerPattern) pattern.jobs.insert(JobOf(record, sender));
@@ -127,26 +127,25 @@ void TerminalView::Close(const Pattern& pattern, std::vector<TerminalNotice>* no
   if (pattern.repeats == 0) return;
   notices->push_back(
       {.levelno = pattern.levelno,
-       .label = pattern.jobs.size() == 1 && pattern.hosts.size() == 1
-                    ? absl::StrCat("repeated ", pattern.repeats, "x by ",
-                                   *pattern.jobs.begin(), " on ", *pattern.hosts.begin(),
-                                   pattern.unsigned_records ? ", unsigned" : "")
-                    : absl::StrCat("repeated ", pattern.repeats, "x across ",
-                                   Count(pattern.jobs.size(), "job", "jobs"), " on ",
-                                   Count(pattern.hosts.size(), "host", "hosts"),
-                                   pattern.unsigned_records ? ", unsigned" : ""),
+       .label =
+           pattern.jobs.size() == 1 && pattern.hosts.size() == 1
+               ? absl::StrCat("repeated ", pattern.repeats, "x by ", *pattern.jobs.begin(), " on ",
+                              *pattern.hosts.begin(), pattern.unsigned_records ? ", unsigned" : "")
+               : absl::StrCat("repeated ", pattern.repeats, "x across ",
+                              Count(pattern.jobs.size(), "job", "jobs"), " on ",
+                              Count(pattern.hosts.size(), "host", "hosts"),
+                              pattern.unsigned_records ? ", unsigned" : ""),
        .message = pattern.last_message});
 }
 
 void TerminalView::NoteHidden(Job& job, std::vector<TerminalNotice>* notices) {
   if (job.hidden == 0) return;
-  notices->push_back(
-      {.levelno = 30,
-       .label = "fair share",
-       .message = absl::StrCat(job.hidden, job.hidden == 1 ? " line" : " lines", " from ",
-                               job.name, " not shown (more than ", options_.job_lines_per_second,
-                               " a second)", options_.hidden_hint.empty() ? "" : "; ",
-                               options_.hidden_hint)});
+  notices->push_back({.levelno = 30,
+                      .label = "fair share",
+                      .message = absl::StrCat(
+                          job.hidden, job.hidden == 1 ? " line" : " lines", " from ", job.name,
+                          " not shown (more than ", options_.job_lines_per_second, " a second)",
+                          options_.hidden_hint.empty() ? "" : "; ", options_.hidden_hint)});
   job.hidden = 0;
 }
 

@@ -60,8 +60,8 @@ class TerminalView {
 
   // What to do with a record whose text is `message`, from `sender`;
   // `unsigned_record`: it came unsigned to a leader that checks signatures.
-  Verdict Admit(const LogRecord& record, absl::string_view message,
-                absl::string_view sender, absl::Time now, bool unsigned_record = false);
+  Verdict Admit(const LogRecord& record, absl::string_view message, absl::string_view sender,
+                absl::Time now, bool unsigned_record = false);
   // Notices due by `now` (windows closed, the second's hidden counts).
   void Tick(absl::Time now, std::vector<TerminalNotice>* notices);
   // Every pending notice, whatever its time (the leader is stopping).

@@ -43,8 +43,7 @@ TEST(TerminalViewTest, WordsWithDigitsAreWhatRepeatsMayDifferIn) {
 TEST(TerminalViewTest, TheFirstShowsAndTheRestFoldIntoOneNoticePerWindow) {
   TerminalView view({.repeat_window = absl::Seconds(5), .job_lines_per_second = 0});
   std::vector<TerminalNotice> notices;
-  EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 91% full", "a:1", kStart),
-            Verdict::kShow);
+  EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 91% full", "a:1", kStart), Verdict::kShow);
   for (int j = 2; j <= 50; ++j) {
     EXPECT_EQ(view.Admit(Record(absl::StrCat("job-", j), j % 2 ? "h1" : "h2", 30),
                          absl::StrCat("disk ", 90 + j % 9, "% full"), "a:1",
@@ -59,9 +58,9 @@ TEST(TerminalViewTest, TheFirstShowsAndTheRestFoldIntoOneNoticePerWindow) {
   EXPECT_EQ(notices[0].label, "repeated 49x across 49 jobs on 2 hosts");
   EXPECT_EQ(notices[0].message, "disk 95% full");  // job-50's
   // The window has closed: the next one shows at once again.
-  EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 99% full", "a:1",
-                       kStart + absl::Seconds(6)),
-            Verdict::kShow);
+  EXPECT_EQ(
+      view.Admit(Record("job-1", "h1", 30), "disk 99% full", "a:1", kStart + absl::Seconds(6)),
+      Verdict::kShow);
   EXPECT_EQ(view.held(), 49u);
 }
 
@@ -69,14 +68,12 @@ TEST(TerminalViewTest, TheFirstShowsAndTheRestFoldIntoOneNoticePerWindow) {
 // nor they into its: each kind folds apart, and the unsigned notice says so.
 TEST(TerminalViewTest, UnsignedRecordsFoldApartAndAreMarked) {
   TerminalView view({.repeat_window = absl::Seconds(5), .job_lines_per_second = 0});
-  EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 91% full", "a:1", kStart),
-            Verdict::kShow);
+  EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 91% full", "a:1", kStart), Verdict::kShow);
   EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 92% full", "b:1", kStart, true),
             Verdict::kShow);
   EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 93% full", "b:1", kStart, true),
             Verdict::kHeld);
-  EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 94% full", "a:1", kStart),
-            Verdict::kHeld);
+  EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 94% full", "a:1", kStart), Verdict::kHeld);
   std::vector<TerminalNotice> notices;
   view.Tick(kStart + absl::Seconds(5), &notices);
   ASSERT_EQ(notices.size(), 2u);
@@ -86,7 +83,8 @@ TEST(TerminalViewTest, UnsignedRecordsFoldApartAndAreMarked) {
 }
 
 TEST(TerminalViewTest, AFloodingJobIsHeldToItsShareAndSaysHowMuchWasNotShown) {
-  TerminalView view({.repeat_window = absl::ZeroDuration(), .job_lines_per_second = 100,
+  TerminalView view({.repeat_window = absl::ZeroDuration(),
+                     .job_lines_per_second = 100,
                      .hidden_hint = "see records.jsonl"});
   std::map<std::string, int> shown;
   // One job at 50,000 lines/s and ten at 1 line/s, for 3 seconds.
@@ -108,25 +106,27 @@ TEST(TerminalViewTest, AFloodingJobIsHeldToItsShareAndSaysHowMuchWasNotShown) {
   std::vector<TerminalNotice> notices;
   view.Finish(&notices);
   ASSERT_EQ(notices.size(), 1u);
-  EXPECT_EQ(notices[0].message,
-            absl::StrCat(150000 - shown["flood"], " lines from flood not shown (more than 100 "
-                         "a second); see records.jsonl"));
+  EXPECT_EQ(notices[0].message, absl::StrCat(150000 - shown["flood"],
+                                             " lines from flood not shown (more than 100 "
+                                             "a second); see records.jsonl"));
   EXPECT_EQ(view.hidden(), static_cast<uint64_t>(150000 - shown["flood"]));
 }
 
 TEST(TerminalViewTest, MemoryStaysBoundedAndWhatIsLetGoIsCounted) {
-  TerminalView view({.repeat_window = absl::Seconds(5), .job_lines_per_second = 1000,
-                     .max_patterns = 20000, .max_jobs = 10000});
+  TerminalView view({.repeat_window = absl::Seconds(5),
+                     .job_lines_per_second = 1000,
+                     .max_patterns = 20000,
+                     .max_jobs = 10000});
   std::vector<TerminalNotice> notices;
   uint64_t repeats = 0;
   // 1,000,000 distinct lines from 10,000 jobs, within one window; every
   // tenth line also repeats once.
   for (int i = 0; i < 1000000; ++i) {
     const LogRecord record = Record(absl::StrCat("job-", i % 10000), "h");
-    std::string text = absl::StrCat("line ", std::string(1, 'a' + i % 26), "x",
-                                    std::string(1, 'a' + (i / 26) % 26),
-                                    std::string(1, 'a' + (i / 676) % 26),
-                                    std::string(1, 'a' + (i / 17576) % 26), " ", i / 456976);
+    std::string text =
+        absl::StrCat("line ", std::string(1, 'a' + i % 26), "x",
+                     std::string(1, 'a' + (i / 26) % 26), std::string(1, 'a' + (i / 676) % 26),
+                     std::string(1, 'a' + (i / 17576) % 26), " ", i / 456976);
     const absl::Time now = kStart + absl::Microseconds(i);
     view.Admit(record, text, "a:1", now);
     if (i % 10 == 0 && view.Admit(record, text, "a:1", now) == Verdict::kHeld) ++repeats;

@@ -51,8 +51,7 @@ struct DatagramAuth::Mac {
 absl::StatusOr<std::string> DatagramAuth::NewSecret() {
   unsigned char bytes[kSecretBytes];
   if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
-    return absl::UnavailableError(
-        "cannot make a secret: OpenSSL's random source failed");
+    return absl::UnavailableError("cannot make a secret: OpenSSL's random source failed");
   }
   std::string hex(2 * kSecretBytes, '0');
   ToHex(bytes, sizeof(bytes), hex.data());
@@ -60,15 +59,14 @@ absl::StatusOr<std::string> DatagramAuth::NewSecret() {
   return hex;
 }
 
-absl::StatusOr<std::unique_ptr<DatagramAuth>> DatagramAuth::FromSecret(
-    absl::string_view hex) {
+absl::StatusOr<std::unique_ptr<DatagramAuth>> DatagramAuth::FromSecret(absl::string_view hex) {
   std::string lower(hex);
   for (char& c : lower) c = (c >= 'A' && c <= 'F') ? c - 'A' + 'a' : c;
   if (lower.size() != 2 * kSecretBytes || !IsLowerHex(lower)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the secret must be ", 2 * kSecretBytes, " hex digits (", kSecretBytes,
-        " random bytes, as the leader makes it); this one has ", hex.size(),
-        " characters", IsLowerHex(lower) ? "" : " and not only hex digits"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the secret must be ", 2 * kSecretBytes, " hex digits (", kSecretBytes,
+                     " random bytes, as the leader makes it); this one has ", hex.size(),
+                     " characters", IsLowerHex(lower) ? "" : " and not only hex digits"));
   }
   std::string key = absl::HexStringToBytes(lower);
 
@@ -76,8 +74,8 @@ absl::StatusOr<std::unique_ptr<DatagramAuth>> DatagramAuth::FromSecret(
   const std::string id_input = absl::StrCat("toil-rtlog key id", key);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_size = 0;
-  if (EVP_Digest(id_input.data(), id_input.size(), digest, &digest_size,
-                 EVP_sha256(), nullptr) != 1) {
+  if (EVP_Digest(id_input.data(), id_input.size(), digest, &digest_size, EVP_sha256(), nullptr) !=
+      1) {
     return absl::InternalError("SHA-256 failed in OpenSSL");
   }
   std::string key_id(kKeyIdHex, '0');
@@ -91,14 +89,13 @@ absl::StatusOr<std::unique_ptr<DatagramAuth>> DatagramAuth::FromSecret(
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
       OSSL_PARAM_construct_end()};
   if (mac->ctx == nullptr ||
-      EVP_MAC_init(mac->ctx, reinterpret_cast<const unsigned char*>(key.data()),
-                   key.size(), params) != 1) {
+      EVP_MAC_init(mac->ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                   params) != 1) {
     OPENSSL_cleanse(key.data(), key.size());
     return absl::InternalError("OpenSSL has no usable HMAC-SHA256");
   }
   OPENSSL_cleanse(key.data(), key.size());
-  return std::unique_ptr<DatagramAuth>(
-      new DatagramAuth(std::move(mac), std::move(key_id)));
+  return std::unique_ptr<DatagramAuth>(new DatagramAuth(std::move(mac), std::move(key_id)));
 }
 
 DatagramAuth::DatagramAuth(std::unique_ptr<Mac> mac, std::string key_id)
@@ -111,8 +108,8 @@ void DatagramAuth::HexMac(absl::string_view data, char* out) {
   size_t size = 0;
   // Re-initialising with no key keeps the key given at creation.
   if (EVP_MAC_init(mac_->ctx, nullptr, 0, nullptr) != 1 ||
-      EVP_MAC_update(mac_->ctx, reinterpret_cast<const unsigned char*>(data.data()),
-                     data.size()) != 1 ||
+      EVP_MAC_update(mac_->ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=
+          1 ||
       EVP_MAC_final(mac_->ctx, mac, &size, sizeof(mac)) != 1 || size != 32) {
     std::memset(out, 'x', kMacHex);  // never matches: not hex
     return;
@@ -128,22 +125,19 @@ void DatagramAuth::Sign(std::string* json) {
   json->append(key_id_);
   json->push_back('.');
   json->resize(json->size() + kMacHex);
-  HexMac(absl::string_view(json->data(), signed_size),
-         json->data() + json->size() - kMacHex);
+  HexMac(absl::string_view(json->data(), signed_size), json->data() + json->size() - kMacHex);
   json->append("\"}");
 }
 
 DatagramAuth::Verdict DatagramAuth::Verify(absl::string_view datagram) {
   const size_t trailer = kTrailerStart.size() + kKeyIdHex + 1 + kMacHex + 2;
   if (datagram.size() < trailer + 1 ||
-      datagram.substr(datagram.size() - trailer, kTrailerStart.size()) !=
-          kTrailerStart) {
+      datagram.substr(datagram.size() - trailer, kTrailerStart.size()) != kTrailerStart) {
     // A "hmac" key near the end that is not a well-formed signature is a
     // broken one, not a missing one.
     const absl::string_view tail =
         datagram.substr(datagram.size() > 2 * trailer ? datagram.size() - 2 * trailer : 0);
-    return tail.find("\"hmac\"") == absl::string_view::npos ? Verdict::kUnsigned
-                                                           : Verdict::kForged;
+    return tail.find("\"hmac\"") == absl::string_view::npos ? Verdict::kUnsigned : Verdict::kForged;
   }
   const size_t signed_size = datagram.size() - trailer;
   const absl::string_view rest = datagram.substr(signed_size + kTrailerStart.size());
@@ -156,8 +150,7 @@ DatagramAuth::Verdict DatagramAuth::Verify(absl::string_view datagram) {
   if (key_id != key_id_) return Verdict::kOtherRun;
   char expected[kMacHex];
   HexMac(datagram.substr(0, signed_size), expected);
-  return CRYPTO_memcmp(expected, mac.data(), kMacHex) == 0 ? Verdict::kSigned
-                                                          : Verdict::kForged;
+  return CRYPTO_memcmp(expected, mac.data(), kMacHex) == 0 ? Verdict::kSigned : Verdict::kForged;
 }
 
 }  // namespace toil::rtlog::internal

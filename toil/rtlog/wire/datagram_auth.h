@@ -38,8 +38,7 @@ class DatagramAuth {
   // A new secret from the operating system's random source, as 64 hex digits.
   static absl::StatusOr<std::string> NewSecret();
   // From a secret as NewSecret gives it; an error says what is wrong with it.
-  static absl::StatusOr<std::unique_ptr<DatagramAuth>> FromSecret(
-      absl::string_view hex);
+  static absl::StatusOr<std::unique_ptr<DatagramAuth>> FromSecret(absl::string_view hex);
 
   ~DatagramAuth();
   DatagramAuth(const DatagramAuth&) = delete;

@@ -27,8 +27,7 @@ std::string WithCutMarker(absl::string_view kept, size_t original_size);
 // `original_msg_size` is larger than the msg, the msg was cut before (to
 // queue it): it is marked with that size even if it fits now. Returns
 // whether anything was cut.
-bool FitRecordToDatagram(LogRecord* record, std::string* json,
-                         size_t limit = kMaxDatagramBytes,
+bool FitRecordToDatagram(LogRecord* record, std::string* json, size_t limit = kMaxDatagramBytes,
                          size_t original_msg_size = 0);
 
 }  // namespace toil::rtlog::internal

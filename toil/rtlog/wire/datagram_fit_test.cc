@@ -3,8 +3,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "toil/rtlog/wire/record_encoder.h"
 #include "toil/rtlog/wire/record_decoder.h"
+#include "toil/rtlog/wire/record_encoder.h"
 
 namespace toil::rtlog::internal {
 namespace {

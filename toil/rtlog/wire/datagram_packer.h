@@ -53,7 +53,7 @@ class DatagramPacker {
   DatagramAuth* const auth_;
   std::string datagrams_[kMaxReady];
   int records_[kMaxReady] = {};
-  int ready_ = 0;     // datagrams closed
+  int ready_ = 0;      // datagrams closed
   bool open_ = false;  // datagrams_[ready_] may take more records
 };
 

@@ -18,8 +18,7 @@ std::string Json(int i, size_t padding = 0) {
 }
 
 // Unpacks and verifies what is ready, appending the records to `out`.
-void Take(DatagramPacker& packer, DatagramAuth* auth, size_t limit,
-          std::vector<std::string>* out) {
+void Take(DatagramPacker& packer, DatagramAuth* auth, size_t limit, std::vector<std::string>* out) {
   for (int d = 0; d < packer.ready(); ++d) {
     const std::string& datagram = packer.datagram(d);
     if (limit > 0 && packer.records(d) > 1) EXPECT_LE(datagram.size(), limit);
@@ -57,7 +56,9 @@ void RoundTrip(size_t packed_bytes, bool sign, int n, size_t padding) {
 }
 
 TEST(DatagramPackerTest, OneRecordPerDatagramWithoutPacking) { RoundTrip(0, false, 500, 0); }
-TEST(DatagramPackerTest, PackedRecordsUnpackInOrder) { RoundTrip(kDefaultPackedBytes, false, 5000, 0); }
+TEST(DatagramPackerTest, PackedRecordsUnpackInOrder) {
+  RoundTrip(kDefaultPackedBytes, false, 5000, 0);
+}
 TEST(DatagramPackerTest, PackedAndSigned) { RoundTrip(kDefaultPackedBytes, true, 5000, 0); }
 // Records larger than the packed size go alone, whole.
 TEST(DatagramPackerTest, ARecordLargerThanThePackedSizeGoesAlone) {

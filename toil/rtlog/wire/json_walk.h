@@ -29,17 +29,15 @@ namespace toil::rtlog::internal {
 // Deeper nesting is refused (a hostile datagram must not exhaust the stack).
 inline constexpr int kMaxJsonDepth = 64;
 
-
 // "invalid JSON: <simdjson's reason>".
 inline absl::Status JsonError(simdjson::error_code error) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("invalid JSON: ", simdjson::error_message(error)));
+  return absl::InvalidArgumentError(absl::StrCat("invalid JSON: ", simdjson::error_message(error)));
 }
 
 // `text` without the JSON white space (space, tab, CR, LF) at its end.
 inline std::string_view TrimJsonSpace(std::string_view text) {
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' ||
-                           text.back() == '\r' || text.back() == '\t')) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' ||
+                           text.back() == '\t')) {
     text.remove_suffix(1);
   }
   return text;
@@ -130,8 +128,7 @@ absl::Status WalkJson(simdjson::ondemand::value& value, Builder& builder,
         if (auto error = std::move(field_result).get(field)) return JsonError(error);
         std::string_view key;
         if (auto error = field.unescaped_key().get(key)) return JsonError(error);
-        absl::Status status =
-            WalkJson(field.value(), builder, builder.Field(dict, key), depth + 1);
+        absl::Status status = WalkJson(field.value(), builder, builder.Field(dict, key), depth + 1);
         if (!status.ok()) return status;
       }
       return absl::OkStatus();

@@ -12,9 +12,7 @@ namespace {
 
 // Bytes that cannot be copied as they are: controls, '"', '\\' and every
 // non-ASCII byte (which is validated as UTF-8).
-constexpr bool NeedsCare(unsigned char c) {
-  return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
-}
+constexpr bool NeedsCare(unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c >= 0x80; }
 
 struct CareTable {
   bool care[256];
@@ -74,13 +72,27 @@ char* WriteJsonString(absl::string_view text, char* out) {
     }
     *out++ = '\\';
     switch (c) {
-      case '"': *out++ = '"'; break;
-      case '\\': *out++ = '\\'; break;
-      case '\b': *out++ = 'b'; break;
-      case '\f': *out++ = 'f'; break;
-      case '\n': *out++ = 'n'; break;
-      case '\r': *out++ = 'r'; break;
-      case '\t': *out++ = 't'; break;
+      case '"':
+        *out++ = '"';
+        break;
+      case '\\':
+        *out++ = '\\';
+        break;
+      case '\b':
+        *out++ = 'b';
+        break;
+      case '\f':
+        *out++ = 'f';
+        break;
+      case '\n':
+        *out++ = 'n';
+        break;
+      case '\r':
+        *out++ = 'r';
+        break;
+      case '\t':
+        *out++ = 't';
+        break;
       default:
         *out++ = 'u';
         *out++ = '0';
@@ -94,13 +106,9 @@ char* WriteJsonString(absl::string_view text, char* out) {
   return out;
 }
 
-char* WriteJsonInt(int64_t value, char* out) {
-  return std::to_chars(out, out + 24, value).ptr;
-}
+char* WriteJsonInt(int64_t value, char* out) { return std::to_chars(out, out + 24, value).ptr; }
 
-char* WriteJsonUint(uint64_t value, char* out) {
-  return std::to_chars(out, out + 24, value).ptr;
-}
+char* WriteJsonUint(uint64_t value, char* out) { return std::to_chars(out, out + 24, value).ptr; }
 
 char* WriteJsonDouble(double value, char* out) {
   if (std::isnan(value)) {
@@ -129,8 +137,7 @@ void AppendWith(size_t bound, std::string* out, Write write) {
 }  // namespace
 
 void AppendJsonString(absl::string_view text, std::string* out) {
-  AppendWith(JsonStringBound(text.size()), out,
-             [&](char* p) { return WriteJsonString(text, p); });
+  AppendWith(JsonStringBound(text.size()), out, [&](char* p) { return WriteJsonString(text, p); });
 }
 
 void AppendJsonDouble(double value, std::string* out) {

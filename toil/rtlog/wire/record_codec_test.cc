@@ -1,16 +1,15 @@
 // Tests of the LogRecord JSON codec, including a differential test against
 // protobuf's own JsonStringToMessage / MessageToJsonString.
-#include "toil/rtlog/wire/record_encoder.h"
-#include "toil/rtlog/wire/record_decoder.h"
-
 #include <cmath>
 #include <random>
 #include <string>
 
+#include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "toil/rtlog/wire/record_decoder.h"
+#include "toil/rtlog/wire/record_encoder.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -98,8 +97,7 @@ TEST(RecordCodecTest, InvalidUtf8IsReplacedSoTheJsonStaysValid) {
   LogRecord decoded;
   ASSERT_TRUE(decoder.Decode(json, &decoded).ok()) << json;
   // Each byte that is not part of a valid sequence becomes one U+FFFD.
-  EXPECT_EQ(decoded.msg(),
-            "bad \xEF\xBF\xBD\xEF\xBF\xBD byte, cut \xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(decoded.msg(), "bad \xEF\xBF\xBD\xEF\xBF\xBD byte, cut \xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
 TEST(RecordCodecTest, AcceptsProtoFieldNamesNullsAndStringIntegers) {
@@ -144,7 +142,9 @@ TEST(RecordCodecTest, RejectsWhatProtobufRejects) {
 TEST(RecordCodecTest, KeepsTheRawTextOfArgsAndOfANonStringMsg) {
   RecordDecoder decoder;
   LogRecord r;
-  ASSERT_TRUE(decoder.Decode(R"({"msg": {"b": 1, "a": 2.0}, "args": [1, 2.0, {"z": 1, "y": 2}]})", &r).ok());
+  ASSERT_TRUE(
+      decoder.Decode(R"({"msg": {"b": 1, "a": 2.0}, "args": [1, 2.0, {"z": 1, "y": 2}]})", &r)
+          .ok());
   EXPECT_EQ(decoder.raw_args(), R"([1, 2.0, {"z": 1, "y": 2}])");
   EXPECT_EQ(decoder.raw_msg(), R"({"b": 1, "a": 2.0})");
   EXPECT_EQ(r.args().list_value().values_size(), 3);
@@ -162,8 +162,7 @@ TEST(RecordCodecTest, LeaderModeKeepsArgsAsTextOnlyAndStillValidates) {
   RecordDecoder full;
   RecordDecoder leader;
   leader.set_decode_args_value(false);
-  const std::string json =
-      R"({"msg": "%s %d", "args": ["a", 2.0, {"k": [1]}], "lineno": 3})";
+  const std::string json = R"({"msg": "%s %d", "args": ["a", 2.0, {"k": [1]}], "lineno": 3})";
   LogRecord a;
   LogRecord b;
   ASSERT_TRUE(full.Decode(json, &a).ok());
@@ -174,10 +173,11 @@ TEST(RecordCodecTest, LeaderModeKeepsArgsAsTextOnlyAndStillValidates) {
   a.clear_args();
   ExpectSame(a, b);
   EXPECT_FALSE(leader.Decode(R"({"args": [1, tru]})", &b).ok());
-  EXPECT_FALSE(leader.Decode(std::string("{\"args\":") + std::string(200, '[') +
-                                 std::string(200, ']') + "}",
-                             &b)
-                   .ok());
+  EXPECT_FALSE(
+      leader
+          .Decode(std::string("{\"args\":") + std::string(200, '[') + std::string(200, ']') + "}",
+                  &b)
+          .ok());
 }
 
 // What Python's json.dumps writes beyond strict JSON: refused by protobuf's
@@ -190,8 +190,8 @@ TEST(RecordCodecTest, PythonJsonTakesNanInfinityAndHugeIntegers) {
   leader.set_python_json(true);
   const std::string huge(400, '9');
   const std::string args = "[NaN, Infinity, -Infinity, " + huge + ", -" + huge + ", 1.5]";
-  const std::string json = R"({"msg": "%s %s %s %d %d %s", "args": )" + args +
-                           R"(, "extra": {"x": NaN}, "lineno": 3})";
+  const std::string json =
+      R"({"msg": "%s %s %s %d %d %s", "args": )" + args + R"(, "extra": {"x": NaN}, "lineno": 3})";
   LogRecord r;
   EXPECT_FALSE(strict.Decode(json, &r).ok());
   ASSERT_TRUE(leader.Decode(json, &r).ok()) << leader.Decode(json, &r);
@@ -217,8 +217,7 @@ TEST(RecordCodecTest, RejectsTrailingCommaUnlikeProtobuf) {
 TEST(RecordCodecTest, RefusesDeepNesting) {
   RecordDecoder decoder;
   LogRecord r;
-  std::string deep = "{\"args\":" + std::string(1000, '[') +
-                     std::string(1000, ']') + "}";
+  std::string deep = "{\"args\":" + std::string(1000, '[') + std::string(1000, ']') + "}";
   absl::Status status = decoder.Decode(deep, &r);
   EXPECT_FALSE(status.ok());
 }
@@ -229,41 +228,53 @@ class RandomRecords {
   explicit RandomRecords(uint32_t seed) : rng_(seed) {}
 
   std::string Text() {
-    static const char* const kPieces[] = {
-        "a", "Z", " ", "\"", "\\", "\n", "\t", "\x01", "\x1f", "/", "%s", "é",
-        "€", "𝄞", "日本", "\x7f", "{", "}", "[", "]", ":", ","};
+    static const char* const kPieces[] = {"a",    "Z", " ",  "\"", "\\", "\n", "\t",   "\x01",
+                                          "\x1f", "/", "%s", "é",  "€",  "𝄞",  "日本", "\x7f",
+                                          "{",    "}", "[",  "]",  ":",  ","};
     std::string text;
     const int n = std::uniform_int_distribution<int>(0, 40)(rng_);
     for (int i = 0; i < n; ++i) {
-      text += kPieces[std::uniform_int_distribution<int>(
-          0, std::size(kPieces) - 1)(rng_)];
+      text += kPieces[std::uniform_int_distribution<int>(0, std::size(kPieces) - 1)(rng_)];
     }
     return text;
   }
 
   double Double() {
     switch (std::uniform_int_distribution<int>(0, 5)(rng_)) {
-      case 0: return 0;
-      case 1: return std::uniform_real_distribution<double>(0, 2e9)(rng_);
-      case 2: return std::uniform_real_distribution<double>(-1, 1)(rng_) * 1e-300;
-      case 3: return std::uniform_real_distribution<double>(-1, 1)(rng_) * 1e300;
-      case 4: return std::uniform_int_distribution<int>(-1000, 1000)(rng_);
-      default: return 1e-7;
+      case 0:
+        return 0;
+      case 1:
+        return std::uniform_real_distribution<double>(0, 2e9)(rng_);
+      case 2:
+        return std::uniform_real_distribution<double>(-1, 1)(rng_) * 1e-300;
+      case 3:
+        return std::uniform_real_distribution<double>(-1, 1)(rng_) * 1e300;
+      case 4:
+        return std::uniform_int_distribution<int>(-1000, 1000)(rng_);
+      default:
+        return 1e-7;
     }
   }
 
   int32_t Int32() {
-    return std::uniform_int_distribution<int32_t>(
-        std::numeric_limits<int32_t>::min(),
-        std::numeric_limits<int32_t>::max())(rng_);
+    return std::uniform_int_distribution<int32_t>(std::numeric_limits<int32_t>::min(),
+                                                  std::numeric_limits<int32_t>::max())(rng_);
   }
 
   void Value(google::protobuf::Value* value, int depth) {
     switch (std::uniform_int_distribution<int>(0, depth > 2 ? 3 : 5)(rng_)) {
-      case 0: value->set_null_value(google::protobuf::NULL_VALUE); break;
-      case 1: value->set_number_value(Double()); break;
-      case 2: value->set_string_value(Text()); break;
-      case 3: value->set_bool_value(rng_() & 1); break;
+      case 0:
+        value->set_null_value(google::protobuf::NULL_VALUE);
+        break;
+      case 1:
+        value->set_number_value(Double());
+        break;
+      case 2:
+        value->set_string_value(Text());
+        break;
+      case 3:
+        value->set_bool_value(rng_() & 1);
+        break;
       case 4: {
         auto* list = value->mutable_list_value();
         for (int i = rng_() % 4; i > 0; --i) Value(list->add_values(), depth + 1);

@@ -21,10 +21,30 @@ namespace od = simdjson::ondemand;
 namespace {
 
 enum class Field {
-  kUnknown, kName, kMsg, kArgs, kLevelname, kLevelno, kPathname, kFilename,
-  kModule, kLineno, kFuncName, kCreated, kMsecs, kRelativeCreated, kProcess,
-  kProcessName, kThread, kThreadName, kExcText, kStackInfo, kHostname, kJob,
-  kSeq, kStream,
+  kUnknown,
+  kName,
+  kMsg,
+  kArgs,
+  kLevelname,
+  kLevelno,
+  kPathname,
+  kFilename,
+  kModule,
+  kLineno,
+  kFuncName,
+  kCreated,
+  kMsecs,
+  kRelativeCreated,
+  kProcess,
+  kProcessName,
+  kThread,
+  kThreadName,
+  kExcText,
+  kStackInfo,
+  kHostname,
+  kJob,
+  kSeq,
+  kStream,
 };
 
 // Keys are the JSON names, or the proto field names where those differ
@@ -94,12 +114,11 @@ absl::string_view AsAbsl(std::string_view text) {
 }
 
 absl::Status FieldError(std::string_view key, std::string_view expected) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "field \"", AsAbsl(key), "\": expected ", AsAbsl(expected)));
+  return absl::InvalidArgumentError(
+      absl::StrCat("field \"", AsAbsl(key), "\": expected ", AsAbsl(expected)));
 }
 
-absl::Status DecodeString(od::value& value, std::string_view key,
-                          std::string* out) {
+absl::Status DecodeString(od::value& value, std::string_view key, std::string* out) {
   // The common case first: one call.
   std::string_view fast;
   if (value.get_string().get(fast) == simdjson::SUCCESS) {
@@ -127,9 +146,8 @@ absl::Status DecodeString(od::value& value, std::string_view key,
 // only too large or too small.
 template <typename Int>
 absl::Status IntegerError(std::string_view key, bool in_range = false) {
-  constexpr std::string_view kExpected = std::is_signed_v<Int>
-                                             ? "an integer"
-                                             : "a non-negative integer";
+  constexpr std::string_view kExpected =
+      std::is_signed_v<Int> ? "an integer" : "a non-negative integer";
   if (!in_range) return FieldError(key, kExpected);
   return FieldError(key, absl::StrCat(AsAbsl(kExpected), " in range"));
 }
@@ -144,8 +162,7 @@ absl::Status IntegerFromNumber(od::value& value, std::string_view key, Int* out)
     int64_t v;
     if (auto error = value.get_int64().get(v)) return JsonError(error);
     if (v < static_cast<int64_t>(std::numeric_limits<Int>::min()) ||
-        (std::is_signed_v<Int> &&
-         v > static_cast<int64_t>(std::numeric_limits<Int>::max()))) {
+        (std::is_signed_v<Int> && v > static_cast<int64_t>(std::numeric_limits<Int>::max()))) {
       return IntegerError<Int>(key, /*in_range=*/true);
     }
     *out = static_cast<Int>(v);
@@ -179,8 +196,7 @@ bool FastInteger(od::value& value, Int* out) {
   if constexpr (std::is_signed_v<Int>) {
     int64_t fast;
     if (value.get_int64().get(fast) != simdjson::SUCCESS ||
-        fast < std::numeric_limits<Int>::min() ||
-        fast > std::numeric_limits<Int>::max()) {
+        fast < std::numeric_limits<Int>::min() || fast > std::numeric_limits<Int>::max()) {
       return false;
     }
     *out = static_cast<Int>(fast);
@@ -251,8 +267,8 @@ absl::Status DecodeDouble(od::value& value, std::string_view key, double* out) {
         *out = std::numeric_limits<double>::infinity();
       } else if (text == "-Infinity") {
         *out = -std::numeric_limits<double>::infinity();
-      } else if (text.empty() || !absl::SimpleAtod(AsAbsl(text), out) ||
-                 std::isnan(*out) || std::isinf(*out)) {
+      } else if (text.empty() || !absl::SimpleAtod(AsAbsl(text), out) || std::isnan(*out) ||
+                 std::isinf(*out)) {
         return FieldError(key, "a number");
       }
       return absl::OkStatus();
@@ -285,9 +301,8 @@ struct ProtoValueBuilder {
         return JsonError(error);
       }
       // An integer of any size (Python's): beyond a double, its sign's infinity.
-      d = TrimJsonSpace(value.raw_json_token())[0] == '-'
-              ? -std::numeric_limits<double>::infinity()
-              : std::numeric_limits<double>::infinity();
+      d = TrimJsonSpace(value.raw_json_token())[0] == '-' ? -std::numeric_limits<double>::infinity()
+                                                          : std::numeric_limits<double>::infinity();
     }
     if (v) v->set_number_value(d);
     return absl::OkStatus();
@@ -303,16 +318,13 @@ struct ProtoValueBuilder {
     if (v) v->mutable_list_value();
     return v;
   }
-  Node Item(Node list) {
-    return list ? list->mutable_list_value()->add_values() : nullptr;
-  }
+  Node Item(Node list) { return list ? list->mutable_list_value()->add_values() : nullptr; }
   Node Dict(Node v) {
     if (v) v->mutable_struct_value();
     return v;
   }
   Node Field(Node dict, std::string_view key) {
-    return dict ? &(*dict->mutable_struct_value()->mutable_fields())[std::string(key)]
-                : nullptr;
+    return dict ? &(*dict->mutable_struct_value()->mutable_fields())[std::string(key)] : nullptr;
   }
 };
 
@@ -340,8 +352,7 @@ struct RawText {
 // Decodes any JSON value (into `out`, or only checks it when `out` is null)
 // and gives its JSON text: from where the value starts to where the document
 // stands once it has been read, in one pass.
-absl::Status DecodeWithText(od::value& value, RawText* raw,
-                            google::protobuf::Value* out,
+absl::Status DecodeWithText(od::value& value, RawText* raw, google::protobuf::Value* out,
                             std::string_view* text) {
   const char* start = value.raw_json_token().data();
   absl::Status status = DecodeValue(value, out, raw->python_json);
@@ -362,16 +373,14 @@ absl::Status DecodeWithText(od::value& value, RawText* raw,
 // args: kept as JSON text (Python's %-formatting needs int vs float and key
 // order), and decoded into the record's Value unless the caller opted out.
 absl::Status DecodeArgs(od::value& value, RawText* raw, LogRecord* r) {
-  return DecodeWithText(value, raw,
-                        raw->decode_args_value ? r->mutable_args() : nullptr,
+  return DecodeWithText(value, raw, raw->decode_args_value ? r->mutable_args() : nullptr,
                         &raw->args);
 }
 
 // msg: a string as protobuf wants; but Python jobs may log any object
 // (logger.info(some_dict)), which Python's leader shows as str(msg). Such a
 // msg is kept as its JSON text, for the formatter to render.
-absl::Status DecodeMsg(od::value& value, std::string_view key, RawText* raw,
-                       LogRecord* r) {
+absl::Status DecodeMsg(od::value& value, std::string_view key, RawText* raw, LogRecord* r) {
   od::json_type type;
   if (auto error = value.type().get(type)) return JsonError(error);
   if (type == od::json_type::string || type == od::json_type::null) {
@@ -399,12 +408,15 @@ absl::Status DecodeNumber(od::value& value, std::string_view key, LogRecord* r,
   return status;
 }
 
-absl::Status DecodeField(Field field, std::string_view key, od::value& value,
-                         RawText* raw, LogRecord* r) {
+absl::Status DecodeField(Field field, std::string_view key, od::value& value, RawText* raw,
+                         LogRecord* r) {
   switch (field) {
-    case Field::kName: return DecodeString(value, key, r->mutable_name());
-    case Field::kMsg: return DecodeMsg(value, key, raw, r);
-    case Field::kArgs: return DecodeArgs(value, raw, r);
+    case Field::kName:
+      return DecodeString(value, key, r->mutable_name());
+    case Field::kMsg:
+      return DecodeMsg(value, key, raw, r);
+    case Field::kArgs:
+      return DecodeArgs(value, raw, r);
     case Field::kLevelname:
       return DecodeString(value, key, r->mutable_levelname());
     case Field::kLevelno:
@@ -413,7 +425,8 @@ absl::Status DecodeField(Field field, std::string_view key, od::value& value,
       return DecodeString(value, key, r->mutable_pathname());
     case Field::kFilename:
       return DecodeString(value, key, r->mutable_filename());
-    case Field::kModule: return DecodeString(value, key, r->mutable_module());
+    case Field::kModule:
+      return DecodeString(value, key, r->mutable_module());
     case Field::kLineno:
       return DecodeNumber(value, key, r, &LogRecord::set_lineno);
     case Field::kFuncName:
@@ -438,12 +451,14 @@ absl::Status DecodeField(Field field, std::string_view key, od::value& value,
       return DecodeString(value, key, r->mutable_stack_info());
     case Field::kHostname:
       return DecodeString(value, key, r->mutable_hostname());
-    case Field::kJob: return DecodeString(value, key, r->mutable_job());
+    case Field::kJob:
+      return DecodeString(value, key, r->mutable_job());
     case Field::kSeq:
       return DecodeNumber(value, key, r, &LogRecord::set_seq);
     case Field::kStream:
       return DecodeNumber(value, key, r, &LogRecord::set_stream);
-    case Field::kUnknown: return DecodeValue(value, nullptr, raw->python_json);
+    case Field::kUnknown:
+      return DecodeValue(value, nullptr, raw->python_json);
   }
   return absl::OkStatus();
 }
@@ -475,15 +490,13 @@ absl::Status RecordDecoder::Decode(absl::string_view json, LogRecord* out) {
   return DecodePadded(scratch.data(), json.size(), out);
 }
 
-absl::Status RecordDecoder::DecodePadded(const char* data, size_t size,
-                                         LogRecord* out) {
+absl::Status RecordDecoder::DecodePadded(const char* data, size_t size, LogRecord* out) {
   out->Clear();
   impl_->raw_args = {};
   impl_->raw_msg = {};
   od::document document;
   RawText raw{&document, data, data + size, decode_args_value_, python_json_, {}, {}};
-  if (auto error =
-          impl_->parser.iterate(data, size, size + kPadding).get(document)) {
+  if (auto error = impl_->parser.iterate(data, size, size + kPadding).get(document)) {
     return JsonError(error);
   }
   od::object object;
@@ -496,8 +509,7 @@ absl::Status RecordDecoder::DecodePadded(const char* data, size_t size,
     if (auto error = std::move(field_result).get(field)) return JsonError(error);
     std::string_view key;
     if (auto error = field.unescaped_key().get(key)) return JsonError(error);
-    absl::Status status =
-        DecodeField(LookUpField(key), key, field.value(), &raw, out);
+    absl::Status status = DecodeField(LookUpField(key), key, field.value(), &raw, out);
     if (!status.ok()) return status;
   }
   impl_->raw_args = raw.args;
@@ -509,12 +521,8 @@ absl::Status RecordDecoder::DecodePadded(const char* data, size_t size,
   return absl::OkStatus();
 }
 
-absl::string_view RecordDecoder::raw_args() const {
-  return AsAbsl(impl_->raw_args);
-}
+absl::string_view RecordDecoder::raw_args() const { return AsAbsl(impl_->raw_args); }
 
-absl::string_view RecordDecoder::raw_msg() const {
-  return AsAbsl(impl_->raw_msg);
-}
+absl::string_view RecordDecoder::raw_msg() const { return AsAbsl(impl_->raw_msg); }
 
 }  // namespace toil::rtlog::internal

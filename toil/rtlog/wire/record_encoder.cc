@@ -1,9 +1,10 @@
 // Encoding a LogRecord as one JSON object; see record_encoder.h.
+#include "toil/rtlog/wire/record_encoder.h"
+
 #include <cstring>
 #include <string>
 
 #include "toil/rtlog/wire/json_writer.h"
-#include "toil/rtlog/wire/record_encoder.h"
 
 namespace toil::rtlog::internal {
 
@@ -74,8 +75,7 @@ char* WriteUint64(uint64_t value, bool as_string, char* p) {
 
 }  // namespace
 
-void AppendRecordFields(const LogRecord& r, std::string* out,
-                        Uint64Form uint64_form) {
+void AppendRecordFields(const LogRecord& r, std::string* out, Uint64Form uint64_form) {
   const bool strings = uint64_form == Uint64Form::kString;
   // args never comes from C++ jobs; when present it is written separately.
   std::string args;
@@ -83,10 +83,9 @@ void AppendRecordFields(const LogRecord& r, std::string* out,
   // Room for everything at its worst (every byte escaped), then one pass
   // writing through a pointer: the job's log call pays for this.
   size_t bound = 512 + args.size();
-  for (const std::string* text :
-       {&r.name(), &r.msg(), &r.levelname(), &r.pathname(), &r.filename(),
-        &r.module(), &r.func_name(), &r.process_name(), &r.thread_name(),
-        &r.exc_text(), &r.stack_info(), &r.hostname(), &r.job()}) {
+  for (const std::string* text : {&r.name(), &r.msg(), &r.levelname(), &r.pathname(), &r.filename(),
+                                  &r.module(), &r.func_name(), &r.process_name(), &r.thread_name(),
+                                  &r.exc_text(), &r.stack_info(), &r.hostname(), &r.job()}) {
     bound += JsonStringBound(text->size());
   }
   const size_t old_size = out->size();

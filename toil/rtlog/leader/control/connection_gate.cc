@@ -48,8 +48,8 @@ void ConnectionGate::Authenticated(absl::string_view peer) {
   int fd = -1;
   if (!absl::ConsumePrefix(&peer, "fd:") || !absl::SimpleAtoi(peer, &fd)) return;
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = std::find_if(pending_.begin(), pending_.end(),
-                         [fd](const Pending& p) { return p.fd == fd; });
+  auto it =
+      std::find_if(pending_.begin(), pending_.end(), [fd](const Pending& p) { return p.fd == fd; });
   if (it == pending_.end()) return;
   close(it->watch);  // the connection is gRPC's alone now
   pending_.erase(it);

@@ -65,10 +65,9 @@ void RemoveStaleDirectories(const std::string& base) {
     address.sun_family = AF_UNIX;
     std::memcpy(address.sun_path, socket_path.data(), socket_path.size());
     const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const bool refused = fd >= 0 &&
-                         connect(fd, reinterpret_cast<const sockaddr*>(&address),
-                                 sizeof(address)) != 0 &&
-                         errno == ECONNREFUSED;
+    const bool refused =
+        fd >= 0 && connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 &&
+        errno == ECONNREFUSED;
     if (fd >= 0) close(fd);
     if (refused && unlink(socket_path.c_str()) == 0) rmdir(directory.c_str());
   }
@@ -88,9 +87,9 @@ absl::StatusOr<std::string> PrivateDirectory() {
   RemoveStaleDirectories(base);
   std::string pattern = absl::StrCat(base, "/", kDirectoryPrefix, "XXXXXX");
   if (mkdtemp(pattern.data()) == nullptr) {  // mode 0700
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot create a directory for the control socket under ", base, ": ",
-        std::strerror(errno)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create a directory for the control socket under ", base, ": ",
+                     std::strerror(errno)));
   }
   return pattern;
 }
@@ -133,9 +132,9 @@ bool SplitHostPort(const std::string& text, std::string* host, std::string* port
 // A listening TCP socket on a numeric HOST:PORT; `target` gets its real
 // address.
 absl::StatusOr<int> ListenTcp(const std::string& text, std::string* target) {
-  const absl::Status bad = absl::InvalidArgumentError(absl::StrCat(
-      "cannot listen for the control plane on ", text,
-      " (a numeric HOST:PORT, with a port that is free)"));
+  const absl::Status bad =
+      absl::InvalidArgumentError(absl::StrCat("cannot listen for the control plane on ", text,
+                                              " (a numeric HOST:PORT, with a port that is free)"));
   std::string host;
   std::string port;
   if (!SplitHostPort(text, &host, &port)) return bad;
@@ -146,14 +145,13 @@ absl::StatusOr<int> ListenTcp(const std::string& text, std::string* target) {
   if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return bad;
   const int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const int on = 1;
-  const bool listening = fd >= 0 &&
-                         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == 0 &&
-                         bind(fd, found->ai_addr, found->ai_addrlen) == 0 &&
-                         listen(fd, SOMAXCONN) == 0;
+  const bool listening =
+      fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == 0 &&
+      bind(fd, found->ai_addr, found->ai_addrlen) == 0 && listen(fd, SOMAXCONN) == 0;
   freeaddrinfo(found);
   if (!listening) {
-    const absl::Status failed = absl::UnavailableError(
-        absl::StrCat(bad.message(), ": ", std::strerror(errno)));
+    const absl::Status failed =
+        absl::UnavailableError(absl::StrCat(bad.message(), ": ", std::strerror(errno)));
     if (fd >= 0) close(fd);
     return failed;
   }
@@ -196,8 +194,8 @@ absl::StatusOr<std::unique_ptr<ControlListener>> ControlListener::Listen(
       new ControlListener(*fd, wake_fd, target, socket_path, directory));
 }
 
-ControlListener::ControlListener(int fd, int wake_fd, std::string target,
-                                 std::string socket_path, std::string directory)
+ControlListener::ControlListener(int fd, int wake_fd, std::string target, std::string socket_path,
+                                 std::string directory)
     : fd_(fd),
       wake_fd_(wake_fd),
       target_(std::move(target)),

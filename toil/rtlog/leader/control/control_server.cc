@@ -50,8 +50,8 @@ struct ControlServer::Impl {
   std::unique_ptr<ControlListener> listener;
 };
 
-absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
-    const std::string& address, ControlTarget target) {
+absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(const std::string& address,
+                                                                    ControlTarget target) {
   auto impl = std::make_unique<Impl>();
   std::string token;
   if (!address.empty()) {

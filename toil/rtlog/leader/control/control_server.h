@@ -30,9 +30,9 @@ namespace toil::rtlog::internal {
 // What the control plane looks at and steers. The functions are called from
 // gRPC's threads.
 struct ControlTarget {
-  std::string kind;          // "serve" or "workflow"
-  std::string address;       // TOIL_RT_LOGGING_ADDRESS
-  std::string key_id;        // "" without a secret
+  std::string kind;     // "serve" or "workflow"
+  std::string address;  // TOIL_RT_LOGGING_ADDRESS
+  std::string key_id;   // "" without a secret
   bool allow_unsigned = false;
   absl::Time started;
   std::function<LogStats()> stats;
@@ -50,8 +50,8 @@ class ControlServer {
  public:
   // `address`: "" for a Unix socket in a new private directory, or
   // "HOST:PORT" for TCP (port 0: any free one), which requires the token.
-  static absl::StatusOr<std::unique_ptr<ControlServer>> Start(
-      const std::string& address, ControlTarget target);
+  static absl::StatusOr<std::unique_ptr<ControlServer>> Start(const std::string& address,
+                                                              ControlTarget target);
   // Shuts down (cancelling open Tail streams) and removes the socket and its
   // directory.
   ~ControlServer();

@@ -70,8 +70,7 @@ absl::StatusOr<RecordFilter> FilterOf(const v1::TailRequest& request) {
     auto pattern = std::make_shared<RE2>(request.grep(), options);
     if (!pattern->ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "grep pattern \"", request.grep(), "\" is not a regular expression: ",
-          pattern->error()));
+          "grep pattern \"", request.grep(), "\" is not a regular expression: ", pattern->error()));
     }
     filter.grep = std::move(pattern);
   }
@@ -98,13 +97,12 @@ grpc::Status ControlService::Authorize(const grpc::ServerContext& context) const
     return grpc::Status::OK;
   }
   return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                      found == metadata.end()
-                          ? "this leader's control address needs its token"
-                          : "wrong token for this leader's control address");
+                      found == metadata.end() ? "this leader's control address needs its token"
+                                              : "wrong token for this leader's control address");
 }
 
-grpc::Status ControlService::GetStatus(grpc::ServerContext* context,
-                                       const v1::GetStatusRequest*, v1::Status* response) {
+grpc::Status ControlService::GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest*,
+                                       v1::Status* response) {
   if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
   const LogStats stats = target_.stats();
   response->set_address(target_.address);
@@ -143,8 +141,7 @@ grpc::Status ControlService::ListSenders(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status ControlService::OpenTail(const grpc::ServerContext& context,
-                                      grpc::ByteBuffer& request,
+grpc::Status ControlService::OpenTail(const grpc::ServerContext& context, grpc::ByteBuffer& request,
                                       std::unique_ptr<TailStream>* stream,
                                       v1::TailForm* form) const {
   if (grpc::Status auth = Authorize(context); !auth.ok()) return auth;
@@ -156,9 +153,9 @@ grpc::Status ControlService::OpenTail(const grpc::ServerContext& context,
   absl::StatusOr<RecordFilter> filter = FilterOf(tail);
   if (!filter.ok()) return ToGrpc(filter.status(), grpc::StatusCode::INVALID_ARGUMENT);
   if (!v1::TailForm_IsValid(tail.form())) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        absl::StrCat("no Tail form numbered ", tail.form(),
-                                     " (JSON_LINES is 0, ENTRIES 1)"));
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("no Tail form numbered ", tail.form(), " (JSON_LINES is 0, ENTRIES 1)"));
   }
   *form = tail.form();
   *stream = std::make_unique<TailStream>(*target_.ring, *std::move(filter),
@@ -182,11 +179,11 @@ grpc::Status ControlService::SetLevel(grpc::ServerContext* context,
   if (!changed.ok()) return ToGrpc(changed, grpc::StatusCode::FAILED_PRECONDITION);
   response->set_previous(std::string(LevelName(previous)));
   response->set_level(std::string(LevelName(*level)));
-  response->set_message(absl::StrCat(
-      "jobs that start from now on get TOIL_RT_LOGGING_LEVEL=", LevelName(*level),
-      " (it was ", LevelName(previous),
-      "); jobs already running keep theirs, and so do jobs already submitted to a "
-      "scheduler such as Slurm"));
+  response->set_message(
+      absl::StrCat("jobs that start from now on get TOIL_RT_LOGGING_LEVEL=", LevelName(*level),
+                   " (it was ", LevelName(previous),
+                   "); jobs already running keep theirs, and so do jobs already submitted to a "
+                   "scheduler such as Slurm"));
   return grpc::Status::OK;
 }
 

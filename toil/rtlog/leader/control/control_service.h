@@ -25,8 +25,7 @@ class ControlService final : public v1::LogControl::WithRawMethod_Tail<v1::LogCo
 
   grpc::Status GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest* request,
                          v1::Status* response) override;
-  grpc::Status ListSenders(grpc::ServerContext* context,
-                           const v1::ListSendersRequest* request,
+  grpc::Status ListSenders(grpc::ServerContext* context, const v1::ListSendersRequest* request,
                            v1::ListSendersResponse* response) override;
   grpc::Status SetLevel(grpc::ServerContext* context, const v1::SetLevelRequest* request,
                         v1::SetLevelResponse* response) override;

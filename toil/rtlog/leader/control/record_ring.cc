@@ -136,15 +136,14 @@ uint64_t RecordRing::Next() const {
 bool RecordRing::Matches(const Slot& slot, const RecordFilter& filter) const {
   if (slot.levelno < filter.min_levelno) return false;
   if (!filter.host.empty() && slot.host != filter.host) return false;
-  if (!filter.job_glob.empty() &&
-      fnmatch(filter.job_glob.c_str(), slot.job.c_str(), 0) != 0) {
+  if (!filter.job_glob.empty() && fnmatch(filter.job_glob.c_str(), slot.job.c_str(), 0) != 0) {
     return false;
   }
   return filter.grep == nullptr || RE2::PartialMatch(slot.message, *filter.grep);
 }
 
-uint64_t RecordRing::Read(uint64_t cursor, const RecordFilter& filter,
-                          size_t max_bytes, Batch* batch) const {
+uint64_t RecordRing::Read(uint64_t cursor, const RecordFilter& filter, size_t max_bytes,
+                          Batch* batch) const {
   std::lock_guard<std::mutex> lock(mu_);
   if (cursor < oldest_) {
     batch->missed += oldest_ - cursor;

@@ -43,9 +43,9 @@ namespace toil::rtlog::internal {
 // Which records a reader wants.
 struct RecordFilter {
   int min_levelno = std::numeric_limits<int>::min();  // the record's levelno, at least this
-  std::string job_glob;  // fnmatch glob on the job name ("" for any)
-  std::string host;      // the host, exactly ("" for any)
-  std::shared_ptr<const re2::RE2> grep;  // searched in the message (null: any)
+  std::string job_glob;                               // fnmatch glob on the job name ("" for any)
+  std::string host;                                   // the host, exactly ("" for any)
+  std::shared_ptr<const re2::RE2> grep;               // searched in the message (null: any)
 
   bool MatchesAll() const {
     return min_levelno == std::numeric_limits<int>::min() && job_glob.empty() && host.empty() &&
@@ -56,8 +56,8 @@ struct RecordFilter {
 class RecordRing : public LogSink {
  public:
   struct Options {
-    size_t records = 16384;         // kept at most
-    size_t bytes = 32 << 20;        // of text kept at most
+    size_t records = 16384;          // kept at most
+    size_t bytes = 32 << 20;         // of text kept at most
     size_t block_bytes = 256 << 10;  // the entries are kept in blocks of this size
   };
   explicit RecordRing(Options options);
@@ -98,8 +98,7 @@ class RecordRing : public LogSink {
   // Appends to `batch` the records numbered `cursor` and on that match
   // `filter`, up to about `max_bytes` in the batch; returns the cursor to
   // read from next. Looks at a bounded stretch of records per call.
-  uint64_t Read(uint64_t cursor, const RecordFilter& filter, size_t max_bytes,
-                Batch* batch) const;
+  uint64_t Read(uint64_t cursor, const RecordFilter& filter, size_t max_bytes, Batch* batch) const;
   // Where to start reading to get the last `n` kept records that match
   // `filter` (Next() for n == 0).
   uint64_t StartOfLast(uint32_t n, const RecordFilter& filter) const;
@@ -135,7 +134,7 @@ class RecordRing : public LogSink {
 
   const Options options_;
   std::vector<Slot> slots_;
-  std::string scratch_;  // the entry being encoded (Send is never concurrent)
+  std::string scratch_;           // the entry being encoded (Send is never concurrent)
   std::shared_ptr<Block> block_;  // where entries go now
   mutable std::mutex mu_;
   uint64_t oldest_ = 1;

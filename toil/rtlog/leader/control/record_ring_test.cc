@@ -13,8 +13,8 @@
 #include "gtest/gtest.h"
 #include "proto/log_record.pb.h"
 #include "re2/re2.h"
-#include "toil/rtlog/sinks/tail_entry.h"
 #include "toil/rtlog/sinks/log_sink.h"
+#include "toil/rtlog/sinks/tail_entry.h"
 
 namespace toil::rtlog::internal {
 namespace {

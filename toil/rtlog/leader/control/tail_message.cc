@@ -24,8 +24,7 @@ constexpr uint8_t kMissedTag = 3 << 3 | 0;
 // A tag and a varint (protobuf's encoding of it): at most 11 bytes.
 void AppendField(uint8_t tag, uint64_t value, std::vector<uint8_t>* out) {
   uint8_t field[11] = {tag};  // a 64-bit varint takes at most 10 bytes
-  uint8_t* end =
-      google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(value, field + 1);
+  uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(value, field + 1);
   out->insert(out->end(), field, end);
 }
 

@@ -44,14 +44,14 @@ struct TailPump::Call {
   Event wrote{this, Event::kWrote};
   Event finished_event{this, Event::kFinished};
   Event done{this, Event::kDone};
-  int pending = 0;         // events asked for and not yet come
-  bool viewer = false;     // counted among the viewers
+  int pending = 0;      // events asked for and not yet come
+  bool viewer = false;  // counted among the viewers
   bool writing = false;
   bool finishing = false;
-  bool finished = false;   // gRPC is done with it, or it never began
-  bool gone = false;       // the viewer went away (or the call was cancelled)
-  bool ready = true;       // step it at the next look
-  TailStream::Step wait;   // what it waits for, when it is not writing
+  bool finished = false;  // gRPC is done with it, or it never began
+  bool gone = false;      // the viewer went away (or the call was cancelled)
+  bool ready = true;      // step it at the next look
+  TailStream::Step wait;  // what it waits for, when it is not writing
 };
 
 // How the ring, and Stop(), wake the pump's thread: an alarm that fires at
@@ -59,9 +59,9 @@ struct TailPump::Call {
 struct TailPump::Waker {
   std::mutex mu;
   grpc::ServerCompletionQueue* cq = nullptr;  // null once stopping
-  bool armed = false;        // an alarm is set and has not come back
-  bool end_streams = false;  // EndStreams() was called
-  bool stop = false;         // Stop() was called
+  bool armed = false;                         // an alarm is set and has not come back
+  bool end_streams = false;                   // EndStreams() was called
+  bool stop = false;                          // Stop() was called
   std::unique_ptr<grpc::Alarm> alarm;
   Event event{nullptr, Event::kWake};
 
@@ -253,8 +253,7 @@ absl::Time TailPump::StepDue(absl::Time now) {
   uint64_t wanted = UINT64_MAX;
   for (Call* call : calls_) {
     const bool idle = !call->writing && !call->finishing && call->stream != nullptr;
-    if (call->ready || ending_ ||
-        (idle && (now >= call->wait.until || kept > call->wait.record))) {
+    if (call->ready || ending_ || (idle && (now >= call->wait.until || kept > call->wait.record))) {
       Step(call, now);
     }
     if (call->writing || call->finishing || call->stream == nullptr) continue;

@@ -37,7 +37,8 @@ void Arrive(RecordRing& ring, uint64_t n, int levelno = 20) {
 class ArrivingRecords {
  public:
   ArrivingRecords(RecordRing& ring, double per_second)
-      : ring_(ring), gap_(per_second > 0 ? absl::Seconds(1) / per_second : absl::InfiniteDuration()) {}
+      : ring_(ring),
+        gap_(per_second > 0 ? absl::Seconds(1) / per_second : absl::InfiniteDuration()) {}
   absl::Time Now() const { return now_; }
   // Until the ring has record `step.record`, or `step.until`; false when
   // neither will ever come.
@@ -211,8 +212,7 @@ TEST(TailStreamTest, AViewerThatGoesAwayEndsTheStream) {
   TailStream stream(ring, RecordFilter{}, {.follow = true});
   int writes = 0;
   Drive(
-      stream, clock, [&](const RecordRing::Batch&) { return ++writes < 3; },
-      [] { return false; });
+      stream, clock, [&](const RecordRing::Batch&) { return ++writes < 3; }, [] { return false; });
   EXPECT_EQ(writes, 3);
 }
 
@@ -220,8 +220,7 @@ TEST(TailStreamTest, ABusyStreamSendsFewerLargerMessagesAndATrickleStaysPrompt) 
   // 100,000 records a second (20 KiB of entries in 5 ms): once a message
   // carries 8 KiB, the next ones wait 25 ms, so about 40 messages a second.
   const Viewer busy = Follow(
-      {.kept = 16384, .per_second = 100000, .batch_bytes = 8 << 20, .busy_bytes = 8 << 10},
-      100000);
+      {.kept = 16384, .per_second = 100000, .batch_bytes = 8 << 20, .busy_bytes = 8 << 10}, 100000);
   EXPECT_EQ(busy.missed, 0u);
   EXPECT_TRUE(busy.Consecutive());
   EXPECT_LE(busy.messages, 100000 / 2500 + 3);

@@ -29,9 +29,8 @@ constexpr Range kNotPrintable[] = {
 
 bool IsPrintable(uint32_t code) {
   const Range* end = std::end(kNotPrintable);
-  const Range* it = std::upper_bound(
-      std::begin(kNotPrintable), end, code,
-      [](uint32_t c, const Range& r) { return c < r.first; });
+  const Range* it = std::upper_bound(std::begin(kNotPrintable), end, code,
+                                     [](uint32_t c, const Range& r) { return c < r.first; });
   if (it == std::begin(kNotPrintable)) return true;
   --it;
   return !(code >= it->first && code <= it->last);
@@ -96,11 +95,21 @@ struct PyValueBuilder {
 
 void AppendRepr(const PyValue& value, bool ascii, std::string* out) {
   switch (value.kind) {
-    case PyValue::Kind::kNone: out->append("None"); return;
-    case PyValue::Kind::kBool: out->append(value.boolean ? "True" : "False"); return;
-    case PyValue::Kind::kInt: out->append(value.text); return;
-    case PyValue::Kind::kFloat: out->append(PyFloatRepr(value.number)); return;
-    case PyValue::Kind::kStr: out->append(PyStrRepr(value.text, ascii)); return;
+    case PyValue::Kind::kNone:
+      out->append("None");
+      return;
+    case PyValue::Kind::kBool:
+      out->append(value.boolean ? "True" : "False");
+      return;
+    case PyValue::Kind::kInt:
+      out->append(value.text);
+      return;
+    case PyValue::Kind::kFloat:
+      out->append(PyFloatRepr(value.number));
+      return;
+    case PyValue::Kind::kStr:
+      out->append(PyStrRepr(value.text, ascii));
+      return;
     case PyValue::Kind::kList:
       out->push_back('[');
       for (size_t i = 0; i < value.items.size(); ++i) {
@@ -126,13 +135,20 @@ void AppendRepr(const PyValue& value, bool ascii, std::string* out) {
 
 bool PyValue::Truthy() const {
   switch (kind) {
-    case Kind::kNone: return false;
-    case Kind::kBool: return boolean;
-    case Kind::kInt: return text != "0";
-    case Kind::kFloat: return number != 0;
-    case Kind::kStr: return !text.empty();
-    case Kind::kList: return !items.empty();
-    case Kind::kDict: return !dict.empty();
+    case Kind::kNone:
+      return false;
+    case Kind::kBool:
+      return boolean;
+    case Kind::kInt:
+      return text != "0";
+    case Kind::kFloat:
+      return number != 0;
+    case Kind::kStr:
+      return !text.empty();
+    case Kind::kList:
+      return !items.empty();
+    case Kind::kDict:
+      return !dict.empty();
   }
   return false;
 }
@@ -238,8 +254,8 @@ std::string PyFloatRepr(double value) {
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
   // Shortest round-trip digits, e.g. "-1.2345e+02".
   char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value,
-                                    std::chars_format::scientific);
+  const auto result =
+      std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
   absl::string_view text(buffer, result.ptr - buffer);
   std::string out;
   if (!text.empty() && text.front() == '-') {
@@ -252,8 +268,8 @@ std::string PyFloatRepr(double value) {
     if (c != '.') digits.push_back(c);
   }
   int exponent = 0;
-  std::from_chars(text.data() + e + 1 + (text[e + 1] == '+' ? 1 : 0),
-                  text.data() + text.size(), exponent);
+  std::from_chars(text.data() + e + 1 + (text[e + 1] == '+' ? 1 : 0), text.data() + text.size(),
+                  exponent);
   // Python's repr: exponent notation when the decimal point would fall
   // more than 16 digits to the right, or 4 or more zeros to the left.
   const int point = exponent + 1;
@@ -332,13 +348,20 @@ std::string PyStrRepr(absl::string_view text, bool ascii) {
 
 absl::string_view PyTypeName(const PyValue& value) {
   switch (value.kind) {
-    case PyValue::Kind::kNone: return "NoneType";
-    case PyValue::Kind::kBool: return "bool";
-    case PyValue::Kind::kInt: return "int";
-    case PyValue::Kind::kFloat: return "float";
-    case PyValue::Kind::kStr: return "str";
-    case PyValue::Kind::kList: return "list";
-    case PyValue::Kind::kDict: return "dict";
+    case PyValue::Kind::kNone:
+      return "NoneType";
+    case PyValue::Kind::kBool:
+      return "bool";
+    case PyValue::Kind::kInt:
+      return "int";
+    case PyValue::Kind::kFloat:
+      return "float";
+    case PyValue::Kind::kStr:
+      return "str";
+    case PyValue::Kind::kList:
+      return "list";
+    case PyValue::Kind::kDict:
+      return "dict";
   }
   return "object";
 }

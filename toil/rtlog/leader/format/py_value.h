@@ -25,7 +25,7 @@ struct PyValue {
   bool boolean = false;
   // kInt: the decimal digits with an optional '-'; kStr: UTF-8 text.
   std::string text;
-  double number = 0;  // kFloat
+  double number = 0;                                  // kFloat
   std::vector<PyValue> items;                         // kList
   std::vector<std::pair<std::string, PyValue>> dict;  // kDict, in order
 

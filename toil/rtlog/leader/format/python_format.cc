@@ -101,7 +101,8 @@ class Arguments {
     for (const auto& [name, value] : dict_->dict) {
       if (name == key) found = &value;
     }
-    if (found == nullptr) return absl::InvalidArgumentError(absl::StrCat("KeyError: ", PyStrRepr(key)));
+    if (found == nullptr)
+      return absl::InvalidArgumentError(absl::StrCat("KeyError: ", PyStrRepr(key)));
     args_ = found;
     length_ = -1;
     index_ = -2;
@@ -142,8 +143,8 @@ absl::StatusOr<long> StarArgument(Arguments& arguments) {
 }
 
 // Pads `body` (after `sign_and_prefix`) to the spec's width.
-void Pad(const Spec& spec, absl::string_view sign_and_prefix,
-         absl::string_view body, bool numeric, std::string* out) {
+void Pad(const Spec& spec, absl::string_view sign_and_prefix, absl::string_view body, bool numeric,
+         std::string* out) {
   const long length = static_cast<long>(CodePointCount(sign_and_prefix) + CodePointCount(body));
   const long fill = spec.width > length ? spec.width - length : 0;
   if (spec.left) {
@@ -176,11 +177,9 @@ absl::Status FormatInteger(const Spec& spec, const PyValue& value, std::string* 
     negative = value.number < 0 && digits != "0";
   } else if (decimal) {
     return TypeError(absl::StrCat("%", std::string(1, c),
-                                  " format: a real number is required, not ",
-                                  PyTypeName(value)));
+                                  " format: a real number is required, not ", PyTypeName(value)));
   } else {
-    return TypeError(absl::StrCat("%", std::string(1, c),
-                                  " format: an integer is required, not ",
+    return TypeError(absl::StrCat("%", std::string(1, c), " format: an integer is required, not ",
                                   PyTypeName(value)));
   }
   digits = ToBase(digits, c == 'o' ? 8 : (c == 'x' || c == 'X') ? 16 : 10, c == 'X');
@@ -215,8 +214,12 @@ absl::Status FormatFloat(const Spec& spec, const PyValue& value, std::string* ou
       for (char& ch : text) ch = static_cast<char>(std::toupper(ch));
     }
     const bool negative = std::isinf(number) && number < 0;
-    Pad(spec, negative ? "-" : spec.plus ? "+" : spec.space ? " " : "", text, /*numeric=*/true,
-        out);
+    Pad(spec,
+        negative     ? "-"
+        : spec.plus  ? "+"
+        : spec.space ? " "
+                     : "",
+        text, /*numeric=*/true, out);
     return absl::OkStatus();
   }
   std::string format = "%";
@@ -265,9 +268,19 @@ absl::Status FormatOne(const Spec& spec, const PyValue& value, std::string* out)
       Pad(spec, "", shown, /*numeric=*/false, out);
       return absl::OkStatus();
     }
-    case 'd': case 'i': case 'u': case 'x': case 'X': case 'o':
+    case 'd':
+    case 'i':
+    case 'u':
+    case 'x':
+    case 'X':
+    case 'o':
       return FormatInteger(spec, value, out);
-    case 'e': case 'E': case 'f': case 'F': case 'g': case 'G':
+    case 'e':
+    case 'E':
+    case 'f':
+    case 'F':
+    case 'g':
+    case 'G':
       return FormatFloat(spec, value, out);
     case 'c':
       return FormatChar(spec, value, out);
@@ -281,8 +294,7 @@ namespace {
 
 // A %(key): reads up to the matching ')' (from `*i`, just after '('), and
 // makes the key's value the only argument for what follows.
-absl::Status ReadMappingKey(absl::string_view format, size_t* i,
-                            Arguments& arguments) {
+absl::Status ReadMappingKey(absl::string_view format, size_t* i, Arguments& arguments) {
   int depth = 1;
   const size_t start = *i;
   while (*i < format.size() && depth > 0) {
@@ -296,8 +308,7 @@ absl::Status ReadMappingKey(absl::string_view format, size_t* i,
 
 // Digits at `*i` as a width or precision (at most kMaxWidth); -1 when there
 // are none.
-absl::StatusOr<long> ReadNumber(absl::string_view format, size_t* i,
-                                absl::string_view what) {
+absl::StatusOr<long> ReadNumber(absl::string_view format, size_t* i, absl::string_view what) {
   long number = -1;
   while (*i < format.size() && format[*i] >= '0' && format[*i] <= '9') {
     number = (number < 0 ? 0 : number * 10) + (format[(*i)++] - '0');
@@ -308,17 +319,22 @@ absl::StatusOr<long> ReadNumber(absl::string_view format, size_t* i,
 
 // The flags, width, precision and length modifiers of a conversion, from
 // `*i` up to (not including) the conversion character.
-absl::Status ReadSpec(absl::string_view format, size_t* i, Arguments& arguments,
-                      Spec* spec) {
+absl::Status ReadSpec(absl::string_view format, size_t* i, Arguments& arguments, Spec* spec) {
   const size_t n = format.size();
   for (; *i < n; ++*i) {
     const char f = format[*i];
-    if (f == '-') spec->left = true;
-    else if (f == '+') spec->plus = true;
-    else if (f == ' ') spec->space = true;
-    else if (f == '#') spec->alternate = true;
-    else if (f == '0') spec->zero = true;
-    else break;
+    if (f == '-')
+      spec->left = true;
+    else if (f == '+')
+      spec->plus = true;
+    else if (f == ' ')
+      spec->space = true;
+    else if (f == '#')
+      spec->alternate = true;
+    else if (f == '0')
+      spec->zero = true;
+    else
+      break;
   }
   if (*i < n && format[*i] == '*') {
     absl::StatusOr<long> width = StarArgument(arguments);
@@ -361,14 +377,13 @@ absl::Status UnsupportedConversion(absl::string_view format, size_t index) {
   std::string shown;
   AppendUtf8CodePoint(code, &shown);
   // Python counts the index in code points.
-  return ValueError(absl::StrFormat(
-      "unsupported format character '%s' (0x%x) at index %d", shown, code,
-      CodePointCount(format.substr(0, index))));
+  return ValueError(absl::StrFormat("unsupported format character '%s' (0x%x) at index %d", shown,
+                                    code, CodePointCount(format.substr(0, index))));
 }
 
 // One conversion, from `*i` just after its '%', appended to `out`.
-absl::Status FormatConversion(absl::string_view format, size_t* i,
-                              Arguments& arguments, std::string* out) {
+absl::Status FormatConversion(absl::string_view format, size_t* i, Arguments& arguments,
+                              std::string* out) {
   Spec spec;
   if (*i < format.size() && format[*i] == '(') {
     ++*i;
@@ -382,8 +397,7 @@ absl::Status FormatConversion(absl::string_view format, size_t* i,
   // Python takes the argument before it looks at the conversion.
   absl::StatusOr<const PyValue*> value = arguments.Next();
   if (!value.ok()) return value.status();
-  if (std::string_view("sradiuxXoeEfFgGc").find(spec.conversion) ==
-      std::string_view::npos) {
+  if (std::string_view("sradiuxXoeEfFgGc").find(spec.conversion) == std::string_view::npos) {
     return UnsupportedConversion(format, conversion_index);
   }
   return FormatOne(spec, **value, out);
@@ -391,8 +405,7 @@ absl::Status FormatConversion(absl::string_view format, size_t* i,
 
 }  // namespace
 
-absl::StatusOr<std::string> PercentFormat(absl::string_view format,
-                                          const PyValue& args) {
+absl::StatusOr<std::string> PercentFormat(absl::string_view format, const PyValue& args) {
   Arguments arguments(args);
   std::string out;
   size_t i = 0;
@@ -418,8 +431,8 @@ absl::StatusOr<std::string> PercentFormat(absl::string_view format,
   return out;
 }
 
-bool RenderMessage(const LogRecord& record, absl::string_view raw_args,
-                   absl::string_view raw_msg, std::string* out) {
+bool RenderMessage(const LogRecord& record, absl::string_view raw_args, absl::string_view raw_msg,
+                   std::string* out) {
   // str(msg): a msg that was not a JSON string is rendered as Python would.
   std::string msg = record.msg();
   if (!raw_msg.empty()) {

@@ -25,8 +25,7 @@ namespace toil::rtlog::internal {
 // above kMaxWidth are refused (a hostile record must not make the leader
 // allocate gigabytes).
 inline constexpr int kMaxWidth = 100000;
-absl::StatusOr<std::string> PercentFormat(absl::string_view format,
-                                          const PyValue& args);
+absl::StatusOr<std::string> PercentFormat(absl::string_view format, const PyValue& args);
 
 // The message of `record` into `*out`. `raw_args` is the JSON text of the
 // record's args as received, when known (it keeps what protobuf's Value
@@ -34,8 +33,8 @@ absl::StatusOr<std::string> PercentFormat(absl::string_view format,
 // was not a JSON string. Returns false when the format does not apply to the
 // args (Python would raise): `*out` then holds the raw msg followed by the
 // error and the args, marked as unformatted, so nothing is lost.
-bool RenderMessage(const LogRecord& record, absl::string_view raw_args,
-                   absl::string_view raw_msg, std::string* out);
+bool RenderMessage(const LogRecord& record, absl::string_view raw_args, absl::string_view raw_msg,
+                   std::string* out);
 
 }  // namespace toil::rtlog::internal
 

@@ -4,9 +4,9 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "toil/rtlog/base/plural.h"
 #include "toil/rtlog/common/line_format.h"
 #include "toil/rtlog/wire/packed_datagram.h"
-#include "toil/rtlog/base/plural.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -15,12 +15,11 @@ constexpr absl::Duration kReportInterval = absl::Seconds(1);
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<DatagramIngest>> DatagramIngest::Create(
-    IngestOptions options, Dispatcher* dispatcher) {
+absl::StatusOr<std::unique_ptr<DatagramIngest>> DatagramIngest::Create(IngestOptions options,
+                                                                       Dispatcher* dispatcher) {
   std::unique_ptr<DatagramAuth> auth;
   if (!options.secret.empty()) {
-    absl::StatusOr<std::unique_ptr<DatagramAuth>> made =
-        DatagramAuth::FromSecret(options.secret);
+    absl::StatusOr<std::unique_ptr<DatagramAuth>> made = DatagramAuth::FromSecret(options.secret);
     if (!made.ok()) return made.status();
     auth = *std::move(made);
   }
@@ -35,25 +34,21 @@ DatagramIngest::DatagramIngest(IngestOptions options, Dispatcher* dispatcher,
       auth_(std::move(auth)),
       loss_(options_.diagnostics),
       malformed_(options_.diagnostics, "malformed datagram", "malformed datagrams"),
-      unsigned_(options_.diagnostics, "unsigned datagram refused",
-                "unsigned datagrams refused"),
+      unsigned_(options_.diagnostics, "unsigned datagram refused", "unsigned datagrams refused"),
       forged_(options_.diagnostics, "datagram with a bad signature refused",
               "datagrams with a bad signature refused"),
-      other_run_(options_.diagnostics,
-                 "datagram signed for another run refused",
+      other_run_(options_.diagnostics, "datagram signed for another run refused",
                  "datagrams signed for another run refused") {
   decoder_.set_decode_args_value(false);  // args are used as raw JSON text
-  decoder_.set_python_json(true);          // as Python jobs write it
+  decoder_.set_python_json(true);         // as Python jobs write it
 }
 
-void DatagramIngest::Refuse(absl::string_view sender, absl::string_view reason,
-                            absl::Time now) {
+void DatagramIngest::Refuse(absl::string_view sender, absl::string_view reason, absl::Time now) {
   malformed_count_.fetch_add(1, std::memory_order_relaxed);
   malformed_.Report(sender, reason, now);
 }
 
-void DatagramIngest::Take(char* data, size_t size, absl::string_view sender,
-                          absl::Time now) {
+void DatagramIngest::Take(char* data, size_t size, absl::string_view sender, absl::Time now) {
   Authenticity authenticity = Authenticity::kNotChecked;
   if (auth_ != nullptr) {
     switch (auth_->Verify(absl::string_view(data, size))) {
@@ -79,8 +74,7 @@ void DatagramIngest::Take(char* data, size_t size, absl::string_view sender,
         return;
       case DatagramAuth::Verdict::kForged:
         forged_count_.fetch_add(1, std::memory_order_relaxed);
-        forged_.Report(sender, "the signature does not match (forged or altered)",
-                       now);
+        forged_.Report(sender, "the signature does not match (forged or altered)", now);
         return;
     }
   }
@@ -113,8 +107,7 @@ void DatagramIngest::TakeRecord(const char* data, size_t size, absl::string_view
       AppendSenderLabel(record_, sender, &stream.label);
       if (authenticity == Authenticity::kUnsigned) stream.label.append(" (unsigned)");
     }
-    if (stream.lost > stream.reported_lost ||
-        stream.duplicates > stream.reported_duplicates) {
+    if (stream.lost > stream.reported_lost || stream.duplicates > stream.reported_duplicates) {
       loss_.Report(stream, now, /*force=*/false);
     }
     if (taken.verdict == SequenceTracker::Verdict::kDuplicate) {
@@ -125,8 +118,7 @@ void DatagramIngest::TakeRecord(const char* data, size_t size, absl::string_view
     stream_duplicates = stream.duplicates;
   }
   senders_.Count(record_, sender, authenticity, now, stream_lost, stream_duplicates);
-  dispatcher_->Dispatch(record_, sender, decoder_.raw_args(), decoder_.raw_msg(),
-                        authenticity);
+  dispatcher_->Dispatch(record_, sender, decoder_.raw_args(), decoder_.raw_msg(), authenticity);
   records_.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -136,8 +128,8 @@ void DatagramIngest::NameJob() {
   auto found = job_of_pid_.find(record_.process());
   if (found == job_of_pid_.end()) {
     if (job_of_pid_.size() >= kMaxCached) job_of_pid_.clear();
-    found = job_of_pid_.emplace(record_.process(), options_.job_of_process(record_.process()))
-                .first;
+    found =
+        job_of_pid_.emplace(record_.process(), options_.job_of_process(record_.process())).first;
   }
   if (found->second.has_value()) record_.set_job(*found->second);
 }
@@ -156,8 +148,7 @@ void DatagramIngest::Tick(absl::Time now) {
   }
   for (SequenceTracker* tracker : {&tracker_, &unsigned_tracker_}) {
     tracker->ForEach([&](SequenceTracker::Stream& stream) {
-      if (stream.lost != stream.reported_lost ||
-          stream.duplicates != stream.reported_duplicates) {
+      if (stream.lost != stream.reported_lost || stream.duplicates != stream.reported_duplicates) {
         loss_.Report(stream, now, /*force=*/false);
       }
     });
@@ -181,8 +172,7 @@ void DatagramIngest::Finish() {
   if (lost > 0) {
     options_.diagnostics(absl::StrCat(
         "toil-rtlog: warning: ", CountedWas(lost, "record", "records"),
-        " lost in transit in all, from ", senders,
-        " sending process", senders == 1 ? "" : "es"));
+        " lost in transit in all, from ", senders, " sending process", senders == 1 ? "" : "es"));
   }
 }
 

@@ -33,28 +33,27 @@
 #include "absl/time/time.h"
 #include "proto/log_record.pb.h"
 #include "toil/rtlog/base/log_stats.h"
-#include "toil/rtlog/wire/datagram_auth.h"
 #include "toil/rtlog/leader/ingest/dispatcher.h"
-#include "toil/rtlog/wire/record_decoder.h"
 #include "toil/rtlog/leader/ingest/ingest_options.h"
 #include "toil/rtlog/leader/ingest/loss_reporter.h"
 #include "toil/rtlog/leader/ingest/reject_reporter.h"
 #include "toil/rtlog/leader/ingest/sender_table.h"
 #include "toil/rtlog/leader/ingest/sequence_tracker.h"
+#include "toil/rtlog/wire/datagram_auth.h"
+#include "toil/rtlog/wire/record_decoder.h"
 
 namespace toil::rtlog::internal {
 
 class DatagramIngest {
  public:
-  static absl::StatusOr<std::unique_ptr<DatagramIngest>> Create(
-      IngestOptions options, Dispatcher* dispatcher);
+  static absl::StatusOr<std::unique_ptr<DatagramIngest>> Create(IngestOptions options,
+                                                                Dispatcher* dispatcher);
 
   // One datagram of `size` bytes from `sender` ("ip:port"). `data` must have
   // RecordDecoder::kPadding writable bytes past the end (they are zeroed).
   void Take(char* data, size_t size, absl::string_view sender, absl::Time now);
   // A datagram refused before it could be read (too large).
-  void Refuse(absl::string_view sender, absl::string_view reason,
-              absl::Time now);
+  void Refuse(absl::string_view sender, absl::string_view reason, absl::Time now);
   // Shows counts held back by the rate limits once their interval passed.
   void Tick(absl::Time now);
   // Shows every count not shown yet, and a summary of the loss in transit.
@@ -66,8 +65,7 @@ class DatagramIngest {
   const SenderTable& senders() const { return senders_; }
 
  private:
-  DatagramIngest(IngestOptions options, Dispatcher* dispatcher,
-                 std::unique_ptr<DatagramAuth> auth);
+  DatagramIngest(IngestOptions options, Dispatcher* dispatcher, std::unique_ptr<DatagramAuth> auth);
   // Steps 2 to 4 for one record of the datagram; `data` has kPadding
   // readable bytes past `size`.
   void TakeRecord(const char* data, size_t size, absl::string_view sender,

@@ -103,7 +103,7 @@ class DatagramRing {
   bool closing_ = false;
 
   // The writer's own, unlocked.
-  uint64_t position_ = 0;      // where the next datagram goes
+  uint64_t position_ = 0;       // where the next datagram goes
   uint64_t known_free_to_ = 0;  // released_ + capacity_, as last seen
 
   // The reader's own: whether its last ReadAll took kGatherAfter or more.

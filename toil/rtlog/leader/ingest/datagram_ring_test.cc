@@ -43,8 +43,8 @@ TEST(DatagramRingTest, DatagramsComeOutWholeAndInOrderThroughASmallRing) {
     for (int i = 0; i < kCount; ++i) {
       const std::string payload = Payload(i);
       const sockaddr_in peer = PeerFor(i);
-      ring.Write(payload.data(), payload.size(), false,
-                 reinterpret_cast<const sockaddr*>(&peer), sizeof(peer));
+      ring.Write(payload.data(), payload.size(), false, reinterpret_cast<const sockaddr*>(&peer),
+                 sizeof(peer));
       if (i % 7 == 0) ring.Publish();
     }
     ring.Close();
@@ -55,8 +55,8 @@ TEST(DatagramRingTest, DatagramsComeOutWholeAndInOrderThroughASmallRing) {
     ring.ReadAll(absl::Now() + absl::Seconds(30), [&](const DatagramRing::Datagram& d) {
       const std::string expected = Payload(next);
       const sockaddr_in peer = PeerFor(next);
-      if (std::string(d.data, d.size) != expected || d.truncated ||
-          d.peer_length != sizeof(peer) || std::memcmp(d.peer, &peer, sizeof(peer)) != 0) {
+      if (std::string(d.data, d.size) != expected || d.truncated || d.peer_length != sizeof(peer) ||
+          std::memcmp(d.peer, &peer, sizeof(peer)) != 0) {
         in_order = false;
       }
       // The decoder's padding after the data is the reader's to write.
@@ -73,13 +73,12 @@ TEST(DatagramRingTest, ATruncatedDatagramIsMarkedAndKeepsNoBytes) {
   DatagramRing ring(1 << 20);
   const sockaddr_in peer = PeerFor(1);
   const std::string big(1000, 'x');
-  ring.Write(big.data(), big.size(), true, reinterpret_cast<const sockaddr*>(&peer),
-             sizeof(peer));
+  ring.Write(big.data(), big.size(), true, reinterpret_cast<const sockaddr*>(&peer), sizeof(peer));
   ring.Publish();
   std::vector<DatagramRing::Datagram> seen;
-  EXPECT_EQ(ring.ReadAll(absl::InfiniteFuture(), [&](const DatagramRing::Datagram& d) {
-    seen.push_back(d);
-  }), 1u);
+  EXPECT_EQ(ring.ReadAll(absl::InfiniteFuture(),
+                         [&](const DatagramRing::Datagram& d) { seen.push_back(d); }),
+            1u);
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_TRUE(seen[0].truncated);
   EXPECT_EQ(seen[0].size, 0u);
@@ -126,8 +125,7 @@ TEST(DatagramRingTest, AReaderWithoutADeadlineSleepsRatherThanSpins) {
   ring.Publish();
   reader.join();
   EXPECT_EQ(taken, 1u);
-  EXPECT_LT(cpu_ns, absl::ToInt64Nanoseconds(window) / 3)
-      << "the reader used CPU while it waited";
+  EXPECT_LT(cpu_ns, absl::ToInt64Nanoseconds(window) / 3) << "the reader used CPU while it waited";
 }
 
 }  // namespace

@@ -8,13 +8,11 @@ namespace toil::rtlog::internal {
 Dispatcher::Dispatcher(std::vector<LogSink*> sinks) : sinks_(std::move(sinks)) {}
 
 void Dispatcher::Dispatch(const LogRecord& record, absl::string_view sender,
-                          absl::string_view raw_args,
-                          absl::string_view raw_msg,
+                          absl::string_view raw_args, absl::string_view raw_msg,
                           Authenticity authenticity) {
   std::lock_guard<std::mutex> lock(mu_);
   const bool formatted = RenderMessage(record, raw_args, raw_msg, &message_);
-  const LogEntry entry(record, message_, formatted, sender, raw_args,
-                       authenticity);
+  const LogEntry entry(record, message_, formatted, sender, raw_args, authenticity);
   for (LogSink* sink : sinks_) sink->Send(entry);
   ++records_;
 }

@@ -23,8 +23,8 @@ class Dispatcher {
 
   // Renders the record's message and sends it to every sink. `raw_args` and
   // `raw_msg` are what RecordDecoder reports for the record, if anything.
-  void Dispatch(const LogRecord& record, absl::string_view sender,
-                absl::string_view raw_args = "", absl::string_view raw_msg = "",
+  void Dispatch(const LogRecord& record, absl::string_view sender, absl::string_view raw_args = "",
+                absl::string_view raw_msg = "",
                 Authenticity authenticity = Authenticity::kNotChecked);
   // Flushes every sink.
   void Flush();

@@ -35,14 +35,13 @@ void LossReporter::Report(SequenceTracker::Stream& stream, absl::Time now, bool 
     return;
   }
   if (lost > 0) {
-    diagnostics_(absl::StrCat("toil-rtlog: warning: ", Counted(lost, "record", "records"),
-                              " from ", stream.label, " lost in transit (", stream.lost,
+    diagnostics_(absl::StrCat("toil-rtlog: warning: ", Counted(lost, "record", "records"), " from ",
+                              stream.label, " lost in transit (", stream.lost,
                               " in all; the sequence numbers have gaps)"));
   }
   if (duplicates > 0) {
     diagnostics_(absl::StrCat("toil-rtlog: warning: ", Counted(duplicates, "record", "records"),
-                              " from ", stream.label, " dropped as duplicates (",
-                              stream.duplicates,
+                              " from ", stream.label, " dropped as duplicates (", stream.duplicates,
                               " in all; sent twice, replayed, or too late to tell)"));
   }
 }

@@ -36,8 +36,9 @@ TEST(LossReporterTest, AStreamIsReportedAtMostOnceASecond) {
   stream.lost = 5;
   reporter.Report(stream, kStart + absl::Milliseconds(500), false);
   ASSERT_EQ(out.lines.size(), 1u);
-  EXPECT_EQ(out.lines[0], "toil-rtlog: warning: 3 records from job-1 h pid 7 lost in transit "
-                          "(3 in all; the sequence numbers have gaps)");
+  EXPECT_EQ(out.lines[0],
+            "toil-rtlog: warning: 3 records from job-1 h pid 7 lost in transit "
+            "(3 in all; the sequence numbers have gaps)");
   reporter.Report(stream, kStart + absl::Seconds(1), false);
   ASSERT_EQ(out.lines.size(), 2u);
   EXPECT_TRUE(absl::StartsWith(out.lines[1], "toil-rtlog: warning: 2 records from job-1"));

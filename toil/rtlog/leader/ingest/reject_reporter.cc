@@ -6,21 +6,19 @@
 
 namespace toil::rtlog::internal {
 
-RejectReporter::RejectReporter(Output output, std::string what,
-                               std::string what_plural, absl::Duration interval)
+RejectReporter::RejectReporter(Output output, std::string what, std::string what_plural,
+                               absl::Duration interval)
     : output_(std::move(output)),
       what_(std::move(what)),
       what_plural_(std::move(what_plural)),
       interval_(interval) {}
 
-void RejectReporter::Report(absl::string_view sender, absl::string_view reason,
-                            absl::Time now) {
+void RejectReporter::Report(absl::string_view sender, absl::string_view reason, absl::Time now) {
   ++total_;
   ++unreported_;
   auto it = senders_.find(sender);
   if (it == senders_.end()) {
-    const absl::string_view key =
-        senders_.size() < kMaxSenders ? sender : "(other senders)";
+    const absl::string_view key = senders_.size() < kMaxSenders ? sender : "(other senders)";
     it = senders_.try_emplace(key).first;
   }
   Sender& state = it->second;
@@ -50,10 +48,9 @@ void RejectReporter::FlushAll() {
 }
 
 void RejectReporter::Print(absl::string_view sender, Sender& state) {
-  std::string line = absl::StrCat(
-      "toil-rtlog: warning: ", state.unreported, " ",
-      state.unreported == 1 ? what_ : what_plural_, " from ", sender, " (",
-      state.total, " in all); latest: ");
+  std::string line = absl::StrCat("toil-rtlog: warning: ", state.unreported, " ",
+                                  state.unreported == 1 ? what_ : what_plural_, " from ", sender,
+                                  " (", state.total, " in all); latest: ");
   // The reason may quote the datagram: keep it terminal-safe and short.
   AppendTerminalField(state.last_reason.substr(0, 200), &line);
   unreported_ -= state.unreported;

@@ -30,8 +30,7 @@ class RejectReporter {
                  absl::Duration interval = absl::Seconds(1));
 
   // Counts one refused datagram from `sender`; may print a line.
-  void Report(absl::string_view sender, absl::string_view reason,
-              absl::Time now);
+  void Report(absl::string_view sender, absl::string_view reason, absl::Time now);
   // Prints a line for every sender with counts not shown for `interval`.
   void Tick(absl::Time now);
   // Prints a line for every sender with counts not shown yet.

@@ -31,8 +31,7 @@ TEST(RejectReporterTest, AboutOneLinePerSecondPerSenderWithCounts) {
 
 TEST(RejectReporterTest, MemoryIsBoundedUnderManySenders) {
   int lines = 0;
-  RejectReporter reporter([&](absl::string_view) { ++lines; }, "bad datagram",
-                          "bad datagrams");
+  RejectReporter reporter([&](absl::string_view) { ++lines; }, "bad datagram", "bad datagrams");
   for (int i = 0; i < 5000; ++i) {
     reporter.Report("sender-" + std::to_string(i), "bad", absl::FromUnixSeconds(1));
   }

@@ -44,9 +44,8 @@ class SenderTable {
 
   // A record from `sender` was shown; `lost` and `duplicates` are its
   // stream's totals so far (0 for records without one).
-  void Count(const LogRecord& record, absl::string_view sender,
-             Authenticity authenticity, absl::Time now, uint64_t lost,
-             uint64_t duplicates);
+  void Count(const LogRecord& record, absl::string_view sender, Authenticity authenticity,
+             absl::Time now, uint64_t lost, uint64_t duplicates);
   // A record from that stream (of that authenticity) was dropped as a
   // duplicate.
   void CountDuplicate(uint64_t stream, Authenticity authenticity, uint64_t duplicates,

@@ -43,7 +43,7 @@ class SequenceTracker {
   static constexpr size_t kMaxRemembered = 65536;
 
   struct Stream {
-    std::string label;   // who: "job host pid N"
+    std::string label;  // who: "job host pid N"
     uint64_t highest = 0;
     uint64_t lost = 0;        // net: skipped, less those that came late
     uint64_t duplicates = 0;  // dropped
@@ -61,8 +61,8 @@ class SequenceTracker {
   enum class Verdict { kNew, kDuplicate, kUnknown };
   struct Taken {
     Verdict verdict;
-    Stream* stream;      // valid until the next Take; null for kUnknown
-    bool first_record;   // the stream is new: the caller names it (label)
+    Stream* stream;     // valid until the next Take; null for kUnknown
+    bool first_record;  // the stream is new: the caller names it (label)
   };
 
   // One record of `stream` numbered `seq` (>= 1).

@@ -96,7 +96,7 @@ TEST(SequenceTrackerTest, AForgottenStreamIsNotOpenToReplay) {
   for (uint64_t stream = 2; stream <= SequenceTracker::kMaxStreams + 10; ++stream) {
     t.Take(stream, 1);
   }
-  ASSERT_EQ(t.Find(1), nullptr);  // forgotten
+  ASSERT_EQ(t.Find(1), nullptr);                           // forgotten
   EXPECT_EQ(t.Take(1, 50).verdict, Verdict::kDuplicate);   // a replay
   EXPECT_EQ(t.Take(1, 100).verdict, Verdict::kDuplicate);  // a replay
   EXPECT_EQ(t.Take(1, 101).verdict, Verdict::kNew);        // it goes on

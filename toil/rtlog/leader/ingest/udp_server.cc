@@ -1,11 +1,11 @@
 // The leader's UDP receive loop; see udp_server.h.
 #include "toil/rtlog/leader/ingest/udp_server.h"
 
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
-#include <linux/sock_diag.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -40,20 +40,18 @@ absl::Status Errno(absl::string_view what) {
   return absl::UnavailableError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
 
-void WriteStderrLine(absl::string_view line) {
-  WriteToStderr(absl::StrCat(line, "\n"));
-}
+void WriteStderrLine(absl::string_view line) { WriteToStderr(absl::StrCat(line, "\n")); }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<UdpServer>> UdpServer::Start(
-    UdpServerOptions options, Dispatcher* dispatcher) {
+absl::StatusOr<std::unique_ptr<UdpServer>> UdpServer::Start(UdpServerOptions options,
+                                                            Dispatcher* dispatcher) {
   if (!options.ingest.diagnostics) options.ingest.diagnostics = &WriteStderrLine;
   absl::StatusOr<std::unique_ptr<DatagramIngest>> ingest =
       DatagramIngest::Create(options.ingest, dispatcher);
   if (!ingest.ok()) return ingest.status();
-  absl::StatusOr<BoundUdpSocket> bound = BindUdpSocket(
-      {options.listen, /*nonblocking=*/true, options.reuse_port});
+  absl::StatusOr<BoundUdpSocket> bound =
+      BindUdpSocket({options.listen, /*nonblocking=*/true, options.reuse_port});
   if (!bound.ok()) return bound.status();
   const int fd = bound->fd;
   const int wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -61,18 +59,15 @@ absl::StatusOr<std::unique_ptr<UdpServer>> UdpServer::Start(
     close(fd);
     return Errno("cannot create an eventfd for the log server");
   }
-  std::unique_ptr<UdpServer> server(
-      new UdpServer(std::move(options), *std::move(ingest), dispatcher, fd,
-                    wake_fd, bound->address));
+  std::unique_ptr<UdpServer> server(new UdpServer(std::move(options), *std::move(ingest),
+                                                  dispatcher, fd, wake_fd, bound->address));
   server->processor_ = std::thread([s = server.get()] { s->Process(); });
   server->thread_ = std::thread([s = server.get()] { s->Receive(); });
   return server;
 }
 
-UdpServer::UdpServer(UdpServerOptions options,
-                     std::unique_ptr<DatagramIngest> ingest,
-                     Dispatcher* dispatcher, int fd, int wake_fd,
-                     SocketAddress local_address)
+UdpServer::UdpServer(UdpServerOptions options, std::unique_ptr<DatagramIngest> ingest,
+                     Dispatcher* dispatcher, int fd, int wake_fd, SocketAddress local_address)
     : options_(std::move(options)),
       ingest_(std::move(ingest)),
       dispatcher_(dispatcher),
@@ -159,8 +154,7 @@ void UdpServer::Receive() {
     if (n <= 0) {
       if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         options_.ingest.diagnostics(absl::StrCat(
-            "toil-rtlog: error: receiving on the log server's socket: ",
-            std::strerror(errno)));
+            "toil-rtlog: error: receiving on the log server's socket: ", std::strerror(errno)));
       }
       more = false;
       if (draining) break;

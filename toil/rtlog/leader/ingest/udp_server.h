@@ -21,10 +21,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "toil/rtlog/leader/ingest/datagram_ring.h"
-#include "toil/rtlog/leader/ingest/datagram_ingest.h"
-#include "toil/rtlog/leader/ingest/dispatcher.h"
 #include "toil/rtlog/common/host_port.h"
+#include "toil/rtlog/leader/ingest/datagram_ingest.h"
+#include "toil/rtlog/leader/ingest/datagram_ring.h"
+#include "toil/rtlog/leader/ingest/dispatcher.h"
 
 namespace toil::rtlog::internal {
 
@@ -41,8 +41,8 @@ struct UdpServerOptions {
 
 class UdpServer {
  public:
-  static absl::StatusOr<std::unique_ptr<UdpServer>> Start(
-      UdpServerOptions options, Dispatcher* dispatcher);
+  static absl::StatusOr<std::unique_ptr<UdpServer>> Start(UdpServerOptions options,
+                                                          Dispatcher* dispatcher);
   ~UdpServer();
   UdpServer(const UdpServer&) = delete;
   UdpServer& operator=(const UdpServer&) = delete;
@@ -60,8 +60,7 @@ class UdpServer {
 
  private:
   UdpServer(UdpServerOptions options, std::unique_ptr<DatagramIngest> ingest,
-            Dispatcher* dispatcher, int fd, int wake_fd,
-            SocketAddress local_address);
+            Dispatcher* dispatcher, int fd, int wake_fd, SocketAddress local_address);
   void Receive();
   void Process();
   void Handle(const DatagramRing::Datagram& datagram, absl::Time now);

@@ -203,9 +203,7 @@ TEST(UdpServerTest, ServersThatAskForItShareThePort) {
     Sender sender((*first)->local_address());
     sender.Send(ValidRecord(absl::StrCat("from sender ", i)));
   }
-  const auto received = [&] {
-    return first_sink.entries().size() + second_sink.entries().size();
-  };
+  const auto received = [&] { return first_sink.entries().size() + second_sink.entries().size(); };
   EXPECT_TRUE(testing::WaitUntil([&] { return received() == kSenders; }, absl::Seconds(30),
                                  "all 16 records to arrive at the two servers"));
   (*first)->Stop();

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "toil/rtlog/common/utf8.h"
 #include "toil/rtlog/base/level.h"
+#include "toil/rtlog/common/utf8.h"
 
 namespace toil::rtlog::internal {
 

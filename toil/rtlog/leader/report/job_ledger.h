@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "toil/rtlog/sinks/log_sink.h"
 #include "toil/rtlog/base/log_stats.h"
+#include "toil/rtlog/sinks/log_sink.h"
 
 namespace toil::rtlog::internal {
 
@@ -35,8 +35,8 @@ class JobLedger : public LogSink {
  private:
   struct Entry {
     JobLog log;
-    uint64_t first = 0;   // arrival order of its first record
-    uint64_t latest = 0;  // and of its latest
+    uint64_t first = 0;    // arrival order of its first record
+    uint64_t latest = 0;   // and of its latest
     size_t next_line = 0;  // where the next line goes in log.last_lines
   };
   Entry& EntryFor(const LogEntry& record);

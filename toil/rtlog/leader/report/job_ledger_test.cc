@@ -1,19 +1,19 @@
 // JobLedger: counts per job and level equal what was sent, the last lines
 // are the latest ones in order and cut short, and memory stays bounded with
 // more jobs than it keeps.
-#include "proto/log_record.pb.h"
 #include "toil/rtlog/leader/report/job_ledger.h"
 
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "proto/log_record.pb.h"
 
 namespace toil::rtlog::internal {
 namespace {
 
-void Send(JobLedger& ledger, const std::string& job, const std::string& host,
-          int levelno, const std::string& message, double created = 1.0e9) {
+void Send(JobLedger& ledger, const std::string& job, const std::string& host, int levelno,
+          const std::string& message, double created = 1.0e9) {
   LogRecord record;
   record.set_job(job);
   record.set_hostname(host);
