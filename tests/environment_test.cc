@@ -1,4 +1,4 @@
-// The environment contract (README, "How jobs are configured"), one test per
+// The environment contract (docs/reference.md, "The environment"), one test per
 // case: real job processes (tests/test_job, `toil-rtlog send`) configured by
 // their environment, and a real leader (LogServer) receiving over UDP.
 #include <string>
@@ -100,7 +100,7 @@ TEST(EnvironmentTest, AMalformedLevelWarnsAndLogsLocallyAtInfo) {
                                                {"TOIL_RT_LOGGING_ADDRESS", leader.address()},
                                                {"TOIL_RT_LOGGING_SECRET", leader.secret()}};
   const ProcessResult job = RunMixed(env);
-  // The README's own case: a shell-script job's send is kept locally.
+  // The documented case: a shell-script job's send is kept locally.
   const ProcessResult send = RunProcess({Tool(), "send", "--level=ERROR", "boom"}, env);
   EXPECT_TRUE(leader.Received().empty());
   for (const ProcessResult* result : {&job, &send}) {

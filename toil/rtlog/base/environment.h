@@ -1,5 +1,5 @@
 // The environment variables through which a leader's batch system configures
-// every job (the contract in the README, "How jobs are configured"):
+// every job (the contract in docs/reference.md, "The environment"):
 //
 //   TOIL_RT_LOGGING_LEVEL    the lowest level a job sends; unset: real-time
 //                            logging is off, and only CRITICAL records are

@@ -94,7 +94,7 @@ TEST(DatagramAuthTest, TheFormatIsPlainHmacSha256AsDocumented) {
   auto auth = Make(secret);
   std::string datagram = kRecord;
   auth->Sign(&datagram);
-  // Python computes the key id and the MAC from the README's description.
+  // Python computes the key id and the MAC from docs/reference.md's description.
   const std::string script = R"(
 import hashlib, hmac, json, sys
 secret = bytes.fromhex(sys.argv[1]); datagram = sys.argv[2].encode()
