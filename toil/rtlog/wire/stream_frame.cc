@@ -25,6 +25,22 @@ void AppendFrame(FrameType type, uint64_t number, absl::string_view body, std::s
   out->append(body.data(), body.size());
 }
 
+std::string StreamIdBody(uint64_t stream) {
+  std::string body;
+  AppendBigEndian(stream, 8, &body);
+  return body;
+}
+
+uint64_t StreamIdOf(absl::string_view body) {
+  return body.size() == 8 ? ReadBigEndian(body.data(), 8) : 0;
+}
+
+void StreamFrameReader::ReleaseIfEmpty() {
+  if (pending() != 0) return;
+  std::string().swap(buffer_);
+  consumed_ = 0;
+}
+
 absl::StatusOr<std::optional<Frame>> StreamFrameReader::Next() {
   // Forget what earlier frames used, once it is most of the buffer.
   if (consumed_ > 0 && consumed_ * 2 >= buffer_.size()) {
@@ -40,7 +56,8 @@ absl::StatusOr<std::optional<Frame>> StreamFrameReader::Next() {
         absl::StrCat("a frame of ", length, " bytes (a frame holds 9 to ", kMaxFrame - 4, ")"));
   }
   const auto type = static_cast<FrameType>(static_cast<unsigned char>(at[4]));
-  if (type != FrameType::kRecords && type != FrameType::kAck && type != FrameType::kEnd) {
+  if (type != FrameType::kRecords && type != FrameType::kAck && type != FrameType::kEnd &&
+      type != FrameType::kHello) {
     return absl::InvalidArgumentError(
         absl::StrCat("a frame of unknown type ", static_cast<int>(at[4])));
   }

@@ -4,14 +4,21 @@
 //
 //   length (4 bytes, big-endian: of the type and the payload) | type (1 byte) | payload
 //
+//   kHello    job -> leader  first on every connection: the number of the
+//                            first record to come (8 bytes, big-endian),
+//                            then the process's stream id (8 bytes); the
+//                            records before it were acknowledged before (a
+//                            reconnect), so they are not counted lost
 //   kRecords  job -> leader  the sequence number of the frame's last record
-//                            (8 bytes, big-endian), then records, one JSON
-//                            object per line, as in a packed datagram
+//                            (8 bytes), then records, one JSON object per
+//                            line, as in a packed datagram
 //   kAck      leader -> job  a sequence number (8 bytes): every record of the
 //                            connection's stream numbered up to it has been
 //                            taken in; the job may forget them
 //   kEnd      job -> leader  the process ends: the number of its last record
-//                            (8 bytes); the leader acknowledges and closes
+//                            (8 bytes), then the stream id (8 bytes); the
+//                            leader counts what never came, acknowledges the
+//                            number and closes
 //
 // A frame is at most kMaxFrame bytes, as a datagram: a record that does not
 // fit was cut to fit first (datagram_fit.h). StreamFrameReader takes bytes
@@ -30,7 +37,7 @@
 
 namespace toil::rtlog::internal {
 
-enum class FrameType : uint8_t { kRecords = 1, kAck = 2, kEnd = 3 };
+enum class FrameType : uint8_t { kRecords = 1, kAck = 2, kEnd = 3, kHello = 4 };
 
 // The length, type and the 8-byte number every frame starts its payload with.
 inline constexpr size_t kFrameHeader = 4 + 1 + 8;
@@ -45,6 +52,9 @@ struct Frame {
 
 // Appends one frame to `out`.
 void AppendFrame(FrameType type, uint64_t number, absl::string_view body, std::string* out);
+// The 8 bytes of a kHello's or kEnd's body, and back (0 unless 8 bytes).
+std::string StreamIdBody(uint64_t stream);
+uint64_t StreamIdOf(absl::string_view body);
 
 class StreamFrameReader {
  public:
@@ -53,6 +63,9 @@ class StreamFrameReader {
   // The next whole frame; nullopt when more bytes are needed; an error when
   // the bytes are not frames.
   absl::StatusOr<std::optional<Frame>> Next();
+  // Gives the buffer's memory back when it holds nothing (an idle
+  // connection keeps none).
+  void ReleaseIfEmpty();
   // Bytes held that are not yet a whole frame.
   size_t pending() const { return buffer_.size() - consumed_; }
 

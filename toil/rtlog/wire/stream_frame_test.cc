@@ -58,5 +58,18 @@ TEST(StreamFrameTest, WhatIsNotAFrameIsRefused) {
   }
 }
 
+TEST(StreamFrameTest, HelloCarriesTheStreamId) {
+  std::string bytes;
+  AppendFrame(FrameType::kHello, 42, StreamIdBody(0x0123456789abcdefu), &bytes);
+  StreamFrameReader reader;
+  reader.Add(bytes);
+  absl::StatusOr<std::optional<Frame>> frame = reader.Next();
+  ASSERT_TRUE(frame.ok() && frame->has_value());
+  EXPECT_EQ((*frame)->type, FrameType::kHello);
+  EXPECT_EQ((*frame)->number, 42u);
+  EXPECT_EQ(StreamIdOf((*frame)->body), 0x0123456789abcdefu);
+  EXPECT_EQ(StreamIdOf("short"), 0u);
+}
+
 }  // namespace
 }  // namespace toil::rtlog::internal

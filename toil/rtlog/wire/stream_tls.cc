@@ -96,9 +96,14 @@ absl::StatusOr<std::unique_ptr<StreamTlsContext>> StreamTlsContext::Create(
     if (context != nullptr) SSL_CTX_free(context);
     return absl::InternalError(absl::StrCat("cannot set up TLS for the stream: ", error));
   }
-  // Idle connections keep no buffers (a leader may hold thousands), and
-  // there is nothing to resume.
-  SSL_CTX_set_mode(context, SSL_MODE_RELEASE_BUFFERS);
+  // Idle connections keep no buffers (a leader may hold thousands); writes
+  // may be partial, and retried from a buffer that moved (a std::string that
+  // grew); there is nothing to resume.
+  SSL_CTX_set_mode(context, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+                                SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // A peer that closes without saying so (a process killed) simply ends
+  // the stream: the frames say where records end, not TLS.
+  SSL_CTX_set_options(context, SSL_OP_IGNORE_UNEXPECTED_EOF);
   SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_num_tickets(context, 0);
   auto made = std::unique_ptr<StreamTlsContext>(new StreamTlsContext(

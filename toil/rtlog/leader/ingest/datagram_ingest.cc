@@ -49,41 +49,68 @@ void DatagramIngest::Refuse(absl::string_view sender, absl::string_view reason, 
 }
 
 void DatagramIngest::Take(char* data, size_t size, absl::string_view sender, absl::Time now) {
-  Authenticity authenticity = Authenticity::kNotChecked;
-  if (auth_ != nullptr) {
-    switch (auth_->Verify(absl::string_view(data, size))) {
-      case DatagramAuth::Verdict::kSigned:
-        authenticity = Authenticity::kSigned;
-        break;
-      case DatagramAuth::Verdict::kUnsigned:
-        if (!options_.allow_unsigned) {
-          unsigned_refused_.fetch_add(1, std::memory_order_relaxed);
-          unsigned_.Report(sender,
-                           "no signature (jobs that cannot sign, such as "
-                           "Python jobs, need the leader to allow unsigned "
-                           "records)",
-                           now);
-          return;
-        }
-        unsigned_accepted_.fetch_add(1, std::memory_order_relaxed);
-        authenticity = Authenticity::kUnsigned;
-        break;
-      case DatagramAuth::Verdict::kOtherRun:
-        other_run_count_.fetch_add(1, std::memory_order_relaxed);
-        other_run_.Report(sender, "signed with another run's secret", now);
-        return;
-      case DatagramAuth::Verdict::kForged:
-        forged_count_.fetch_add(1, std::memory_order_relaxed);
-        forged_.Report(sender, "the signature does not match (forged or altered)", now);
-        return;
-    }
+  const std::optional<Authenticity> authenticity =
+      Authenticate(absl::string_view(data, size), sender, now);
+  if (authenticity) TakeRecords(data, size, sender, *authenticity, now);
+}
+
+void DatagramIngest::TakeStreamed(char* data, size_t size, absl::string_view sender,
+                                  absl::Time now) {
+  // The connection's handshake proved the run's secret.
+  TakeRecords(data, size, sender, Authenticity::kSigned, now);
+}
+
+std::optional<Authenticity> DatagramIngest::Authenticate(absl::string_view datagram,
+                                                         absl::string_view sender,
+                                                         absl::Time now) {
+  if (auth_ == nullptr) return Authenticity::kNotChecked;
+  switch (auth_->Verify(datagram)) {
+    case DatagramAuth::Verdict::kSigned:
+      return Authenticity::kSigned;
+    case DatagramAuth::Verdict::kUnsigned:
+      if (!options_.allow_unsigned) {
+        unsigned_refused_.fetch_add(1, std::memory_order_relaxed);
+        unsigned_.Report(sender,
+                         "no signature (jobs that cannot sign, such as Python jobs, need the "
+                         "leader to allow unsigned records)",
+                         now);
+        return std::nullopt;
+      }
+      unsigned_accepted_.fetch_add(1, std::memory_order_relaxed);
+      return Authenticity::kUnsigned;
+    case DatagramAuth::Verdict::kOtherRun:
+      other_run_count_.fetch_add(1, std::memory_order_relaxed);
+      other_run_.Report(sender, "signed with another run's secret", now);
+      return std::nullopt;
+    case DatagramAuth::Verdict::kForged:
+      forged_count_.fetch_add(1, std::memory_order_relaxed);
+      forged_.Report(sender, "the signature does not match (forged or altered)", now);
+      return std::nullopt;
   }
+  return std::nullopt;
+}
+
+void DatagramIngest::TakeRecords(char* data, size_t size, absl::string_view sender,
+                                 Authenticity authenticity, absl::Time now) {
   // The decoder reads up to kPadding bytes past the end; zero them so that
   // nothing of an earlier, longer datagram is seen.
   std::memset(data + size, 0, RecordDecoder::kPadding);
   ForEachPackedRecord(absl::string_view(data, size), [&](size_t offset, size_t length) {
     TakeRecord(data + offset, length, sender, authenticity, now);
   });
+}
+
+void DatagramIngest::StartStream(uint64_t stream, uint64_t next_seq) {
+  if (stream != 0) tracker_.Expect(stream, next_seq);
+}
+
+void DatagramIngest::EndStream(uint64_t stream, uint64_t last_seq, absl::Time now) {
+  const uint64_t never_came = tracker_.End(stream, last_seq);
+  if (never_came == 0) return;
+  StoreTotals();
+  SequenceTracker::Stream& ended = *tracker_.Find(stream);
+  senders_.UpdateLoss(stream, Authenticity::kSigned, ended.lost, ended.duplicates, now);
+  loss_.Report(ended, now, /*force=*/true);
 }
 
 void DatagramIngest::TakeRecord(const char* data, size_t size, absl::string_view sender,
@@ -103,7 +130,7 @@ void DatagramIngest::TakeRecord(const char* data, size_t size, absl::string_view
     if (taken.verdict == SequenceTracker::Verdict::kUnknown) return;
     SequenceTracker::Stream& stream = *taken.stream;
     // Named after the stream's first record.
-    if (taken.first_record) {
+    if (taken.first_record || stream.label.empty()) {
       AppendSenderLabel(record_, sender, &stream.label);
       if (authenticity == Authenticity::kUnsigned) stream.label.append(" (unsigned)");
     }
@@ -111,7 +138,7 @@ void DatagramIngest::TakeRecord(const char* data, size_t size, absl::string_view
       loss_.Report(stream, now, /*force=*/false);
     }
     if (taken.verdict == SequenceTracker::Verdict::kDuplicate) {
-      senders_.CountDuplicate(record_.stream(), authenticity, stream.duplicates, now);
+      senders_.UpdateLoss(record_.stream(), authenticity, stream.lost, stream.duplicates, now);
       return;
     }
     stream_lost = stream.lost;
@@ -160,6 +187,7 @@ void DatagramIngest::Finish() {
   for (RejectReporter* r : {&malformed_, &unsigned_, &forged_, &other_run_}) {
     r->FlushAll();
   }
+  ReportStreamsWithoutEnd();
   uint64_t senders = 0;
   for (SequenceTracker* tracker : {&tracker_, &unsigned_tracker_}) {
     tracker->ForEach([&](SequenceTracker::Stream& stream) {
@@ -174,6 +202,26 @@ void DatagramIngest::Finish() {
         "toil-rtlog: warning: ", CountedWas(lost, "record", "records"),
         " lost in transit in all, from ", senders, " sending process", senders == 1 ? "" : "es"));
   }
+}
+
+void DatagramIngest::ReportStreamsWithoutEnd() {
+  constexpr int kNamed = 5;
+  uint64_t count = 0;
+  std::string named;
+  tracker_.ForEach([&](SequenceTracker::Stream& stream) {
+    if (!stream.streamed || stream.ended) return;
+    if (++count <= kNamed) {
+      absl::StrAppend(&named, named.empty() ? "" : "; ", stream.label, " (up to record ",
+                      stream.highest, ")");
+    }
+  });
+  if (count == 0) return;
+  options_.diagnostics(absl::StrCat(
+      "toil-rtlog: warning: ", count, " stream connection", count == 1 ? "" : "s",
+      " never said ", count == 1 ? "its" : "their",
+      " process ended (killed, or still running when the leader stopped); records not "
+      "yet sent are not known here: ",
+      named, count > kNamed ? absl::StrCat("; and ", count - kNamed, " more") : ""));
 }
 
 LogStats DatagramIngest::stats() const {

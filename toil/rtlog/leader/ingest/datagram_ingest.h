@@ -52,6 +52,15 @@ class DatagramIngest {
   // One datagram of `size` bytes from `sender` ("ip:port"). `data` must have
   // RecordDecoder::kPadding writable bytes past the end (they are zeroed).
   void Take(char* data, size_t size, absl::string_view sender, absl::Time now);
+  // A frame of records from a stream connection (stream_receiver.h), whose
+  // handshake proved the run's secret: taken as signed, from step 2 on.
+  void TakeStreamed(char* data, size_t size, absl::string_view sender, absl::Time now);
+  // A stream connection's first record will be `next_seq` (the records
+  // before it were acknowledged before, maybe by another leader).
+  void StartStream(uint64_t stream, uint64_t next_seq);
+  // The stream's process ended with record `last_seq`: what never came is
+  // counted lost, and said.
+  void EndStream(uint64_t stream, uint64_t last_seq, absl::Time now);
   // A datagram refused before it could be read (too large).
   void Refuse(absl::string_view sender, absl::string_view reason, absl::Time now);
   // Shows counts held back by the rate limits once their interval passed.
@@ -66,6 +75,14 @@ class DatagramIngest {
 
  private:
   DatagramIngest(IngestOptions options, Dispatcher* dispatcher, std::unique_ptr<DatagramAuth> auth);
+  // Step 1: how the datagram is signed; nullopt when it is refused.
+  std::optional<Authenticity> Authenticate(absl::string_view datagram, absl::string_view sender,
+                                           absl::Time now);
+  // Steps 2 to 4 for each record of the datagram.
+  void TakeRecords(char* data, size_t size, absl::string_view sender, Authenticity authenticity,
+                   absl::Time now);
+  // Says which stream connections never said their process ended.
+  void ReportStreamsWithoutEnd();
   // Steps 2 to 4 for one record of the datagram; `data` has kPadding
   // readable bytes past `size`.
   void TakeRecord(const char* data, size_t size, absl::string_view sender,

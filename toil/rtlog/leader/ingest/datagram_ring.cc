@@ -24,6 +24,7 @@ struct DatagramRing::Header {
   uint8_t wrap;
   uint16_t peer_length;
   sockaddr_in6 peer;  // room for an IPv4 or IPv6 address
+  StreamOrigin stream;
 };
 
 const size_t DatagramRing::kHeaderRoom = (sizeof(Header) + 7) / 8 * 8;
@@ -37,7 +38,7 @@ DatagramRing::DatagramRing(size_t bytes)
       bytes_(new char[capacity_]) {}
 
 void DatagramRing::Write(const char* data, size_t size, bool truncated, const sockaddr* peer,
-                         socklen_t peer_length) {
+                         socklen_t peer_length, const StreamOrigin* stream) {
   if (truncated) size = 0;  // only the fact is kept
   const size_t room = RoomFor(size);
   size_t offset = position_ % capacity_;
@@ -55,6 +56,7 @@ void DatagramRing::Write(const char* data, size_t size, bool truncated, const so
   header.truncated = truncated;
   header.peer_length = static_cast<uint16_t>(std::min<size_t>(peer_length, sizeof(header.peer)));
   std::memcpy(&header.peer, peer, header.peer_length);
+  header.stream = stream != nullptr ? *stream : StreamOrigin{};
   std::memcpy(bytes_.get() + offset, &header, sizeof(header));
   std::memcpy(bytes_.get() + offset + kHeaderRoom, data, size);
   position_ += room;
@@ -120,8 +122,12 @@ DatagramRing::Datagram DatagramRing::At(uint64_t* position) {
   }
   char* start = bytes_.get() + offset;
   *position += RoomFor(header.size);
-  return {start + kHeaderRoom, header.size, header.truncated != 0,
-          reinterpret_cast<const sockaddr*>(start + offsetof(Header, peer)), header.peer_length};
+  return {start + kHeaderRoom,
+          header.size,
+          header.truncated != 0,
+          reinterpret_cast<const sockaddr*>(start + offsetof(Header, peer)),
+          header.peer_length,
+          header.stream};
 }
 
 void DatagramRing::Release(uint64_t position) {

@@ -11,8 +11,11 @@
 // where the kernel counts whatever it has to drop. Nothing is dropped between
 // the two threads.
 //
-// One writer thread and one reader thread; the lock is taken once per batch
-// on each side, not per datagram. Under load, wake-ups are few: a reader
+// One reader thread. Writers: the receive thread, and the stream receiver's
+// thread (stream_receiver.h), whose frames of records come in as datagrams
+// marked with their connection; a writer holds writer_mutex() over what it
+// writes and publishes. The lock is taken once per batch on each side, not
+// per datagram. Under load, wake-ups are few: a reader
 // that has just taken kGatherAfter bytes or more naps (at most kNap) and is
 // woken early only once kWakeBytes are waiting. Light traffic (less than that
 // at a time) wakes the reader at once, so a lone record is not delayed.
@@ -34,6 +37,14 @@ namespace toil::rtlog::internal {
 
 class DatagramRing {
  public:
+  // What a frame from a stream connection (stream_receiver.h) is: records
+  // (data), its first frame (data: the stream id) or its last (the same).
+  enum class StreamEvent : uint8_t { kNone, kRecords, kHello, kEnd };
+  struct StreamOrigin {
+    StreamEvent event = StreamEvent::kNone;
+    uint64_t connection = 0;  // the receiver's id for the connection
+    uint64_t number = 0;      // the frame's (stream_frame.h)
+  };
   // One datagram as the reader sees it. `data` is writable and followed by
   // RecordDecoder::kPadding spare bytes.
   struct Datagram {
@@ -42,6 +53,9 @@ class DatagramRing {
     bool truncated;  // larger than the receive buffer: the rest is gone
     const sockaddr* peer;
     socklen_t peer_length;
+    // Not a datagram but a frame from a stream connection, when its event
+    // is not kNone.
+    StreamOrigin stream;
   };
 
   // The most a writer may write at once: any UDP payload, plus one byte so
@@ -55,7 +69,10 @@ class DatagramRing {
   // Writer: copies one datagram in, waiting while the ring is too full for
   // it. Readers see it after the next Publish().
   void Write(const char* data, size_t size, bool truncated, const sockaddr* peer,
-             socklen_t peer_length);
+             socklen_t peer_length, const StreamOrigin* stream = nullptr);
+  // Held by a writer over its writes and their Publish, when there may be
+  // more than one writer.
+  std::mutex& writer_mutex() { return writer_mu_; }
   // Writer: makes what was written visible to the reader.
   void Publish();
   // Writer: nothing more will be written (publishes first).
@@ -92,6 +109,7 @@ class DatagramRing {
   const size_t capacity_;
   std::unique_ptr<char[]> bytes_;  // not zeroed: pages are touched as used
 
+  std::mutex writer_mu_;
   mutable std::mutex mu_;
   std::condition_variable published_cv_;
   std::condition_variable released_cv_;

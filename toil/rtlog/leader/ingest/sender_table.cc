@@ -52,11 +52,12 @@ void SenderTable::Count(const LogRecord& record, absl::string_view sender,
   row.signed_records = authenticity == Authenticity::kSigned;
 }
 
-void SenderTable::CountDuplicate(uint64_t stream, Authenticity authenticity, uint64_t duplicates,
-                                 absl::Time now) {
+void SenderTable::UpdateLoss(uint64_t stream, Authenticity authenticity, uint64_t lost,
+                             uint64_t duplicates, absl::Time now) {
   std::lock_guard<std::mutex> lock(mu_);
   auto found = rows_.find(StreamKey(stream, authenticity));
   if (found == rows_.end()) return;
+  found->second.lost = lost;
   found->second.duplicates = duplicates;
   found->second.last_seen = now;
 }

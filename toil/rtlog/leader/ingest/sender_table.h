@@ -46,10 +46,10 @@ class SenderTable {
   // stream's totals so far (0 for records without one).
   void Count(const LogRecord& record, absl::string_view sender, Authenticity authenticity,
              absl::Time now, uint64_t lost, uint64_t duplicates);
-  // A record from that stream (of that authenticity) was dropped as a
-  // duplicate.
-  void CountDuplicate(uint64_t stream, Authenticity authenticity, uint64_t duplicates,
-                      absl::Time now);
+  // That stream's (of that authenticity) totals changed without a record
+  // shown: one was dropped as a duplicate, or its end said what never came.
+  void UpdateLoss(uint64_t stream, Authenticity authenticity, uint64_t lost, uint64_t duplicates,
+                  absl::Time now);
 
   // Every row, the most recently heard from first.
   std::vector<Row> Snapshot() const;

@@ -40,8 +40,8 @@ bool SequenceTracker::Start(uint64_t stream, uint64_t seq, Stream* s) {
 }
 
 SequenceTracker::Taken SequenceTracker::Take(uint64_t stream, uint64_t seq) {
-  auto it = streams_.find(stream);
-  const bool first_record = it == streams_.end();
+  Stream* found = Find(stream);
+  const bool first_record = found == nullptr;
   if (first_record) {
     Stream started;
     if (!Start(stream, seq, &started)) {
@@ -49,23 +49,12 @@ SequenceTracker::Taken SequenceTracker::Take(uint64_t stream, uint64_t seq) {
       ++duplicates_;
       return {Verdict::kUnknown, nullptr, false};
     }
-    if (streams_.size() >= kMaxStreams) ForgetOldest();
-    it = streams_.emplace(stream, std::move(started)).first;
+    found = &Add(stream, std::move(started));
   }
-  Stream& s = it->second;
+  Stream& s = *found;
   s.last_use = ++clock_;
   if (seq > s.highest) {
-    const uint64_t skipped = seq - s.highest - 1;
-    s.lost += skipped;
-    lost_ += skipped;
-    // The window slides up: the numbers it now covers are unseen.
-    if (seq - s.highest >= kWindow) {
-      s.seen.fill(0);
-    } else {
-      for (uint64_t n = s.highest + 1; n < seq; ++n) ClearBit(s, n);
-    }
-    SetBit(s, seq);
-    s.highest = seq;
+    Raise(s, seq, /*seen=*/true);
     return {Verdict::kNew, &s, first_record};
   }
   if (s.highest - seq >= kWindow || TestBit(s, seq)) {
@@ -77,6 +66,57 @@ SequenceTracker::Taken SequenceTracker::Take(uint64_t stream, uint64_t seq) {
   --s.lost;
   --lost_;
   return {Verdict::kNew, &s, first_record};
+}
+
+SequenceTracker::Stream& SequenceTracker::Add(uint64_t stream, Stream started) {
+  if (streams_.size() >= kMaxStreams) ForgetOldest();
+  return streams_.emplace(stream, std::move(started)).first->second;
+}
+
+void SequenceTracker::Raise(Stream& s, uint64_t seq, bool seen) {
+  const uint64_t skipped = seq - s.highest - (seen ? 1 : 0);
+  s.lost += skipped;
+  lost_ += skipped;
+  // The window slides up: the numbers it now covers are unseen.
+  if (seq - s.highest >= kWindow) {
+    s.seen.fill(0);
+  } else {
+    for (uint64_t n = s.highest + 1; n <= seq; ++n) ClearBit(s, n);
+  }
+  if (seen) SetBit(s, seq);
+  s.highest = seq;
+}
+
+SequenceTracker::Stream* SequenceTracker::Expect(uint64_t stream, uint64_t next_seq) {
+  if (Stream* known = Find(stream)) {
+    known->streamed = true;
+    return known;
+  }
+  Stream started;
+  auto remembered = remembered_.find(stream);
+  if (remembered != remembered_.end()) {
+    started.highest = remembered->second;
+    started.seen.fill(~uint64_t{0});
+    remembered_.erase(remembered);
+  }
+  // An authenticated connection says where it starts: no replay to fear.
+  if (next_seq > started.highest + 1) {
+    started.highest = next_seq - 1;
+    started.seen.fill(~uint64_t{0});
+  }
+  started.streamed = true;
+  started.last_use = ++clock_;
+  return &Add(stream, std::move(started));
+}
+
+uint64_t SequenceTracker::End(uint64_t stream, uint64_t last_seq) {
+  Stream* s = Find(stream);
+  if (s == nullptr) return 0;
+  s->ended = true;
+  if (last_seq <= s->highest) return 0;
+  const uint64_t lost_before = s->lost;
+  Raise(*s, last_seq, /*seen=*/false);
+  return s->lost - lost_before;
 }
 
 SequenceTracker::Stream* SequenceTracker::Find(uint64_t stream) {

@@ -15,6 +15,11 @@
 // counted. Loss in the very last records of a process cannot be seen:
 // nothing follows them.
 //
+// A stream sent over a stream connection (stream_receiver.h) says more: the
+// number its connection starts at (Expect; what an earlier leader already
+// acknowledged is not counted lost), and the number of its last record when
+// the process ends (End; what never came is counted lost then).
+//
 // Memory is bounded: at most kMaxStreams streams are tracked; when a new one
 // would exceed that, the half seen least recently are forgotten (their
 // counts stay in the totals). A forgotten stream is not open to replay: the
@@ -52,6 +57,8 @@ class SequenceTracker {
     uint64_t reported_duplicates = 0;
     absl::Time last_report = absl::InfinitePast();
     uint64_t last_use = 0;
+    bool streamed = false;  // came over a stream connection
+    bool ended = false;     // its process said it ended (kEnd)
     std::array<uint64_t, kWindow / 64> seen{};  // bit (seq % kWindow)
   };
 
@@ -74,6 +81,13 @@ class SequenceTracker {
     for (auto& [id, state] : streams_) f(state);
   }
   Stream* Find(uint64_t stream);
+  // A stream connection's first record is numbered `next_seq`: a stream not
+  // known yet starts just below it. Returns the stream (new: label empty).
+  Stream* Expect(uint64_t stream, uint64_t next_seq);
+  // The stream's process ended with record `last_seq`: the numbers after
+  // the highest seen count as lost. Returns how many that was (0 when the
+  // stream is not known).
+  uint64_t End(uint64_t stream, uint64_t last_seq);
 
   uint64_t lost() const { return lost_; }
   uint64_t duplicates() const { return duplicates_; }
@@ -85,6 +99,11 @@ class SequenceTracker {
 
  private:
   void ForgetOldest();
+  // Makes room for one more stream and adds it (started as Start says).
+  Stream& Add(uint64_t stream, Stream started);
+  // Moves the window's top up to `seq` (> s.highest), counting the numbers
+  // skipped as lost; `seq` itself is marked seen when `seen`.
+  void Raise(Stream& s, uint64_t seq, bool seen);
   // A new stream's state: where it starts, from what is remembered of it.
   // False when it must be refused (kUnknown).
   bool Start(uint64_t stream, uint64_t seq, Stream* s);

@@ -120,5 +120,36 @@ TEST(SequenceTrackerTest, PastItsMemoryAStreamStartingMidwayIsRefused) {
   EXPECT_EQ(t.Take(streams + 3, SequenceTracker::kWindow).verdict, Verdict::kNew);
 }
 
+// A stream connection that starts at 501 (a new leader, after the old one
+// acknowledged 1 to 500) loses nothing; one that resumes a known stream
+// changes nothing, and what it sends again is dropped.
+TEST(SequenceTrackerTest, AConnectionSaysWhereItStarts) {
+  SequenceTracker t;
+  ASSERT_NE(t.Expect(1, 501), nullptr);
+  EXPECT_TRUE(t.Find(1)->streamed);
+  EXPECT_EQ(t.Take(1, 501).verdict, Verdict::kNew);
+  EXPECT_EQ(t.Take(1, 502).verdict, Verdict::kNew);
+  EXPECT_EQ(t.lost(), 0u);
+  t.Expect(1, 502);  // a reconnect, resending 502
+  EXPECT_EQ(t.Take(1, 502).verdict, Verdict::kDuplicate);
+  EXPECT_EQ(t.Take(1, 503).verdict, Verdict::kNew);
+  EXPECT_EQ(t.lost(), 0u);
+}
+
+// The end says how many there were: what never came is counted then.
+TEST(SequenceTrackerTest, TheEndCountsWhatNeverCame) {
+  SequenceTracker t;
+  t.Expect(1, 1);
+  for (uint64_t s = 1; s <= 10; ++s) t.Take(1, s);
+  EXPECT_EQ(t.End(1, 10), 0u);
+  EXPECT_TRUE(t.Find(1)->ended);
+  t.Expect(2, 1);
+  for (uint64_t s = 1; s <= 10; ++s) t.Take(2, s);
+  EXPECT_EQ(t.End(2, 5000), 4990u);
+  EXPECT_EQ(t.Find(2)->lost, 4990u);
+  EXPECT_EQ(t.lost(), 4990u);
+  EXPECT_EQ(t.End(3, 7), 0u);  // not known
+}
+
 }  // namespace
 }  // namespace toil::rtlog::internal

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "toil/rtlog/base/fd_write.h"
 #include "toil/rtlog/leader/ingest/udp_socket.h"
+#include "toil/rtlog/wire/stream_frame.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -61,6 +62,9 @@ absl::StatusOr<std::unique_ptr<UdpServer>> UdpServer::Start(UdpServerOptions opt
   }
   std::unique_ptr<UdpServer> server(new UdpServer(std::move(options), *std::move(ingest),
                                                   dispatcher, fd, wake_fd, bound->address));
+  if (server->options_.stream) {
+    if (absl::Status started = server->StartStream(); !started.ok()) return started;
+  }
   server->processor_ = std::thread([s = server.get()] { s->Process(); });
   server->thread_ = std::thread([s = server.get()] { s->Receive(); });
   return server;
@@ -76,6 +80,27 @@ UdpServer::UdpServer(UdpServerOptions options, std::unique_ptr<DatagramIngest> i
       local_address_(local_address),
       ring_(RingBytesFor(options_.listen.receive_buffer_bytes)) {}
 
+absl::Status UdpServer::StartStream() {
+  if (options_.ingest.secret.empty()) {
+    return absl::InvalidArgumentError("stream connections need the run's secret (authentication)");
+  }
+  absl::StatusOr<std::unique_ptr<StreamReceiver>> stream = StreamReceiver::Start(
+      {.bind_host = options_.listen.bind_host.empty() ? "127.0.0.1" : options_.listen.bind_host,
+       .port = local_address_.port(),
+       .any_if_taken = options_.listen.port == 0,
+       .secret = options_.ingest.secret,
+       .max_connections = options_.max_stream_connections,
+       .diagnostics = options_.ingest.diagnostics},
+      &ring_);
+  if (!stream.ok()) return stream.status();
+  stream_ = *std::move(stream);
+  return absl::OkStatus();
+}
+
+StreamReceiver::Counts UdpServer::stream_counts() const {
+  return stream_ != nullptr ? stream_->counts() : StreamReceiver::Counts{};
+}
+
 UdpServer::~UdpServer() {
   Stop();
   close(fd_);
@@ -85,11 +110,14 @@ UdpServer::~UdpServer() {
 void UdpServer::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  // Frames not yet read are not acknowledged: their jobs send them again.
+  if (stream_ != nullptr) stream_->StopReading();
   stopping_.store(true);
   const uint64_t one = 1;
   (void)!write(wake_fd_, &one, sizeof(one));
   if (thread_.joinable()) thread_.join();
   if (processor_.joinable()) processor_.join();
+  if (stream_ != nullptr) stream_->Stop();  // the last acknowledgements go out
 }
 
 // The socket's running count of datagrams the kernel dropped. SO_RXQ_OVFL
@@ -161,6 +189,7 @@ void UdpServer::Receive() {
       continue;
     }
     datagrams_.fetch_add(n, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> writing(ring_.writer_mutex());
     for (int i = 0; i < n; ++i) {
       msghdr& header = messages[i].msg_hdr;
       CountKernelDrops(header);
@@ -216,10 +245,33 @@ void UdpServer::Handle(const DatagramRing::Datagram& datagram, absl::Time now) {
     last_peer_length_ = datagram.peer_length;
     last_sender_ = FromSockaddr(datagram.peer, datagram.peer_length).ToString();
   }
-  if (datagram.truncated) {
+  if (datagram.stream.event != DatagramRing::StreamEvent::kNone) {
+    HandleFrame(datagram, last_sender_, now);
+  } else if (datagram.truncated) {
     ingest_->Refuse(last_sender_, "datagram larger than 64 KiB", now);
   } else {
     ingest_->Take(datagram.data, datagram.size, last_sender_, now);
+  }
+}
+
+void UdpServer::HandleFrame(const DatagramRing::Datagram& frame, absl::string_view sender,
+                            absl::Time now) {
+  const DatagramRing::StreamOrigin& origin = frame.stream;
+  const absl::string_view body(frame.data, frame.size);
+  switch (origin.event) {
+    case DatagramRing::StreamEvent::kHello:
+      ingest_->StartStream(StreamIdOf(body), origin.number);
+      return;
+    case DatagramRing::StreamEvent::kRecords:
+      ingest_->TakeStreamed(frame.data, frame.size, sender, now);
+      stream_->Acknowledge(origin.connection, origin.number, /*end=*/false);
+      return;
+    case DatagramRing::StreamEvent::kEnd:
+      ingest_->EndStream(StreamIdOf(body), origin.number, now);
+      stream_->Acknowledge(origin.connection, origin.number, /*end=*/true);
+      return;
+    case DatagramRing::StreamEvent::kNone:
+      return;
   }
 }
 

@@ -5,6 +5,11 @@
 // loss detection, dispatch). With two cores, the kernel's cost of receiving
 // and the leader's own work per record run side by side.
 //
+// With `stream`, it also takes C++ jobs' stream connections (TCP and TLS,
+// acknowledged: stream_receiver.h), whose frames join the datagrams in the
+// same ring and are handled by the same processing thread, which
+// acknowledges each frame once its records are handed to the sinks.
+//
 // Datagrams the kernel dropped because the socket's buffer was full are
 // counted exactly, from SO_RXQ_OVFL and SO_MEMINFO. Stop() receives what is
 // already queued before it returns, so records sent by jobs that have
@@ -25,6 +30,7 @@
 #include "toil/rtlog/leader/ingest/datagram_ingest.h"
 #include "toil/rtlog/leader/ingest/datagram_ring.h"
 #include "toil/rtlog/leader/ingest/dispatcher.h"
+#include "toil/rtlog/leader/ingest/stream_receiver.h"
 
 namespace toil::rtlog::internal {
 
@@ -37,6 +43,10 @@ struct UdpServerOptions {
   // Share the port with other servers that set it (SO_REUSEPORT; see
   // udp_socket.h). Only ingest_bench does, to measure it.
   bool reuse_port = false;
+  // Also accept stream connections, on TCP at the UDP port's number (any
+  // port when that is taken and the port was not chosen). Needs a secret.
+  bool stream = false;
+  size_t max_stream_connections = StreamReceiver::kDefaultMaxConnections;
 };
 
 class UdpServer {
@@ -52,6 +62,10 @@ class UdpServer {
 
   // The bound address (with the port chosen when port was 0).
   const SocketAddress& local_address() const { return local_address_; }
+  // The TCP port stream connections are taken on; 0: none.
+  int stream_port() const { return stream_ != nullptr ? stream_->port() : 0; }
+  // The stream receiver's counts (zero without one).
+  StreamReceiver::Counts stream_counts() const;
   // The ingest's counts, with the datagrams received and those the kernel
   // dropped.
   LogStats stats() const;
@@ -64,6 +78,10 @@ class UdpServer {
   void Receive();
   void Process();
   void Handle(const DatagramRing::Datagram& datagram, absl::Time now);
+  // A frame from a stream connection: taken in, then acknowledged.
+  void HandleFrame(const DatagramRing::Datagram& frame, absl::string_view sender, absl::Time now);
+  // Starts the stream receiver (after the UDP socket is bound).
+  absl::Status StartStream();
   void CountKernelDrops(msghdr& header) const;
   void RefreshDropped() const;
   void RaiseDropped(uint64_t dropped) const;
@@ -75,6 +93,7 @@ class UdpServer {
   int wake_fd_;
   SocketAddress local_address_;
   DatagramRing ring_;
+  std::unique_ptr<StreamReceiver> stream_;
   std::thread thread_;     // receives
   std::thread processor_;  // processes
   // The processing thread's: the last datagram's peer, and its name.
