@@ -12,6 +12,8 @@ extern char** environ;
 namespace toil::batch {
 
 bool IsLeaderVariable(const std::string& name) {
+  // The overflow policy is the job's own choice, not a leader's.
+  if (name == rtlog::kOverflowVariable) return false;
   return absl::StartsWith(name, rtlog::kVariablePrefix) || name == rtlog::kJobNameVariable;
 }
 

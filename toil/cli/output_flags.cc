@@ -58,6 +58,12 @@ ABSL_FLAG(bool, auth, true,
           "Make a random secret for this run and give it to jobs in "
           "TOIL_RT_LOGGING_SECRET; refuse (and count) datagrams not signed with "
           "it. --auth=false accepts anything that parses.");
+ABSL_FLAG(bool, stream, true,
+          "With --auth: also take C++ jobs' records over acknowledged stream "
+          "connections (TCP and TLS keyed by the secret, at the UDP port's number "
+          "when free), told to jobs in TOIL_RT_LOGGING_STREAM: nothing is lost, "
+          "and what a leader had not acknowledged is sent again to the next one. "
+          "--stream=false: datagrams only.");
 ABSL_FLAG(bool, allow_unsigned, false,
           "With --auth: also accept unsigned records (Python jobs cannot sign), "
           "marked \"unsigned\". Forged and other-run datagrams are still "
@@ -161,7 +167,8 @@ absl::StatusOr<OutputSinks> MakeOutputSinks() {
 std::vector<FlagDoc> LeaderFlagDocs() {
   return {{"allow_unsigned"}, {"auth"},       {"control"},     {"format"},
           {"job_line_limit"}, {"jsonl_file"}, {"level"},       {"output"},
-          {"repeat_window"},  {"report"},     {"report_file"}, {"time"}};
+          {"repeat_window"},  {"report"},     {"report_file"}, {"stream"},
+          {"time"}};
 }
 
 std::vector<FlagDoc> ClientFlagDocs() {

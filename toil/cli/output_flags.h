@@ -21,6 +21,7 @@ ABSL_DECLARE_FLAG(int, job_line_limit);
 ABSL_DECLARE_FLAG(std::string, jsonl_file);
 ABSL_DECLARE_FLAG(bool, auth);
 ABSL_DECLARE_FLAG(bool, allow_unsigned);
+ABSL_DECLARE_FLAG(bool, stream);
 ABSL_DECLARE_FLAG(std::string, control);
 ABSL_DECLARE_FLAG(std::string, token);
 

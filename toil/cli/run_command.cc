@@ -144,6 +144,7 @@ int RunRun(const std::vector<std::string>& args) {
   options.realtime_logging.sinks = sinks->pointers();
   options.realtime_logging.server.authenticate = absl::GetFlag(FLAGS_auth);
   options.realtime_logging.server.ingest.allow_unsigned = absl::GetFlag(FLAGS_allow_unsigned);
+  options.realtime_logging.server.stream = absl::GetFlag(FLAGS_stream);
   options.realtime_logging.server.control = absl::GetFlag(FLAGS_control);
   options.on_logging_started = [](const rtlog::RealtimeLogger&) {
     const std::string control = rtlog::RealtimeLogger::ControlTarget();

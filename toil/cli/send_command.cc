@@ -15,6 +15,7 @@
 #include "toil/rtlog/base/environment.h"
 #include "toil/rtlog/base/level.h"
 #include "toil/rtlog/log_line.h"
+#include "toil/rtlog/overflow.h"
 
 ABSL_FLAG(std::string, name, "toil-rt",
           "The logger name of the record, shown after the sender on the "
@@ -65,6 +66,9 @@ int RunSend(const std::vector<std::string>& args) {
     rtlog::LogLine(*level, absl::StrJoin(args, " "), name);
     return 0;
   }
+  // A pipe waits for room rather than lose a line: reading stops while the
+  // queue is full, and the writer upstream waits in turn.
+  rtlog::SetOverflowWait(absl::InfiniteDuration());
   std::string line;
   while (std::getline(std::cin, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();  // CRLF text
@@ -82,7 +86,8 @@ const Command& SendCommand() {
                   "toil-rtlog send [--level LEVEL] [--name NAME] [MESSAGE...]\n\n"
                   "Sends MESSAGE (the words joined by spaces) as one record or, with no\n"
                   "MESSAGE, each non-empty line of stdin as a record of its own (as\n"
-                  "logger(1) does), honouring TOIL_RT_LOGGING_ADDRESS and\n"
+                  "logger(1) does; it stops reading while its queue is full, and never\n"
+                  "drops a line), honouring TOIL_RT_LOGGING_ADDRESS and\n"
                   "TOIL_RT_LOGGING_LEVEL exactly as RT_LOG does: below the level nothing is\n"
                   "sent. Also writes each record to stderr. With no level set (no leader),\n"
                   "records go to stderr only.",

@@ -15,6 +15,7 @@
 #include "toil/batch/shell_quote.h"
 #include "toil/cli/command.h"
 #include "toil/cli/output_flags.h"
+#include "toil/cli/secret_file.h"
 #include "toil/cli/report_flags.h"
 #include "toil/cli/stop_signals.h"
 #include "toil/rtlog/base/environment.h"
@@ -24,7 +25,13 @@
 ABSL_FLAG(std::string, bind, "127.0.0.1",
           "Numeric address to listen on: 127.0.0.1 (this machine only), "
           "0.0.0.0 or :: (every interface), ::1, or one interface's address.");
-ABSL_FLAG(int, port, 0, "UDP port to listen on; 0 picks a free one.");
+ABSL_FLAG(int, port, 0,
+          "UDP port to listen on (and TCP, for stream connections); 0 picks a free one.");
+ABSL_FLAG(std::string, secret_file, "",
+          "Keep the run's secret in this file (mode 600): made there when the file does not "
+          "exist, used when it does. A server started again with the same file and --port "
+          "is the same run to its jobs: they reconnect and send again what it had not "
+          "acknowledged.");
 ABSL_FLAG(int, tail_keep, 16384,
           "How many recent records the control plane keeps for `toil-rtlog tail "
           "--last` and for viewers that fall behind (at least 1).");
@@ -161,6 +168,17 @@ int RunServe(const std::vector<std::string>& args) {
     if (!range.ok()) return UsageError("serve", std::string(range.message()));
   }
 
+  const std::string secret_file = absl::GetFlag(FLAGS_secret_file);
+  std::optional<std::string> kept_secret;
+  if (!secret_file.empty()) {
+    if (!absl::GetFlag(FLAGS_auth)) {
+      return UsageError("serve", "--secret_file with --auth=false: there is no secret to keep");
+    }
+    absl::StatusOr<std::optional<std::string>> read = ReadSecretFile(secret_file);
+    if (!read.ok()) return UsageError("serve", std::string(read.status().message()));
+    kept_secret = *read;
+  }
+
   if (absl::GetFlag(FLAGS_detach)) {
     if (absl::GetFlag(FLAGS_output) == "-") {
       return UsageError("serve",
@@ -179,7 +197,9 @@ int RunServe(const std::vector<std::string>& args) {
        .listen = {.bind_host = absl::GetFlag(FLAGS_bind), .port = absl::GetFlag(FLAGS_port)},
        .advertise_host = advertise.empty() ? std::nullopt : std::optional<std::string>(advertise),
        .authenticate = absl::GetFlag(FLAGS_auth),
-       .ingest = {.allow_unsigned = absl::GetFlag(FLAGS_allow_unsigned)},
+       .ingest = {.secret = kept_secret.value_or(""),
+                  .allow_unsigned = absl::GetFlag(FLAGS_allow_unsigned)},
+       .stream = absl::GetFlag(FLAGS_stream),
        .control = absl::GetFlag(FLAGS_control),
        .kind = "serve",
        .on_stop =
@@ -190,9 +210,18 @@ int RunServe(const std::vector<std::string>& args) {
        .kept_records = static_cast<size_t>(absl::GetFlag(FLAGS_tail_keep))},
       sinks->pointers());
   if (!server.ok()) {
-    std::fprintf(stderr, "toil-rtlog serve: error: %s\n",
+    std::fprintf(stderr, "toil-rtlog serve: error: %s%s\n",
+                 kept_secret ? absl::StrCat("the secret in ", secret_file, ": ").c_str() : "",
                  std::string(server.status().message()).c_str());
     return 1;
+  }
+  if (!secret_file.empty() && !kept_secret) {
+    absl::Status kept =
+        WriteSecretFile(secret_file, (*server)->JobEnvironment()[rtlog::kSecretVariable]);
+    if (!kept.ok()) {
+      std::fprintf(stderr, "toil-rtlog serve: error: %s\n", std::string(kept.message()).c_str());
+      return 1;
+    }
   }
   if (!PrintExports(**server) && !FindableWithoutExports()) {
     std::fprintf(stderr,
@@ -224,19 +253,20 @@ const Command& ServeCommand() {
         "serve",
         "run a standalone log server and show what jobs send",
         "toil-rtlog serve [--bind ADDR] [--port N] [--level LEVEL] [--format text|jsonl]\n"
-        "                 [--output PATH] [--auth=false | --allow_unsigned]\n"
+        "                 [--output PATH] [--auth=false | --allow_unsigned] [--secret_file F]\n"
         "                 [--control off|HOST:PORT] [--time local|utc|iso] [--detach]\n\n"
         "Listens for real-time log records (UDP) and shows them. On start it prints\n"
         "  export TOIL_RT_LOGGING_ADDRESS=...\n"
         "  export TOIL_RT_LOGGING_LEVEL=...\n"
         "  export TOIL_RT_LOGGING_SECRET=... (with --auth, the default)\n"
+        "  export TOIL_RT_LOGGING_STREAM=... (with --auth and --stream, the defaults)\n"
         "  export TOIL_RT_LOGGING_CONTROL=... (its control plane, for tail, status, ...)\n"
         "on stdout, so that\n"
         "  eval \"$(toil-rtlog serve --detach)\"\n"
         "prepares a shell for jobs and leaves the server running in the background.\n"
         "Stops on SIGINT, SIGTERM, SIGHUP or `toil-rtlog stop`, and prints a report\n"
         "(a row per job it heard from; --report) and a summary on stderr.",
-        {{"advertise"}, {"bind"}, {"detach"}, {"port"}, {"tail_keep"}},
+        {{"advertise"}, {"bind"}, {"detach"}, {"port"}, {"secret_file"}, {"tail_keep"}},
         &RunServe};
     for (FlagDoc& doc : LeaderFlagDocs()) c->flags.push_back(std::move(doc));
     return c;

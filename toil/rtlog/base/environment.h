@@ -13,6 +13,18 @@
 //                            many bytes; a C++ job then packs the records it
 //                            has queued. Unset or 0: one record per datagram,
 //                            as for Toil's Python leader
+//   TOIL_RT_LOGGING_STREAM   host:port (TCP) where a C++ leader takes stream
+//                            connections: a C++ job then delivers its
+//                            records over one, acknowledged and resent
+//                            after a reconnect (TLS keyed by the secret)
+//
+// One more a job may be given, by its batch system or by whoever starts it:
+//
+//   TOIL_RT_LOGGING_OVERFLOW what a log call does when the job's queue is
+//                            full: "drop" (the default: the record is
+//                            written to stderr at once, and counted as not
+//                            sent), or "wait" (for room, up to 5 s a record),
+//                            or "wait:DURATION" ("wait:30s")
 //
 // A batch system of its own sets them through BatchSystem::SetEnv (the
 // RealtimeLogger does) and passes GetEnvironment() on to each job.
@@ -37,6 +49,8 @@ inline constexpr char kAddressVariable[] = "TOIL_RT_LOGGING_ADDRESS";
 inline constexpr char kSecretVariable[] = "TOIL_RT_LOGGING_SECRET";
 inline constexpr char kJobNameVariable[] = "TOIL_JOB_NAME";
 inline constexpr char kPackedVariable[] = "TOIL_RT_LOGGING_PACKED";
+inline constexpr char kStreamVariable[] = "TOIL_RT_LOGGING_STREAM";
+inline constexpr char kOverflowVariable[] = "TOIL_RT_LOGGING_OVERFLOW";
 inline constexpr char kControlVariable[] = "TOIL_RT_LOGGING_CONTROL";
 inline constexpr char kControlTokenVariable[] = "TOIL_RT_LOGGING_CONTROL_TOKEN";
 

@@ -27,6 +27,10 @@ struct LogStats {
   uint64_t forged = 0;           // bad signature
   uint64_t other_run = 0;        // signed with another run's secret
   uint64_t sink_lines_lost = 0;  // lines the sinks could not write
+  // Stream connections (C++ jobs): accepted, and refused or closed for a
+  // failed handshake (not this run's secret), a protocol error or the limit.
+  uint64_t stream_connections = 0;
+  uint64_t stream_refused = 0;
   // Whether the server required signatures (the refusals are then shown
   // even when there are none).
   bool signatures_checked = false;
@@ -35,7 +39,9 @@ struct LogStats {
   uint64_t refused() const { return unsigned_refused + forged + other_run; }
   // Whether anything was lost, dropped, malformed, refused or not written.
   bool AnyProblem() const {
-    return malformed + dropped + lost + duplicates + refused() + sink_lines_lost > 0;
+    return malformed + dropped + lost + duplicates + refused() + sink_lines_lost +
+               stream_refused >
+           0;
   }
 };
 

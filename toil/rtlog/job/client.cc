@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "toil/rtlog/base/fd_write.h"
 #include "toil/rtlog/base/plural.h"
+#include "toil/rtlog/common/line_format.h"
 #include "toil/rtlog/common/process_info.h"
 #include "toil/rtlog/job/futex.h"
 #include "toil/rtlog/job/process_hooks.h"
@@ -60,6 +61,8 @@ void ForkChild() {
   // survive fork.
   client.queue_.ResetAfterFork();
   client.sender_started_.store(false);
+  client.finish_stream_.store(false);
+  client.stream_finished_.store(false);
   client.sender_.AfterFork();
   client.queue_.mutex().unlock();
 }
@@ -95,6 +98,9 @@ void Client::ConfigureLocked() {
   config_ = ReadClientConfig([](const char* name) { return std::getenv(name); });
   for (const std::string& warning : config_.warnings) WarnOnStderr(warning);
   context_ = {config_.job_name, absl::ToUnixNanos(absl::Now())};
+  if (!overflow_chosen_.load()) {
+    overflow_wait_ns_.store(absl::ToInt64Nanoseconds(config_.overflow_wait));
+  }
   sender_.Configure(config_, context_);
   ApplyThresholdLocked();
 }
@@ -189,7 +195,9 @@ void Client::Log(Level level, const SourceLocation& where, absl::string_view tex
     queued.thread_id = thread_id;
     queued.thread_name = thread_name;
     queued.logger_name = logger_name == "toil-rt" ? nullptr : Intern(logger_name);
-    const uint64_t number = queue_.Push(queued, text);
+    const uint64_t number =
+        queue_.Push(queued, text, absl::Nanoseconds(overflow_wait_ns_.load(std::memory_order_relaxed)));
+    if (number == 0) WriteDropped(queued, text);
     if (number != 0 && (level >= Level::kCritical || exiting_.load(std::memory_order_relaxed))) {
       // On the wire before RT_LOG returns.
       queue_.Wake();
@@ -200,6 +208,23 @@ void Client::Log(Level level, const SourceLocation& where, absl::string_view tex
     // Out of memory or similar: the record is lost, but the job goes on.
     queue_.CountDropped();
   }
+}
+
+void Client::WriteDropped(const QueuedRecord& queued, absl::string_view text) {
+  thread_local LogRecord* record = new LogRecord();
+  thread_local std::string* line = new std::string();
+  BuildRecord(queued, text, context_, record);
+  LineFormatOptions options;
+  options.show_sender = false;
+  line->clear();
+  AppendRecordLine(*record, text, options, line);
+  WriteToStderr(*line);
+}
+
+void Client::SetOverflowWait(absl::Duration most) {
+  overflow_chosen_.store(true);
+  overflow_wait_ns_.store(most == absl::InfiniteDuration() ? INT64_MAX
+                                                           : absl::ToInt64Nanoseconds(most));
 }
 
 bool Client::Flush(absl::Duration timeout) {
@@ -229,8 +254,13 @@ void Client::FlushFromSignal() {
   const uint64_t target = client.queue_.enqueued();
   if (client.queue_.processed() >= target) return;
   client.queue_.Wake();
+  // Then, with a stream, for the leader to acknowledge them (the sender
+  // goes on working the stream meanwhile), in the same time.
   client.queue_.WaitUntil(
-      [&] { return client.queue_.processed() >= target || !client.sender_started_.load(); },
+      [&] {
+        return (client.queue_.processed() >= target && client.sender_.unacknowledged() == 0) ||
+               !client.sender_started_.load();
+      },
       kSignalFlushTimeout);
 }
 
@@ -247,10 +277,21 @@ uint64_t Client::FlushBeforeExit() {
   return enqueued > processed ? enqueued - processed : 0;
 }
 
+void Client::FinishStream() {
+  if (!sender_started_.load() || !sender_.streaming()) return;
+  finish_stream_.store(true);
+  queue_.Wake();
+  // The sender bounds its own wait (kExitStall without progress, at most
+  // kExitFlushLimit); this only guards against a sender that died.
+  queue_.WaitUntil([&] { return stream_finished_.load() || !sender_started_.load(); },
+                   kExitFlushLimit + absl::Seconds(5));
+}
+
 void Client::OnExit() {
   Client& client = Instance();
   client.exiting_.store(true);
   const uint64_t unsent = client.FlushBeforeExit();
+  client.FinishStream();
   if (unsent > 0) {
     // Neither the leader nor this stderr got them: say so, at least here.
     WarnOnStderr(absl::StrCat(
@@ -265,15 +306,23 @@ void Client::OnExit() {
     WarnOnStderr(absl::StrCat(counts.send_failed, " of ", counts.send_failed + counts.sent,
                               " records could not be sent to the leader at ", client.leader()));
   }
+  if (counts.unacknowledged > 0) {
+    const std::string& why = client.sender_.stream_error();
+    WarnOnStderr(absl::StrCat(
+        counts.unacknowledged, " of ", counts.sent, " records sent to the leader at ",
+        client.leader(), " were never acknowledged, so it may not have them",
+        why.empty() ? "" : absl::StrCat(" (", why, ")"), "; they are in this stderr"));
+  }
   if (const uint64_t dropped = client.queue_.dropped(); dropped > 0) {
     WarnOnStderr(absl::StrCat(CountedWas(dropped, "record", "records"),
-                              " dropped because the log queue was full"));
+                              " not sent because the log queue was full (they are in this "
+                              "stderr)"));
   }
 }
 
 Client::Stats Client::stats() const {
   const RecordSender::Counts counts = sender_.counts();
-  return {counts.sent, counts.send_failed, queue_.dropped(), counts.cut};
+  return {counts.sent, counts.send_failed, queue_.dropped(), counts.cut, counts.unacknowledged};
 }
 
 std::string Client::leader() const {
@@ -305,6 +354,7 @@ void Client::StartSenderOnce() {
 }
 
 void Client::SenderLoop() {
+  sender_.Start();  // a stream connection, or datagrams
   int64_t last_activity = MonotonicNanos();
   while (true) {
     // Read before looking at the queue: a wake after this is not missed.
@@ -312,7 +362,7 @@ void Client::SenderLoop() {
     const bool idle = MonotonicNanos() - last_activity > absl::ToInt64Nanoseconds(kLinger);
     const RecordQueue::Batch batch = queue_.Take(/*sleeping=*/idle);
     if (batch.count == 0) {
-      queue_.WaitForWork(wake_seen, idle ? int64_t{3600} * 1000000000 : kPollNanos);
+      WaitForRecords(wake_seen, idle);
       ReportQueueDrops();
       continue;
     }
@@ -326,13 +376,28 @@ void Client::SenderLoop() {
   }
 }
 
+void Client::WaitForRecords(uint32_t wake_seen, bool idle) {
+  if (finish_stream_.load() && !stream_finished_.load()) {
+    sender_.FinishStream(kExitStall, kExitFlushLimit);
+    stream_finished_.store(true);
+    queue_.Notify();
+    return;
+  }
+  if (sender_.StreamBusy()) {
+    sender_.PumpStream(absl::Nanoseconds(kPollNanos));
+    return;
+  }
+  queue_.WaitForWork(wake_seen, idle ? int64_t{3600} * 1000000000 : kPollNanos);
+}
+
 void Client::ReportQueueDrops() {
   const uint64_t dropped = queue_.dropped();
   const uint64_t reported = drops_reported_.load(std::memory_order_relaxed);
   if (dropped == reported) return;
   const std::string text = absl::StrCat(
       "toil-rtlog: ", CountedWas(dropped - reported, "record", "records"),
-      " dropped: the job logged faster than they could be sent (", dropped, " in all)");
+      " not sent: the job logged faster than they could be sent (they are in its stderr; ",
+      dropped, " in all)");
   const ThreadIdentity& thread = CurrentThread();
   QueuedRecord queued;
   queued.level = Level::kWarning;

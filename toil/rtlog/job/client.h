@@ -8,8 +8,10 @@
 // the end of a job: exit() and a return from main flush the queue, and so do
 // the signals that end a process, before the signal takes its course
 // (process_hooks.h). A CRITICAL record is on the wire before RT_LOG returns.
-// A full queue never blocks: what does not fit is counted, and the count
-// reaches the leader.
+// A full queue drops (the record is written to stderr at once and counted,
+// and the count reaches the leader) or, when the process chose to, waits for
+// room up to a bound (overflow.h). With a stream connection (stream_client.h)
+// exit also waits, bounded, for the leader to acknowledge the last record.
 //
 // Configured once, lazily and thread-safely, from the environment (see
 // client_config.h). In the leader process a RealtimeLogger installs a local
@@ -75,8 +77,13 @@ class Client {
     uint64_t send_failed = 0;  // records the leader could not be sent
     uint64_t queue_full = 0;   // records dropped: the queue was full
     uint64_t cut = 0;          // records cut to fit a datagram
+    uint64_t unacknowledged = 0;  // stream: kept, not yet acknowledged
   };
   Stats stats() const;
+
+  // How long a log call waits for room in a full queue (overflow.h);
+  // overrides TOIL_RT_LOGGING_OVERFLOW.
+  void SetOverflowWait(absl::Duration most);
 
   // The leader address in use, or "" when records are not sent.
   std::string leader() const;
@@ -98,6 +105,14 @@ class Client {
   // Waits for the queue to drain for as long as the sender makes progress
   // (up to a limit); returns how many records it leaves unsent.
   uint64_t FlushBeforeExit();
+  // At exit, with a stream: has the sender thread wait for the last
+  // acknowledgement and end the stream (bounded), and waits for that.
+  void FinishStream();
+  // A record the full queue refused: written to stderr here and now.
+  void WriteDropped(const QueuedRecord& queued, absl::string_view text);
+  // The sender thread, when it has no records: waits for some, or works
+  // the stream while it waits for acknowledgements.
+  void WaitForRecords(uint32_t wake_seen, bool idle);
   // What the process hooks call (process_hooks.h).
   static void OnExit();
   static void FlushFromSignal();
@@ -117,6 +132,10 @@ class Client {
   std::atomic<bool> sender_started_{false};
   std::atomic<bool> exiting_{false};
   std::atomic<uint64_t> drops_reported_{0};  // written by the sender
+  std::atomic<int64_t> overflow_wait_ns_{0};
+  std::atomic<bool> overflow_chosen_{false};  // SetOverflowWait was called
+  std::atomic<bool> finish_stream_{false};    // exit asks the sender
+  std::atomic<bool> stream_finished_{false};  // the sender did
 
   // Local delivery (leader process).
   static thread_local bool in_delivery_;

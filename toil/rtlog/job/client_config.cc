@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "toil/rtlog/wire/datagram_fit.h"
@@ -28,6 +29,39 @@ void ReadPacked(const char* value, ClientConfig* config) {
   config->packed_bytes = bytes;
 }
 
+// TOIL_RT_LOGGING_OVERFLOW: "drop", "wait" or "wait:DURATION".
+void ReadOverflow(const char* value, ClientConfig* config) {
+  if (value == nullptr || absl::string_view(value) == "drop") return;
+  const absl::string_view text(value);
+  if (text == "wait") {
+    config->overflow_wait = kDefaultOverflowWait;
+    return;
+  }
+  absl::Duration wait;
+  if (absl::StartsWith(text, "wait:") && absl::ParseDuration(text.substr(5), &wait) &&
+      wait > absl::ZeroDuration()) {
+    config->overflow_wait = wait;
+    return;
+  }
+  config->warnings.push_back(absl::StrCat(
+      kOverflowVariable, "=\"", absl::CEscape(value),
+      "\" is not \"drop\", \"wait\" or \"wait:DURATION\" (such as wait:30s); a full log queue "
+      "drops records (each written to stderr, and counted)"));
+}
+
+// TOIL_RT_LOGGING_STREAM: host:port.
+void ReadStream(const char* value, ClientConfig* config) {
+  if (value == nullptr) return;
+  absl::StatusOr<HostPort> stream = ParseHostPort(value);
+  if (!stream.ok()) {
+    config->warnings.push_back(absl::StrCat(kStreamVariable, "=\"", absl::CEscape(value),
+                                            "\" is not usable: ", stream.status().message(),
+                                            "; records are sent as datagrams"));
+    return;
+  }
+  config->stream = *std::move(stream);
+}
+
 }  // namespace
 
 ClientConfig ReadClientConfig(const std::function<const char*(const char*)>& getenv) {
@@ -38,6 +72,7 @@ ClientConfig ReadClientConfig(const std::function<const char*(const char*)>& get
   }
 
   ReadPacked(getenv(kPackedVariable), &config);
+  ReadOverflow(getenv(kOverflowVariable), &config);
 
   const char* level = getenv(kLevelVariable);
   if (level == nullptr) return config;  // real-time logging is off
@@ -66,6 +101,7 @@ ClientConfig ReadClientConfig(const std::function<const char*(const char*)>& get
     return config;
   }
   config.leader = *std::move(leader);
+  ReadStream(getenv(kStreamVariable), &config);
   return config;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "toil/rtlog/base/environment.h"
 #include "toil/rtlog/base/level.h"
 #include "toil/rtlog/common/host_port.h"
@@ -29,9 +30,18 @@ struct ClientConfig {
   // TOIL_RT_LOGGING_PACKED: the largest packed datagram the leader reads (0:
   // one record per datagram).
   size_t packed_bytes = 0;
+  // TOIL_RT_LOGGING_STREAM: where the leader takes stream connections
+  // (used only with a usable secret); unset: datagrams.
+  std::optional<HostPort> stream;
+  // TOIL_RT_LOGGING_OVERFLOW: how long a log call may wait for room in a
+  // full queue; zero: it does not wait (the record is dropped and counted).
+  absl::Duration overflow_wait = absl::ZeroDuration();
   // Problems found, one line each, for stderr.
   std::vector<std::string> warnings;
 };
+
+// How long "wait" without a duration waits.
+inline constexpr absl::Duration kDefaultOverflowWait = absl::Seconds(5);
 
 // Reads the configuration through `getenv` (a function returning nullptr for
 // an unset variable), so tests can supply their own environment.

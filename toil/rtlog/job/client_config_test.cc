@@ -76,5 +76,34 @@ TEST(ClientConfigTest, PackedIsASizeTheLeaderReads) {
   }
 }
 
+TEST(ClientConfigTest, OverflowIsDropOrWaitWithABound) {
+  EXPECT_EQ(Read({}).overflow_wait, absl::ZeroDuration());
+  EXPECT_EQ(Read({{"TOIL_RT_LOGGING_OVERFLOW", "drop"}}).overflow_wait, absl::ZeroDuration());
+  EXPECT_EQ(Read({{"TOIL_RT_LOGGING_OVERFLOW", "wait"}}).overflow_wait, kDefaultOverflowWait);
+  EXPECT_EQ(Read({{"TOIL_RT_LOGGING_OVERFLOW", "wait:30s"}}).overflow_wait, absl::Seconds(30));
+  for (const char* bad : {"block", "wait:", "wait:-1s", "wait:soon", ""}) {
+    const ClientConfig config = Read({{"TOIL_RT_LOGGING_OVERFLOW", bad}});
+    EXPECT_EQ(config.overflow_wait, absl::ZeroDuration()) << bad;
+    ASSERT_EQ(config.warnings.size(), 1u) << bad;
+    EXPECT_THAT(config.warnings[0],
+                HasSubstr(std::string("TOIL_RT_LOGGING_OVERFLOW=\"") + bad + "\" is not"));
+  }
+}
+
+TEST(ClientConfigTest, AStreamAddressGoesWithALeader) {
+  ClientConfig config = Read({{"TOIL_RT_LOGGING_LEVEL", "INFO"},
+                              {"TOIL_RT_LOGGING_ADDRESS", "127.0.0.1:9"},
+                              {"TOIL_RT_LOGGING_STREAM", "127.0.0.1:10"}});
+  ASSERT_TRUE(config.stream.has_value());
+  EXPECT_EQ(config.stream->port, 10);
+  config = Read({{"TOIL_RT_LOGGING_LEVEL", "INFO"},
+                 {"TOIL_RT_LOGGING_ADDRESS", "127.0.0.1:9"},
+                 {"TOIL_RT_LOGGING_STREAM", "nowhere"}});
+  EXPECT_FALSE(config.stream.has_value());
+  ASSERT_EQ(config.warnings.size(), 1u);
+  EXPECT_THAT(config.warnings[0], HasSubstr("TOIL_RT_LOGGING_STREAM=\"nowhere\" is not usable"));
+  EXPECT_THAT(config.warnings[0], HasSubstr("sent as datagrams"));
+}
+
 }  // namespace
 }  // namespace toil::rtlog::internal

@@ -12,23 +12,39 @@ void RecordQueue::Allocate() {
   if (ring_ == nullptr) ring_ = new char[kBytes];
 }
 
-uint64_t RecordQueue::Push(QueuedRecord fields, absl::string_view text) {
+uint64_t RecordQueue::Push(QueuedRecord fields, absl::string_view text, absl::Duration wait) {
   fields.original_size = static_cast<uint32_t>(std::min<size_t>(text.size(), UINT32_MAX));
   if (text.size() > kMaxText) text = text.substr(0, Utf8CutPoint(text, kMaxText));
   fields.text_size = static_cast<uint32_t>(text.size());
-  const size_t bytes = (sizeof(QueuedRecord) + text.size() + 7) & ~size_t{7};
-  fields.bytes = static_cast<uint32_t>(bytes);
+  fields.bytes = static_cast<uint32_t>((sizeof(QueuedRecord) + text.size() + 7) & ~size_t{7});
+  uint64_t number = TryPush(fields, text);
+  if (number == 0 && wait > absl::ZeroDuration()) {
+    // The sender makes room batch by batch, and says so on done_word_.
+    constexpr int64_t kPollNanos = 1000 * 1000;
+    const int64_t deadline = MonotonicNanos() + absl::ToInt64Nanoseconds(wait);
+    while (number == 0) {
+      const uint32_t seen = done_word_.load(std::memory_order_acquire);
+      number = TryPush(fields, text);
+      const int64_t left = deadline - MonotonicNanos();
+      if (number != 0 || left <= 0) break;
+      Wake();
+      FutexWait(&done_word_, seen, std::min(left, kPollNanos));
+    }
+  }
+  if (number == 0) dropped_.fetch_add(1, std::memory_order_relaxed);
+  return number;
+}
+
+uint64_t RecordQueue::TryPush(const QueuedRecord& fields, absl::string_view text) {
   uint64_t number = 0;
   bool wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    const size_t at = RoomLocked(bytes);
-    if (at == SIZE_MAX) {
-      dropped_.fetch_add(1, std::memory_order_relaxed);
-    } else {
+    const size_t at = RoomLocked(fields.bytes);
+    if (at != SIZE_MAX) {
       std::memcpy(ring_ + at, &fields, sizeof(fields));
       std::memcpy(ring_ + at + sizeof(fields), text.data(), text.size());
-      tail_ = at + bytes;
+      tail_ = at + fields.bytes;
       ++count_;
       number = enqueued_.fetch_add(1, std::memory_order_relaxed) + 1;
     }

@@ -1,8 +1,9 @@
 // RecordQueue: the bounded queue between log calls, on any thread, and the
 // job's sender thread. One byte ring, allocated once, holds each record's
 // fields (QueuedRecord) followed by its text. A log call copies its record
-// in and returns; a full queue never blocks: the record is counted as
-// dropped. The sender takes every record queued at once (a Batch), handles
+// in and returns. A full queue drops the record and counts it, or, when the
+// caller says it may wait, waits up to that long for the sender to make room
+// (then drops and counts it). The sender takes every record queued at once (a Batch), handles
 // them outside the lock, and then releases them.
 //
 // Waking and waiting go through two futex words, so that a signal handler
@@ -60,14 +61,20 @@ class RecordQueue {
     size_t count = 0;
   };
 
+  RecordQueue() = default;
+  ~RecordQueue() { delete[] ring_; }
+  RecordQueue(const RecordQueue&) = delete;
+  RecordQueue& operator=(const RecordQueue&) = delete;
+
   // Makes the ring (idempotent).
   void Allocate();
 
   // Copies the record in (its text cut to kMaxText at a UTF-8 boundary;
   // `fields.text_size`, `original_size` and `bytes` are set here). Returns its
-  // number, 1, 2, ... in the order queued; 0 when the ring was full (the
-  // record is counted in dropped()).
-  uint64_t Push(QueuedRecord fields, absl::string_view text);
+  // number, 1, 2, ... in the order queued; 0 when the ring was full for
+  // longer than `wait` (the record is counted in dropped()).
+  uint64_t Push(QueuedRecord fields, absl::string_view text,
+                absl::Duration wait = absl::ZeroDuration());
 
   // The sender: every record queued now (none: an empty batch). When there
   // are none and `sleeping`, log calls wake the sender from now on.
@@ -103,6 +110,8 @@ class RecordQueue {
   std::mutex& mutex() { return mu_; }
 
  private:
+  // Copies the record in if there is room now; its number, or 0.
+  uint64_t TryPush(const QueuedRecord& fields, absl::string_view text);
   // Where in the ring `bytes` fit (writing a wrap mark if needed), or
   // SIZE_MAX.
   size_t RoomLocked(size_t bytes);

@@ -69,6 +69,40 @@ TEST(RecordQueueTest, AFullQueueDropsAndCounts) {
   EXPECT_NE(queue.Push(Fields(0), text), 0u);  // room again
 }
 
+// The waiting policy: a full queue makes the caller wait for the sender's
+// room rather than drop, and nothing is lost however fast it pushes.
+TEST(RecordQueueTest, AWaitingPushTakesTheRoomTheSenderMakes) {
+  RecordQueue queue;
+  queue.Allocate();
+  const std::string text(1000, 'x');
+  constexpr int kRecords = 20000;  // about 20 rings' worth
+  std::thread producer([&] {
+    for (int i = 0; i < kRecords; ++i) {
+      ASSERT_NE(queue.Push(Fields(i), text, absl::Seconds(60)), 0u);
+    }
+  });
+  uint64_t seen = 0;
+  while (seen < kRecords) {
+    const RecordQueue::Batch batch = queue.Take(false);
+    seen += batch.count;
+    queue.Release(batch);
+  }
+  producer.join();
+  EXPECT_EQ(queue.dropped(), 0u);
+}
+
+// ... but no longer than it said it would: then the record is counted.
+TEST(RecordQueueTest, AWaitingPushGivesUpAfterItsBound) {
+  RecordQueue queue;
+  queue.Allocate();
+  const std::string text(1000, 'x');
+  while (queue.Push(Fields(0), text) != 0) {
+  }
+  const uint64_t dropped = queue.dropped();
+  EXPECT_EQ(queue.Push(Fields(1), text, absl::Milliseconds(20)), 0u);
+  EXPECT_EQ(queue.dropped(), dropped + 1);
+}
+
 TEST(RecordQueueTest, ALongTextIsCutAndItsLengthKept) {
   RecordQueue queue;
   queue.Allocate();

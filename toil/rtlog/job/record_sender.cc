@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +16,7 @@
 #include "toil/rtlog/job/futex.h"
 #include "toil/rtlog/wire/datagram_fit.h"
 #include "toil/rtlog/wire/record_encoder.h"
+#include "toil/rtlog/wire/stream_frame.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -23,6 +25,11 @@ namespace {
 constexpr absl::Duration kResolveTimeout = absl::Seconds(2);
 // How often the sender tries again to reach a leader it could not.
 constexpr int64_t kReconnectNanos = 1000 * 1000 * 1000;
+// How long the sender thread may take to open its stream connection before
+// it falls back to datagrams (records wait in the queue meanwhile).
+constexpr absl::Duration kStreamStartTimeout = absl::Seconds(2);
+// A frame's records: as much as a datagram carries.
+constexpr size_t kMaxFrameRecords = kMaxFrame - kFrameHeader;
 
 }  // namespace
 
@@ -51,6 +58,38 @@ void RecordSender::Configure(const ClientConfig& config, RecordContext context) 
   }
   packer_ = std::make_unique<DatagramPacker>(config.packed_bytes, auth_.get());
   if (config.leader) SetUpLeader(*config.leader);
+  if (config.stream && leader_address_ && auth_ != nullptr) {
+    SetUpStream(*config.stream, config.secret);
+  }
+}
+
+void RecordSender::SetUpStream(const HostPort& stream, const std::string& secret) {
+  absl::StatusOr<SocketAddress> address = Resolve(stream, kResolveTimeout);
+  absl::StatusOr<std::unique_ptr<StreamTlsContext>> tls =
+      StreamTlsContext::Create(secret, StreamTlsContext::kClient);
+  if (!address.ok() || !tls.ok()) {
+    WarnOnStderr(absl::StrCat(kStreamVariable, "=", stream.ToString(), ": ",
+                              (address.ok() ? tls.status() : address.status()).message(),
+                              "; records are sent as datagrams"));
+    return;
+  }
+  stream_address_ = *address;
+  stream_tls_ = *std::move(tls);
+  stream_ = std::make_unique<StreamClient>(*stream_address_, stream_tls_, stream_id_,
+                                           StreamClient::kDefaultBufferBytes);
+}
+
+void RecordSender::Start() {
+  if (stream_ == nullptr) return;
+  stream_->Pump(absl::Now() + kStreamStartTimeout, [this] {
+    return stream_->connected() || !stream_->last_error().empty();
+  });
+  if (stream_->connected()) return;
+  WarnOnStderr(absl::StrCat("cannot open a stream connection to the leader at ",
+                            stream_address_->ToString(), ": ",
+                            stream_->last_error().empty() ? "no answer" : stream_->last_error(),
+                            "; records are sent as datagrams instead (not acknowledged)"));
+  stream_.reset();
 }
 
 void RecordSender::SetUpLeader(const HostPort& leader) {
@@ -100,6 +139,10 @@ void RecordSender::Add(const QueuedRecord& queued, absl::string_view text) {
     AppendRecordLine(record_, text, options, &lines_);
   }
   if (!leader_address_) return;  // no leader: stderr only
+  if (stream_ != nullptr) {
+    AddToStream(queued.original_size);
+    return;
+  }
   if (socket_ < 0 && !Reconnect()) {
     // Not sent, but numbered: the leader sees the gap too.
     ++next_seq_;
@@ -116,10 +159,80 @@ void RecordSender::Add(const QueuedRecord& queued, absl::string_view text) {
   if (packer_->Add(json_)) SendDatagrams();
 }
 
+void RecordSender::AddToStream(size_t original_size) {
+  const uint64_t seq = next_seq_++;
+  if (stream_->full() && !stream_->connected()) {
+    // The leader is away and its share is kept already: this one is only
+    // counted (and its number missing tells the leader).
+    send_failed_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  record_.set_stream(stream_id_);
+  record_.set_seq(seq);
+  EncodeRecord(record_, &json_);
+  if (FitRecordToDatagram(&record_, &json_, kMaxFrameRecords, original_size)) {
+    cut_.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (frame_records_ > 0 && frame_.size() + 1 + json_.size() > kMaxFrameRecords) CloseFrame();
+  if (frame_records_ == 0) {
+    frame_first_ = seq;
+  } else {
+    frame_.push_back('\n');
+  }
+  frame_.append(json_);
+  ++frame_records_;
+}
+
+void RecordSender::CloseFrame() {
+  if (frame_records_ == 0) return;
+  stream_->Add(frame_, frame_first_, next_seq_ - 1, frame_records_);
+  sent_.fetch_add(frame_records_, std::memory_order_relaxed);
+  frame_.clear();
+  frame_records_ = 0;
+  if (stream_->full() && stream_->connected()) {
+    // Backpressure: the leader's acknowledgements make room (a leader that
+    // stops acknowledging is given up after StreamClient::kStallTimeout).
+    stream_->Pump(absl::Now() + StreamClient::kStallTimeout + absl::Seconds(1),
+                  [this] { return !stream_->full() || !stream_->connected(); });
+  } else {
+    stream_->Pump(absl::Now());
+  }
+}
+
+void RecordSender::PumpStream(absl::Duration wait) {
+  if (stream_ != nullptr) stream_->Pump(absl::Now() + wait);
+}
+
+void RecordSender::FinishStream(absl::Duration stall, absl::Duration limit) {
+  if (stream_ == nullptr) return;
+  CloseFrame();
+  const absl::Time give_up = absl::Now() + limit;
+  uint64_t acknowledged = stream_->acknowledged();
+  absl::Time progress = absl::Now();
+  while (!stream_->all_acknowledged() && absl::Now() < give_up && absl::Now() - progress < stall) {
+    stream_->Pump(std::min(give_up, absl::Now() + absl::Milliseconds(100)),
+                  [this] { return stream_->all_acknowledged(); });
+    if (stream_->acknowledged() != acknowledged) {
+      acknowledged = stream_->acknowledged();
+      progress = absl::Now();
+    }
+  }
+  stream_->End(next_seq_ - 1, std::min(give_up, absl::Now() + absl::Seconds(2)));
+}
+
+const std::string& RecordSender::stream_error() const {
+  static const std::string* const none = new std::string();
+  return stream_ != nullptr ? stream_->last_error() : *none;
+}
+
 void RecordSender::Send() {
   // The job's own log first, then the leader.
   WriteToStderr(lines_);
   lines_.clear();
+  if (stream_ != nullptr) {
+    CloseFrame();
+    return;
+  }
   if (packer_ == nullptr) return;
   packer_->Close();
   SendDatagrams();
@@ -162,12 +275,28 @@ void RecordSender::SendDatagrams() {
 
 RecordSender::Counts RecordSender::counts() const {
   return {sent_.load(std::memory_order_relaxed), send_failed_.load(std::memory_order_relaxed),
-          cut_.load(std::memory_order_relaxed)};
+          cut_.load(std::memory_order_relaxed),
+          unacknowledged()};
+}
+
+uint64_t RecordSender::unacknowledged() const {
+  const StreamClient* stream = stream_.get();
+  return stream != nullptr ? stream->unacknowledged() : 0;
 }
 
 void RecordSender::AfterFork() {
   stream_id_ = NewStreamId();  // the child's records are a stream of its own
   next_seq_ = 1;
+  frame_.clear();
+  frame_records_ = 0;
+  if (stream_ != nullptr) {
+    // The parent's connection stays the parent's; the object is left as
+    // the copy found it (stream_client.h).
+    close(stream_->ForgetAfterFork());
+    (void)stream_.release();
+    stream_ = std::make_unique<StreamClient>(*stream_address_, stream_tls_, stream_id_,
+                                             StreamClient::kDefaultBufferBytes);
+  }
 }
 
 }  // namespace toil::rtlog::internal

@@ -5,13 +5,25 @@
 // datagram, packed with others (datagram_packer.h) and signed; Send() writes
 // the lines in one write and the datagrams 64 at a time (sendmmsg).
 //
-// A leader that cannot be reached costs only counts: records are numbered
-// and counted as not sent, and the sender tries to connect again at most
-// once a second. Used by the sender thread only (counts are read anywhere).
+// A leader that takes stream connections (TOIL_RT_LOGGING_STREAM) gets the
+// records over one instead (stream_client.h): packed into frames of up to
+// 64 KiB, kept until acknowledged and sent again after a reconnect. When the
+// frames kept fill the stream's buffer, the sender waits for the leader's
+// acknowledgements (so a full job queue applies its overflow policy), unless
+// the leader is away: then records beyond the buffer are numbered and
+// counted as not sent. A stream that cannot be opened at the start falls
+// back to datagrams, with one warning.
+//
+// A leader that cannot be reached by datagrams costs only counts: records are
+// numbered and counted as not sent, and the sender tries to connect again at
+// most once a second. Used by the sender thread only (counts are read
+// anywhere).
 //
 //   RecordSender sender;
-//   sender.Configure(config, context);   // resolves and connects, warns
+//   sender.Configure(config, context);   // resolves, warns
+//   sender.Start();                      // the sender thread: opens the stream
 //   sender.Add(queued, text);  ...  sender.Send();
+//   sender.FinishStream();               // at exit
 #ifndef TOIL_RTLOG_JOB_RECORD_SENDER_H_
 #define TOIL_RTLOG_JOB_RECORD_SENDER_H_
 
@@ -24,13 +36,16 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "proto/log_record.pb.h"
 #include "toil/rtlog/common/host_port.h"
 #include "toil/rtlog/job/client_config.h"
 #include "toil/rtlog/job/record_builder.h"
 #include "toil/rtlog/job/record_queue.h"
+#include "toil/rtlog/job/stream_client.h"
 #include "toil/rtlog/wire/datagram_auth.h"
 #include "toil/rtlog/wire/datagram_packer.h"
+#include "toil/rtlog/wire/stream_tls.h"
 
 namespace toil::rtlog::internal {
 
@@ -40,6 +55,9 @@ class RecordSender {
     uint64_t sent = 0;         // records handed to the kernel
     uint64_t send_failed = 0;  // records not sent (no leader reachable)
     uint64_t cut = 0;          // records cut to fit a datagram
+    // Stream: records kept and not yet acknowledged by the leader (at exit:
+    // never acknowledged).
+    uint64_t unacknowledged = 0;
   };
 
   // Sets up where records go: the secret's signer, the leader's address
@@ -51,10 +69,29 @@ class RecordSender {
 
   // One queued record: its stderr line and its datagram, to Send().
   void Add(const QueuedRecord& queued, absl::string_view text);
-  // Writes the lines and sends the datagrams collected.
+  // Writes the lines and sends the datagrams (or frames) collected.
   void Send();
 
+  // The sender thread, first: opens the stream connection, if there is to
+  // be one (at most kStreamStartTimeout), else falls back to datagrams.
+  void Start();
+  // Whether the stream has work for PumpStream (acknowledgements awaited).
+  bool StreamBusy() const { return stream_ != nullptr && stream_->busy(); }
+  // Lets the stream work for up to `wait`.
+  void PumpStream(absl::Duration wait);
+  // At exit: waits for the acknowledgement of every record (as long as they
+  // come, at most kExitStall without one), says the stream ends, and closes
+  // it. Records never acknowledged stay in counts().unacknowledged.
+  void FinishStream(absl::Duration stall, absl::Duration limit);
+  // Whether records go over a stream connection.
+  bool streaming() const { return stream_ != nullptr; }
+  // The stream's last problem ("" when none, or no stream).
+  const std::string& stream_error() const;
+
   Counts counts() const;
+  // Records kept for the stream and not yet acknowledged (only atomics:
+  // safe in a signal handler).
+  uint64_t unacknowledged() const;
   // In a forked child: a stream of its own, numbered from 1.
   void AfterFork();
 
@@ -65,6 +102,12 @@ class RecordSender {
   // Tries to connect again, at most once a second; whether it is connected.
   bool Reconnect();
   void SendDatagrams();
+  void SetUpStream(const HostPort& stream, const std::string& secret);
+  // Adds record_ (numbered) to the frame being filled.
+  void AddToStream(size_t original_size);
+  // Hands the frame being filled to the stream; waits for room when the
+  // stream's buffer is full and the leader is there.
+  void CloseFrame();
 
   RecordContext context_;
   std::optional<SocketAddress> leader_address_;
@@ -75,6 +118,13 @@ class RecordSender {
   std::unique_ptr<DatagramPacker> packer_;
   uint64_t stream_id_ = 0;
   uint64_t next_seq_ = 1;
+
+  std::optional<SocketAddress> stream_address_;
+  std::shared_ptr<StreamTlsContext> stream_tls_;
+  std::unique_ptr<StreamClient> stream_;
+  std::string frame_;  // records being packed into a frame
+  uint64_t frame_first_ = 0;
+  int frame_records_ = 0;
 
   LogRecord record_;
   std::string lines_;  // for the job's stderr

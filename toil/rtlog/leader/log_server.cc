@@ -75,16 +75,22 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(LogServerOptions opt
   parts->levelno.store(LevelNumber(options.level));
   parts->dispatcher = std::make_unique<internal::Dispatcher>(std::move(sinks));
   absl::StatusOr<std::unique_ptr<internal::UdpServer>> server = internal::UdpServer::Start(
-      {.listen = options.listen, .ingest = options.ingest}, parts->dispatcher.get());
+      {.listen = options.listen,
+       .ingest = options.ingest,
+       .stream = options.authenticate && options.stream,
+       .max_stream_connections = options.max_stream_connections},
+      parts->dispatcher.get());
   if (!server.ok()) return server.status();
   parts->server = *std::move(server);
+  const std::string host = internal::AdvertisedHost(options.listen.bind_host,
+                                                    options.advertise_host, options.route_toward);
   const std::string address =
-      internal::HostPort{internal::AdvertisedHost(options.listen.bind_host, options.advertise_host,
-                                                  options.route_toward),
-                         parts->server->local_address().port()}
-          .ToString();
+      internal::HostPort{host, parts->server->local_address().port()}.ToString();
   std::unique_ptr<LogServer> log_server(
       new LogServer(std::move(parts), std::move(options), address));
+  if (const int stream_port = log_server->parts_->server->stream_port(); stream_port != 0) {
+    log_server->stream_address_ = internal::HostPort{host, stream_port}.ToString();
+  }
   if (log_server->options_.control != "off") {
     absl::Status control = log_server->StartControl();
     if (!control.ok()) return control;
@@ -165,6 +171,7 @@ std::map<std::string, std::string> LogServer::JobEnvironment() const {
   if (options_.packed_datagram_bytes > 0) {
     env[kPackedVariable] = std::to_string(options_.packed_datagram_bytes);
   }
+  if (!stream_address_.empty()) env[kStreamVariable] = stream_address_;
   return env;
 }
 

@@ -58,6 +58,13 @@ struct LogServerOptions {
   // then pack what they have queued (docs/reference.md, "Packed datagrams").
   // 1024 to 65507; 0: one record per datagram, as a Python leader reads them.
   size_t packed_datagram_bytes = 8192;
+  // With authentication: also take stream connections from C++ jobs (TCP,
+  // TLS keyed by the secret; acknowledged, resent after a reconnect: no
+  // record lost), on the UDP port's number when it is free, and tell jobs
+  // where (TOIL_RT_LOGGING_STREAM).
+  bool stream = true;
+  // The most stream connections open at once (more are closed, counted).
+  size_t max_stream_connections = 4096;
 
   // The control plane (proto/log_control.proto; `toil-rtlog tail`, `status`,
   // `senders`, `level`, `stop`): "" (the default) listens on a Unix socket
@@ -88,8 +95,10 @@ class LogServer {
 
   // What jobs are given: "host:port", or "[v6]:port".
   const std::string& address() const { return address_; }
+  // Where jobs open stream connections ("host:port"; "" when it takes none).
+  const std::string& stream_address() const { return stream_address_; }
   // TOIL_RT_LOGGING_ADDRESS, _LEVEL, _PACKED (unless 0) and, with
-  // authentication, _SECRET.
+  // authentication, _SECRET and (with `stream`) _STREAM.
   std::map<std::string, std::string> JobEnvironment() const;
   // The level jobs are told (the control plane may change it).
   Level level() const;
@@ -121,6 +130,7 @@ class LogServer {
   std::unique_ptr<Parts> parts_;
   LogServerOptions options_;
   std::string address_;
+  std::string stream_address_;
 };
 
 }  // namespace toil::rtlog

@@ -145,6 +145,9 @@ LogStats UdpServer::stats() const {
   LogStats stats = ingest_->stats();
   stats.datagrams = datagrams_.load();
   stats.dropped = dropped_.load();
+  const StreamReceiver::Counts stream = stream_counts();
+  stats.stream_connections = stream.accepted;
+  stats.stream_refused = stream.over_limit + stream.failed_handshakes + stream.protocol_errors;
   return stats;
 }
 
