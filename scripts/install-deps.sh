@@ -15,7 +15,7 @@ packages=(
   protobuf-compiler-grpc libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev libssl-dev libre2-dev
   clang libclang-rt-14-dev clang-format
-  slurm-wlm munge iproute2 util-linux
+  slurm-wlm munge iproute2 util-linux nftables
 )
 case "${1:-}" in
   "") ;;

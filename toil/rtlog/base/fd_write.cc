@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
 
@@ -40,7 +41,15 @@ int WriteFully(int fd, absl::string_view text, size_t* written) {
   return error;
 }
 
-void WriteToStderr(absl::string_view text) { WriteFully(STDERR_FILENO, text); }
+std::mutex& StderrMutex() {
+  static std::mutex* const mu = new std::mutex();
+  return *mu;
+}
+
+void WriteToStderr(absl::string_view text) {
+  std::lock_guard<std::mutex> whole(StderrMutex());
+  WriteFully(STDERR_FILENO, text);
+}
 
 void NoteOnStderr(absl::string_view line) {
   WriteToStderr(absl::StrCat("toil-rtlog: ", line, "\n"));

@@ -12,6 +12,7 @@
 #define TOIL_RTLOG_BASE_FD_WRITE_H_
 
 #include <cstddef>
+#include <mutex>
 
 #include "absl/strings/string_view.h"
 
@@ -22,8 +23,12 @@ namespace toil::rtlog::internal {
 // the bytes that were.
 int WriteFully(int fd, absl::string_view text, size_t* written = nullptr);
 
-// Writes `text` to stderr as it is.
+// Writes `text` to stderr as it is, whole: texts written by threads at
+// once do not interleave (a pipe keeps only writes of up to 4 KiB whole).
 void WriteToStderr(absl::string_view text);
+// Held over each WriteToStderr; fork hooks hold it across fork(), so that a
+// child never inherits it held.
+std::mutex& StderrMutex();
 
 // "toil-rtlog: <line>\n" on stderr.
 void NoteOnStderr(absl::string_view line);

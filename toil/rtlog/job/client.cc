@@ -52,8 +52,12 @@ void ForkPrepare() {
   Client& client = Client::Instance();
   if (client.sender_started_.load()) client.Flush(absl::Milliseconds(200));
   client.queue_.mutex().lock();
+  StderrMutex().lock();
 }
-void ForkParent() { Client::Instance().queue_.mutex().unlock(); }
+void ForkParent() {
+  StderrMutex().unlock();
+  Client::Instance().queue_.mutex().unlock();
+}
 void ForkChild() {
   Client& client = Client::Instance();
   ProcessInfoAfterFork();
@@ -64,6 +68,7 @@ void ForkChild() {
   client.finish_stream_.store(false);
   client.stream_finished_.store(false);
   client.sender_.AfterFork();
+  StderrMutex().unlock();
   client.queue_.mutex().unlock();
 }
 

@@ -25,9 +25,10 @@ namespace {
 constexpr absl::Duration kResolveTimeout = absl::Seconds(2);
 // How often the sender tries again to reach a leader it could not.
 constexpr int64_t kReconnectNanos = 1000 * 1000 * 1000;
-// How long the sender thread may take to open its stream connection before
-// it falls back to datagrams (records wait in the queue meanwhile).
-constexpr absl::Duration kStreamStartTimeout = absl::Seconds(2);
+// How long the sender thread tries to open its stream connection before it
+// falls back to datagrams, unless refused sooner (records wait in the queue
+// meanwhile). Silence may be loss on the way: TCP tries again.
+constexpr absl::Duration kStreamStartTimeout = absl::Seconds(10);
 // A frame's records: as much as a datagram carries.
 constexpr size_t kMaxFrameRecords = kMaxFrame - kFrameHeader;
 
@@ -81,9 +82,8 @@ void RecordSender::SetUpStream(const HostPort& stream, const std::string& secret
 
 void RecordSender::Start() {
   if (stream_ == nullptr) return;
-  stream_->Pump(absl::Now() + kStreamStartTimeout, [this] {
-    return stream_->connected() || !stream_->last_error().empty();
-  });
+  stream_->Pump(absl::Now() + kStreamStartTimeout,
+                [this] { return stream_->connected() || stream_->refused(); });
   if (stream_->connected()) return;
   WarnOnStderr(absl::StrCat("cannot open a stream connection to the leader at ",
                             stream_address_->ToString(), ": ",

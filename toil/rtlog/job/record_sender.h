@@ -73,7 +73,8 @@ class RecordSender {
   void Send();
 
   // The sender thread, first: opens the stream connection, if there is to
-  // be one (at most kStreamStartTimeout), else falls back to datagrams.
+  // be one; when it is refused (or silent for 10 s), falls back to
+  // datagrams.
   void Start();
   // Whether the stream has work for PumpStream (acknowledgements awaited).
   bool StreamBusy() const { return stream_ != nullptr && stream_->busy(); }

@@ -76,7 +76,7 @@ bool StreamClient::StartConnect(absl::Time now) {
   connect_deadline_ = now + kConnectTimeout;
   if (connect(fd_, leader_.get(), leader_.length) == 0) return StartHandshake(now);
   if (errno != EINPROGRESS) {
-    Disconnect(std::strerror(errno), now);
+    Disconnect(std::strerror(errno), now, /*refused=*/true);
     return true;
   }
   state_ = State::kConnecting;
@@ -94,7 +94,7 @@ bool StreamClient::FinishConnect(absl::Time now) {
   socklen_t length = sizeof(error);
   getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &length);
   if (error != 0) {
-    Disconnect(std::strerror(error), now);
+    Disconnect(std::strerror(error), now, /*refused=*/error != ETIMEDOUT);
     return true;
   }
   return StartHandshake(now);
@@ -115,6 +115,7 @@ bool StreamClient::Handshake(absl::Time now) {
   if (result == 1) {
     state_ = State::kConnected;
     ever_connected_ = true;
+    refused_ = false;
     retry_ = kFirstRetry;
     last_error_.clear();
     last_progress_ = now;
@@ -127,7 +128,8 @@ bool StreamClient::Handshake(absl::Time now) {
                now);
     return true;
   }
-  Disconnect(SslFailure("the TLS handshake (is it this run's leader?)", result), now);
+  Disconnect(SslFailure("the TLS handshake (is it this run's leader?)", result), now,
+             /*refused=*/true);
   return true;
 }
 
@@ -235,9 +237,10 @@ bool StreamClient::End(uint64_t last_seq, absl::Time deadline) {
   return end_acknowledged_;
 }
 
-void StreamClient::Disconnect(std::string why, absl::Time now) {
+void StreamClient::Disconnect(std::string why, absl::Time now, bool refused) {
   Close();
   last_error_ = std::move(why);
+  refused_ = refused;
   next_attempt_ = now + retry_;
   retry_ = std::min(retry_ * 2, kLastRetry);
 }

@@ -86,6 +86,10 @@ class StreamClient {
   const std::string& last_error() const { return last_error_; }
   // Whether it ever completed a handshake.
   bool ever_connected() const { return ever_connected_; }
+  // Whether the last attempt was answered with a refusal (no one listens
+  // there, no route, or a handshake refused: not this run's leader), rather
+  // than with silence that may yet end.
+  bool refused() const { return refused_; }
 
   // In a forked child: the parent's socket, for the child to close, and
   // forgotten here. The child makes a StreamClient of its own; this one,
@@ -111,8 +115,9 @@ class StreamClient {
   bool Write(absl::Time now);
   bool Read(absl::Time now);
   void Acknowledged(uint64_t number, absl::Time now);
-  // Drops the connection; tries again after the pause.
-  void Disconnect(std::string why, absl::Time now);
+  // Drops the connection; tries again after the pause. `refused`: the
+  // leader's side said no.
+  void Disconnect(std::string why, absl::Time now, bool refused = false);
   void Close();
   // Whether an SSL call that returned `result` must wait for the socket.
   bool SslWouldBlock(int result);
@@ -138,6 +143,7 @@ class StreamClient {
   absl::Time connect_deadline_ = absl::InfiniteFuture();
   absl::Time last_progress_ = absl::InfinitePast();  // of acknowledgements
   bool ever_connected_ = false;
+  bool refused_ = false;
   std::string last_error_;
 
   std::deque<Kept> frames_;  // not yet acknowledged, in order

@@ -229,6 +229,7 @@ void UdpServer::Process() {
           if (now == absl::InfinitePast()) now = absl::Now();
           Handle(d, now);
         });
+    if (!acks_.empty()) Acknowledge();
     ingest_->Tick(absl::Now());
     if (taken == 0 && ring_.closed()) break;
     if (ring_.empty()) {
@@ -257,6 +258,12 @@ void UdpServer::Handle(const DatagramRing::Datagram& datagram, absl::Time now) {
   }
 }
 
+void UdpServer::Acknowledge() {
+  dispatcher_->Flush();  // acknowledged: written, not only handed over
+  for (const Ack& ack : acks_) stream_->Acknowledge(ack.connection, ack.number, ack.end);
+  acks_.clear();
+}
+
 void UdpServer::HandleFrame(const DatagramRing::Datagram& frame, absl::string_view sender,
                             absl::Time now) {
   const DatagramRing::StreamOrigin& origin = frame.stream;
@@ -267,11 +274,11 @@ void UdpServer::HandleFrame(const DatagramRing::Datagram& frame, absl::string_vi
       return;
     case DatagramRing::StreamEvent::kRecords:
       ingest_->TakeStreamed(frame.data, frame.size, sender, now);
-      stream_->Acknowledge(origin.connection, origin.number, /*end=*/false);
+      acks_.push_back({origin.connection, origin.number, /*end=*/false});
       return;
     case DatagramRing::StreamEvent::kEnd:
       ingest_->EndStream(StreamIdOf(body), origin.number, now);
-      stream_->Acknowledge(origin.connection, origin.number, /*end=*/true);
+      acks_.push_back({origin.connection, origin.number, /*end=*/true});
       return;
     case DatagramRing::StreamEvent::kNone:
       return;

@@ -8,7 +8,8 @@
 // With `stream`, it also takes C++ jobs' stream connections (TCP and TLS,
 // acknowledged: stream_receiver.h), whose frames join the datagrams in the
 // same ring and are handled by the same processing thread, which
-// acknowledges each frame once its records are handed to the sinks.
+// acknowledges each frame once its records are handed to the sinks and the
+// sinks flushed (after each batch taken from the ring).
 //
 // Datagrams the kernel dropped because the socket's buffer was full are
 // counted exactly, from SO_RXQ_OVFL and SO_MEMINFO. Stop() receives what is
@@ -23,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -82,6 +84,8 @@ class UdpServer {
   void HandleFrame(const DatagramRing::Datagram& frame, absl::string_view sender, absl::Time now);
   // Starts the stream receiver (after the UDP socket is bound).
   absl::Status StartStream();
+  // Flushes the sinks, then sends the acknowledgements of the frames taken.
+  void Acknowledge();
   void CountKernelDrops(msghdr& header) const;
   void RefreshDropped() const;
   void RaiseDropped(uint64_t dropped) const;
@@ -100,6 +104,12 @@ class UdpServer {
   sockaddr_storage last_peer_{};
   socklen_t last_peer_length_ = 0;
   std::string last_sender_;
+  struct Ack {
+    uint64_t connection;
+    uint64_t number;
+    bool end;
+  };
+  std::vector<Ack> acks_;  // of the frames taken since the last flush
   std::atomic<bool> stopping_{false};
   bool stopped_ = false;
 

@@ -1,0 +1,303 @@
+// The stream transport end to end, with real processes: a `toil-rtlog serve`
+// or `run` leader, C++ jobs (tests/test_job.cc, `toil-rtlog send`) over
+// their stream connections. Every record arrives exactly once however fast
+// the jobs log (with the waiting policy) and under 20% packet loss; under
+// the dropping policy every record is still in the job's stderr, and every
+// one not sent is counted; a leader killed and started again on the same
+// port with the same secret receives what jobs logged while it was down; a
+// job killed with SIGKILL loses nothing it had sent before; a stream that
+// cannot be opened falls back to datagrams, with one warning.
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/serve_process.h"
+#include "tests/test_util.h"
+
+namespace toil::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// How many times each number N of the records "<prefix>N" appears in a
+// JSON-lines file (--format=jsonl), by their "msg".
+std::map<int, int> Counts(const std::string& jsonl, const std::string& prefix) {
+  std::map<int, int> counts;
+  const std::string key = absl::StrCat("\"msg\":\"", prefix);
+  for (absl::string_view line : absl::StrSplit(jsonl, '\n')) {
+    const size_t at = line.find(key);
+    if (at == absl::string_view::npos) continue;
+    absl::string_view rest = line.substr(at + key.size());
+    rest = rest.substr(0, rest.find('"'));
+    int n = 0;
+    if (absl::SimpleAtoi(rest, &n)) ++counts[n];
+  }
+  return counts;
+}
+
+// Whether every number from 0 to n - 1 appears exactly once, and no other;
+// says which did not when not.
+::testing::AssertionResult ExactlyOnce(const std::map<int, int>& counts, int n) {
+  int missing = 0;
+  int repeated = 0;
+  for (int i = 0; i < n; ++i) {
+    auto found = counts.find(i);
+    if (found == counts.end()) {
+      ++missing;
+    } else if (found->second > 1) {
+      ++repeated;
+    }
+  }
+  if (missing == 0 && repeated == 0 && counts.size() == static_cast<size_t>(n)) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << missing << " of " << n << " missing, " << repeated
+                                       << " repeated, " << counts.size() << " distinct";
+}
+
+int Lines(const std::string& text, absl::string_view containing) {
+  int n = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) n += absl::StrContains(line, containing);
+  return n;
+}
+
+std::vector<EnvChange> StreamJobEnv(const Serve& serve, const std::string& job) {
+  std::vector<EnvChange> env = serve.JobEnv(job);
+  env.push_back({"TOIL_RT_LOGGING_STREAM", serve.exports().at("TOIL_RT_LOGGING_STREAM")});
+  return env;
+}
+
+int PortOf(const std::string& host_port) {
+  int port = 0;
+  EXPECT_TRUE(absl::SimpleAtoi(host_port.substr(host_port.rfind(':') + 1), &port)) << host_port;
+  return port;
+}
+
+// `seq | toil-rtlog send` under `toil-rtlog run`: the pipe is read no
+// faster than the leader takes the lines, and every one arrives, and is in
+// the job's stderr.
+TEST(StreamDeliveryTest, APipeIntoSendLosesNoLine) {
+  constexpr int kLines = 200000;
+  const std::string out = TempPath("send.jsonl");
+  const std::string job_err = TempPath("send.err");
+  const ProcessResult run = RunProcess(
+      {Tool(), "run", "--format=jsonl", "--output=" + out, "--", "sh", "-c",
+       absl::StrCat("seq 0 ", kLines - 1, " | ", Tool(), " send --name=burst 2>", job_err)},
+      {}, absl::Seconds(240));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("1 stream connection (0 refused)"));
+  EXPECT_THAT(run.err, HasSubstr(absl::StrCat(kLines, " records received")));
+  EXPECT_TRUE(ExactlyOnce(Counts(ReadFile(out), ""), kLines));
+  const std::string err = ReadFile(job_err);
+  EXPECT_EQ(Lines(err, " INFO "), kLines);
+  EXPECT_THAT(err, Not(HasSubstr("warning")));
+}
+
+// The waiting policy: a job logging as fast as it can loses nothing.
+TEST(StreamDeliveryTest, WithTheWaitingPolicyAFullSpeedJobLosesNothing) {
+  constexpr int kRecords = 100000;
+  Serve serve({"--format=jsonl", "--output=" + TempPath("wait.jsonl")});
+  std::vector<EnvChange> env = StreamJobEnv(serve, "fast");
+  env.push_back({"TOIL_RT_LOGGING_OVERFLOW", "wait:60s"});
+  const ProcessResult job =
+      RunProcess({TestJob(), "count", std::to_string(kRecords)}, env, absl::Seconds(240));
+  ASSERT_EQ(job.exit_code, 0) << job.err;
+  EXPECT_EQ(Lines(job.err, "record "), kRecords);
+  EXPECT_THAT(job.err, Not(HasSubstr("warning")));
+  ASSERT_TRUE(WaitUntil([&] { return serve.Count("records") >= kRecords; }, absl::Seconds(60),
+                        "every record at the leader"));
+  serve.Stop();
+  EXPECT_TRUE(ExactlyOnce(Counts(ReadFile(TempPath("wait.jsonl")), "record "), kRecords));
+}
+
+// The dropping policy (the default): what the queue could not take is
+// still in the job's stderr, and counted; the leader's records and the
+// count add up to every record.
+TEST(StreamDeliveryTest, WithTheDroppingPolicyEveryRecordIsInStderrAndEveryDropCounted) {
+  constexpr int kRecords = 200000;
+  Serve serve({"--format=jsonl", "--output=" + TempPath("drop.jsonl")});
+  std::vector<EnvChange> env = StreamJobEnv(serve, "fast");
+  env.push_back({"TOIL_RT_LOGGING_OVERFLOW", "drop"});
+  const ProcessResult job =
+      RunProcess({TestJob(), "threads", "4", std::to_string(kRecords / 4)}, env,
+                 absl::Seconds(240));
+  ASSERT_EQ(job.exit_code, 0) << job.err;
+  EXPECT_EQ(Lines(job.err, " i="), kRecords);  // every record, in the job's stderr
+  uint64_t dropped = 0;
+  for (absl::string_view line : absl::StrSplit(job.err, '\n')) {
+    const size_t at = line.find(" records were not sent because the log queue was full");
+    if (at != absl::string_view::npos) {
+      absl::string_view number = line.substr(0, at);
+      number = number.substr(number.rfind(' ') + 1);
+      ASSERT_TRUE(absl::SimpleAtoi(number, &dropped)) << line;
+    }
+  }
+  ASSERT_TRUE(WaitUntil(
+      [&] { return serve.Count("records") >= static_cast<int64_t>(kRecords - dropped); },
+      absl::Seconds(60), "the records sent, at the leader"));
+  serve.Stop();
+  const std::string leader = ReadFile(TempPath("drop.jsonl"));
+  EXPECT_EQ(static_cast<uint64_t>(Lines(leader, "\"msg\":\"t=")), kRecords - dropped);
+  if (dropped > 0) {  // the leader was told
+    EXPECT_THAT(leader, HasSubstr("not sent: the job logged faster than they could be sent"));
+  }
+}
+
+// serve --port --secret_file, killed (SIGKILL) and started again: the job
+// goes on logging meanwhile, and the second leader receives what the first
+// did not acknowledge, so the two together have every record (a record is
+// acknowledged only once the leader's sinks wrote it).
+TEST(StreamDeliveryTest, ALeaderStartedAgainReceivesWhatJobsLoggedWhileItWasDown) {
+  constexpr int kRecords = 400;
+  const std::string secret_file = TempPath("secret");
+  const std::string first_out = TempPath("first.jsonl");
+  const std::string second_out = TempPath("second.jsonl");
+  auto first = std::make_unique<Serve>(std::vector<std::string>{
+      "--format=jsonl", "--output=" + first_out, "--secret_file=" + secret_file});
+  const int port = PortOf(first->exports().at("TOIL_RT_LOGGING_ADDRESS"));
+  ASSERT_EQ(PortOf(first->exports().at("TOIL_RT_LOGGING_STREAM")), port);
+  BackgroundProcess job({TestJob(), "paced", std::to_string(kRecords), "10"},
+                        StreamJobEnv(*first, "patient"));
+  ASSERT_TRUE(WaitUntil([&] { return Counts(ReadFile(first_out), "paced ").size() >= 50; },
+                        absl::Seconds(60), "50 records at the first leader"));
+  first.reset();  // SIGKILL
+  ASSERT_TRUE(job.WaitForStderr("paced 150", absl::Seconds(60)));  // logged while down
+  Serve second({"--format=jsonl", "--output=" + second_out, "--secret_file=" + secret_file,
+                absl::StrCat("--port=", port)});
+  const ProcessResult ended = job.Stop(0, absl::Seconds(120));
+  ASSERT_EQ(ended.exit_code, 0) << ended.err;
+  EXPECT_THAT(ended.err, Not(HasSubstr("never acknowledged")));
+  second.Stop();
+  std::map<int, int> both = Counts(ReadFile(first_out), "paced ");
+  const std::map<int, int> after = Counts(ReadFile(second_out), "paced ");
+  EXPECT_EQ(after.count(150), 1u);  // logged while no leader was there
+  for (const auto& [n, count] : after) {
+    if (both.count(n) == 0) both[n] = count;  // the resent are dropped by each leader
+  }
+  EXPECT_TRUE(ExactlyOnce(both, kRecords));
+}
+
+// A job killed with SIGKILL: the leader has every record it sent up to
+// some point, in order, with no gap, and says the stream never ended.
+TEST(StreamDeliveryTest, AJobKilledLosesOnlyItsLastRecordsAndTheLeaderSaysSo) {
+  const std::string out = TempPath("killed.jsonl");
+  auto serve = std::make_unique<Serve>(
+      std::vector<std::string>{"--format=jsonl", "--output=" + out});
+  BackgroundProcess job({TestJob(), "paced", "100000", "1"}, StreamJobEnv(*serve, "doomed"));
+  ASSERT_TRUE(WaitUntil([&] { return serve->Count("records") >= 200; }, absl::Seconds(60),
+                        "200 records at the leader"));
+  job.Stop(SIGKILL);
+  const ProcessResult stopped = serve->Stop();
+  const std::map<int, int> counts = Counts(ReadFile(out), "paced ");
+  ASSERT_GE(counts.size(), 200u);
+  EXPECT_TRUE(ExactlyOnce(counts, static_cast<int>(counts.size())));  // 0 .. k-1, once each
+  EXPECT_THAT(stopped.err, HasSubstr("1 stream connection never said its process ended"));
+  EXPECT_THAT(stopped.err, HasSubstr("doomed"));
+}
+
+// A leader that takes no stream connections where the job was told: the
+// job says so once and sends datagrams, which arrive.
+TEST(StreamDeliveryTest, AStreamThatCannotBeOpenedFallsBackToDatagrams) {
+  const int closed = [] {  // a TCP port no one listens on
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    socklen_t length = sizeof(address);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    close(fd);
+    return ntohs(address.sin_port);
+  }();
+  Serve serve({"--stream=false"});
+  EXPECT_EQ(serve.exports().count("TOIL_RT_LOGGING_STREAM"), 0u);
+  std::vector<EnvChange> env = serve.JobEnv("fallback");
+  env.push_back({"TOIL_RT_LOGGING_STREAM", absl::StrCat("127.0.0.1:", closed)});
+  const ProcessResult job = RunProcess({TestJob(), "count", "100"}, env);
+  ASSERT_EQ(job.exit_code, 0) << job.err;
+  EXPECT_EQ(Lines(job.err, "cannot open a stream connection to the leader"), 1) << job.err;
+  EXPECT_THAT(job.err, HasSubstr("records are sent as datagrams instead"));
+  EXPECT_TRUE(WaitUntil([&] { return serve.Count("records") >= 100; }, absl::Seconds(30),
+                        "100 records by datagram"));
+}
+
+// Another run's job (another secret) cannot open a stream to this leader:
+// its handshake is refused on both sides and counted.
+TEST(StreamDeliveryTest, AnotherRunsJobIsRefusedItsStream) {
+  Serve serve({});
+  Serve other({});
+  std::vector<EnvChange> env = StreamJobEnv(other, "stranger");
+  for (EnvChange& change : env) {
+    if (change.name == "TOIL_RT_LOGGING_STREAM") {
+      change.value = serve.exports().at("TOIL_RT_LOGGING_STREAM");
+    }
+  }
+  const ProcessResult job = RunProcess({TestJob(), "count", "3"}, env);
+  EXPECT_THAT(job.err, HasSubstr("the TLS handshake (is it this run's leader?)"));
+  const ProcessResult stopped = serve.Stop();
+  EXPECT_THAT(stopped.err, HasSubstr("stream connection refused"));
+  EXPECT_THAT(stopped.err, Not(HasSubstr("record 0")));
+}
+
+// 20% of packets dropped at random on the path (nftables, in a network
+// namespace this test makes, on its own loopback): four jobs' records
+// arrive every one, exactly once, over their streams.
+TEST(StreamDeliveryTest, UnderTwentyPercentPacketLossEveryRecordArrivesOnce) {
+  if (geteuid() != 0) TOIL_SKIP_OR_FAIL_UNDER_CI("needs root, to make a network namespace");
+  if (access("/usr/sbin/nft", X_OK) != 0) {
+    TOIL_SKIP_OR_FAIL_UNDER_CI("needs nft (package nftables; scripts/install-deps.sh)");
+  }
+  const std::string ns = absl::StrCat("rtlog-drop-", getpid());
+  struct Namespace {
+    std::string name;
+    ~Namespace() { RunProcess({"/usr/sbin/ip", "netns", "del", name}); }
+  } made{ns};
+  for (const std::vector<std::string>& step : std::vector<std::vector<std::string>>{
+           {"/usr/sbin/ip", "netns", "add", ns},
+           {"/usr/sbin/ip", "netns", "exec", ns, "/usr/sbin/ip", "link", "set", "lo", "up"},
+           {"/usr/sbin/ip", "netns", "exec", ns, "/usr/sbin/nft", "add table inet lossy"},
+           {"/usr/sbin/ip", "netns", "exec", ns, "/usr/sbin/nft",
+            "add chain inet lossy in { type filter hook input priority 0; }"},
+           {"/usr/sbin/ip", "netns", "exec", ns, "/usr/sbin/nft",
+            "add rule inet lossy in iifname \"lo\" numgen random mod 100 < 20 drop"}}) {
+    const ProcessResult done = RunProcess(step);
+    ASSERT_EQ(done.exit_code, 0) << absl::StrJoin(step, " ") << ": " << done.err;
+  }
+  const std::string out = TempPath("lossy.jsonl");
+  const ProcessResult run =
+      RunProcess({"/usr/sbin/ip", "netns", "exec", ns, Tool(), "run", "--jobs=4", "--format=jsonl",
+                  "--output=" + out, "--", TestJob(), "count", "5000"},
+                 {}, absl::Seconds(240));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("20000 records received"));
+  EXPECT_THAT(run.err, HasSubstr("4 stream connections"));
+  std::map<std::string, std::map<int, int>> by_job;
+  for (absl::string_view line : absl::StrSplit(ReadFile(out), '\n')) {
+    const size_t at = line.find("\"job\":\"");
+    if (at == absl::string_view::npos) continue;
+    absl::string_view job = line.substr(at + 7);
+    job = job.substr(0, job.find('"'));
+    for (const auto& [n, count] : Counts(std::string(line), "record ")) {
+      by_job[std::string(job)][n] += count;
+    }
+  }
+  ASSERT_EQ(by_job.size(), 4u);
+  for (const auto& [job, counts] : by_job) EXPECT_TRUE(ExactlyOnce(counts, 5000)) << job;
+}
+
+}  // namespace
+}  // namespace toil::testing
