@@ -120,7 +120,7 @@ TEST(CliTest, ServeWithStdoutClosedStopsAndSaysWhy) {
 TEST(CliTest, ServeShowsWhatSendSendsAndSummarizesOnSigterm) {
   BackgroundProcess serve({Tool(), "serve", "--level=WARNING"});
   const auto exports = testing::ParseExports(serve.ReadStdoutLines(5, absl::Seconds(30)));
-  ASSERT_EQ(exports.size(), 5u);
+  ASSERT_EQ(exports.size(), 6u);
   EXPECT_TRUE(absl::StartsWith(exports.at("TOIL_RT_LOGGING_ADDRESS"), "127.0.0.1:"));
   EXPECT_TRUE(absl::StartsWith(exports.at("TOIL_RT_LOGGING_CONTROL"), "unix:/"));
   EXPECT_EQ(exports.at("TOIL_RT_LOGGING_LEVEL"), "WARNING");
@@ -149,7 +149,7 @@ TEST(CliTest, ServeRefusesUnsignedRecordsUnlessAllowed) {
   for (const bool allow : {false, true}) {
     BackgroundProcess serve({Tool(), "serve", allow ? "--allow_unsigned" : "--auth"});
     const auto exports = testing::ParseExports(serve.ReadStdoutLines(5, absl::Seconds(30)));
-    ASSERT_EQ(exports.size(), 5u);
+    ASSERT_EQ(exports.size(), 6u);
     // A job that was not given the secret.
     const std::vector<testing::EnvChange> env = {
         {"TOIL_RT_LOGGING_ADDRESS", exports.at("TOIL_RT_LOGGING_ADDRESS")},
@@ -186,7 +186,7 @@ TEST(CliTest, ServeJsonLinesHaveMessageAndSender) {
   const std::string path = testing::TempPath("serve.jsonl");
   BackgroundProcess serve({Tool(), "serve", "--format=jsonl", "--output=" + path});
   const auto exports = testing::ParseExports(serve.ReadStdoutLines(5, absl::Seconds(30)));
-  ASSERT_EQ(exports.size(), 5u);
+  ASSERT_EQ(exports.size(), 6u);
   const std::vector<testing::EnvChange> env = {
       {"TOIL_RT_LOGGING_ADDRESS", exports.at("TOIL_RT_LOGGING_ADDRESS")},
       {"TOIL_RT_LOGGING_LEVEL", "INFO"},

@@ -104,7 +104,9 @@ TEST(DocsExamplesTest, EveryShellExampleRunsAsWritten) {
   const std::map<std::string, std::vector<std::string>> shows = {
       {"README.md",
        {"disk 90% full", "stopped by a stop request (toil-rtlog stop); 1 record received"}},
-      {"docs/user-guide.md", {"hello from sh-1", "hello from sh-3", "low disk"}},
+      // The three hellos may be folded into one line (they differ only in a
+      // number); the report names every job.
+      {"docs/user-guide.md", {"hello from sh-", "sh-3 ", "3 records received", "low disk"}},
   };
   int run = 0;
   for (const char* document : kDocuments) {

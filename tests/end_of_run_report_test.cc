@@ -110,7 +110,7 @@ TEST(EndOfRunReportTest, ServeReportsEveryJobItHeardFromWhenItStops) {
   testing::BackgroundProcess serve({Tool(), "serve", "--level=DEBUG", "--report=json",
                                     "--report_file=" + report_file, "--jsonl_file=" + jsonl});
   const auto exports = testing::ParseExports(serve.ReadStdoutLines(5, absl::Seconds(30)));
-  ASSERT_EQ(exports.size(), 5u);
+  ASSERT_EQ(exports.size(), 6u);
   for (int k = 1; k <= 3; ++k) {
     std::vector<testing::EnvChange> env = {{"TOIL_JOB_NAME", absl::StrCat("job-", k)}};
     for (const auto& [name, value] : exports) env.push_back({name, value});

@@ -185,7 +185,7 @@ TEST_F(ExitTest, AFloodIsCountedAndTheCountReachesTheLeader) {
       EXPECT_TRUE(seen.insert(i).second) << "twice: " << entry.message;
       ++received;
     }
-    if (absl::StrContains(entry.message, "dropped: the job logged faster")) {
+    if (absl::StrContains(entry.message, "not sent: the job logged faster")) {
       const size_t at = entry.message.rfind('(');
       ASSERT_TRUE(absl::SimpleAtoi(
           entry.message.substr(at + 1, entry.message.find(' ', at) - at - 1), &dropped))

@@ -45,7 +45,8 @@ void ExpectAllInOrder(const CollectingSink& sink, int records) {
 
 TEST(PackedDatagramsTest, AJobToldByItsLeaderPacksAndEveryRecordArrives) {
   CollectingSink sink;
-  auto server = LogServer::Start({.control = "off"}, {&sink});
+  // Datagrams only: a leader's stream would carry them instead.
+  auto server = LogServer::Start({.stream = false, .control = "off"}, {&sink});
   ASSERT_TRUE(server.ok()) << server.status();
   EXPECT_EQ((*server)->JobEnvironment().at(kPackedVariable), "8192");
   const int records = 10000;  // as many as the job's queue holds at once
@@ -62,7 +63,8 @@ TEST(PackedDatagramsTest, AJobToldByItsLeaderPacksAndEveryRecordArrives) {
 
 TEST(PackedDatagramsTest, WithoutTheVariableEachRecordIsADatagram) {
   CollectingSink sink;
-  auto server = LogServer::Start({.packed_datagram_bytes = 0, .control = "off"}, {&sink});
+  auto server =
+      LogServer::Start({.packed_datagram_bytes = 0, .stream = false, .control = "off"}, {&sink});
   ASSERT_TRUE(server.ok()) << server.status();
   EXPECT_EQ((*server)->JobEnvironment().count(kPackedVariable), 0u);
   const int records = 2000;

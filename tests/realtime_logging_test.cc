@@ -120,8 +120,11 @@ TEST(RealtimeLoggingTest, VariablesAreRemovedAfterTheScope) {
   CollectingSink sink;
   {
     rtlog::RealtimeLogger logger(batch_system, {.level = "INFO", .sinks = {&sink}});
-    EXPECT_EQ(batch_system.GetEnvironment().size(), 4u);
+    EXPECT_EQ(batch_system.GetEnvironment().size(), 5u);
     EXPECT_EQ(batch_system.GetEnvironment().at("TOIL_RT_LOGGING_SECRET").size(), 64u);
+    // TCP, at the UDP port's number unless that one was taken.
+    EXPECT_TRUE(absl::StartsWith(batch_system.GetEnvironment().at("TOIL_RT_LOGGING_STREAM"),
+                                 "127.0.0.1:"));
     EXPECT_EQ(batch_system.GetEnvironment().at("TOIL_RT_LOGGING_PACKED"), "8192");
   }
   EXPECT_TRUE(batch_system.GetEnvironment().empty());
@@ -198,12 +201,15 @@ TEST(RealtimeLoggingTest, KernelDropsAreCountedAndReportedAtTheEnd) {
     rtlog::RealtimeLogger logger(batch_system,
                                  {.level = "INFO",
                                   .sinks = {&sink},
-                                  .server = {.listen = {.receive_buffer_bytes = 64 * 1024}}});
+                                  .server = {.listen = {.receive_buffer_bytes = 64 * 1024},
+                                             .stream = false}});
     // The whole job runs while the leader is stalled on its first record, so
     // its 5,000 records overflow the small socket buffer and the leader's
     // ring (a quarter of that buffer, at least 128 KiB: a few hundred
-    // records), however fast or slow the machine is. One record per datagram (as for a Python
-    // leader), so that the kernel's count of dropped datagrams is a count of records.
+    // records), however fast or slow the machine is. Datagrams only (a
+    // stream would wait for the leader), one record per datagram (as for a
+    // Python leader), so that the kernel's count of dropped datagrams is a
+    // count of records.
     batch_system.UnsetEnv("TOIL_RT_LOGGING_PACKED");
     EXPECT_EQ(RunJob(batch_system, {"count", "5000"}).exit_code, 0);
     sink.Release();

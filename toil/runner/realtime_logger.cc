@@ -91,7 +91,10 @@ RealtimeLogger::RealtimeLogger(batch::BatchSystem& batch_system, RealtimeLoggerO
   for (const auto& [name, value] : state.server->JobEnvironment()) {
     batch_system.SetEnv(name, value);
   }
-  if (!server_options->authenticate) batch_system.UnsetEnv(kSecretVariable);
+  if (!server_options->authenticate) {
+    batch_system.UnsetEnv(kSecretVariable);
+    batch_system.UnsetEnv(kStreamVariable);
+  }
   LogServer* running = state.server.get();
   SetLocalDelivery([running](const LogRecord& record) { running->DeliverLocal(record); },
                    server_options->level);
@@ -109,7 +112,8 @@ RealtimeLogger::~RealtimeLogger() {
     WarnOnStderr(absl::StrCat("real-time logging: ", DescribeLogStats(state.last_stats)));
   }
   state.server.reset();
-  for (const char* name : {kAddressVariable, kLevelVariable, kSecretVariable, kPackedVariable}) {
+  for (const char* name :
+       {kAddressVariable, kLevelVariable, kSecretVariable, kPackedVariable, kStreamVariable}) {
     batch_system_.UnsetEnv(name);
   }
 }

@@ -204,15 +204,28 @@ void Client::Log(Level level, const SourceLocation& where, absl::string_view tex
         queue_.Push(queued, text, absl::Nanoseconds(overflow_wait_ns_.load(std::memory_order_relaxed)));
     if (number == 0) WriteDropped(queued, text);
     if (number != 0 && (level >= Level::kCritical || exiting_.load(std::memory_order_relaxed))) {
-      // On the wire before RT_LOG returns.
-      queue_.Wake();
-      queue_.WaitUntil([&] { return queue_.processed() >= number || !sender_started_.load(); },
-                       absl::Seconds(5));
+      WaitUntilSent(number);
     }
   } catch (...) {
     // Out of memory or similar: the record is lost, but the job goes on.
     queue_.CountDropped();
   }
+}
+
+void Client::WaitUntilSent(uint64_t number) {
+  constexpr absl::Duration kMostWait = absl::Seconds(5);
+  const absl::Time give_up = absl::Now() + kMostWait;
+  queue_.Wake();
+  queue_.WaitUntil([&] { return queue_.processed() >= number || !sender_started_.load(); },
+                   kMostWait);
+  if (!sender_.streaming()) return;
+  // Over a stream, sent means acknowledged: the record is numbered by now.
+  const uint64_t seq = sender_.numbered();
+  queue_.WaitUntil(
+      [&] {
+        return sender_.acknowledged() >= seq || !sender_.streaming() || !sender_started_.load();
+      },
+      std::max(absl::ZeroDuration(), give_up - absl::Now()));
 }
 
 void Client::WriteDropped(const QueuedRecord& queued, absl::string_view text) {
@@ -274,7 +287,9 @@ uint64_t Client::FlushBeforeExit() {
   uint64_t processed = queue_.processed();
   while (!Flush(kExitStall)) {
     const uint64_t now_processed = queue_.processed();
-    if (now_processed == processed || MonotonicNanos() > give_up) break;
+    // Opening the stream is progress too (it is bounded on its own).
+    const bool stalled = now_processed == processed && !sender_.starting();
+    if (stalled || MonotonicNanos() > give_up) break;
     processed = now_processed;
   }
   const uint64_t enqueued = queue_.enqueued();
@@ -401,8 +416,8 @@ void Client::ReportQueueDrops() {
   if (dropped == reported) return;
   const std::string text = absl::StrCat(
       "toil-rtlog: ", CountedWas(dropped - reported, "record", "records"),
-      " not sent: the job logged faster than they could be sent (they are in its stderr; ",
-      dropped, " in all)");
+      " not sent: the job logged faster than they could be sent (", dropped,
+      " in all; they are in the job's stderr)");
   const ThreadIdentity& thread = CurrentThread();
   QueuedRecord queued;
   queued.level = Level::kWarning;

@@ -11,7 +11,8 @@
 // A full queue drops (the record is written to stderr at once and counted,
 // and the count reaches the leader) or, when the process chose to, waits for
 // room up to a bound (overflow.h). With a stream connection (stream_client.h)
-// exit also waits, bounded, for the leader to acknowledge the last record.
+// exit also waits, bounded, for the leader to acknowledge the last record,
+// and a CRITICAL record is acknowledged before RT_LOG returns.
 //
 // Configured once, lazily and thread-safely, from the environment (see
 // client_config.h). In the leader process a RealtimeLogger installs a local
@@ -108,6 +109,9 @@ class Client {
   // At exit, with a stream: has the sender thread wait for the last
   // acknowledgement and end the stream (bounded), and waits for that.
   void FinishStream();
+  // Waits (at most 5 s) until the record queued as `number` is sent: with a
+  // stream, acknowledged by the leader.
+  void WaitUntilSent(uint64_t number);
   // A record the full queue refused: written to stderr here and now.
   void WriteDropped(const QueuedRecord& queued, absl::string_view text);
   // The sender thread, when it has no records: waits for some, or works

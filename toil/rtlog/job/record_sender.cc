@@ -78,18 +78,22 @@ void RecordSender::SetUpStream(const HostPort& stream, const std::string& secret
   stream_tls_ = *std::move(tls);
   stream_ = std::make_unique<StreamClient>(*stream_address_, stream_tls_, stream_id_,
                                            StreamClient::kDefaultBufferBytes);
+  stream_view_.store(stream_.get(), std::memory_order_release);
+  starting_.store(true, std::memory_order_release);
 }
 
 void RecordSender::Start() {
   if (stream_ == nullptr) return;
   stream_->Pump(absl::Now() + kStreamStartTimeout,
                 [this] { return stream_->connected() || stream_->refused(); });
+  starting_.store(false, std::memory_order_release);
   if (stream_->connected()) return;
   WarnOnStderr(absl::StrCat("cannot open a stream connection to the leader at ",
                             stream_address_->ToString(), ": ",
                             stream_->last_error().empty() ? "no answer" : stream_->last_error(),
                             "; records are sent as datagrams instead (not acknowledged)"));
-  stream_.reset();
+  stream_view_.store(nullptr, std::memory_order_release);
+  retired_ = std::move(stream_);
 }
 
 void RecordSender::SetUpLeader(const HostPort& leader) {
@@ -161,6 +165,7 @@ void RecordSender::Add(const QueuedRecord& queued, absl::string_view text) {
 
 void RecordSender::AddToStream(size_t original_size) {
   const uint64_t seq = next_seq_++;
+  numbered_.store(seq, std::memory_order_release);
   if (stream_->full() && !stream_->connected()) {
     // The leader is away and its share is kept already: this one is only
     // counted (and its number missing tells the leader).
@@ -209,7 +214,14 @@ void RecordSender::FinishStream(absl::Duration stall, absl::Duration limit) {
   const absl::Time give_up = absl::Now() + limit;
   uint64_t acknowledged = stream_->acknowledged();
   absl::Time progress = absl::Now();
-  while (!stream_->all_acknowledged() && absl::Now() < give_up && absl::Now() - progress < stall) {
+  // A leader that is not there is given up after `stall`; one that is, but
+  // slow to answer (TCP backing off under heavy loss), only after it was
+  // given up as a connection, and reconnecting did not help either.
+  const auto stalled = [&] {
+    const absl::Duration quiet = absl::Now() - progress;
+    return quiet > stall && (!stream_->connected() || quiet > StreamClient::kStallTimeout + stall);
+  };
+  while (!stream_->all_acknowledged() && absl::Now() < give_up && !stalled()) {
     stream_->Pump(std::min(give_up, absl::Now() + absl::Milliseconds(100)),
                   [this] { return stream_->all_acknowledged(); });
     if (stream_->acknowledged() != acknowledged) {
@@ -280,8 +292,13 @@ RecordSender::Counts RecordSender::counts() const {
 }
 
 uint64_t RecordSender::unacknowledged() const {
-  const StreamClient* stream = stream_.get();
+  const StreamClient* stream = stream_view_.load(std::memory_order_acquire);
   return stream != nullptr ? stream->unacknowledged() : 0;
+}
+
+uint64_t RecordSender::acknowledged() const {
+  const StreamClient* stream = stream_view_.load(std::memory_order_acquire);
+  return stream != nullptr ? stream->acknowledged() : 0;
 }
 
 void RecordSender::AfterFork() {
@@ -296,7 +313,10 @@ void RecordSender::AfterFork() {
     (void)stream_.release();
     stream_ = std::make_unique<StreamClient>(*stream_address_, stream_tls_, stream_id_,
                                              StreamClient::kDefaultBufferBytes);
+    stream_view_.store(stream_.get(), std::memory_order_release);
+    starting_.store(true, std::memory_order_release);
   }
+  numbered_.store(0);
 }
 
 }  // namespace toil::rtlog::internal

@@ -76,16 +76,25 @@ class RecordSender {
   // be one; when it is refused (or silent for 10 s), falls back to
   // datagrams.
   void Start();
+  // Whether Start() is still opening the stream (any thread): records wait
+  // meanwhile, and that is not a stall.
+  bool starting() const { return starting_.load(std::memory_order_acquire); }
   // Whether the stream has work for PumpStream (acknowledgements awaited).
   bool StreamBusy() const { return stream_ != nullptr && stream_->busy(); }
   // Lets the stream work for up to `wait`.
   void PumpStream(absl::Duration wait);
   // At exit: waits for the acknowledgement of every record (as long as they
-  // come, at most kExitStall without one), says the stream ends, and closes
-  // it. Records never acknowledged stay in counts().unacknowledged.
+  // come, at most `limit`), says the stream ends, and closes it. Without an
+  // acknowledgement for `stall` it gives up, unless connected: a slow
+  // connection gets StreamClient::kStallTimeout more (and a reconnect).
+  // Records never acknowledged stay in counts().unacknowledged.
   void FinishStream(absl::Duration stall, absl::Duration limit);
-  // Whether records go over a stream connection.
-  bool streaming() const { return stream_ != nullptr; }
+  // Whether records go over a stream connection (any thread).
+  bool streaming() const { return stream_view_.load(std::memory_order_acquire) != nullptr; }
+  // The stream's number of the last record added, and the highest the
+  // leader acknowledged (any thread; 0 without a stream).
+  uint64_t numbered() const { return numbered_.load(std::memory_order_acquire); }
+  uint64_t acknowledged() const;
   // The stream's last problem ("" when none, or no stream).
   const std::string& stream_error() const;
 
@@ -123,6 +132,13 @@ class RecordSender {
   std::optional<SocketAddress> stream_address_;
   std::shared_ptr<StreamTlsContext> stream_tls_;
   std::unique_ptr<StreamClient> stream_;
+  // What other threads read the stream's atomics through: stream_, or null
+  // once it was given up (then kept in retired_, so that a reader never
+  // holds a pointer to freed memory).
+  std::atomic<StreamClient*> stream_view_{nullptr};
+  std::unique_ptr<StreamClient> retired_;
+  std::atomic<uint64_t> numbered_{0};
+  std::atomic<bool> starting_{false};
   std::string frame_;  // records being packed into a frame
   uint64_t frame_first_ = 0;
   int frame_records_ = 0;
