@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(decoder_fuzzer percent_format_fuzzer)
+  targets=(decoder_fuzzer percent_format_fuzzer stream_frame_fuzzer)
 fi
 
 cache="${HOME}/.cache/toil-rtlog"

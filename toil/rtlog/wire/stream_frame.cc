@@ -55,6 +55,7 @@ absl::StatusOr<std::optional<Frame>> StreamFrameReader::Next() {
     return absl::InvalidArgumentError(
         absl::StrCat("a frame of ", length, " bytes (a frame holds 9 to ", kMaxFrame - 4, ")"));
   }
+  if (available < 5) return std::nullopt;
   const auto type = static_cast<FrameType>(static_cast<unsigned char>(at[4]));
   if (type != FrameType::kRecords && type != FrameType::kAck && type != FrameType::kEnd &&
       type != FrameType::kHello) {

@@ -58,6 +58,23 @@ TEST(StreamFrameTest, WhatIsNotAFrameIsRefused) {
   }
 }
 
+// One byte at a time: a frame cut right after its length is not refused for
+// a type it does not have yet.
+TEST(StreamFrameTest, FramesArriveWholeWhateverTheirBytesCameIn) {
+  std::string bytes;
+  AppendFrame(FrameType::kRecords, 9, "{\"msg\":\"a\"}", &bytes);
+  AppendFrame(FrameType::kAck, 9, "", &bytes);
+  StreamFrameReader reader;
+  int frames = 0;
+  for (char byte : bytes) {
+    reader.Add(absl::string_view(&byte, 1));
+    absl::StatusOr<std::optional<Frame>> frame = reader.Next();
+    ASSERT_TRUE(frame.ok()) << frame.status();
+    frames += frame->has_value();
+  }
+  EXPECT_EQ(frames, 2);
+}
+
 TEST(StreamFrameTest, HelloCarriesTheStreamId) {
   std::string bytes;
   AppendFrame(FrameType::kHello, 42, StreamIdBody(0x0123456789abcdefu), &bytes);
