@@ -123,8 +123,8 @@ TEST(RealtimeLoggingTest, VariablesAreRemovedAfterTheScope) {
     EXPECT_EQ(batch_system.GetEnvironment().size(), 5u);
     EXPECT_EQ(batch_system.GetEnvironment().at("TOIL_RT_LOGGING_SECRET").size(), 64u);
     // TCP, at the UDP port's number unless that one was taken.
-    EXPECT_TRUE(absl::StartsWith(batch_system.GetEnvironment().at("TOIL_RT_LOGGING_STREAM"),
-                                 "127.0.0.1:"));
+    EXPECT_TRUE(
+        absl::StartsWith(batch_system.GetEnvironment().at("TOIL_RT_LOGGING_STREAM"), "127.0.0.1:"));
     EXPECT_EQ(batch_system.GetEnvironment().at("TOIL_RT_LOGGING_PACKED"), "8192");
   }
   EXPECT_TRUE(batch_system.GetEnvironment().empty());
@@ -198,11 +198,10 @@ TEST(RealtimeLoggingTest, KernelDropsAreCountedAndReportedAtTheEnd) {
   const int err_file = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   dup2(err_file, STDERR_FILENO);
   {
-    rtlog::RealtimeLogger logger(batch_system,
-                                 {.level = "INFO",
-                                  .sinks = {&sink},
-                                  .server = {.listen = {.receive_buffer_bytes = 64 * 1024},
-                                             .stream = false}});
+    rtlog::RealtimeLogger logger(
+        batch_system, {.level = "INFO",
+                       .sinks = {&sink},
+                       .server = {.listen = {.receive_buffer_bytes = 64 * 1024}, .stream = false}});
     // The whole job runs while the leader is stalled on its first record, so
     // its 5,000 records overflow the small socket buffer and the leader's
     // ring (a quarter of that buffer, at least 128 KiB: a few hundred

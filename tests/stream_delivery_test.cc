@@ -71,7 +71,8 @@ std::map<int, int> Counts(const std::string& jsonl, const std::string& prefix) {
 
 int Lines(const std::string& text, absl::string_view containing) {
   int n = 0;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) n += absl::StrContains(line, containing);
+  for (absl::string_view line : absl::StrSplit(text, '\n'))
+    n += absl::StrContains(line, containing);
   return n;
 }
 
@@ -132,9 +133,8 @@ TEST(StreamDeliveryTest, WithTheDroppingPolicyEveryRecordIsInStderrAndEveryDropC
   Serve serve({"--format=jsonl", "--output=" + TempPath("drop.jsonl")});
   std::vector<EnvChange> env = StreamJobEnv(serve, "fast");
   env.push_back({"TOIL_RT_LOGGING_OVERFLOW", "drop"});
-  const ProcessResult job =
-      RunProcess({TestJob(), "threads", "4", std::to_string(kRecords / 4)}, env,
-                 absl::Seconds(240));
+  const ProcessResult job = RunProcess({TestJob(), "threads", "4", std::to_string(kRecords / 4)},
+                                       env, absl::Seconds(240));
   ASSERT_EQ(job.exit_code, 0) << job.err;
   EXPECT_EQ(Lines(job.err, " i="), kRecords);  // every record, in the job's stderr
   uint64_t dropped = 0;
@@ -146,9 +146,9 @@ TEST(StreamDeliveryTest, WithTheDroppingPolicyEveryRecordIsInStderrAndEveryDropC
       ASSERT_TRUE(absl::SimpleAtoi(number, &dropped)) << line;
     }
   }
-  ASSERT_TRUE(WaitUntil(
-      [&] { return serve.Count("records") >= static_cast<int64_t>(kRecords - dropped); },
-      absl::Seconds(60), "the records sent, at the leader"));
+  ASSERT_TRUE(
+      WaitUntil([&] { return serve.Count("records") >= static_cast<int64_t>(kRecords - dropped); },
+                absl::Seconds(60), "the records sent, at the leader"));
   serve.Stop();
   const std::string leader = ReadFile(TempPath("drop.jsonl"));
   EXPECT_EQ(static_cast<uint64_t>(Lines(leader, "\"msg\":\"t=")), kRecords - dropped);
@@ -174,7 +174,7 @@ TEST(StreamDeliveryTest, ALeaderStartedAgainReceivesWhatJobsLoggedWhileItWasDown
                         StreamJobEnv(*first, "patient"));
   ASSERT_TRUE(WaitUntil([&] { return Counts(ReadFile(first_out), "paced ").size() >= 50; },
                         absl::Seconds(60), "50 records at the first leader"));
-  first.reset();  // SIGKILL
+  first.reset();                                                   // SIGKILL
   ASSERT_TRUE(job.WaitForStderr("paced 150", absl::Seconds(60)));  // logged while down
   Serve second({"--format=jsonl", "--output=" + second_out, "--secret_file=" + secret_file,
                 absl::StrCat("--port=", port)});
@@ -195,8 +195,8 @@ TEST(StreamDeliveryTest, ALeaderStartedAgainReceivesWhatJobsLoggedWhileItWasDown
 // some point, in order, with no gap, and says the stream never ended.
 TEST(StreamDeliveryTest, AJobKilledLosesOnlyItsLastRecordsAndTheLeaderSaysSo) {
   const std::string out = TempPath("killed.jsonl");
-  auto serve = std::make_unique<Serve>(
-      std::vector<std::string>{"--format=jsonl", "--output=" + out});
+  auto serve =
+      std::make_unique<Serve>(std::vector<std::string>{"--format=jsonl", "--output=" + out});
   BackgroundProcess job({TestJob(), "paced", "100000", "1"}, StreamJobEnv(*serve, "doomed"));
   ASSERT_TRUE(WaitUntil([&] { return serve->Count("records") >= 200; }, absl::Seconds(60),
                         "200 records at the leader"));

@@ -112,8 +112,9 @@ bool ClosedByLeader(int fd, absl::Duration timeout) {
 TEST(StreamHostileTest, ThousandsOfConnectionsAndGarbageLeaveTheRealJobServed) {
   constexpr int kHeld = 2000;
   if (RaiseOpenFileLimit() < 2 * kHeld + 500) {
-    TOIL_SKIP_OR_FAIL_UNDER_CI("the hard limit on open files is below what 2,000 connections "
-                               "at both ends take");
+    TOIL_SKIP_OR_FAIL_UNDER_CI(
+        "the hard limit on open files is below what 2,000 connections "
+        "at both ends take");
   }
   signal(SIGPIPE, SIG_IGN);
   CollectingSink sink;

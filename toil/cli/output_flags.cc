@@ -165,10 +165,9 @@ absl::StatusOr<OutputSinks> MakeOutputSinks() {
 }
 
 std::vector<FlagDoc> LeaderFlagDocs() {
-  return {{"allow_unsigned"}, {"auth"},       {"control"},     {"format"},
-          {"job_line_limit"}, {"jsonl_file"}, {"level"},       {"output"},
-          {"repeat_window"},  {"report"},     {"report_file"}, {"stream"},
-          {"time"}};
+  return {{"allow_unsigned"}, {"auth"},   {"control"}, {"format"},        {"job_line_limit"},
+          {"jsonl_file"},     {"level"},  {"output"},  {"repeat_window"}, {"report"},
+          {"report_file"},    {"stream"}, {"time"}};
 }
 
 std::vector<FlagDoc> ClientFlagDocs() {

@@ -32,8 +32,8 @@ absl::StatusOr<std::optional<std::string>> ReadSecretFile(const std::string& pat
   close(fd);
   if ((info.st_mode & 077) != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "--secret_file=", path, " may be read by others (mode ",
-        absl::Hex(info.st_mode & 0777), " in hex); since others may know it, remove the file "
+        "--secret_file=", path, " may be read by others (mode ", absl::Hex(info.st_mode & 0777),
+        " in hex); since others may know it, remove the file "
         "(a new secret is made and kept there, mode 600)"));
   }
   if (n < 0) return Failed(path, "cannot read it");

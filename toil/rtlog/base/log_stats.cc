@@ -18,8 +18,9 @@ std::string DescribeLogStats(const LogStats& s) {
                     s.unsigned_accepted, " unsigned accepted");
   }
   if (s.stream_connections > 0 || s.stream_refused > 0) {
-    absl::StrAppend(&text, "; ", Counted(s.stream_connections, "stream connection", "stream connections"),
-                    " (", s.stream_refused, " refused)");
+    absl::StrAppend(&text, "; ",
+                    Counted(s.stream_connections, "stream connection", "stream connections"), " (",
+                    s.stream_refused, " refused)");
   }
   if (s.sink_lines_lost > 0) {
     absl::StrAppend(&text, "; ", internal::CountedWas(s.sink_lines_lost, "line", "lines"),

@@ -39,8 +39,7 @@ struct LogStats {
   uint64_t refused() const { return unsigned_refused + forged + other_run; }
   // Whether anything was lost, dropped, malformed, refused or not written.
   bool AnyProblem() const {
-    return malformed + dropped + lost + duplicates + refused() + sink_lines_lost +
-               stream_refused >
+    return malformed + dropped + lost + duplicates + refused() + sink_lines_lost + stream_refused >
            0;
   }
 };

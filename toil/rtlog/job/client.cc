@@ -200,8 +200,8 @@ void Client::Log(Level level, const SourceLocation& where, absl::string_view tex
     queued.thread_id = thread_id;
     queued.thread_name = thread_name;
     queued.logger_name = logger_name == "toil-rt" ? nullptr : Intern(logger_name);
-    const uint64_t number =
-        queue_.Push(queued, text, absl::Nanoseconds(overflow_wait_ns_.load(std::memory_order_relaxed)));
+    const uint64_t number = queue_.Push(
+        queued, text, absl::Nanoseconds(overflow_wait_ns_.load(std::memory_order_relaxed)));
     if (number == 0) WriteDropped(queued, text);
     if (number != 0 && (level >= Level::kCritical || exiting_.load(std::memory_order_relaxed))) {
       WaitUntilSent(number);
@@ -328,10 +328,10 @@ void Client::OnExit() {
   }
   if (counts.unacknowledged > 0) {
     const std::string& why = client.sender_.stream_error();
-    WarnOnStderr(absl::StrCat(
-        counts.unacknowledged, " of ", counts.sent, " records sent to the leader at ",
-        client.leader(), " were never acknowledged, so it may not have them",
-        why.empty() ? "" : absl::StrCat(" (", why, ")"), "; they are in this stderr"));
+    WarnOnStderr(
+        absl::StrCat(counts.unacknowledged, " of ", counts.sent, " records sent to the leader at ",
+                     client.leader(), " were never acknowledged, so it may not have them",
+                     why.empty() ? "" : absl::StrCat(" (", why, ")"), "; they are in this stderr"));
   }
   if (const uint64_t dropped = client.queue_.dropped(); dropped > 0) {
     WarnOnStderr(absl::StrCat(CountedWas(dropped, "record", "records"),
@@ -414,10 +414,10 @@ void Client::ReportQueueDrops() {
   const uint64_t dropped = queue_.dropped();
   const uint64_t reported = drops_reported_.load(std::memory_order_relaxed);
   if (dropped == reported) return;
-  const std::string text = absl::StrCat(
-      "toil-rtlog: ", CountedWas(dropped - reported, "record", "records"),
-      " not sent: the job logged faster than they could be sent (", dropped,
-      " in all; they are in the job's stderr)");
+  const std::string text =
+      absl::StrCat("toil-rtlog: ", CountedWas(dropped - reported, "record", "records"),
+                   " not sent: the job logged faster than they could be sent (", dropped,
+                   " in all; they are in the job's stderr)");
   const ThreadIdentity& thread = CurrentThread();
   QueuedRecord queued;
   queued.level = Level::kWarning;

@@ -74,10 +74,10 @@ class Client {
   void ClearLocalDelivery();
 
   struct Stats {
-    uint64_t sent = 0;         // records handed to the kernel
-    uint64_t send_failed = 0;  // records the leader could not be sent
-    uint64_t queue_full = 0;   // records dropped: the queue was full
-    uint64_t cut = 0;          // records cut to fit a datagram
+    uint64_t sent = 0;            // records handed to the kernel
+    uint64_t send_failed = 0;     // records the leader could not be sent
+    uint64_t queue_full = 0;      // records dropped: the queue was full
+    uint64_t cut = 0;             // records cut to fit a datagram
     uint64_t unacknowledged = 0;  // stream: kept, not yet acknowledged
   };
   Stats stats() const;

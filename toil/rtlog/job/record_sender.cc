@@ -4,8 +4,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -287,8 +287,7 @@ void RecordSender::SendDatagrams() {
 
 RecordSender::Counts RecordSender::counts() const {
   return {sent_.load(std::memory_order_relaxed), send_failed_.load(std::memory_order_relaxed),
-          cut_.load(std::memory_order_relaxed),
-          unacknowledged()};
+          cut_.load(std::memory_order_relaxed), unacknowledged()};
 }
 
 uint64_t RecordSender::unacknowledged() const {

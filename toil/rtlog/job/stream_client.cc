@@ -53,8 +53,7 @@ bool StreamClient::Step(absl::Time now) {
     case State::kConnected: {
       bool progressed = Read(now);
       if (state_ == State::kConnected) progressed |= Write(now);
-      if (state_ == State::kConnected && !frames_.empty() &&
-          now - last_progress_ > kStallTimeout) {
+      if (state_ == State::kConnected && !frames_.empty() && now - last_progress_ > kStallTimeout) {
         Disconnect(absl::StrCat("no acknowledgement for ", absl::FormatDuration(kStallTimeout)),
                    now);
         return true;
@@ -270,8 +269,8 @@ void StreamClient::WaitForSocket(absl::Time deadline) {
   }
   if (state_ != State::kConnected) until = std::min(until, connect_deadline_);
   if (!frames_.empty()) until = std::min(until, last_progress_ + kStallTimeout);
-  const int64_t ms = std::max<int64_t>(0, absl::ToInt64Milliseconds(absl::Ceil(
-                                              until - now, absl::Milliseconds(1))));
+  const int64_t ms = std::max<int64_t>(
+      0, absl::ToInt64Milliseconds(absl::Ceil(until - now, absl::Milliseconds(1))));
   pollfd p{fd_, events, 0};
   poll(&p, 1, static_cast<int>(std::min<int64_t>(ms, 1000)));
 }

@@ -148,11 +148,11 @@ class StreamClient {
 
   std::deque<Kept> frames_;  // not yet acknowledged, in order
   size_t kept_bytes_ = 0;
-  uint64_t last_added_ = 0;   // the last record number added
+  uint64_t last_added_ = 0;  // the last record number added
   std::string control_;      // hello or end, sent before frames_[send_index_]
   size_t control_sent_ = 0;
-  size_t send_index_ = 0;     // the frame being sent
-  size_t send_offset_ = 0;    // of it, already sent
+  size_t send_index_ = 0;   // the frame being sent
+  size_t send_offset_ = 0;  // of it, already sent
   bool end_queued_ = false;
   bool end_acknowledged_ = false;
   uint64_t end_number_ = 0;

@@ -74,12 +74,12 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(LogServerOptions opt
   sinks.push_back(&parts->ledger);
   parts->levelno.store(LevelNumber(options.level));
   parts->dispatcher = std::make_unique<internal::Dispatcher>(std::move(sinks));
-  absl::StatusOr<std::unique_ptr<internal::UdpServer>> server = internal::UdpServer::Start(
-      {.listen = options.listen,
-       .ingest = options.ingest,
-       .stream = options.authenticate && options.stream,
-       .max_stream_connections = options.max_stream_connections},
-      parts->dispatcher.get());
+  absl::StatusOr<std::unique_ptr<internal::UdpServer>> server =
+      internal::UdpServer::Start({.listen = options.listen,
+                                  .ingest = options.ingest,
+                                  .stream = options.authenticate && options.stream,
+                                  .max_stream_connections = options.max_stream_connections},
+                                 parts->dispatcher.get());
   if (!server.ok()) return server.status();
   parts->server = *std::move(server);
   const std::string host = internal::AdvertisedHost(options.listen.bind_host,

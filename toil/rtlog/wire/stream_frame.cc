@@ -63,8 +63,7 @@ absl::StatusOr<std::optional<Frame>> StreamFrameReader::Next() {
         absl::StrCat("a frame of unknown type ", static_cast<int>(at[4])));
   }
   if (available < 4 + length) return std::nullopt;
-  Frame frame{type, ReadBigEndian(at + 5, 8),
-              absl::string_view(at + kFrameHeader, length - 1 - 8)};
+  Frame frame{type, ReadBigEndian(at + 5, 8), absl::string_view(at + kFrameHeader, length - 1 - 8)};
   consumed_ += 4 + length;
   return frame;
 }

@@ -46,8 +46,8 @@ inline constexpr size_t kMaxFrame = 65507 + kFrameHeader;
 
 struct Frame {
   FrameType type;
-  uint64_t number;        // the last record's, or the acknowledged, or the last
-  absl::string_view body; // kRecords: the records; valid until the next Next()
+  uint64_t number;         // the last record's, or the acknowledged, or the last
+  absl::string_view body;  // kRecords: the records; valid until the next Next()
 };
 
 // Appends one frame to `out`.

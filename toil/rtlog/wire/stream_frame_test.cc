@@ -18,7 +18,8 @@ TEST(StreamFrameTest, FramesReadBackWholeHoweverTheBytesAreSplit) {
   std::vector<std::string> bodies;
   for (int i = 0; i < 200; ++i) {
     bodies.push_back(std::string(i * 37 % 5000, 'a' + i % 26));
-    AppendFrame(i % 3 == 0 ? FrameType::kAck : FrameType::kRecords, 1000 + i, bodies.back(), &bytes);
+    AppendFrame(i % 3 == 0 ? FrameType::kAck : FrameType::kRecords, 1000 + i, bodies.back(),
+                &bytes);
   }
   AppendFrame(FrameType::kEnd, 7, "", &bytes);
   std::mt19937 rng(3);
@@ -49,9 +50,11 @@ TEST(StreamFrameTest, FramesReadBackWholeHoweverTheBytesAreSplit) {
 
 TEST(StreamFrameTest, WhatIsNotAFrameIsRefused) {
   for (const std::string& bad :
-       {std::string("\x00\x00\x00\x01\x01", 5),                    // shorter than a header
-        std::string("\x00\x01\x00\x0d\x01", 5),                    // longer than a frame holds
-        std::string("\x00\x00\x00\x09\x09" "12345678", 13)}) {     // an unknown type
+       {std::string("\x00\x00\x00\x01\x01", 5),  // shorter than a header
+        std::string("\x00\x01\x00\x0d\x01", 5),  // longer than a frame holds
+        std::string("\x00\x00\x00\x09\x09"
+                    "12345678",
+                    13)}) {  // an unknown type
     StreamFrameReader reader;
     reader.Add(bad);
     EXPECT_FALSE(reader.Next().ok()) << absl::CEscape(bad);

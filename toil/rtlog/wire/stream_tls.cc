@@ -76,8 +76,8 @@ std::string TlsError() {
   return text;
 }
 
-absl::StatusOr<std::unique_ptr<StreamTlsContext>> StreamTlsContext::Create(
-    absl::string_view secret, Side side) {
+absl::StatusOr<std::unique_ptr<StreamTlsContext>> StreamTlsContext::Create(absl::string_view secret,
+                                                                           Side side) {
   absl::StatusOr<std::unique_ptr<DatagramAuth>> auth = DatagramAuth::FromSecret(secret);
   if (!auth.ok()) return auth.status();
   const std::string bytes = absl::HexStringToBytes(secret);
@@ -89,8 +89,7 @@ absl::StatusOr<std::unique_ptr<StreamTlsContext>> StreamTlsContext::Create(
     return absl::InternalError(absl::StrCat("cannot derive the stream key: ", TlsError()));
   }
   SSL_CTX* context = SSL_CTX_new(side == kServer ? TLS_server_method() : TLS_client_method());
-  if (context == nullptr ||
-      !SSL_CTX_set_min_proto_version(context, TLS1_3_VERSION) ||
+  if (context == nullptr || !SSL_CTX_set_min_proto_version(context, TLS1_3_VERSION) ||
       !SSL_CTX_set_ciphersuites(context, kSuiteName)) {
     const std::string error = TlsError();
     if (context != nullptr) SSL_CTX_free(context);

@@ -61,8 +61,7 @@ void DatagramIngest::TakeStreamed(char* data, size_t size, absl::string_view sen
 }
 
 std::optional<Authenticity> DatagramIngest::Authenticate(absl::string_view datagram,
-                                                         absl::string_view sender,
-                                                         absl::Time now) {
+                                                         absl::string_view sender, absl::Time now) {
   if (auth_ == nullptr) return Authenticity::kNotChecked;
   switch (auth_->Verify(datagram)) {
     case DatagramAuth::Verdict::kSigned:
@@ -216,12 +215,12 @@ void DatagramIngest::ReportStreamsWithoutEnd() {
     }
   });
   if (count == 0) return;
-  options_.diagnostics(absl::StrCat(
-      "toil-rtlog: warning: ", count, " stream connection", count == 1 ? "" : "s",
-      " never said ", count == 1 ? "its" : "their",
-      " process ended (killed, or still running when the leader stopped); records not "
-      "yet sent are not known here: ",
-      named, count > kNamed ? absl::StrCat("; and ", count - kNamed, " more") : ""));
+  options_.diagnostics(
+      absl::StrCat("toil-rtlog: warning: ", count, " stream connection", count == 1 ? "" : "s",
+                   " never said ", count == 1 ? "its" : "their",
+                   " process ended (killed, or still running when the leader stopped); records not "
+                   "yet sent are not known here: ",
+                   named, count > kNamed ? absl::StrCat("; and ", count - kNamed, " more") : ""));
 }
 
 LogStats DatagramIngest::stats() const {

@@ -122,12 +122,9 @@ DatagramRing::Datagram DatagramRing::At(uint64_t* position) {
   }
   char* start = bytes_.get() + offset;
   *position += RoomFor(header.size);
-  return {start + kHeaderRoom,
-          header.size,
-          header.truncated != 0,
-          reinterpret_cast<const sockaddr*>(start + offsetof(Header, peer)),
-          header.peer_length,
-          header.stream};
+  return {start + kHeaderRoom,   header.size,
+          header.truncated != 0, reinterpret_cast<const sockaddr*>(start + offsetof(Header, peer)),
+          header.peer_length,    header.stream};
 }
 
 void DatagramRing::Release(uint64_t position) {

@@ -57,8 +57,8 @@ class SequenceTracker {
     uint64_t reported_duplicates = 0;
     absl::Time last_report = absl::InfinitePast();
     uint64_t last_use = 0;
-    bool streamed = false;  // came over a stream connection
-    bool ended = false;     // its process said it ended (kEnd)
+    bool streamed = false;                      // came over a stream connection
+    bool ended = false;                         // its process said it ended (kEnd)
     std::array<uint64_t, kWindow / 64> seen{};  // bit (seq % kWindow)
   };
 

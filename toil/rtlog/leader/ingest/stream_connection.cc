@@ -25,10 +25,7 @@ constexpr size_t kChunk = 16 << 10;
 
 StreamConnection::StreamConnection(uint64_t id, int fd, SSL* ssl, const sockaddr* peer,
                                    socklen_t peer_length)
-    : id_(id),
-      fd_(fd),
-      ssl_(ssl),
-      peer_length_(std::min<socklen_t>(peer_length, sizeof(peer_))) {
+    : id_(id), fd_(fd), ssl_(ssl), peer_length_(std::min<socklen_t>(peer_length, sizeof(peer_))) {
   std::memcpy(&peer_, peer, peer_length_);
   peer_text_ = FromSockaddr(this->peer(), peer_length_).ToString();
 }

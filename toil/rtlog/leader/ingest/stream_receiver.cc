@@ -186,7 +186,7 @@ void StreamReceiver::Stop() {
 }
 
 StreamReceiver::Counts StreamReceiver::counts() const {
-  return {accepted_.load(),        open_count_.load(),      over_limit_count_.load(),
+  return {accepted_.load(),          open_count_.load(),      over_limit_count_.load(),
           failed_handshakes_.load(), protocol_errors_.load(), frames_.load()};
 }
 
@@ -345,9 +345,9 @@ void StreamReceiver::ExpireHandshakes(absl::Time now) {
     auto found = open_.find(id);
     if (found == open_.end() || found->second.connection->established()) continue;
     failed_handshakes_.fetch_add(1, std::memory_order_relaxed);
-    refused_.Report(found->second.connection->peer_text(),
-                    absl::StrCat("no TLS handshake within ", absl::FormatDuration(kHandshakeTimeout)),
-                    now);
+    refused_.Report(
+        found->second.connection->peer_text(),
+        absl::StrCat("no TLS handshake within ", absl::FormatDuration(kHandshakeTimeout)), now);
     Close(id);
   }
 }

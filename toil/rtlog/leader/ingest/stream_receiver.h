@@ -72,8 +72,7 @@ class StreamReceiver {
 
   // Listens and starts the thread. Fails when the address cannot be bound
   // or the secret is not one.
-  static absl::StatusOr<std::unique_ptr<StreamReceiver>> Start(Options options,
-                                                               DatagramRing* ring);
+  static absl::StatusOr<std::unique_ptr<StreamReceiver>> Start(Options options, DatagramRing* ring);
   ~StreamReceiver();
   StreamReceiver(const StreamReceiver&) = delete;
   StreamReceiver& operator=(const StreamReceiver&) = delete;
