@@ -60,6 +60,11 @@ class RecordQueue {
     size_t count = 0;
   };
 
+  RecordQueue() = default;
+  ~RecordQueue() { delete[] ring_; }
+  RecordQueue(const RecordQueue&) = delete;
+  RecordQueue& operator=(const RecordQueue&) = delete;
+
   // Makes the ring (idempotent).
   void Allocate();
 
