@@ -17,12 +17,12 @@
 //
 //   bazel run -c opt //bench:stream_bench -- [--records=1000000] [--runs=5] [--dir=/tmp]
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -276,10 +276,11 @@ void HeldConnections(const std::string& dir, int count) {
   absl::SleepFor(absl::Milliseconds(500));  // the leader reads the hellos
   const long with = ProcessMemory(leader.pid, "VmRSS:");
   const long peak = ProcessMemory(leader.pid, "VmHWM:");
-  std::printf("%-22s %6zu open; leader RSS %ld KiB before, %ld KiB with them (%.1f KiB each), "
-              "peak %ld KiB\n",
-              "connections held", open.size(), before, with,
-              open.empty() ? 0.0 : static_cast<double>(with - before) / open.size(), peak);
+  std::printf(
+      "%-22s %6zu open; leader RSS %ld KiB before, %ld KiB with them (%.1f KiB each), "
+      "peak %ld KiB\n",
+      "connections held", open.size(), before, with,
+      open.empty() ? 0.0 : static_cast<double>(with - before) / open.size(), peak);
   for (auto& [fd, ssl] : open) {
     SSL_free(ssl);
     close(fd);
@@ -335,13 +336,13 @@ int main(int argc, char** argv) {
     for (const Phase& phase : phases) {
       const Result r = Burst(dir, phase.jobs, phase.stream, phase.overflow);
       results[phase.name].push_back(r);
-      std::printf("run %d %-16s %8lld of %8lld received in %6.3f s: %9.0f records/s; leader "
-                  "%.2f us CPU/record, peak RSS %.1f MiB; job peak RSS %.1f MiB %s\n",
-                  run, phase.name, static_cast<long long>(r.received),
-                  static_cast<long long>(r.logged), r.seconds,
-                  r.received / std::max(r.seconds, 1e-9),
-                  r.leader_cpu * 1e6 / std::max<int64_t>(r.received, 1), r.leader_rss_kb / 1024.0,
-                  r.job_rss_kb / 1024.0, r.warnings.c_str());
+      std::printf(
+          "run %d %-16s %8lld of %8lld received in %6.3f s: %9.0f records/s; leader "
+          "%.2f us CPU/record, peak RSS %.1f MiB; job peak RSS %.1f MiB %s\n",
+          run, phase.name, static_cast<long long>(r.received), static_cast<long long>(r.logged),
+          r.seconds, r.received / std::max(r.seconds, 1e-9),
+          r.leader_cpu * 1e6 / std::max<int64_t>(r.received, 1), r.leader_rss_kb / 1024.0,
+          r.job_rss_kb / 1024.0, r.warnings.c_str());
       std::fflush(stdout);
     }
   }

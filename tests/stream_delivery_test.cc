@@ -30,6 +30,7 @@
 namespace toil::testing {
 namespace {
 
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -99,11 +100,12 @@ TEST(StreamDeliveryTest, APipeIntoSendLosesNoLine) {
       {Tool(), "run", "--format=jsonl", "--output=" + out, "--", "sh", "-c",
        absl::StrCat("seq 0 ", kLines - 1, " | ", Tool(), " send --name=burst 2>", job_err)},
       {}, absl::Seconds(240));
-  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string err = ReadFile(job_err);
+  ASSERT_EQ(run.exit_code, 0) << run.err << "the end of send's stderr:\n"
+                              << err.substr(err.size() - std::min<size_t>(err.size(), 4000));
   EXPECT_THAT(run.err, HasSubstr("1 stream connection (0 refused)"));
   EXPECT_THAT(run.err, HasSubstr(absl::StrCat(kLines, " records received")));
   EXPECT_TRUE(ExactlyOnce(Counts(ReadFile(out), ""), kLines));
-  const std::string err = ReadFile(job_err);
   EXPECT_EQ(Lines(err, " INFO "), kLines);
   EXPECT_THAT(err, Not(HasSubstr("warning")));
 }
@@ -284,7 +286,9 @@ TEST(StreamDeliveryTest, UnderTwentyPercentPacketLossEveryRecordArrivesOnce) {
                  {}, absl::Seconds(240));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.err, HasSubstr("20000 records received"));
-  EXPECT_THAT(run.err, HasSubstr("4 stream connections"));
+  // Over streams, not datagrams: one each at least (a stream that stalls
+  // under loss reconnects, and resends what was not acknowledged).
+  EXPECT_THAT(run.err, ContainsRegex(" ([4-9]|[1-9][0-9]+) stream connections"));
   std::map<std::string, std::map<int, int>> by_job;
   for (absl::string_view line : absl::StrSplit(ReadFile(out), '\n')) {
     const size_t at = line.find("\"job\":\"");

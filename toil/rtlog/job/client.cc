@@ -18,6 +18,7 @@
 #include "toil/rtlog/common/process_info.h"
 #include "toil/rtlog/job/futex.h"
 #include "toil/rtlog/job/process_hooks.h"
+#include "toil/rtlog/job/stream_client.h"
 
 namespace toil::rtlog::internal {
 
@@ -51,12 +52,15 @@ constexpr absl::Duration kLinger = absl::Milliseconds(200);
 void ForkPrepare() {
   Client& client = Client::Instance();
   if (client.sender_started_.load()) client.Flush(absl::Milliseconds(200));
+  // The sender thread takes no other lock while it holds this one.
+  StreamClient::OpenSslCalls().lock();
   client.queue_.mutex().lock();
   StderrMutex().lock();
 }
 void ForkParent() {
   StderrMutex().unlock();
   Client::Instance().queue_.mutex().unlock();
+  StreamClient::OpenSslCalls().unlock();
 }
 void ForkChild() {
   Client& client = Client::Instance();
@@ -70,6 +74,7 @@ void ForkChild() {
   client.sender_.AfterFork();
   StderrMutex().unlock();
   client.queue_.mutex().unlock();
+  StreamClient::OpenSslCalls().unlock();
 }
 
 bool ShouldLogSlow(Level level) {
@@ -229,14 +234,15 @@ void Client::WaitUntilSent(uint64_t number) {
 }
 
 void Client::WriteDropped(const QueuedRecord& queued, absl::string_view text) {
-  thread_local LogRecord* record = new LogRecord();
-  thread_local std::string* line = new std::string();
-  BuildRecord(queued, text, context_, record);
+  // Locals, not thread_local caches: a thread that ends would leak them, and
+  // this path already pays a write to stderr.
+  LogRecord record;
+  std::string line;
+  BuildRecord(queued, text, context_, &record);
   LineFormatOptions options;
   options.show_sender = false;
-  line->clear();
-  AppendRecordLine(*record, text, options, line);
-  WriteToStderr(*line);
+  AppendRecordLine(record, text, options, &line);
+  WriteToStderr(line);
 }
 
 void Client::SetOverflowWait(absl::Duration most) {

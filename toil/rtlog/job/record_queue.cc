@@ -2,6 +2,7 @@
 #include "toil/rtlog/job/record_queue.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "toil/rtlog/common/utf8.h"
 
@@ -21,7 +22,10 @@ uint64_t RecordQueue::Push(QueuedRecord fields, absl::string_view text, absl::Du
   if (number == 0 && wait > absl::ZeroDuration()) {
     // The sender makes room batch by batch, and says so on done_word_.
     constexpr int64_t kPollNanos = 1000 * 1000;
-    const int64_t deadline = MonotonicNanos() + absl::ToInt64Nanoseconds(wait);
+    // Saturated: an endless wait (INT64_MAX) must not wrap into the past.
+    const int64_t now = MonotonicNanos();
+    const int64_t wait_ns = absl::ToInt64Nanoseconds(wait);
+    const int64_t deadline = wait_ns > INT64_MAX - now ? INT64_MAX : now + wait_ns;
     while (number == 0) {
       const uint32_t seen = done_word_.load(std::memory_order_acquire);
       number = TryPush(fields, text);

@@ -4,6 +4,7 @@
 // released what was waited for.
 #include "toil/rtlog/job/record_queue.h"
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,25 +71,42 @@ TEST(RecordQueueTest, AFullQueueDropsAndCounts) {
 }
 
 // The waiting policy: a full queue makes the caller wait for the sender's
-// room rather than drop, and nothing is lost however fast it pushes.
-TEST(RecordQueueTest, AWaitingPushTakesTheRoomTheSenderMakes) {
+// room rather than drop, and nothing is lost however fast it pushes. The
+// sender here takes records only once the ring is nearly full, so that the
+// producer keeps finding it full and waiting.
+void ExpectAWaitingPushTakesTheRoomTheSenderMakes(absl::Duration wait) {
   RecordQueue queue;
   queue.Allocate();
   const std::string text(1000, 'x');
-  constexpr int kRecords = 20000;  // about 20 rings' worth
+  constexpr int kRecords = 20000;        // about 20 rings' worth
+  constexpr uint64_t kNearlyFull = 800;  // of about 980 such records
+  std::atomic<bool> done{false};
+  std::atomic<int> refused{0};
   std::thread producer([&] {
-    for (int i = 0; i < kRecords; ++i) {
-      ASSERT_NE(queue.Push(Fields(i), text, absl::Seconds(60)), 0u);
+    for (int i = 0; i < kRecords && refused == 0; ++i) {
+      if (queue.Push(Fields(i), text, wait) == 0) ++refused;
     }
+    done = true;
   });
-  uint64_t seen = 0;
-  while (seen < kRecords) {
-    const RecordQueue::Batch batch = queue.Take(false);
-    seen += batch.count;
-    queue.Release(batch);
+  while (!done || queue.processed() < queue.enqueued()) {
+    if (!done && queue.enqueued() - queue.processed() < kNearlyFull) continue;
+    queue.Release(queue.Take(false));
   }
   producer.join();
+  EXPECT_EQ(refused, 0);
+  EXPECT_EQ(queue.enqueued(), static_cast<uint64_t>(kRecords));
   EXPECT_EQ(queue.dropped(), 0u);
+}
+
+TEST(RecordQueueTest, AWaitingPushTakesTheRoomTheSenderMakes) {
+  ExpectAWaitingPushTakesTheRoomTheSenderMakes(absl::Seconds(60));
+}
+
+// Waiting without end (what `send` asks for): its deadline must not
+// overflow into the past, which would drop at once.
+TEST(RecordQueueTest, AnEndlessWaitTakesTheRoomToo) {
+  ExpectAWaitingPushTakesTheRoomTheSenderMakes(absl::InfiniteDuration());
+  ExpectAWaitingPushTakesTheRoomTheSenderMakes(absl::Nanoseconds(INT64_MAX));
 }
 
 // ... but no longer than it said it would: then the record is counted.

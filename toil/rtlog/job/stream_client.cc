@@ -22,8 +22,13 @@ StreamClient::StreamClient(SocketAddress leader, std::shared_ptr<StreamTlsContex
     : leader_(leader), tls_(std::move(tls)), stream_id_(stream_id), buffer_bytes_(buffer_bytes) {}
 
 StreamClient::~StreamClient() {
-  if (ssl_ != nullptr) SSL_free(ssl_);
-  if (fd_ >= 0) close(fd_);
+  std::lock_guard<std::mutex> calls(OpenSslCalls());
+  Close();
+}
+
+std::mutex& StreamClient::OpenSslCalls() {
+  static std::mutex* const mu = new std::mutex();
+  return *mu;
 }
 
 void StreamClient::Add(absl::string_view records, uint64_t first_seq, uint64_t last_seq,
@@ -231,6 +236,7 @@ bool StreamClient::End(uint64_t last_seq, absl::Time deadline) {
     AppendFrame(FrameType::kEnd, last_seq, StreamIdBody(stream_id_), &control_);
   }
   Pump(deadline, [this] { return end_acknowledged_; });
+  std::lock_guard<std::mutex> calls(OpenSslCalls());
   if (ssl_ != nullptr && end_acknowledged_) SSL_shutdown(ssl_);
   Close();
   return end_acknowledged_;

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -96,6 +97,11 @@ class StreamClient {
   // which the parent's sender thread may have been changing when the
   // process was copied, is never touched again (nor freed).
   int ForgetAfterFork();
+  // Held around every call into OpenSSL, by every StreamClient. The fork
+  // hooks hold it across fork(), so that a child never inherits a lock that
+  // OpenSSL took in the parent's sender thread mid-call (the child's own
+  // handshake would wait for it for ever).
+  static std::mutex& OpenSslCalls();
 
  private:
   enum class State { kIdle, kConnecting, kHandshaking, kConnected };
@@ -166,8 +172,12 @@ class StreamClient {
 
 template <typename Done>
 void StreamClient::Pump(absl::Time deadline, Done done) {
+  const auto step = [this] {
+    std::lock_guard<std::mutex> calls(OpenSslCalls());
+    return Step(absl::Now());
+  };
   while (true) {
-    while (Step(absl::Now())) {
+    while (step()) {
       if (done()) return;
     }
     if (done() || absl::Now() >= deadline) return;
