@@ -169,5 +169,36 @@ TEST(StreamHostileTest, ThousandsOfConnectionsAndGarbageLeaveTheRealJobServed) {
   for (int fd : garbage) close(fd);
 }
 
+// Peers that take every place and never shake hands: a job that comes
+// next is let in at once, in place of the oldest of them, not after their
+// handshakes time out.
+TEST(StreamHostileTest, SilentPeersHoldingEveryPlaceCannotKeepAJobOut) {
+  constexpr int kPlaces = 20;
+  CollectingSink sink;
+  absl::StatusOr<std::unique_ptr<LogServer>> server = LogServer::Start(
+      {.level = Level::kDebug, .max_stream_connections = kPlaces, .control = "off"}, {&sink});
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::map<std::string, std::string> env = (*server)->JobEnvironment();
+  const int port = PortOf(env.at("TOIL_RT_LOGGING_STREAM"));
+  std::vector<int> silent;
+  for (int i = 0; i < kPlaces; ++i) silent.push_back(Connect(port));
+  ASSERT_TRUE(WaitUntil([&] { return (*server)->stats().stream_connections >= kPlaces; },
+                        absl::Seconds(30), "the silent peers accepted"));
+
+  std::vector<EnvChange> job_env;
+  for (const auto& [name, value] : env) job_env.push_back({name, value});
+  job_env.push_back({"TOIL_JOB_NAME", "real"});
+  const ProcessResult job = RunProcess({TestJob(), "count", "100"}, job_env, absl::Seconds(120));
+  ASSERT_EQ(job.exit_code, 0) << job.err;
+  EXPECT_THAT(job.err, ::testing::Not(::testing::HasSubstr("warning")));
+  EXPECT_TRUE(sink.WaitFor(100, absl::Seconds(60)));
+  EXPECT_TRUE(ClosedByLeader(silent[0], absl::Seconds(10)));  // the oldest made room
+  const LogStats stats = (*server)->Stop();
+  // The job's first connection was its only one: it was not closed and
+  // made again while the silent peers waited out their handshakes.
+  EXPECT_EQ(stats.stream_connections, kPlaces + 1u);
+  for (int fd : silent) close(fd);
+}
+
 }  // namespace
 }  // namespace toil::rtlog::internal

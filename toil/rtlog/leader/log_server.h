@@ -63,7 +63,8 @@ struct LogServerOptions {
   // record lost), on the UDP port's number when it is free, and tell jobs
   // where (TOIL_RT_LOGGING_STREAM).
   bool stream = true;
-  // The most stream connections open at once (more are closed, counted).
+  // The most stream connections open at once (past that a new one closes
+  // the oldest still in its handshake, or is closed; counted).
   size_t max_stream_connections = 4096;
 
   // The control plane (proto/log_control.proto; `toil-rtlog tail`, `status`,

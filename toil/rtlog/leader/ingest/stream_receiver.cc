@@ -249,7 +249,7 @@ void StreamReceiver::AcceptAll(absl::Time now) {
     }
     accepted_.fetch_add(1, std::memory_order_relaxed);
     const sockaddr* peer_address = reinterpret_cast<sockaddr*>(&peer);
-    if (open_.size() >= options_.max_connections) {
+    if (open_.size() >= options_.max_connections && !CloseOldestHandshake(now)) {
       close(fd);
       over_limit_count_.fetch_add(1, std::memory_order_relaxed);
       over_limit_.Report(FromSockaddr(peer_address, peer_length).ToString(),
@@ -350,6 +350,24 @@ void StreamReceiver::ExpireHandshakes(absl::Time now) {
         absl::StrCat("no TLS handshake within ", absl::FormatDuration(kHandshakeTimeout)), now);
     Close(id);
   }
+}
+
+bool StreamReceiver::CloseOldestHandshake(absl::Time now) {
+  while (!handshakes_.empty()) {
+    const uint64_t id = handshakes_.front().second;
+    handshakes_.pop_front();
+    auto found = open_.find(id);
+    if (found == open_.end() || found->second.connection->established()) continue;
+    over_limit_count_.fetch_add(1, std::memory_order_relaxed);
+    over_limit_.Report(found->second.connection->peer_text(),
+                       absl::StrCat(options_.max_connections,
+                                    " connections are open: the oldest not through its "
+                                    "handshake made room for a new one"),
+                       now);
+    Close(id);
+    return true;
+  }
+  return false;
 }
 
 bool StreamReceiver::AllFlushed() const {

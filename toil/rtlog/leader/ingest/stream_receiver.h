@@ -12,8 +12,10 @@
 // slows the jobs down: nothing is dropped here.
 //
 // Hostile or broken peers cost bounded memory and leave the real jobs
-// served: at most max_connections connections (more are closed at once and
-// counted); a handshake has kHandshakeTimeout; a connection holds at most
+// served: at most max_connections connections (past that, a new one closes
+// the oldest still in its handshake, or is itself closed when every one is
+// through; both counted), so that peers that connect and say nothing cannot
+// keep jobs out; a handshake has kHandshakeTimeout; a connection holds at most
 // one frame being read (64 KiB) and the acknowledgements not yet sent; TCP
 // keepalive finds peers that vanished; anything that is not frames closes
 // the connection. Refusals are reported at most once a second per peer.
@@ -116,6 +118,9 @@ class StreamReceiver {
   void SendAcks(absl::Time now);
   // Closes connections whose handshake took too long.
   void ExpireHandshakes(absl::Time now);
+  // Closes the oldest connection not through its handshake, to make room;
+  // whether there was one.
+  bool CloseOldestHandshake(absl::Time now);
   // Whether every connection has written what it was given.
   bool AllFlushed() const;
   void Close(uint64_t id);
