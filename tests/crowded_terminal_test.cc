@@ -1,6 +1,7 @@
 // The leader's terminal with many jobs, through the real tool: 50 jobs
 // printing the same 20 lines show each line once plus repeat counts that
-// add up, while the JSON lines keep all 1,000 records; a job flooding at
+// add up, while the JSON lines keep all 1,000 records; one job's progress
+// lines all show; a job flooding at
 // 50,000 lines a second does not push ten quiet jobs' lines off the
 // terminal.
 #include <signal.h>
@@ -74,6 +75,21 @@ TEST(CrowdedTerminalTest, FiftyJobsOfTheSameTwentyLinesFoldAndTheJsonLinesKeepAl
   EXPECT_LT(terminal_lines, 200) << result.err;
   const std::string all = testing::ReadFile(jsonl);
   EXPECT_EQ(CountLines(all, "\"msg\":\"stage "), 1000);
+}
+
+// One job's progress lines, alike but for their numbers, each show as they
+// come: folding is for the same line from other jobs.
+TEST(CrowdedTerminalTest, OneJobsProgressShowsLive) {
+  const ProcessResult result = RunProcess(
+      {Tool(), "run", "--jobs=1", "--", "/bin/sh", "-c",
+       absl::StrCat("for i in 1 2 3 4 5 6 7 8; do ", Tool(), " send \"step $i of 8 done\"; done")},
+      {}, absl::Seconds(120));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  for (int i = 1; i <= 8; ++i) {
+    EXPECT_EQ(CountLines(result.err, absl::StrCat("] step ", i, " of 8 done")), 1)
+        << i << "\n" << result.err;
+  }
+  EXPECT_THAT(result.err, ::testing::Not(HasSubstr("[repeated ")));
 }
 
 TEST(CrowdedTerminalTest, AFloodingJobDoesNotCrowdOutQuietOnes) {

@@ -34,10 +34,11 @@ ABSL_FLAG(std::string, time, "local",
           "2026-11-24T18:40:01.123Z) or iso (ISO 8601 with this machine's "
           "offset, 2026-11-24T19:40:01.123+01:00).");
 ABSL_FLAG(absl::Duration, repeat_window, absl::Seconds(5),
-          "On the terminal, lines equal but for words with digits that come "
-          "within this time of the first are folded into one line saying how "
-          "often they repeated, across how many jobs and hosts; 0 shows every "
-          "line. JSON lines stay complete.");
+          "On the terminal, lines from other jobs equal but for words with "
+          "digits that come within this time of the first are folded into one "
+          "line saying how often they repeated, across how many jobs and "
+          "hosts (the first line's job goes on showing its own); 0 shows "
+          "every line. JSON lines stay complete.");
 ABSL_FLAG(int, job_line_limit, 200,
           "The most lines a second one job may show on the terminal (with a "
           "second's burst); the rest are counted in a line each second. 0: no "

@@ -51,29 +51,33 @@ std::string TerminalView::PatternKey(int levelno, absl::string_view message) {
 TerminalView::Verdict TerminalView::Admit(const LogRecord& record, absl::string_view message,
                                           absl::string_view sender, absl::Time now,
                                           bool unsigned_record) {
-  const bool folding = options_.repeat_window > absl::ZeroDuration();
+  bool folding = options_.repeat_window > absl::ZeroDuration();
+  const std::string job = JobOf(record, sender);
   std::string key;
   if (folding) {
     key = PatternKey(record.levelno(), message);
     if (unsigned_record) key.append("\x01unsigned");
     const auto found = by_key_.find(key);
-    if (found != by_key_.end()) {
-      if (now < found->second->window_end) {
+    if (found != by_key_.end() && now < found->second->window_end) {
+      if (found->second->shown_by != job) {
         Repeat(*found->second, record, message, sender);
         ++held_;
         return Verdict::kHeld;
       }
+      folding = false;  // the job's own next line: its window goes on
+    } else if (found != by_key_.end()) {
       Close(*found->second, &early_);  // its window closed before a Tick
       patterns_.erase(found->second);
       by_key_.erase(found);
     }
   }
-  if (options_.job_lines_per_second > 0 && !TakeToken(JobOf(record, sender), now)) {
+  if (options_.job_lines_per_second > 0 && !TakeToken(job, now)) {
     ++hidden_;
     return Verdict::kHidden;
   }
   if (folding) {
     patterns_.push_back({.key = key,
+                         .shown_by = job,
                          .window_end = now + options_.repeat_window,
                          .levelno = record.levelno(),
                          .unsigned_records = unsigned_record});

@@ -2,12 +2,14 @@
 // hundreds of jobs print the same lines and one may flood. It changes only
 // the terminal: JSON lines, viewers and the counts stay complete.
 //
-// - Repeats fold. A record equal to one shown within the last `repeat_window`
-//   except for words that contain digits ("took 35 ms" ~ "took 41 ms"), at
-//   the same level, is held back; when the window closes one notice says how
-//   many times it repeated, across how many jobs and hosts, at the level of
-//   the records (a repeated WARNING stays a WARNING). The first is always
-//   shown at once. Unsigned records (accepted with allow_unsigned) fold only
+// - Repeats fold. A record equal to one another job showed within the last
+//   `repeat_window` except for words that contain digits ("took 35 ms" ~
+//   "took 41 ms"), at the same level, is held back; when the window closes
+//   one notice says how many times it repeated, across how many jobs and
+//   hosts, at the level of the records (a repeated WARNING stays a WARNING).
+//   The first is always shown at once, and so are the later lines of the
+//   job that showed it: one job's own progress ("step 3 of 8", "step 4 of
+//   8") is watched live, while a hundred jobs printing it show one. Unsigned records (accepted with allow_unsigned) fold only
 //   with unsigned ones, and their notice says so: a forged record cannot
 //   hide among, nor speak for, signed ones.
 // - Each job gets a fair share. A job (by name; else by its sender) may show
@@ -81,6 +83,7 @@ class TerminalView {
  private:
   struct Pattern {
     std::string key;
+    std::string shown_by;  // the job whose line opened the window
     absl::Time window_end;
     int levelno = 20;
     bool unsigned_records = false;

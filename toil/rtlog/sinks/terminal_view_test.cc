@@ -71,15 +71,42 @@ TEST(TerminalViewTest, UnsignedRecordsFoldApartAndAreMarked) {
   EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 91% full", "a:1", kStart), Verdict::kShow);
   EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 92% full", "b:1", kStart, true),
             Verdict::kShow);
-  EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 93% full", "b:1", kStart, true),
+  EXPECT_EQ(view.Admit(Record("job-2", "h1", 30), "disk 93% full", "b:1", kStart, true),
             Verdict::kHeld);
-  EXPECT_EQ(view.Admit(Record("job-1", "h1", 30), "disk 94% full", "a:1", kStart), Verdict::kHeld);
+  EXPECT_EQ(view.Admit(Record("job-2", "h1", 30), "disk 94% full", "a:1", kStart), Verdict::kHeld);
   std::vector<TerminalNotice> notices;
   view.Tick(kStart + absl::Seconds(5), &notices);
   ASSERT_EQ(notices.size(), 2u);
   std::set<std::string> labels = {notices[0].label, notices[1].label};
-  EXPECT_EQ(labels, (std::set<std::string>{"repeated 1x by job-1 on h1",
-                                           "repeated 1x by job-1 on h1, unsigned"}));
+  EXPECT_EQ(labels, (std::set<std::string>{"repeated 1x by job-2 on h1",
+                                           "repeated 1x by job-2 on h1, unsigned"}));
+}
+
+// One job's own progress shows as it comes, however alike its lines; the
+// same lines from other jobs fold, and once the window closes whoever
+// speaks first opens the next.
+TEST(TerminalViewTest, AJobsOwnLinesShowLiveWhileOtherJobsLinesFold) {
+  TerminalView view({.repeat_window = absl::Seconds(5), .job_lines_per_second = 0});
+  for (int step = 1; step <= 8; ++step) {
+    const absl::Time now = kStart + absl::Milliseconds(300 * step);
+    EXPECT_EQ(view.Admit(Record("sh-1", "h1"), absl::StrCat("step ", step, " of 8 done"), "a:1",
+                         now),
+              Verdict::kShow)
+        << step;
+    EXPECT_EQ(view.Admit(Record("sh-2", "h1"), absl::StrCat("step ", step, " of 8 done"), "a:2",
+                         now + absl::Milliseconds(1)),
+              Verdict::kHeld)
+        << step;
+  }
+  std::vector<TerminalNotice> notices;
+  view.Tick(kStart + absl::Seconds(6), &notices);
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0].label, "repeated 8x by sh-2 on h1");
+  EXPECT_EQ(notices[0].message, "step 8 of 8 done");
+  EXPECT_EQ(view.Admit(Record("sh-2", "h1"), "step 9 of 8 done", "a:2", kStart + absl::Seconds(7)),
+            Verdict::kShow);
+  EXPECT_EQ(view.Admit(Record("sh-1", "h1"), "step 9 of 8 done", "a:1", kStart + absl::Seconds(7)),
+            Verdict::kHeld);
 }
 
 TEST(TerminalViewTest, AFloodingJobIsHeldToItsShareAndSaysHowMuchWasNotShown) {
@@ -120,7 +147,7 @@ TEST(TerminalViewTest, MemoryStaysBoundedAndWhatIsLetGoIsCounted) {
   std::vector<TerminalNotice> notices;
   uint64_t repeats = 0;
   // 1,000,000 distinct lines from 10,000 jobs, within one window; every
-  // tenth line also repeats once.
+  // tenth line is also said once by another job.
   for (int i = 0; i < 1000000; ++i) {
     const LogRecord record = Record(absl::StrCat("job-", i % 10000), "h");
     std::string text =
@@ -129,7 +156,8 @@ TEST(TerminalViewTest, MemoryStaysBoundedAndWhatIsLetGoIsCounted) {
                      std::string(1, 'a' + (i / 17576) % 26), " ", i / 456976);
     const absl::Time now = kStart + absl::Microseconds(i);
     view.Admit(record, text, "a:1", now);
-    if (i % 10 == 0 && view.Admit(record, text, "a:1", now) == Verdict::kHeld) ++repeats;
+    const LogRecord other = Record(absl::StrCat("job-", (i + 1) % 10000), "h");
+    if (i % 10 == 0 && view.Admit(other, text, "a:1", now) == Verdict::kHeld) ++repeats;
     ASSERT_LE(view.patterns(), 20000u);
     ASSERT_LE(view.jobs(), 10000u);
   }
