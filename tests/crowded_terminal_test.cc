@@ -86,8 +86,8 @@ TEST(CrowdedTerminalTest, OneJobsProgressShowsLive) {
       {}, absl::Seconds(120));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   for (int i = 1; i <= 8; ++i) {
-    EXPECT_EQ(CountLines(result.err, absl::StrCat("] step ", i, " of 8 done")), 1)
-        << i << "\n" << result.err;
+    EXPECT_EQ(CountLines(result.err, absl::StrCat("] step ", i, " of 8 done")), 1) << i << "\n"
+                                                                                   << result.err;
   }
   EXPECT_THAT(result.err, ::testing::Not(HasSubstr("[repeated ")));
 }

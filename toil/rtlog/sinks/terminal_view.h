@@ -9,8 +9,8 @@
 //   hosts, at the level of the records (a repeated WARNING stays a WARNING).
 //   The first is always shown at once, and so are the later lines of the
 //   job that showed it: one job's own progress ("step 3 of 8", "step 4 of
-//   8") is watched live, while a hundred jobs printing it show one. Unsigned records (accepted with allow_unsigned) fold only
-//   with unsigned ones, and their notice says so: a forged record cannot
+//   8") is watched live, while a hundred jobs printing it show one. Unsigned records (accepted with
+//   allow_unsigned) fold only with unsigned ones, and their notice says so: a forged record cannot
 //   hide among, nor speak for, signed ones.
 // - Each job gets a fair share. A job (by name; else by its sender) may show
 //   at most `job_lines_per_second` lines a second (with a second's burst);

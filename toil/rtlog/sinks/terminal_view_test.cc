@@ -89,9 +89,9 @@ TEST(TerminalViewTest, AJobsOwnLinesShowLiveWhileOtherJobsLinesFold) {
   TerminalView view({.repeat_window = absl::Seconds(5), .job_lines_per_second = 0});
   for (int step = 1; step <= 8; ++step) {
     const absl::Time now = kStart + absl::Milliseconds(300 * step);
-    EXPECT_EQ(view.Admit(Record("sh-1", "h1"), absl::StrCat("step ", step, " of 8 done"), "a:1",
-                         now),
-              Verdict::kShow)
+    EXPECT_EQ(
+        view.Admit(Record("sh-1", "h1"), absl::StrCat("step ", step, " of 8 done"), "a:1", now),
+        Verdict::kShow)
         << step;
     EXPECT_EQ(view.Admit(Record("sh-2", "h1"), absl::StrCat("step ", step, " of 8 done"), "a:2",
                          now + absl::Milliseconds(1)),
