@@ -99,6 +99,7 @@ long ProcessMemory(pid_t pid, const char* key) {
 
 struct Leader {
   pid_t pid = -1;
+  int stdout_fd = -1;  // kept open while it runs
   std::map<std::string, std::string> exports;
 };
 
@@ -121,11 +122,17 @@ Leader StartLeader(const std::string& out, bool stream) {
     _exit(127);
   }
   close(fds[1]);
+  // The export lines (address, level, packed, secret, and the stream's);
+  // the leader keeps its stdout open, so read no further than them.
+  const size_t wanted = stream ? 5 : 4;
   std::string text;
   char buffer[4096];
   ssize_t n;
-  while ((n = read(fds[0], buffer, sizeof(buffer))) > 0) text.append(buffer, n);
-  close(fds[0]);
+  while (static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) < wanted &&
+         (n = read(fds[0], buffer, sizeof(buffer))) > 0) {
+    text.append(buffer, n);
+  }
+  leader.stdout_fd = fds[0];
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     if (!absl::ConsumePrefix(&line, "export ")) continue;
     const size_t equals = line.find('=');
@@ -139,6 +146,7 @@ Leader StartLeader(const std::string& out, bool stream) {
 void StopLeader(Leader& leader) {
   kill(leader.pid, SIGTERM);
   waitpid(leader.pid, nullptr, 0);
+  close(leader.stdout_fd);
 }
 
 pid_t StartJob(const Leader& leader, int64_t records, const std::string& name,
