@@ -78,7 +78,7 @@ crow("`RT_LOG(INFO) << \"x=\" << i`, enabled (CPU per call)", "BM_Enabled")
 crow("the same, below the level", "BM_Disabled")
 crow("the same, from 2 threads at once", "BM_Enabled/threads:2")
 crow("the same, from 8 threads at once", "BM_Enabled/threads:8")
-crow("the same, while the queue is full (counted, not queued)", "BM_EnabledQueueFull")
+crow("the same, while the queue is full (not queued: written to the job's stderr by the caller, and counted)", "BM_EnabledQueueFull")
 if "BM_SyncSendBaseline" in client and "BM_Enabled" in client:
     base = client["BM_SyncSendBaseline"]["median"]
     rows.append(("reference: encode and `send(2)` on the caller's thread", "%s (%.1fx `RT_LOG`)" % (ns(base), base / client["BM_Enabled"]["median"]), cb))
