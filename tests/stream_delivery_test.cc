@@ -7,6 +7,7 @@
 // port with the same secret receives what jobs logged while it was down; a
 // job killed with SIGKILL loses nothing it had sent before; a stream that
 // cannot be opened falls back to datagrams, with one warning.
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -159,6 +160,30 @@ TEST(StreamDeliveryTest, WithTheDroppingPolicyEveryRecordIsInStderrAndEveryDropC
   }
 }
 
+// A port number free for UDP and for TCP on loopback just now, as a user
+// picks one for a leader they mean to start again on it.
+int PortFreeForBoth() {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    const int tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    int port = 0;
+    if (bind(udp, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+        getsockname(udp, reinterpret_cast<sockaddr*>(&address), &length) == 0 &&
+        bind(tcp, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
+      port = ntohs(address.sin_port);
+    }
+    close(udp);
+    close(tcp);
+    if (port != 0) return port;
+  }
+  ADD_FAILURE() << "no port free for both UDP and TCP in 100 tries";
+  return 0;
+}
+
 // serve --port --secret_file, killed (SIGKILL) and started again: the job
 // goes on logging meanwhile, and the second leader receives what the first
 // did not acknowledge, so the two together have every record (a record is
@@ -168,9 +193,11 @@ TEST(StreamDeliveryTest, ALeaderStartedAgainReceivesWhatJobsLoggedWhileItWasDown
   const std::string secret_file = TempPath("secret");
   const std::string first_out = TempPath("first.jsonl");
   const std::string second_out = TempPath("second.jsonl");
-  auto first = std::make_unique<Serve>(std::vector<std::string>{
-      "--format=jsonl", "--output=" + first_out, "--secret_file=" + secret_file});
-  const int port = PortOf(first->exports().at("TOIL_RT_LOGGING_ADDRESS"));
+  const int port = PortFreeForBoth();
+  auto first = std::make_unique<Serve>(
+      std::vector<std::string>{"--format=jsonl", "--output=" + first_out,
+                               "--secret_file=" + secret_file, absl::StrCat("--port=", port)});
+  ASSERT_EQ(PortOf(first->exports().at("TOIL_RT_LOGGING_ADDRESS")), port);
   ASSERT_EQ(PortOf(first->exports().at("TOIL_RT_LOGGING_STREAM")), port);
   BackgroundProcess job({TestJob(), "paced", std::to_string(kRecords), "10"},
                         StreamJobEnv(*first, "patient"));
