@@ -13,7 +13,7 @@
 // waits only as long as it is told. Used by the job's sender thread alone;
 // the counts are atomics any thread (or a signal handler) may read.
 //
-//   StreamClient stream(leader, tls, stream_id, 8 << 20);
+//   StreamClient stream(leader, tls, stream_id, 4 << 20);
 //   stream.Pump(deadline);           // connects
 //   stream.Add(frame, first, last);  // and stream.Pump(...) now and then
 //   stream.End(last, deadline);      // at exit
@@ -40,7 +40,7 @@ namespace toil::rtlog::internal {
 class StreamClient {
  public:
   // What a job keeps for its leader by default (and at least 4 MiB).
-  static constexpr size_t kDefaultBufferBytes = 8 << 20;
+  static constexpr size_t kDefaultBufferBytes = 4 << 20;
   // A connection with records out and no acknowledgement for this long is
   // given up and made again (a leader stopped, a peer that vanished).
   static constexpr absl::Duration kStallTimeout = absl::Seconds(10);
