@@ -9,15 +9,14 @@
 //   sudo bazel run -c opt //bench:slurm_latency_bench -- [--records=10000] [--work_us=200]
 //
 // Needs root (it starts its own cluster and takes it down again).
-#include <algorithm>
 #include <cstdio>
-#include <mutex>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bench/latency_sink.h"
 #include "tests/slurm_cluster.h"
 #include "tests/test_util.h"
 #include "toil/batch/slurm_batch_system.h"
@@ -28,31 +27,6 @@ ABSL_FLAG(int, work_us, 200, "microseconds of busy work before each record");
 
 namespace toil::bench {
 namespace {
-
-// Arrival time minus creation time of every record, in microseconds.
-class LatencySink : public rtlog::LogSink {
- public:
-  void Send(const rtlog::LogEntry& entry) override {
-    const double now = absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
-    std::lock_guard<std::mutex> lock(mu_);
-    micros_.push_back((now - absl::ToDoubleSeconds(entry.time() - absl::UnixEpoch())) * 1e6);
-  }
-  std::vector<double> Sorted() {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<double> sorted = micros_;
-    std::sort(sorted.begin(), sorted.end());
-    return sorted;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<double> micros_;
-};
-
-double Percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))];
-}
 
 int Run() {
   const absl::Time up_start = absl::Now();
