@@ -106,14 +106,16 @@ int main(int argc, char** argv) {
   const bool stream = absl::GetFlag(FLAGS_stream);
   const int runs = absl::GetFlag(FLAGS_runs);
   if (rate <= 0 || seconds <= 0 || runs < 1) {
-    std::fprintf(stderr, "stream_latency: --rate and --seconds must be above 0, --runs 1 or more\n");
+    std::fprintf(stderr,
+                 "stream_latency: --rate and --seconds must be above 0, --runs 1 or more\n");
     return 2;
   }
   std::vector<double> p50, p90, p99, max;
   for (int i = 1; i <= runs; ++i) {
     const Run run = toil::bench::Once(rate, seconds, stream);
-    std::printf("run %d: %zu of %ld received; median %.0f us, p90 %.0f us, p99 %.0f us, max %.0f us\n",
-                i, run.received, run.logged, run.p50, run.p90, run.p99, run.max);
+    std::printf(
+        "run %d: %zu of %ld received; median %.0f us, p90 %.0f us, p99 %.0f us, max %.0f us\n", i,
+        run.received, run.logged, run.p50, run.p90, run.p99, run.max);
     std::fflush(stdout);
     p50.push_back(run.p50);
     p90.push_back(run.p90);
