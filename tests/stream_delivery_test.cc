@@ -8,6 +8,7 @@
 // job killed with SIGKILL loses nothing it had sent before; a stream that
 // cannot be opened falls back to datagrams, with one warning.
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -280,6 +281,38 @@ TEST(StreamDeliveryTest, AnotherRunsJobIsRefusedItsStream) {
   const ProcessResult stopped = serve.Stop();
   EXPECT_THAT(stopped.err, HasSubstr("stream connection refused"));
   EXPECT_THAT(stopped.err, Not(HasSubstr("record 0")));
+}
+
+// A leader that closes a connection in the middle of its handshake (it
+// gave up waiting, on a lossy network) has not refused the job: the job
+// connects again rather than falling back to datagrams at once.
+TEST(StreamDeliveryTest, AHandshakeCutShortIsTriedAgainNotTakenForARefusal) {
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(listen(listener, 16), 0);
+  getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  const auto accepted = [&](absl::Duration within) {
+    pollfd p{listener, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(Scaled(within)))) <= 0) return -1;
+    return accept(listener, nullptr, nullptr);
+  };
+  Serve serve({"--stream=false"});
+  std::vector<EnvChange> env = serve.JobEnv("cut");
+  env.push_back({"TOIL_RT_LOGGING_STREAM", absl::StrCat("127.0.0.1:", ntohs(address.sin_port))});
+  BackgroundProcess job({TestJob(), "count", "10"}, env);
+  const int first = accepted(absl::Seconds(30));
+  ASSERT_GE(first, 0) << "the job never connected";
+  close(first);  // mid-handshake, without a word
+  const int second = accepted(absl::Seconds(8));
+  EXPECT_GE(second, 0) << "the job took a cut handshake for a refusal";
+  if (second >= 0) close(second);
+  const ProcessResult ended = job.Stop(0, absl::Seconds(120));
+  EXPECT_EQ(ended.exit_code, 0) << ended.err;
+  close(listener);
 }
 
 // 20% of packets dropped at random on the path (nftables, in a network

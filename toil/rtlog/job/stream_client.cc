@@ -132,8 +132,11 @@ bool StreamClient::Handshake(absl::Time now) {
                now);
     return true;
   }
-  Disconnect(SslFailure("the TLS handshake (is it this run's leader?)", result), now,
-             /*refused=*/true);
+  // Refused only when TLS said no (another run's secret); a connection
+  // closed or reset in the middle (a leader that gave up waiting on a lossy
+  // network) is tried again.
+  const bool refused = SSL_get_error(ssl_, result) == SSL_ERROR_SSL;
+  Disconnect(SslFailure("the TLS handshake (is it this run's leader?)", result), now, refused);
   return true;
 }
 

@@ -50,7 +50,9 @@ namespace toil::rtlog::internal {
 
 class StreamReceiver {
  public:
-  static constexpr absl::Duration kHandshakeTimeout = absl::Seconds(5);
+  // Longer than a job's own wait for it (5 s), so that on a slow or lossy
+  // network the job gives up first, and tries again.
+  static constexpr absl::Duration kHandshakeTimeout = absl::Seconds(10);
   static constexpr size_t kDefaultMaxConnections = 4096;
 
   struct Options {
