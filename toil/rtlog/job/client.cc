@@ -172,9 +172,10 @@ bool Client::DeliverInLeader(Level level, const SourceLocation& where, absl::str
   queued.thread_id = thread.id;
   queued.thread_name = Intern(thread.name);
   queued.logger_name = logger_name == "toil-rt" ? nullptr : Intern(logger_name);
-  thread_local LogRecord* record = new LogRecord();
-  BuildRecord(queued, text, context_, record);
-  delivery_(*record);
+  // A local, not a thread_local cache: a thread that ends would leak it.
+  LogRecord record;
+  BuildRecord(queued, text, context_, &record);
+  delivery_(record);
   return true;
 }
 

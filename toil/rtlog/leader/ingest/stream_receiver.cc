@@ -338,36 +338,39 @@ void StreamReceiver::SendAcks(absl::Time now) {
   }
 }
 
-void StreamReceiver::ExpireHandshakes(absl::Time now) {
-  while (!handshakes_.empty() && handshakes_.front().first <= now) {
+StreamConnection* StreamReceiver::TakeOldestHandshake(absl::Time due_by) {
+  while (!handshakes_.empty() && handshakes_.front().first <= due_by) {
     const uint64_t id = handshakes_.front().second;
     handshakes_.pop_front();
     auto found = open_.find(id);
-    if (found == open_.end() || found->second.connection->established()) continue;
+    if (found != open_.end() && !found->second.connection->established()) {
+      return found->second.connection.get();
+    }
+  }
+  return nullptr;
+}
+
+void StreamReceiver::ExpireHandshakes(absl::Time now) {
+  while (StreamConnection* late = TakeOldestHandshake(now)) {
     failed_handshakes_.fetch_add(1, std::memory_order_relaxed);
     refused_.Report(
-        found->second.connection->peer_text(),
+        late->peer_text(),
         absl::StrCat("no TLS handshake within ", absl::FormatDuration(kHandshakeTimeout)), now);
-    Close(id);
+    Close(late->id());
   }
 }
 
 bool StreamReceiver::CloseOldestHandshake(absl::Time now) {
-  while (!handshakes_.empty()) {
-    const uint64_t id = handshakes_.front().second;
-    handshakes_.pop_front();
-    auto found = open_.find(id);
-    if (found == open_.end() || found->second.connection->established()) continue;
-    over_limit_count_.fetch_add(1, std::memory_order_relaxed);
-    over_limit_.Report(found->second.connection->peer_text(),
-                       absl::StrCat(options_.max_connections,
-                                    " connections are open: the oldest not through its "
-                                    "handshake made room for a new one"),
-                       now);
-    Close(id);
-    return true;
-  }
-  return false;
+  StreamConnection* oldest = TakeOldestHandshake(absl::InfiniteFuture());
+  if (oldest == nullptr) return false;
+  over_limit_count_.fetch_add(1, std::memory_order_relaxed);
+  over_limit_.Report(oldest->peer_text(),
+                     absl::StrCat(options_.max_connections,
+                                  " connections are open: the oldest not through its "
+                                  "handshake made room for a new one"),
+                     now);
+  Close(oldest->id());
+  return true;
 }
 
 bool StreamReceiver::AllFlushed() const {

@@ -123,6 +123,10 @@ class StreamReceiver {
   // Closes the oldest connection not through its handshake, to make room;
   // whether there was one.
   bool CloseOldestHandshake(absl::Time now);
+  // The oldest connection still in its handshake whose deadline is at or
+  // before `due_by`, taken off handshakes_ (with every one before it that
+  // is through, or closed); null when there is none.
+  StreamConnection* TakeOldestHandshake(absl::Time due_by);
   // Whether every connection has written what it was given.
   bool AllFlushed() const;
   void Close(uint64_t id);
