@@ -41,6 +41,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/file_lines.h"
 #include "toil/rtlog/wire/stream_frame.h"
 #include "toil/rtlog/wire/stream_tls.h"
 
@@ -166,29 +167,6 @@ pid_t StartJob(const Leader& leader, int64_t records, const std::string& name,
   return pid;
 }
 
-// Lines in `path`, counted from where the last call stopped.
-class LineCounter {
- public:
-  explicit LineCounter(const std::string& path) : path_(path) {}
-  int64_t Count() {
-    const int fd = open(path_.c_str(), O_RDONLY);
-    if (fd < 0) return lines_;
-    char buffer[1 << 16];
-    ssize_t n;
-    while ((n = pread(fd, buffer, sizeof(buffer), offset_)) > 0) {
-      lines_ += std::count(buffer, buffer + n, '\n');
-      offset_ += n;
-    }
-    close(fd);
-    return lines_;
-  }
-
- private:
-  std::string path_;
-  off_t offset_ = 0;
-  int64_t lines_ = 0;
-};
-
 // The job's own warnings (their lines start so), once each kind.
 std::string Warnings(const std::string& err) {
   FILE* f = std::fopen(err.c_str(), "r");
@@ -226,7 +204,7 @@ Result Burst(const std::string& dir, int jobs, bool stream, const std::string& o
     result.job_rss_kb = std::max(result.job_rss_kb, usage.ru_maxrss);
   }
   // The leader's last line: when the count stops growing (or is complete).
-  LineCounter counter(out);
+  toil::bench::LineCounter counter(out);
   absl::Time last_growth = absl::Now();
   int64_t seen = counter.Count();
   while (seen < result.logged && absl::Now() - last_growth < absl::Seconds(3)) {
