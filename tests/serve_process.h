@@ -4,6 +4,8 @@
 #ifndef TESTS_SERVE_PROCESS_H_
 #define TESTS_SERVE_PROCESS_H_
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -28,6 +30,7 @@ class Serve {
   // A count from `toil-rtlog status --json` ("records", ...); -1 if none.
   int64_t Count(const std::string& name) const;
   const std::map<std::string, std::string>& exports() const { return exports_; }
+  pid_t pid() const { return process_->pid(); }
   ProcessResult Stop();
 
  private:

@@ -5,8 +5,9 @@
 // the dropping policy every record is still in the job's stderr, and every
 // one not sent is counted; a leader killed and started again on the same
 // port with the same secret receives what jobs logged while it was down; a
-// job killed with SIGKILL loses nothing it had sent before; a stream that
-// cannot be opened falls back to datagrams, with one warning.
+// job killed with SIGKILL loses nothing it had sent before; a job exiting on
+// a hung connection connects again before it gives its leader up; a stream
+// that cannot be opened falls back to datagrams, with one warning.
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
@@ -221,6 +223,46 @@ TEST(StreamDeliveryTest, ALeaderStartedAgainReceivesWhatJobsLoggedWhileItWasDown
   EXPECT_TRUE(ExactlyOnce(both, kRecords));
 }
 
+// Whether a TCP connection whose local end is 127.0.0.1:`port` waits in
+// CLOSE_WAIT: its peer closed it, and its owner has not read that yet.
+bool ClosedByItsPeer(int port) {
+  const std::string local = absl::StrFormat("0100007F:%04X", port);
+  for (absl::string_view line : absl::StrSplit(ReadFile("/proc/net/tcp"), '\n')) {
+    const std::vector<absl::string_view> fields = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    if (fields.size() > 3 && fields[1] == local && fields[3] == "08") return true;
+  }
+  return false;
+}
+
+// A job that exits while its connection hangs (the leader stopped, or
+// TCP backing off under loss) gives that connection up after 10 s without
+// an acknowledgement, and then connects again before it gives up the
+// leader: a leader that answers the new connection gets every record, and
+// the job says nothing was lost.
+TEST(StreamDeliveryTest, AJobExitingOnAHungConnectionConnectsAgainBeforeGivingUp) {
+  const std::string out = TempPath("hung.jsonl");
+  Serve serve({"--format=jsonl", "--output=" + out});
+  BackgroundProcess job({TestJob(), "paced", "40", "100"}, StreamJobEnv(serve, "hung"));
+  ASSERT_TRUE(WaitUntil([&] { return !Counts(ReadFile(out), "paced ").empty(); }, absl::Seconds(60),
+                        "a first record at the leader"));
+  ASSERT_EQ(kill(serve.pid(), SIGSTOP), 0);
+  // The job ends with records the stopped leader never acknowledged; after
+  // 10 s it closes that connection.
+  const bool closed = WaitUntil(
+      [&] { return ClosedByItsPeer(PortOf(serve.exports().at("TOIL_RT_LOGGING_STREAM"))); },
+      absl::Seconds(60), "the job to give its connection up");
+  // The leader answers the new connection late, as over a lossy network
+  // (the delay is the scenario, not a synchronisation).
+  absl::SleepFor(absl::Seconds(3));
+  kill(serve.pid(), SIGCONT);
+  ASSERT_TRUE(closed);
+  const ProcessResult ended = job.Stop(0, absl::Seconds(120));
+  EXPECT_EQ(ended.exit_code, 0) << ended.err;
+  EXPECT_THAT(ended.err, Not(HasSubstr("never acknowledged")));
+  serve.Stop();
+  EXPECT_TRUE(ExactlyOnce(Counts(ReadFile(out), "paced "), 40));
+}
+
 // A job killed with SIGKILL: the leader has every record it sent up to
 // some point, in order, with no gap, and says the stream never ended.
 TEST(StreamDeliveryTest, AJobKilledLosesOnlyItsLastRecordsAndTheLeaderSaysSo) {
@@ -340,9 +382,10 @@ TEST(StreamDeliveryTest, UnderTwentyPercentPacketLossEveryRecordArrivesOnce) {
     ASSERT_EQ(done.exit_code, 0) << absl::StrJoin(step, " ") << ": " << done.err;
   }
   const std::string out = TempPath("lossy.jsonl");
+  const std::string logs = TempPath("lossy-logs");
   const ProcessResult run =
       RunProcess({"/usr/sbin/ip", "netns", "exec", ns, Tool(), "run", "--jobs=4", "--format=jsonl",
-                  "--output=" + out, "--", TestJob(), "count", "5000"},
+                  "--output=" + out, "--log_dir=" + logs, "--", TestJob(), "count", "5000"},
                  {}, absl::Seconds(240));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.err, HasSubstr("20000 records received"));
@@ -360,7 +403,13 @@ TEST(StreamDeliveryTest, UnderTwentyPercentPacketLossEveryRecordArrivesOnce) {
     }
   }
   ASSERT_EQ(by_job.size(), 4u);
-  for (const auto& [job, counts] : by_job) EXPECT_TRUE(ExactlyOnce(counts, 5000)) << job;
+  for (const auto& [job, counts] : by_job) {
+    // What the job itself said at its end, when it did not deliver all.
+    const std::string log = ReadFile(absl::StrCat(logs, "/", job, ".log"));
+    EXPECT_TRUE(ExactlyOnce(counts, 5000))
+        << job << "; the end of its log:\n"
+        << log.substr(log.size() - std::min<size_t>(log.size(), 800));
+  }
 }
 
 }  // namespace

@@ -213,19 +213,25 @@ void RecordSender::FinishStream(absl::Duration stall, absl::Duration limit) {
   CloseFrame();
   const absl::Time give_up = absl::Now() + limit;
   uint64_t acknowledged = stream_->acknowledged();
+  uint64_t failed_before = stream_->failed_attempts();
   absl::Time progress = absl::Now();
-  // A leader that is not there is given up after `stall`; one that is, but
-  // slow to answer (TCP backing off under heavy loss), only after it was
-  // given up as a connection, and reconnecting did not help either.
+  // A connected leader that stays silent is given up after
+  // StreamClient::kStallTimeout and `stall` more. Once not connected (no
+  // one there, or a connection given up), the job connects again: the
+  // leader is given up after `stall` without progress only when two
+  // attempts failed meanwhile, so that one slow to answer (TCP backing off
+  // under heavy loss) is not taken for one that is gone.
   const auto stalled = [&] {
     const absl::Duration quiet = absl::Now() - progress;
-    return quiet > stall && (!stream_->connected() || quiet > StreamClient::kStallTimeout + stall);
+    if (stream_->connected()) return quiet > StreamClient::kStallTimeout + stall;
+    return quiet > stall && stream_->failed_attempts() >= failed_before + 2;
   };
   while (!stream_->all_acknowledged() && absl::Now() < give_up && !stalled()) {
     stream_->Pump(std::min(give_up, absl::Now() + absl::Milliseconds(100)),
                   [this] { return stream_->all_acknowledged(); });
     if (stream_->acknowledged() != acknowledged) {
       acknowledged = stream_->acknowledged();
+      failed_before = stream_->failed_attempts();
       progress = absl::Now();
     }
   }

@@ -85,8 +85,9 @@ class RecordSender {
   void PumpStream(absl::Duration wait);
   // At exit: waits for the acknowledgement of every record (as long as they
   // come, at most `limit`), says the stream ends, and closes it. Without an
-  // acknowledgement for `stall` it gives up, unless connected: a slow
-  // connection gets StreamClient::kStallTimeout more (and a reconnect).
+  // acknowledgement for `stall` it gives up once two attempts to connect
+  // failed meanwhile; a connected but silent leader gets
+  // StreamClient::kStallTimeout more (and connections made again).
   // Records never acknowledged stay in counts().unacknowledged.
   void FinishStream(absl::Duration stall, absl::Duration limit);
   // Whether records go over a stream connection (any thread).

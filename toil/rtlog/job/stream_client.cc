@@ -246,6 +246,7 @@ bool StreamClient::End(uint64_t last_seq, absl::Time deadline) {
 }
 
 void StreamClient::Disconnect(std::string why, absl::Time now, bool refused) {
+  if (state_ != State::kConnected) ++failed_attempts_;
   Close();
   last_error_ = std::move(why);
   refused_ = refused;

@@ -91,6 +91,9 @@ class StreamClient {
   // there, no route, or a handshake refused: not this run's leader), rather
   // than with silence that may yet end.
   bool refused() const { return refused_; }
+  // How many attempts to connect (connecting, or the handshake) failed so
+  // far; a connection made and lost later is not one.
+  uint64_t failed_attempts() const { return failed_attempts_; }
 
   // In a forked child: the parent's socket, for the child to close, and
   // forgotten here. The child makes a StreamClient of its own; this one,
@@ -150,6 +153,7 @@ class StreamClient {
   absl::Time last_progress_ = absl::InfinitePast();  // of acknowledgements
   bool ever_connected_ = false;
   bool refused_ = false;
+  uint64_t failed_attempts_ = 0;
   std::string last_error_;
 
   std::deque<Kept> frames_;  // not yet acknowledged, in order
