@@ -21,6 +21,7 @@ LAYERS = [
     ["toil/rtlog/wire"],
     ["toil/rtlog/job", "toil/rtlog/sinks"],
     ["toil/rtlog", "toil/rtlog/leader/format"],
+    ["toil/rtlog/capture"],
     ["toil/rtlog/leader/ingest"],
     ["toil/rtlog/leader/control", "toil/rtlog/leader/report"],
     ["toil/rtlog/leader"],

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
@@ -22,6 +23,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "toil/batch/capture_program.h"
 #include "toil/batch/job_environment.h"
 #include "toil/batch/job_files.h"
 #include "toil/batch/spawn_signals.h"
@@ -54,6 +56,17 @@ LocalBatchSystem::LocalBatchSystem(LocalBatchSystemOptions options)
     : max_parallel_(options.max_parallel > 0 ? options.max_parallel
                                              : std::max(1u, std::thread::hardware_concurrency())),
       stop_grace_(options.stop_grace) {
+  if (options.capture_output) {
+    capture_with_ = FindCaptureProgram(options.capture_with);
+    if (capture_with_.empty()) {
+      std::fprintf(stderr,
+                   "toil-rtlog: warning: jobs' output is not sent to the leader, only kept in "
+                   "their log files: no toil-rtlog program to capture it with (set %s, or put "
+                   "toil-rtlog in PATH; LocalBatchSystemOptions::capture_output = false says "
+                   "this is meant)\n",
+                   kCaptureProgramVariable);
+    }
+  }
   absl::StatusOr<std::string> dir = MakeLogDir(options.log_dir);
   log_dir_ = dir.ok() ? *dir : options.log_dir;
   status_ = dir.status();
@@ -99,6 +112,9 @@ void LocalBatchSystem::SpawnLocked(Job job) {
 
   std::vector<std::string> args = {job.spec.command};
   args.insert(args.end(), job.spec.args.begin(), job.spec.args.end());
+  if (!capture_with_.empty()) {
+    args = CapturedCommandLine(capture_with_, job.spec.command, job.spec.args);
+  }
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -119,7 +135,7 @@ void LocalBatchSystem::SpawnLocked(Job job) {
 
   pid_t pid = -1;
   const int error =
-      posix_spawnp(&pid, job.spec.command.c_str(), &actions, &attributes, argv.data(), envp.data());
+      posix_spawnp(&pid, args[0].c_str(), &actions, &attributes, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   job.started = absl::Now();

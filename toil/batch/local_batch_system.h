@@ -4,6 +4,9 @@
 // stdout and stderr kept in a file of its own, <log_dir>/<name>.log
 // (<name>.2.log and so on when the name is taken).
 //
+// Unless told not to, each job runs under `toil-rtlog exec`
+// (capture_program.h): every line it prints also reaches the leader, live.
+//
 // Each job leads a process group of its own, so that a Ctrl-C in the
 // leader's terminal reaches the leader only, and a job is ended whole:
 // Shutdown sends SIGTERM to every running job's group, and SIGKILL to what
@@ -34,6 +37,14 @@ struct LocalBatchSystemOptions {
   // How long Shutdown lets jobs end after SIGTERM before it sends SIGKILL to
   // what is left of their process groups.
   absl::Duration stop_grace = absl::Seconds(5);
+  // Each job runs under `toil-rtlog exec`, which sends every line it prints
+  // on stdout or stderr to the leader as a record, live (its log file still
+  // gets every byte). False: only the log file gets them.
+  bool capture_output = true;
+  // The toil-rtlog program that captures; empty: $TOIL_RTLOG_BIN, else
+  // toil-rtlog in PATH. When there is none, jobs run uncaptured, and the
+  // batch system says so once on stderr when it is made.
+  std::string capture_with;
 };
 
 class LocalBatchSystem : public BatchSystem {
@@ -75,6 +86,7 @@ class LocalBatchSystem : public BatchSystem {
 
   int max_parallel_;
   absl::Duration stop_grace_;
+  std::string capture_with_;  // "" when jobs run uncaptured
   std::string log_dir_;
   absl::Status status_;  // why no job can run here, if one cannot
   mutable std::mutex mu_;

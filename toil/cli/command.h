@@ -31,6 +31,9 @@ struct Command {
   std::string usage;    // synopsis and description, for --help
   std::vector<FlagDoc> flags;
   int (*run)(const std::vector<std::string>& args);
+  // The first positional argument starts a program's command line: it and
+  // everything after it are the program's, flags included.
+  bool program_follows = false;
 };
 
 // Every command, in the order of the overview (commands.cc).
@@ -40,6 +43,7 @@ const std::vector<const Command*>& Commands();
 const Command& ServeCommand();
 const Command& RunCommand();
 const Command& SendCommand();
+const Command& ExecCommand();
 const Command& TailCommand();
 const Command& StatusCommand();
 const Command& SendersCommand();

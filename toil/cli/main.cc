@@ -143,6 +143,10 @@ int Main(int argc, char** argv) {
       return 0;
     }
     if (arg.size() < 2 || arg[0] != '-') {
+      if (command->program_follows) {
+        positional.insert(positional.end(), args.begin() + i, args.end());
+        break;
+      }
       positional.push_back(arg);
       continue;
     }

@@ -27,6 +27,10 @@ ABSL_FLAG(std::string, batch_system, "local",
           "Where the jobs run: local (child processes of this program) or "
           "slurm (submitted with sbatch to the cluster that SLURM_CONF, or "
           "Slurm's default configuration, names).");
+ABSL_FLAG(bool, capture, true,
+          "Send each line the jobs print on stdout or stderr to the leader as a "
+          "record, live (each job runs under `toil-rtlog exec`); their log files "
+          "still get every byte. --capture=false: only the log files get them.");
 ABSL_FLAG(std::string, partition, "",
           "--batch_system=slurm: the partition to submit to; default: the cluster's.");
 ABSL_FLAG(std::string, slurm_args, "",
@@ -41,6 +45,13 @@ struct ChosenBatchSystem {
   std::string log_dir;
 };
 
+// This program, which captures the jobs' output (`toil-rtlog exec`).
+std::string ThisProgram() {
+  char path[4096];
+  const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "";
+}
+
 // The batch system --batch_system names, set up from the other flags.
 absl::StatusOr<ChosenBatchSystem> MakeBatchSystem(int jobs) {
   const std::string kind = absl::GetFlag(FLAGS_batch_system);
@@ -48,7 +59,10 @@ absl::StatusOr<ChosenBatchSystem> MakeBatchSystem(int jobs) {
   if (kind == "local") {
     const int max_parallel = absl::GetFlag(FLAGS_max_parallel);
     auto local = std::make_unique<batch::LocalBatchSystem>(
-        batch::LocalBatchSystemOptions{.max_parallel = max_parallel, .log_dir = log_dir});
+        batch::LocalBatchSystemOptions{.max_parallel = max_parallel,
+                                       .log_dir = log_dir,
+                                       .capture_output = absl::GetFlag(FLAGS_capture),
+                                       .capture_with = ThisProgram()});
     std::string dir = local->log_dir();
     return ChosenBatchSystem{std::move(local), dir};
   }
@@ -182,7 +196,8 @@ const Command& RunCommand() {
         "run a command as N jobs and show their real-time records",
         "toil-rtlog run [--level LEVEL] [--jobs N] [--max_parallel M] [--format text|jsonl]\n"
         "               [--output PATH] [--log_dir DIR] [--batch_system local|slurm]\n"
-        "               [--partition P] [--slurm_args ARGS] [--auth=false | --allow_unsigned]\n"
+        "               [--partition P] [--slurm_args ARGS] [--capture=false]\n"
+        "               [--auth=false | --allow_unsigned]\n"
         "               [--control off|HOST:PORT] [--time local|utc|iso]\n"
         "               -- COMMAND [ARGS...]\n\n"
         "Runs COMMAND as N jobs on a batch system (local child processes, or\n"
@@ -192,8 +207,16 @@ const Command& RunCommand() {
         "SIGKILL 5 s later, to each job's whole process group), reports each, and\n"
         "exits 128 + the signal. At the end a report has a row per job (host, how\n"
         "it ended, records by level, lost, wall time) and what each failed job\n"
-        "said last (--report=json for scripts).",
-        {{"batch_system"}, {"jobs"}, {"log_dir"}, {"max_parallel"}, {"partition"}, {"slurm_args"}},
+        "said last (--report=json for scripts). Each line a job prints on stdout\n"
+        "or stderr is shown too, as a record (see `toil-rtlog exec`), unless\n"
+        "--capture=false.",
+        {{"batch_system"},
+         {"capture"},
+         {"jobs"},
+         {"log_dir"},
+         {"max_parallel"},
+         {"partition"},
+         {"slurm_args"}},
         &RunRun};
     for (FlagDoc& doc : LeaderFlagDocs()) c->flags.push_back(std::move(doc));
     return c;

@@ -3,6 +3,7 @@
 
 #include "absl/time/clock.h"
 #include "toil/rtlog/job/client.h"
+#include "toil/rtlog/job/record_copies.h"
 
 namespace toil::rtlog {
 
@@ -11,6 +12,11 @@ bool LogLine(Level level, absl::string_view text, absl::string_view logger_name)
   internal::Client::Instance().Log(level, internal::SourceLocation{}, text,
                                    absl::GetCurrentTimeNanos(), logger_name);
   return true;
+}
+
+void LogForProcess(int pid) {
+  internal::Client::Instance().SetLoggedProcess(pid);
+  internal::DiscardRecordCopies();
 }
 
 }  // namespace toil::rtlog

@@ -17,6 +17,12 @@ namespace toil::rtlog {
 // passes; returns whether it did. No source location is recorded.
 bool LogLine(Level level, absl::string_view text, absl::string_view logger_name = "toil-rt");
 
+// For a program that logs what another process prints (`toil-rtlog exec`),
+// called before its first record: records name process `pid`, and this
+// process writes no copy of them to its stderr (it writes the output
+// itself, as it came).
+void LogForProcess(int pid);
+
 }  // namespace toil::rtlog
 
 #endif  // TOIL_RTLOG_LOG_LINE_H_

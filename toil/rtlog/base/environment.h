@@ -26,6 +26,15 @@
 //                            sent), or "wait" (for room, up to 5 s a record),
 //                            or "wait:DURATION" ("wait:30s")
 //
+// And one that `toil-rtlog exec` sets for the program whose output it
+// captures:
+//
+//   TOIL_RT_LOGGING_STDERR_COPY  FD:DEVICE:INODE of a pipe: a C++ job (or
+//                            `send`) writes the copy of each of its records
+//                            there, not to stderr, so that the capture
+//                            writes it to the job's log file but does not
+//                            send it to the leader a second time
+//
 // A batch system of its own sets them through BatchSystem::SetEnv (the
 // RealtimeLogger does) and passes GetEnvironment() on to each job.
 //
@@ -51,6 +60,7 @@ inline constexpr char kJobNameVariable[] = "TOIL_JOB_NAME";
 inline constexpr char kPackedVariable[] = "TOIL_RT_LOGGING_PACKED";
 inline constexpr char kStreamVariable[] = "TOIL_RT_LOGGING_STREAM";
 inline constexpr char kOverflowVariable[] = "TOIL_RT_LOGGING_OVERFLOW";
+inline constexpr char kStderrCopyVariable[] = "TOIL_RT_LOGGING_STDERR_COPY";
 inline constexpr char kControlVariable[] = "TOIL_RT_LOGGING_CONTROL";
 inline constexpr char kControlTokenVariable[] = "TOIL_RT_LOGGING_CONTROL_TOKEN";
 

@@ -18,6 +18,7 @@
 #include "toil/rtlog/common/process_info.h"
 #include "toil/rtlog/job/futex.h"
 #include "toil/rtlog/job/process_hooks.h"
+#include "toil/rtlog/job/record_copies.h"
 #include "toil/rtlog/job/stream_client.h"
 
 namespace toil::rtlog::internal {
@@ -107,7 +108,7 @@ void Client::ConfigureLocked() {
   configured_ = true;
   config_ = ReadClientConfig([](const char* name) { return std::getenv(name); });
   for (const std::string& warning : config_.warnings) WarnOnStderr(warning);
-  context_ = {config_.job_name, absl::ToUnixNanos(absl::Now())};
+  context_ = {config_.job_name, absl::ToUnixNanos(absl::Now()), logged_process_};
   if (!overflow_chosen_.load()) {
     overflow_wait_ns_.store(absl::ToInt64Nanoseconds(config_.overflow_wait));
   }
@@ -243,13 +244,18 @@ void Client::WriteDropped(const QueuedRecord& queued, absl::string_view text) {
   LineFormatOptions options;
   options.show_sender = false;
   AppendRecordLine(record, text, options, &line);
-  WriteToStderr(line);
+  WriteRecordCopies(line);
 }
 
 void Client::SetOverflowWait(absl::Duration most) {
   overflow_chosen_.store(true);
   overflow_wait_ns_.store(most == absl::InfiniteDuration() ? INT64_MAX
                                                            : absl::ToInt64Nanoseconds(most));
+}
+
+void Client::SetLoggedProcess(int pid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  logged_process_ = pid;
 }
 
 bool Client::Flush(absl::Duration timeout) {

@@ -85,6 +85,9 @@ class Client {
   // How long a log call waits for room in a full queue (overflow.h);
   // overrides TOIL_RT_LOGGING_OVERFLOW.
   void SetOverflowWait(absl::Duration most);
+  // Records name process `pid` rather than this one (a process that logs
+  // another's output); to be called before the first record.
+  void SetLoggedProcess(int pid);
 
   // The leader address in use, or "" when records are not sent.
   std::string leader() const;
@@ -129,6 +132,7 @@ class Client {
 
   mutable std::mutex mu_;  // configuration
   bool configured_ = false;
+  int logged_process_ = 0;  // SetLoggedProcess
   ClientConfig config_;
   RecordContext context_;
   RecordQueue queue_;

@@ -41,7 +41,7 @@ void BuildRecord(const QueuedRecord& queued, absl::string_view text, const Recor
   out->set_created(static_cast<double>(queued.time_ns) / 1e9);
   out->set_msecs(static_cast<double>((queued.time_ns / 1000000) % 1000));
   out->set_relative_created(static_cast<double>(queued.time_ns - context.start_time_ns) / 1e6);
-  out->set_process(ProcessId());
+  out->set_process(context.process_id != 0 ? context.process_id : ProcessId());
   out->set_process_name(ProcessName());
   out->set_thread(queued.thread_id);
   if (queued.thread_name != nullptr) out->set_thread_name(*queued.thread_name);

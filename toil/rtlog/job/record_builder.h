@@ -18,6 +18,7 @@ namespace toil::rtlog::internal {
 struct RecordContext {
   std::string job_name;   // TOIL_JOB_NAME
   int64_t start_time_ns;  // when logging began, for relativeCreated
+  int process_id = 0;     // the process records name; 0: this one
 };
 
 // Fills `out` (cleared first) from the queued record and its text.

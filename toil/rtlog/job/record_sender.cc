@@ -14,6 +14,7 @@
 #include "toil/rtlog/base/fd_write.h"
 #include "toil/rtlog/common/line_format.h"
 #include "toil/rtlog/job/futex.h"
+#include "toil/rtlog/job/record_copies.h"
 #include "toil/rtlog/wire/datagram_fit.h"
 #include "toil/rtlog/wire/record_encoder.h"
 #include "toil/rtlog/wire/stream_frame.h"
@@ -245,7 +246,7 @@ const std::string& RecordSender::stream_error() const {
 
 void RecordSender::Send() {
   // The job's own log first, then the leader.
-  WriteToStderr(lines_);
+  WriteRecordCopies(lines_);
   lines_.clear();
   if (stream_ != nullptr) {
     CloseFrame();

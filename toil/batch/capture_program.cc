@@ -1,0 +1,34 @@
+// Finding the capture program; see capture_program.h.
+#include "toil/batch/capture_program.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace toil::batch {
+
+std::string FindCaptureProgram(const std::string& chosen) {
+  if (!chosen.empty()) return chosen;
+  const char* named = std::getenv(kCaptureProgramVariable);
+  if (named != nullptr && named[0] != '\0') return named;
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return "";
+  for (absl::string_view dir : absl::StrSplit(path, ':', absl::SkipEmpty())) {
+    std::string candidate = absl::StrCat(dir, "/toil-rtlog");
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+std::vector<std::string> CapturedCommandLine(const std::string& capture_program,
+                                             const std::string& command,
+                                             const std::vector<std::string>& args) {
+  std::vector<std::string> line = {capture_program, "exec", "--", command};
+  line.insert(line.end(), args.begin(), args.end());
+  return line;
+}
+
+}  // namespace toil::batch
