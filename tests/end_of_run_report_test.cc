@@ -74,16 +74,20 @@ TEST(EndOfRunReportTest, RunCountsWhatItReceivedPerJobAndShowsWhatTheFailedJobSa
   }
   EXPECT_THAT(result.err, HasSubstr(absl::StrCat(total, " records received")));
   // Nothing was lost on loopback here, so the counts are also the jobs' own.
-  EXPECT_EQ(LevelsOf(report.jobs(4)), (std::array<uint64_t, 6>{0, 1, 15, 2, 1, 0}));
+  // (INFO: 14 records of its own, and "job 5 output", captured.)
+  EXPECT_EQ(LevelsOf(report.jobs(4)), (std::array<uint64_t, 6>{0, 1, 16, 2, 1, 0}));
 
   const rtlog::v1::JobReport& failed = report.jobs(3);
   EXPECT_EQ(failed.state(), "failed");
   EXPECT_EQ(failed.exit_code(), 4);
   EXPECT_EQ(failed.ended(), "exit status 4");
   ASSERT_EQ(failed.last_records_size(), 5);
-  EXPECT_EQ(failed.last_records(4).level(), "CRITICAL");
-  EXPECT_EQ(failed.last_records(4).message(), "job 4 gives up");
-  EXPECT_EQ(failed.last_records(3).message(), "warning 0");
+  // What it printed at its exit, captured, after its last record.
+  EXPECT_EQ(failed.last_records(4).level(), "INFO");
+  EXPECT_EQ(failed.last_records(4).message(), "job 4 output");
+  EXPECT_EQ(failed.last_records(3).level(), "CRITICAL");
+  EXPECT_EQ(failed.last_records(3).message(), "job 4 gives up");
+  EXPECT_EQ(failed.last_records(2).message(), "warning 0");
   EXPECT_THAT(failed.log_tail(), ::testing::Contains(HasSubstr("job 4 output")));
   EXPECT_EQ(report.jobs(0).state(), "succeeded");
   EXPECT_EQ(report.jobs(0).last_records_size(), 0);  // only failed jobs'
@@ -97,7 +101,7 @@ TEST(EndOfRunReportTest, RunWritesTheTableOnItsTerminal) {
   EXPECT_THAT(result.err, HasSubstr("toil-rtlog run: report: 4 jobs:\n"));
   EXPECT_THAT(result.err,
               ::testing::ContainsRegex(
-                  "\n  test_job-4 +[^ ]+ +exit status 4 +[0-9.]+s +0 +1 +12 +1 +0 +1 +0\n"));
+                  "\n  test_job-4 +[^ ]+ +exit status 4 +[0-9.]+s +0 +1 +13 +1 +0 +1 +0\n"));
   EXPECT_THAT(result.err, HasSubstr("toil-rtlog run: job test_job-4 failed: exit status 4 on "));
   EXPECT_THAT(result.err, ::testing::ContainsRegex("CRITICAL job 4 gives up\n"));
   EXPECT_THAT(result.err, HasSubstr("  the end of its output:\n"));

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
@@ -21,6 +22,22 @@ std::string FindCaptureProgram(const std::string& chosen) {
     if (access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return "";
+}
+
+int CommandRunnable(const std::string& command) {
+  if (command.empty()) return ENOENT;
+  if (command.find('/') != std::string::npos) {
+    return access(command.c_str(), X_OK) == 0 ? 0 : errno;
+  }
+  const char* path = std::getenv("PATH");
+  int error = ENOENT;
+  for (absl::string_view dir :
+       absl::StrSplit(path != nullptr ? path : "/bin:/usr/bin", ':', absl::SkipEmpty())) {
+    const std::string candidate = absl::StrCat(dir, "/", command);
+    if (access(candidate.c_str(), X_OK) == 0) return 0;
+    if (errno == EACCES) error = EACCES;
+  }
+  return error;
 }
 
 std::vector<std::string> CapturedCommandLine(const std::string& capture_program,

@@ -16,6 +16,12 @@ inline constexpr char kCaptureProgramVariable[] = "TOIL_RTLOG_BIN";
 // toil-rtlog in $PATH; "" when there is none.
 std::string FindCaptureProgram(const std::string& chosen);
 
+// 0 when `command` can be run as posix_spawnp would find it (a path, or a
+// name searched in $PATH); else the errno that says why not (ENOENT,
+// EACCES). For a job run under the capture program, which would say it
+// only in the job's log.
+int CommandRunnable(const std::string& command);
+
 // `command` with `args`, run under `capture_program` (exec, then the
 // program's own command line).
 std::vector<std::string> CapturedCommandLine(const std::string& capture_program,

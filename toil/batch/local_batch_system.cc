@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
@@ -27,6 +26,7 @@
 #include "toil/batch/job_environment.h"
 #include "toil/batch/job_files.h"
 #include "toil/batch/spawn_signals.h"
+#include "toil/rtlog/base/fd_write.h"
 
 namespace toil::batch {
 namespace {
@@ -59,12 +59,12 @@ LocalBatchSystem::LocalBatchSystem(LocalBatchSystemOptions options)
   if (options.capture_output) {
     capture_with_ = FindCaptureProgram(options.capture_with);
     if (capture_with_.empty()) {
-      std::fprintf(stderr,
-                   "toil-rtlog: warning: jobs' output is not sent to the leader, only kept in "
-                   "their log files: no toil-rtlog program to capture it with (set %s, or put "
-                   "toil-rtlog in PATH; LocalBatchSystemOptions::capture_output = false says "
-                   "this is meant)\n",
-                   kCaptureProgramVariable);
+      rtlog::internal::WarnOnStderr(absl::StrCat(
+          "jobs' output is not sent to the leader, only kept in their log files: no "
+          "toil-rtlog program to capture it with (set ",
+          kCaptureProgramVariable,
+          ", or put toil-rtlog in PATH; LocalBatchSystemOptions::capture_output = false says "
+          "this is meant)"));
     }
   }
   absl::StatusOr<std::string> dir = MakeLogDir(options.log_dir);
@@ -134,8 +134,12 @@ void LocalBatchSystem::SpawnLocked(Job job) {
   AddSpawnFlags(&attributes, POSIX_SPAWN_SETPGROUP);
 
   pid_t pid = -1;
-  const int error =
-      posix_spawnp(&pid, args[0].c_str(), &actions, &attributes, argv.data(), envp.data());
+  // Under the capture program, a command that cannot run is found here, to
+  // be reported as it is without one.
+  const int not_runnable = capture_with_.empty() ? 0 : CommandRunnable(job.spec.command);
+  const int error = not_runnable != 0 ? not_runnable
+                                      : posix_spawnp(&pid, args[0].c_str(), &actions, &attributes,
+                                                     argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   job.started = absl::Now();

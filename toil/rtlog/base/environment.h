@@ -29,11 +29,13 @@
 // And one that `toil-rtlog exec` sets for the program whose output it
 // captures:
 //
-//   TOIL_RT_LOGGING_STDERR_COPY  FD:DEVICE:INODE of a pipe: a C++ job (or
-//                            `send`) writes the copy of each of its records
-//                            there, not to stderr, so that the capture
-//                            writes it to the job's log file but does not
-//                            send it to the leader a second time
+//   TOIL_RT_LOGGING_STDERR_COPY  a pipe for record copies and the captured
+//                            stderr pipe (FD:DEVICE:INODE:DEVICE:INODE):
+//                            a C++ job (or `send`) whose stderr is still
+//                            that captured pipe writes the copy of each of
+//                            its records to the first instead, so that the
+//                            capture writes it to the job's log file but
+//                            does not send it to the leader a second time
 //
 // A batch system of its own sets them through BatchSystem::SetEnv (the
 // RealtimeLogger does) and passes GetEnvironment() on to each job.

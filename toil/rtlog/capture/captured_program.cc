@@ -42,7 +42,7 @@ struct Stream {
   bool write_failed = false;
 };
 
-std::vector<std::string> ChildEnvironment(int copy_fd) {
+std::vector<std::string> ChildEnvironment(int copy_fd, int err_fd) {
   const std::string copy_prefix = absl::StrCat(kStderrCopyVariable, "=");
   std::vector<std::string> env;
   bool python_set = false;
@@ -51,7 +51,7 @@ std::vector<std::string> ChildEnvironment(int copy_fd) {
     if (absl::StartsWith(*entry, "PYTHONUNBUFFERED=")) python_set = true;
     env.emplace_back(*entry);
   }
-  env.push_back(copy_prefix + internal::DescribeCopyDescriptor(copy_fd));
+  env.push_back(copy_prefix + internal::DescribeCopyDescriptor(copy_fd, err_fd));
   if (!python_set) env.push_back("PYTHONUNBUFFERED=1");
   return env;
 }
@@ -66,7 +66,7 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
 // Starts the program with `out` and `err` as its stdout and stderr and
 // `copy` open as itself; the signals this process ignores at their default.
 absl::StatusOr<pid_t> Spawn(std::vector<std::string> argv, int out, int err, int copy) {
-  std::vector<std::string> env = ChildEnvironment(copy);
+  std::vector<std::string> env = ChildEnvironment(copy, err);
   std::vector<char*> args = Pointers(argv);
   std::vector<char*> envp = Pointers(env);
   posix_spawn_file_actions_t actions;
