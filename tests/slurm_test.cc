@@ -137,6 +137,62 @@ TEST_F(SlurmTest, EveryRecordOfEveryJobArrivesOnceTaggedWithItsNode) {
   EXPECT_EQ(hosts.size(), 2u) << "the jobs did not spread over both nodes";
 }
 
+// Each line a job prints on a compute node reaches the leader, live, named
+// by its job, its node and its stream, under `toil-rtlog exec`; the job's
+// exit status stays its own. A node without the capture program runs the
+// job as it is and says so in the job's log.
+TEST_F(SlurmTest, EachLineAJobPrintsOnItsNodeReachesTheLeader) {
+  batch::SlurmOptions options = Options("captured");
+  options.capture_with = testing::Tool();
+  batch::SlurmBatchSystem slurm(options);
+  testing::CollectingSink sink;
+  std::map<std::string, batch::FinishedJob> ended;
+  {
+    rtlog::RealtimeLogger logger(slurm, {.level = "INFO", .sinks = {&sink}});
+    ASSERT_TRUE(logger.started()) << logger.status();
+    for (int i = 1; i <= 6; ++i) {
+      const std::string script =
+          absl::StrCat("echo printed by ", i, " on $(hostname); echo complaint >&2; exit ", i % 2);
+      ASSERT_TRUE(slurm.IssueJob({absl::StrCat("printer-", i), "/bin/sh", {"-c", script}}).ok());
+    }
+    for (batch::FinishedJob& job : WaitForAll(slurm, absl::Seconds(120))) {
+      ended[job.name] = std::move(job);
+    }
+  }
+  ASSERT_EQ(ended.size(), 6u);
+  std::map<std::string, std::vector<std::string>> lines;  // job -> "stream: text"
+  std::set<std::string> hosts;
+  for (const auto& entry : sink.entries()) {
+    const batch::FinishedJob& job = ended[entry.record.job()];
+    EXPECT_EQ(entry.record.hostname(), job.host) << entry.message;
+    EXPECT_EQ(entry.authenticity, rtlog::Authenticity::kSigned);
+    lines[job.name].push_back(absl::StrCat(entry.record.name(), ": ", entry.message));
+    hosts.insert(entry.record.hostname());
+  }
+  for (int i = 1; i <= 6; ++i) {
+    const batch::FinishedJob& job = ended[absl::StrCat("printer-", i)];
+    EXPECT_EQ(job.exit_code, i % 2) << job.name << ": " << testing::ReadFile(job.log_path);
+    EXPECT_THAT(lines[job.name],
+                ::testing::UnorderedElementsAre(
+                    absl::StrCat("stdout: printed by ", i, " on ", job.host), "stderr: complaint"))
+        << job.name;
+    EXPECT_EQ(testing::ReadFile(job.log_path),
+              absl::StrCat("printed by ", i, " on ", job.host, "\ncomplaint\n"));
+  }
+  EXPECT_EQ(hosts.size(), 2u) << "the jobs did not spread over both nodes";
+
+  batch::SlurmOptions missing = Options("uncaptured");
+  missing.capture_with = "/no/such/dir/toil-rtlog";
+  batch::SlurmBatchSystem without(missing);
+  ASSERT_TRUE(without.IssueJob({"plain", "/bin/sh", {"-c", "echo still runs"}}).ok());
+  const std::vector<batch::FinishedJob> plain = WaitForAll(without, absl::Seconds(120));
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0].exit_code, 0);
+  const std::string log = testing::ReadFile(plain[0].log_path);
+  EXPECT_THAT(log, HasSubstr("is not on node"));
+  EXPECT_THAT(log, HasSubstr("still runs\n"));
+}
+
 TEST_F(SlurmTest, TheToolRunsTheDemoOnSlurm) {
   const std::string log_dir = testing::TempPath("demo");
   const testing::ProcessResult result = testing::RunProcess(

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "toil/batch/capture_program.h"
 #include "toil/batch/command_runner.h"
 #include "toil/batch/job_environment.h"
 #include "toil/batch/job_files.h"
@@ -63,6 +64,7 @@ SlurmBatchSystem::SlurmBatchSystem(SlurmOptions options)
   log_dir_ = dir.ok() ? *dir : options_.log_dir;
   status_ = dir.status();
   file_names_ = JobFileNames(log_dir_);
+  if (options_.capture_output) capture_with_ = FindCaptureProgram(options_.capture_with);
 }
 
 SlurmBatchSystem::~SlurmBatchSystem() { Shutdown(); }
@@ -74,8 +76,16 @@ std::string SlurmBatchSystem::WriteBatchScript(const JobSpec& job, const std::st
   std::ofstream script(path, std::ios::trunc);
   script << "#!/bin/sh\n"
          << "# Job " << ShellQuote(job.name) << ", submitted by toil-rtlog's "
-         << "SlurmBatchSystem.\n"
-         << "exec " << words << "\n";
+         << "SlurmBatchSystem.\n";
+  if (!capture_with_.empty()) {
+    // Captured where the program is there; said, and run as it is, where not.
+    const std::string capture = ShellQuote(capture_with_);
+    script << "if [ -x " << capture << " ]; then exec " << capture << " exec -- " << words
+           << "; fi\n"
+           << "echo \"toil-rtlog: warning: \"" << capture << "\" is not on $(hostname), so this "
+           << "job's output is not sent to the leader (SlurmOptions::capture_with)\" >&2\n";
+  }
+  script << "exec " << words << "\n";
   script.close();
   return script ? path : "";
 }

@@ -15,7 +15,8 @@
 //   line (--export=ALL,NAME,...): no value, the run's secret included, is
 //   ever on a command line another user could read with ps.
 // - Each job's stdout and stderr go to one file under log_dir, which the
-//   compute nodes must be able to write (a shared file system).
+//   compute nodes must be able to write (a shared file system); unless told
+//   not to, each line also reaches the leader live (capture_output).
 // - WaitForFinishedJob polls the scheduler with backoff; a job that ended by
 //   signal N has exit code 128 + N, and `reason` says why Slurm ended it
 //   (cancelled, timed out, node failure, out of memory). A controller that
@@ -64,6 +65,15 @@ struct SlurmOptions {
   // How long the controller may fail to answer before the outstanding jobs
   // are given up as failed.
   absl::Duration scheduler_timeout = absl::Minutes(2);
+  // Each job runs under `toil-rtlog exec` on its node, which sends every
+  // line it prints on stdout or stderr to the leader as a record, live (its
+  // log file still gets every byte). False: only the log file gets them.
+  bool capture_output = true;
+  // The toil-rtlog program's path on the compute nodes; empty: the one the
+  // leader finds ($TOIL_RTLOG_BIN, else PATH), for a cluster whose nodes
+  // share the leader's installation. A node where it is not executable runs
+  // the job uncaptured and says so in the job's log.
+  std::string capture_with;
 };
 
 class SlurmBatchSystem : public BatchSystem {
@@ -102,6 +112,7 @@ class SlurmBatchSystem : public BatchSystem {
   std::string WriteBatchScript(const JobSpec& job, const std::string& stem) const;
 
   SlurmOptions options_;
+  std::string capture_with_;  // "" when jobs run uncaptured
   std::string log_dir_;
   absl::Status status_;  // why no job can run here, if one cannot
   mutable std::mutex mu_;

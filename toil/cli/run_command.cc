@@ -3,7 +3,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -31,6 +33,11 @@ ABSL_FLAG(bool, capture, true,
           "Send each line the jobs print on stdout or stderr to the leader as a "
           "record, live (each job runs under `toil-rtlog exec`); their log files "
           "still get every byte. --capture=false: only the log files get them.");
+ABSL_FLAG(std::string, capture_with, "",
+          "The toil-rtlog program that captures a job's output, as the jobs' "
+          "machines see it; default: this one (for Slurm, a cluster whose nodes "
+          "share this installation; a node without it runs its job uncaptured "
+          "and says so in the job's log).");
 ABSL_FLAG(std::string, partition, "",
           "--batch_system=slurm: the partition to submit to; default: the cluster's.");
 ABSL_FLAG(std::string, slurm_args, "",
@@ -45,8 +52,11 @@ struct ChosenBatchSystem {
   std::string log_dir;
 };
 
-// This program, which captures the jobs' output (`toil-rtlog exec`).
-std::string ThisProgram() {
+// The program that captures the jobs' output (`toil-rtlog exec`):
+// --capture_with, or this one.
+std::string CaptureProgram() {
+  const std::string chosen = absl::GetFlag(FLAGS_capture_with);
+  if (!chosen.empty()) return chosen;
   char path[4096];
   const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
   return n > 0 ? std::string(path, static_cast<size_t>(n)) : "";
@@ -57,12 +67,18 @@ absl::StatusOr<ChosenBatchSystem> MakeBatchSystem(int jobs) {
   const std::string kind = absl::GetFlag(FLAGS_batch_system);
   const std::string log_dir = absl::GetFlag(FLAGS_log_dir);
   if (kind == "local") {
+    const std::string capture_with = CaptureProgram();
+    if (absl::GetFlag(FLAGS_capture) && access(capture_with.c_str(), X_OK) != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--capture_with=", capture_with, ": ", std::strerror(errno),
+          " (it must name the toil-rtlog program; --capture=false runs jobs uncaptured)"));
+    }
     const int max_parallel = absl::GetFlag(FLAGS_max_parallel);
     auto local = std::make_unique<batch::LocalBatchSystem>(
         batch::LocalBatchSystemOptions{.max_parallel = max_parallel,
                                        .log_dir = log_dir,
                                        .capture_output = absl::GetFlag(FLAGS_capture),
-                                       .capture_with = ThisProgram()});
+                                       .capture_with = capture_with});
     std::string dir = local->log_dir();
     return ChosenBatchSystem{std::move(local), dir};
   }
@@ -72,6 +88,8 @@ absl::StatusOr<ChosenBatchSystem> MakeBatchSystem(int jobs) {
     options.extra_args =
         absl::StrSplit(absl::GetFlag(FLAGS_slurm_args), ' ', absl::SkipWhitespace());
     options.log_dir = log_dir;
+    options.capture_output = absl::GetFlag(FLAGS_capture);
+    options.capture_with = CaptureProgram();
     auto slurm = std::make_unique<batch::SlurmBatchSystem>(options);
     std::string dir = slurm->log_dir();
     return ChosenBatchSystem{std::move(slurm), dir};
@@ -196,7 +214,8 @@ const Command& RunCommand() {
         "run a command as N jobs and show their real-time records",
         "toil-rtlog run [--level LEVEL] [--jobs N] [--max_parallel M] [--format text|jsonl]\n"
         "               [--output PATH] [--log_dir DIR] [--batch_system local|slurm]\n"
-        "               [--partition P] [--slurm_args ARGS] [--capture=false]\n"
+        "               [--partition P] [--slurm_args ARGS]\n"
+        "               [--capture=false | --capture_with PATH]\n"
         "               [--auth=false | --allow_unsigned]\n"
         "               [--control off|HOST:PORT] [--time local|utc|iso]\n"
         "               -- COMMAND [ARGS...]\n\n"
@@ -212,6 +231,7 @@ const Command& RunCommand() {
         "--capture=false.",
         {{"batch_system"},
          {"capture"},
+         {"capture_with"},
          {"jobs"},
          {"log_dir"},
          {"max_parallel"},
