@@ -236,6 +236,7 @@ void Client::WaitUntilSent(uint64_t number) {
 }
 
 void Client::WriteDropped(const QueuedRecord& queued, absl::string_view text) {
+  if (RecordCopiesDiscarded()) return;
   // Locals, not thread_local caches: a thread that ends would leak them, and
   // this path already pays a write to stderr.
   LogRecord record;

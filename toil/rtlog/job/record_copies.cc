@@ -79,4 +79,6 @@ void WriteRecordCopies(absl::string_view text) {
 
 void DiscardRecordCopies() { g_copy_fd.store(kDiscard, std::memory_order_release); }
 
+bool RecordCopiesDiscarded() { return g_copy_fd.load(std::memory_order_acquire) == kDiscard; }
+
 }  // namespace toil::rtlog::internal

@@ -24,6 +24,8 @@ void WriteRecordCopies(absl::string_view text);
 // From now on this process writes no record copies at all (a process that
 // writes the output it logs as it came, itself).
 void DiscardRecordCopies();
+// Whether it does not (then there is no copy to format either).
+bool RecordCopiesDiscarded();
 
 // The descriptor a TOIL_RT_LOGGING_STDERR_COPY value names, if it is open
 // and still the file it names, and stderr is still the captured pipe;

@@ -137,7 +137,9 @@ void RecordSender::Add(const QueuedRecord& queued, absl::string_view text) {
   BuildRecord(queued, text, context_, &record_);
   LineFormatOptions options;
   options.show_sender = false;
-  if (queued.original_size > text.size()) {
+  if (RecordCopiesDiscarded()) {
+    // No copy to write.
+  } else if (queued.original_size > text.size()) {
     // Cut when queued: the job's own log says so too.
     AppendRecordLine(record_, WithCutMarker(text, queued.original_size), options, &lines_);
   } else {
