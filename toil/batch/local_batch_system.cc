@@ -71,6 +71,7 @@ LocalBatchSystem::LocalBatchSystem(LocalBatchSystemOptions options)
   log_dir_ = dir.ok() ? *dir : options.log_dir;
   status_ = dir.status();
   file_names_ = JobFileNames(log_dir_);
+  guard_.Start();
 }
 
 LocalBatchSystem::~LocalBatchSystem() { Shutdown(); }
@@ -101,7 +102,7 @@ void LocalBatchSystem::StartQueuedLocked() {
   }
 }
 
-void LocalBatchSystem::SpawnLocked(Job job) {
+int LocalBatchSystem::StartProcessLocked(const Job& job, pid_t* pid) {
   // The batch system's environment as it is now: a level changed since the
   // job was issued (`toil-rtlog level`) reaches it.
   std::vector<std::string> env_strings =
@@ -113,6 +114,11 @@ void LocalBatchSystem::SpawnLocked(Job job) {
   std::vector<std::string> args = {job.spec.command};
   args.insert(args.end(), job.spec.args.begin(), job.spec.args.end());
   if (!capture_with_.empty()) {
+    // Under the capture program, a command that cannot run is found here,
+    // to be reported as it is without one.
+    if (const int not_runnable = CommandRunnable(job.spec.command); not_runnable != 0) {
+      return not_runnable;
+    }
     args = CapturedCommandLine(capture_with_, job.spec.command, job.spec.args);
   }
   std::vector<char*> argv;
@@ -132,16 +138,18 @@ void LocalBatchSystem::SpawnLocked(Job job) {
   SetDefaultSignals(&attributes);
   posix_spawnattr_setpgroup(&attributes, 0);
   AddSpawnFlags(&attributes, POSIX_SPAWN_SETPGROUP);
-
-  pid_t pid = -1;
-  // Under the capture program, a command that cannot run is found here, to
-  // be reported as it is without one.
-  const int not_runnable = capture_with_.empty() ? 0 : CommandRunnable(job.spec.command);
-  const int error = not_runnable != 0 ? not_runnable
-                                      : posix_spawnp(&pid, args[0].c_str(), &actions, &attributes,
-                                                     argv.data(), envp.data());
+  const int error =
+      posix_spawnp(pid, args[0].c_str(), &actions, &attributes, argv.data(), envp.data());
+  // Guarded at once: the job is running.
+  if (error == 0) guard_.Add(*pid);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
+  return error;
+}
+
+void LocalBatchSystem::SpawnLocked(Job job) {
+  pid_t pid = -1;
+  const int error = StartProcessLocked(job, &pid);
   job.started = absl::Now();
   if (error != 0) {
     FinishedJob failed;
@@ -153,7 +161,6 @@ void LocalBatchSystem::SpawnLocked(Job job) {
     finished_.push_back(std::move(failed));
     return;
   }
-  guard_.Add(pid);
   RememberLocked(pid, job.spec.name);
   job.pid = pid;
   running_.emplace(pid, std::move(job));

@@ -74,6 +74,9 @@ class LocalBatchSystem : public BatchSystem {
   // moved to `finished_`.
   void StartQueuedLocked();
   void SpawnLocked(Job job);
+  // Starts the job's process (under the capture program, if any) and
+  // guards its group; 0, or the errno that says why it could not.
+  int StartProcessLocked(const Job& job, pid_t* pid);
   // How `job` ended, from its wait status.
   static FinishedJob Ended(const Job& job, int status);
   // SIGTERM to every running job's group; SIGKILL to what is left of them

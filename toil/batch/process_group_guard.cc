@@ -103,6 +103,11 @@ void ProcessGroupGuard::Add(pid_t pgid) {
   if (StartLocked()) SendLocked(kAdd, pgid);
 }
 
+void ProcessGroupGuard::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  StartLocked();
+}
+
 void ProcessGroupGuard::Remove(pid_t pgid) {
   std::lock_guard<std::mutex> lock(mu_);
   SendLocked(kRemove, pgid);

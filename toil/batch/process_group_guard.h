@@ -43,6 +43,10 @@ class ProcessGroupGuard {
   // it is not running. Best effort: without a guardian (fork failed), the
   // group is not guarded.
   void Add(pid_t pgid);
+  // Forks the guardian now rather than on the first Add, so that an Add
+  // right after a job is spawned is only a message (a fork of a large
+  // leader would leave the job unguarded meanwhile).
+  void Start();
   // Stops guarding `pgid`.
   void Remove(pid_t pgid);
   // The guardian's pid, or -1 (for tests).
