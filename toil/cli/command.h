@@ -45,6 +45,7 @@ const Command& RunCommand();
 const Command& SendCommand();
 const Command& ExecCommand();
 const Command& TailCommand();
+const Command& LogsCommand();
 const Command& StatusCommand();
 const Command& SendersCommand();
 const Command& LevelCommand();

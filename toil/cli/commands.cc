@@ -7,8 +7,8 @@ namespace toil::cli {
 
 const std::vector<const Command*>& Commands() {
   static const std::vector<const Command*>* const commands = new std::vector<const Command*>{
-      &ServeCommand(),  &RunCommand(),     &SendCommand(),  &ExecCommand(), &TailCommand(),
-      &StatusCommand(), &SendersCommand(), &LevelCommand(), &StopCommand(),
+      &ServeCommand(), &RunCommand(),    &SendCommand(),    &ExecCommand(),  &TailCommand(),
+      &LogsCommand(),  &StatusCommand(), &SendersCommand(), &LevelCommand(), &StopCommand(),
   };
   return *commands;
 }

@@ -17,6 +17,7 @@
 #include "toil/cli/report_flags.h"
 #include "toil/cli/stop_signals.h"
 #include "toil/rtlog/base/environment.h"
+#include "toil/rtlog/sinks/history_sink.h"
 #include "toil/runner/run_report.h"
 #include "toil/runner/start_toil.h"
 
@@ -38,6 +39,9 @@ ABSL_FLAG(std::string, capture_with, "",
           "machines see it; default: this one (for Slurm, a cluster whose nodes "
           "share this installation; a node without it runs its job uncaptured "
           "and says so in the job's log).");
+ABSL_FLAG(bool, history, true,
+          "Keep every record of the run in its log directory (records.jsonl, rotated "
+          "at 256 MiB, 8 files at most), for `toil-rtlog logs`.");
 ABSL_FLAG(std::string, partition, "",
           "--batch_system=slurm: the partition to submit to; default: the cluster's.");
 ABSL_FLAG(std::string, slurm_args, "",
@@ -164,6 +168,12 @@ int RunRun(const std::vector<std::string>& args) {
     return UsageError(
         "run", absl::StrCat("--log_dir=", absl::GetFlag(FLAGS_log_dir), ": ", ready.message()));
   }
+  if (absl::GetFlag(FLAGS_history)) {
+    absl::StatusOr<std::unique_ptr<rtlog::HistorySink>> history =
+        rtlog::HistorySink::Open(batch_system->log_dir);
+    if (!history.ok()) return UsageError("run", std::string(history.status().message()));
+    sinks->owned.push_back(*std::move(history));
+  }
   // SIGINT, SIGTERM and SIGHUP cancel the jobs and end the run with its
   // report; the jobs themselves start with default signal handling.
   StopSignals stop;
@@ -215,7 +225,7 @@ const Command& RunCommand() {
         "toil-rtlog run [--level LEVEL] [--jobs N] [--max_parallel M] [--format text|jsonl]\n"
         "               [--output PATH] [--log_dir DIR] [--batch_system local|slurm]\n"
         "               [--partition P] [--slurm_args ARGS]\n"
-        "               [--capture=false | --capture_with PATH]\n"
+        "               [--capture=false | --capture_with PATH] [--history=false]\n"
         "               [--auth=false | --allow_unsigned]\n"
         "               [--control off|HOST:PORT] [--time local|utc|iso]\n"
         "               -- COMMAND [ARGS...]\n\n"
@@ -228,10 +238,12 @@ const Command& RunCommand() {
         "it ended, records by level, lost, wall time) and what each failed job\n"
         "said last (--report=json for scripts). Each line a job prints on stdout\n"
         "or stderr is shown too, as a record (see `toil-rtlog exec`), unless\n"
-        "--capture=false.",
+        "--capture=false. Every record is also kept in the log directory, for\n"
+        "`toil-rtlog logs` (--history=false: not kept).",
         {{"batch_system"},
          {"capture"},
          {"capture_with"},
+         {"history"},
          {"jobs"},
          {"log_dir"},
          {"max_parallel"},

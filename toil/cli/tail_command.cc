@@ -18,44 +18,17 @@
 #include "toil/cli/command.h"
 #include "toil/cli/control_client.h"
 #include "toil/cli/output_flags.h"
+#include "toil/cli/viewer_output.h"
 #include "toil/rtlog/base/level.h"
 #include "toil/rtlog/sinks/json_line.h"
 #include "toil/rtlog/sinks/json_lines_sink.h"
 #include "toil/rtlog/sinks/tail_entry.h"
 #include "toil/rtlog/sinks/terminal_sink.h"
 
-ABSL_FLAG(bool, follow, false, "Keep showing records as they arrive, until interrupted.");
 ABSL_FLAG(int, last, 10, "First show up to this many of the records the leader kept.");
-ABSL_FLAG(std::string, job, "", "Only jobs whose name matches this glob (e.g. 'align-*').");
-ABSL_FLAG(std::string, host, "", "Only records from this host.");
-ABSL_FLAG(std::string, grep, "",
-          "Only records whose message matches this regular expression "
-          "(RE2 syntax).");
 
 namespace toil::cli {
 namespace {
-
-// Whether stdout is a pipe or socket whose reader has gone (`tail -f |
-// grep -m1 x` once grep has its line).
-bool StdoutGone() {
-  struct stat info;
-  if (fstat(STDOUT_FILENO, &info) != 0 || !(S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode))) {
-    return false;
-  }
-  pollfd out = {STDOUT_FILENO, 0, 0};
-  return poll(&out, 1, 0) == 1 && (out.revents & (POLLERR | POLLHUP)) != 0;
-}
-
-// Writes `text` to stdout whole; false when it could not.
-bool WriteOut(absl::string_view text) {
-  while (!text.empty()) {
-    const ssize_t n = write(STDOUT_FILENO, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    text.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
 
 // While a follow waits for records, ends it as soon as its reader goes
 // away, rather than at the next record (which may never come).
