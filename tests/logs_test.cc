@@ -111,9 +111,9 @@ TEST(LogsFollowTest, ItFollowsARunningRunAndEndsWhenItsReaderGoes) {
   run.Stop(SIGTERM);
   logs.Stop(SIGTERM);
   // `logs --follow | head -1` ends by itself.
-  const ProcessResult head =
-      RunProcess({"/bin/sh", "-c", absl::StrCat(Tool(), " logs --follow --name=toil-rt ", dir, " | head -1")}, {},
-                 absl::Seconds(30));
+  const ProcessResult head = RunProcess(
+      {"/bin/sh", "-c", absl::StrCat(Tool(), " logs --follow --name=toil-rt ", dir, " | head -1")},
+      {}, absl::Seconds(30));
   EXPECT_EQ(head.exit_code, 0) << head.err;
   EXPECT_THAT(head.out, HasSubstr("paced 0"));
 }

@@ -257,36 +257,36 @@ int RunLogs(const std::vector<std::string>& args) {
 }  // namespace
 
 const Command& LogsCommand() {
-  static const Command* const command =
-      new Command{"logs",
-                  "show a run's records from its log directory, during the run or after it",
-                  "toil-rtlog logs [--job GLOB] [--host HOST] [--level LEVEL] [--name NAME]\n"
-                  "                [--grep RE] [--since T] [--follow] [--format text|jsonl]\n"
-                  "                [--time local|utc|iso] [DIR | FILE]\n\n"
-                  "Shows the records a run kept in its log directory (records.jsonl, and the\n"
-                  "older records.N.jsonl), as the leader's terminal showed them, with no\n"
-                  "folding: the run's history, captured lines included. DIR defaults to the\n"
-                  "newest run's under $TMPDIR. With --follow, goes on showing records as the\n"
-                  "run adds them, until interrupted. Ends quietly when its reader goes.",
-                  {{"job"},
-                   {"host"},
-                   {"level", "Only records at this level or above.", "all levels"},
-                   {"name",
+  static const Command* const command = new Command{
+      "logs",
+      "show a run's records from its log directory, during the run or after it",
+      "toil-rtlog logs [--job GLOB] [--host HOST] [--level LEVEL] [--name NAME]\n"
+      "                [--grep RE] [--since T] [--follow] [--format text|jsonl]\n"
+      "                [--time local|utc|iso] [DIR | FILE]\n\n"
+      "Shows the records a run kept in its log directory (records.jsonl, and the\n"
+      "older records.N.jsonl), as the leader's terminal showed them, with no\n"
+      "folding: the run's history, captured lines included. DIR defaults to the\n"
+      "newest run's under $TMPDIR. With --follow, goes on showing records as the\n"
+      "run adds them, until interrupted. Ends quietly when its reader goes.",
+      {{"job"},
+       {"host"},
+       {"level", "Only records at this level or above.", "all levels"},
+       {"name",
         "Only records of this logger name: stdout or stderr for the lines jobs printed, "
         "toil-rt for RT_LOG's.",
         "all"},
-                   {"grep"},
-                   {"since"},
-                   {"follow", "Keep showing records as the run adds them, until interrupted.", ""},
-                   {"format",
-                    "How records are printed: text (the leader's terminal lines) or jsonl (the "
-                    "history's own lines).",
-                    ""},
-                   {"time",
-                    "How text lines show a record's time: local (19:40:01.123), utc "
-                    "(2026-11-24T18:40:01.123Z) or iso (with this machine's offset).",
-                    ""}},
-                  &RunLogs};
+       {"grep"},
+       {"since"},
+       {"follow", "Keep showing records as the run adds them, until interrupted.", ""},
+       {"format",
+        "How records are printed: text (the leader's terminal lines) or jsonl (the "
+        "history's own lines).",
+        ""},
+       {"time",
+        "How text lines show a record's time: local (19:40:01.123), utc "
+        "(2026-11-24T18:40:01.123Z) or iso (with this machine's offset).",
+        ""}},
+      &RunLogs};
   return *command;
 }
 
