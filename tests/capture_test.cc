@@ -100,13 +100,14 @@ TEST(CaptureTest, EachLineAJobPrintsReachesTheLeaderAndItsFileKeepsEveryByte) {
   EXPECT_THAT(text.err, ContainsRegex("\\[sh-1 \\S+ pid [0-9]+ stdout\\] shown live"));
 }
 
-TEST(CaptureTest, RecordsNameTheProgramsPid) {
+TEST(CaptureTest, RecordsNameTheProgramsPidAndName) {
   const CapturedRun r = RunScript("echo $$; exec sh -c 'echo $$'");
   ASSERT_EQ(r.run.exit_code, 0) << r.run.err;
   const std::vector<std::string> pids = Messages(r.records, "stdout");
   ASSERT_EQ(pids.size(), 2u);
   for (absl::string_view line : absl::StrSplit(r.records, '\n', absl::SkipEmpty())) {
     EXPECT_THAT(std::string(line), HasSubstr(absl::StrCat("\"process\":", pids[0])));
+    EXPECT_THAT(std::string(line), HasSubstr("\"processName\":\"sh\""));
   }
 }
 

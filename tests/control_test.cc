@@ -96,6 +96,10 @@ TEST(ControlTest, TailFollowsFiltersAndReplays) {
   last = serve.Tool({"tail", "--last=100", "--host=no-such-host"});
   EXPECT_EQ(last.out, "");
   EXPECT_EQ(last.exit_code, 0) << last.err;
+  // --name keeps one logger's records: RT_LOG's here, no captured stdout.
+  const ProcessResult every = serve.Tool({"tail", "--last=100"});
+  EXPECT_EQ(serve.Tool({"tail", "--last=100", "--name=toil-rt"}).out, every.out);
+  EXPECT_EQ(serve.Tool({"tail", "--last=100", "--name=stdout"}).out, "");
 
   // stop: the same clean stop and summary as SIGINT.
   const ProcessResult stopped = serve.Tool({"stop"});

@@ -32,7 +32,6 @@
 ABSL_FLAG(std::string, since, "",
           "Only records logged since then: a duration back from now (10m), a time of "
           "day (12:04), or an RFC 3339 time.");
-ABSL_DECLARE_FLAG(std::string, name);  // send's: a logger name
 
 namespace toil::cli {
 namespace {

@@ -139,6 +139,8 @@ int RunTail(const std::vector<std::string>& args) {
   request.set_job(absl::GetFlag(FLAGS_job));
   request.set_host(absl::GetFlag(FLAGS_host));
   request.set_grep(absl::GetFlag(FLAGS_grep));
+  // --name's default is for send; tail shows every logger unless asked.
+  if (FlagGiven("name")) request.set_logger(absl::GetFlag(FLAGS_name));
   // A third of the bytes of JSON lines, for the leader to send and for this
   // viewer to read; printed with the leader's own sink code.
   request.set_form(rtlog::v1::ENTRIES);
@@ -197,7 +199,8 @@ const Command& TailCommand() {
         "tail",
         "show a running leader's records, from another terminal",
         "toil-rtlog tail [--follow] [--last N] [--level LEVEL] [--job GLOB] [--host HOST]\n"
-        "                [--grep RE] [--format text|jsonl] [--time local|utc|iso]\n"
+        "                [--name NAME] [--grep RE] [--format text|jsonl]\n"
+        "                [--time local|utc|iso]\n"
         "                [--control ADDR] [--token T]\n\n"
         "Prints the leader's last records (10 by default), and with --follow the new\n"
         "ones as they arrive, as the leader's own sinks show them. Finds the leader\n"
@@ -207,6 +210,10 @@ const Command& TailCommand() {
          {"last"},
          {"job"},
          {"host"},
+         {"name",
+          "Only records of this logger name: stdout or stderr for the lines jobs "
+          "printed, toil-rt for RT_LOG's.",
+          "all"},
          {"grep"},
          {"level", "Only records at this level or above.", "all levels"},
          {"format",

@@ -13,6 +13,7 @@ ABSL_DECLARE_FLAG(bool, follow);
 ABSL_DECLARE_FLAG(std::string, job);
 ABSL_DECLARE_FLAG(std::string, host);
 ABSL_DECLARE_FLAG(std::string, grep);
+ABSL_DECLARE_FLAG(std::string, name);  // send's; for viewers a logger name to keep
 
 namespace toil::cli {
 

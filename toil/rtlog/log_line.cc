@@ -14,8 +14,8 @@ bool LogLine(Level level, absl::string_view text, absl::string_view logger_name)
   return true;
 }
 
-void LogForProcess(int pid) {
-  internal::Client::Instance().SetLoggedProcess(pid);
+void LogForProcess(int pid, absl::string_view name) {
+  internal::Client::Instance().SetLoggedProcess(pid, std::string(name));
   internal::DiscardRecordCopies();
 }
 

@@ -18,10 +18,10 @@ namespace toil::rtlog {
 bool LogLine(Level level, absl::string_view text, absl::string_view logger_name = "toil-rt");
 
 // For a program that logs what another process prints (`toil-rtlog exec`),
-// called before its first record: records name process `pid`, and this
-// process writes no copy of them to its stderr (it writes the output
-// itself, as it came).
-void LogForProcess(int pid);
+// called before its first record: records name process `pid`, called
+// `name`, and this process writes no copy of them to its stderr (it writes
+// the output itself, as it came).
+void LogForProcess(int pid, absl::string_view name);
 
 }  // namespace toil::rtlog
 

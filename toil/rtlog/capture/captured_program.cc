@@ -193,7 +193,7 @@ absl::StatusOr<int> RunCaptured(const std::vector<std::string>& argv,
     for (Stream& s : streams) close(s.fd);
     return pid.status();
   }
-  LogForProcess(*pid);
+  LogForProcess(*pid, argv[0].substr(argv[0].rfind('/') + 1));
   SetOverflowWait(absl::ZeroDuration());  // drop and count, never hold the program up
   streams[0].lines = LinesOf("stdout", options.stdout_level, options);
   streams[1].lines = LinesOf("stderr", options.stderr_level, options);

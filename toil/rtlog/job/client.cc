@@ -108,7 +108,8 @@ void Client::ConfigureLocked() {
   configured_ = true;
   config_ = ReadClientConfig([](const char* name) { return std::getenv(name); });
   for (const std::string& warning : config_.warnings) WarnOnStderr(warning);
-  context_ = {config_.job_name, absl::ToUnixNanos(absl::Now()), logged_process_};
+  context_ = {config_.job_name, absl::ToUnixNanos(absl::Now()), logged_process_,
+              logged_process_name_};
   if (!overflow_chosen_.load()) {
     overflow_wait_ns_.store(absl::ToInt64Nanoseconds(config_.overflow_wait));
   }
@@ -254,9 +255,10 @@ void Client::SetOverflowWait(absl::Duration most) {
                                                            : absl::ToInt64Nanoseconds(most));
 }
 
-void Client::SetLoggedProcess(int pid) {
+void Client::SetLoggedProcess(int pid, std::string name) {
   std::lock_guard<std::mutex> lock(mu_);
   logged_process_ = pid;
+  logged_process_name_ = std::move(name);
 }
 
 bool Client::Flush(absl::Duration timeout) {

@@ -85,9 +85,10 @@ class Client {
   // How long a log call waits for room in a full queue (overflow.h);
   // overrides TOIL_RT_LOGGING_OVERFLOW.
   void SetOverflowWait(absl::Duration most);
-  // Records name process `pid` rather than this one (a process that logs
-  // another's output); to be called before the first record.
-  void SetLoggedProcess(int pid);
+  // Records name process `pid`, called `name`, rather than this one (a
+  // process that logs another's output); to be called before the first
+  // record.
+  void SetLoggedProcess(int pid, std::string name);
 
   // The leader address in use, or "" when records are not sent.
   std::string leader() const;
@@ -133,6 +134,7 @@ class Client {
   mutable std::mutex mu_;  // configuration
   bool configured_ = false;
   int logged_process_ = 0;  // SetLoggedProcess
+  std::string logged_process_name_;
   ClientConfig config_;
   RecordContext context_;
   RecordQueue queue_;

@@ -42,7 +42,7 @@ void BuildRecord(const QueuedRecord& queued, absl::string_view text, const Recor
   out->set_msecs(static_cast<double>((queued.time_ns / 1000000) % 1000));
   out->set_relative_created(static_cast<double>(queued.time_ns - context.start_time_ns) / 1e6);
   out->set_process(context.process_id != 0 ? context.process_id : ProcessId());
-  out->set_process_name(ProcessName());
+  out->set_process_name(context.process_name.empty() ? ProcessName() : context.process_name);
   out->set_thread(queued.thread_id);
   if (queued.thread_name != nullptr) out->set_thread_name(*queued.thread_name);
   out->set_hostname(HostName());

@@ -16,9 +16,10 @@ namespace toil::rtlog::internal {
 
 // What every record of this process shares.
 struct RecordContext {
-  std::string job_name;   // TOIL_JOB_NAME
-  int64_t start_time_ns;  // when logging began, for relativeCreated
-  int process_id = 0;     // the process records name; 0: this one
+  std::string job_name;      // TOIL_JOB_NAME
+  int64_t start_time_ns;     // when logging began, for relativeCreated
+  int process_id = 0;        // the process records name; 0: this one
+  std::string process_name;  // its name; "": this one's
 };
 
 // Fills `out` (cleared first) from the queued record and its text.

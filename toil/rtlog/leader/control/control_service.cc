@@ -64,6 +64,7 @@ absl::StatusOr<RecordFilter> FilterOf(const v1::TailRequest& request) {
   }
   filter.job_glob = request.job();
   filter.host = request.host();
+  filter.logger = request.logger();
   if (!request.grep().empty()) {
     RE2::Options options;
     options.set_log_errors(false);

@@ -77,6 +77,7 @@ void RecordRing::Send(const LogEntry& entry) {
     KeepEntryLocked(&slot);
     Store(job, &slot.job);
     Store(record.hostname(), &slot.host);
+    Store(record.name(), &slot.logger);
     Store(entry.text_message(), &slot.message);
     bytes_ += slot.bytes();
     ++next_;
@@ -98,7 +99,7 @@ void RecordRing::EvictOldestLocked() {
   slot.block.reset();
   slot.entry = nullptr;
   slot.entry_size = 0;
-  for (std::string* text : {&slot.job, &slot.host, &slot.message}) {
+  for (std::string* text : {&slot.job, &slot.host, &slot.logger, &slot.message}) {
     text->clear();
     if (text->capacity() > kShrinkAbove) text->shrink_to_fit();
   }
@@ -136,6 +137,7 @@ uint64_t RecordRing::Next() const {
 bool RecordRing::Matches(const Slot& slot, const RecordFilter& filter) const {
   if (slot.levelno < filter.min_levelno) return false;
   if (!filter.host.empty() && slot.host != filter.host) return false;
+  if (!filter.logger.empty() && slot.logger != filter.logger) return false;
   if (!filter.job_glob.empty() && fnmatch(filter.job_glob.c_str(), slot.job.c_str(), 0) != 0) {
     return false;
   }

@@ -45,11 +45,12 @@ struct RecordFilter {
   int min_levelno = std::numeric_limits<int>::min();  // the record's levelno, at least this
   std::string job_glob;                               // fnmatch glob on the job name ("" for any)
   std::string host;                                   // the host, exactly ("" for any)
-  std::shared_ptr<const re2::RE2> grep;               // searched in the message (null: any)
+  std::string logger;                    // the logger name, exactly ("stdout"; "" for any)
+  std::shared_ptr<const re2::RE2> grep;  // searched in the message (null: any)
 
   bool MatchesAll() const {
     return min_levelno == std::numeric_limits<int>::min() && job_glob.empty() && host.empty() &&
-           grep == nullptr;
+           logger.empty() && grep == nullptr;
   }
 };
 
@@ -124,8 +125,11 @@ class RecordRing : public LogSink {
     size_t entry_size = 0;
     std::string job;
     std::string host;
+    std::string logger;
     std::string message;
-    size_t bytes() const { return entry_size + job.size() + host.size() + message.size(); }
+    size_t bytes() const {
+      return entry_size + job.size() + host.size() + logger.size() + message.size();
+    }
   };
   bool Matches(const Slot& slot, const RecordFilter& filter) const;
   void EvictOldestLocked();
