@@ -1,0 +1,132 @@
+// How long a line a job prints takes to reach the leader's sink through the
+// capture (`toil-rtlog exec` under LocalBatchSystem), with many jobs
+// printing at once: from each line's write(2) in the job (its text carries
+// the time) to the sink, and how many lines did not arrive.
+//
+//   bazel run -c opt //bench:capture_latency -- --jobs=100 --rate=1000 --seconds=5 --runs=3
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "bench/latency_sink.h"
+#include "toil/batch/local_batch_system.h"
+#include "toil/runner/start_toil.h"
+
+ABSL_FLAG(int, jobs, 100, "jobs printing at once");
+ABSL_FLAG(double, rate, 1000, "lines a second each job prints");
+ABSL_FLAG(double, seconds, 5, "how long each job prints, each run");
+ABSL_FLAG(int, runs, 3, "how many runs");
+ABSL_FLAG(std::string, toil_rtlog, "toil/cli/toil-rtlog", "the toil-rtlog program that captures");
+ABSL_FLAG(std::string, printer, "bench/capture_printer", "the job program");
+
+namespace toil::bench {
+namespace {
+
+// Notes, for each captured line "t=<ns> ...", the time from its write to now.
+class WriteToSinkLatency : public rtlog::LogSink {
+ public:
+  void Send(const rtlog::LogEntry& entry) override {
+    const absl::string_view text = entry.text_message();
+    int64_t written_ns = 0;
+    if (entry.logger_name() != "stdout" || !absl::StartsWith(text, "t=") ||
+        !absl::SimpleAtoi(text.substr(2, text.find(' ') - 2), &written_ns)) {
+      return;
+    }
+    const double micros = (absl::GetCurrentTimeNanos() - written_ns) / 1e3;
+    std::lock_guard<std::mutex> lock(mu_);
+    micros_.push_back(micros);
+  }
+  std::vector<double> Sorted() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<double> sorted = micros_;
+    std::sort(sorted.begin(), sorted.end());
+    return sorted;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<double> micros_;
+};
+
+struct Run {
+  double p50 = 0, p99 = 0, max = 0;
+  long printed = 0;
+  size_t received = 0;
+};
+
+Run Once(int jobs, double rate, double seconds) {
+  WriteToSinkLatency sink;
+  batch::LocalBatchSystem batch({.max_parallel = jobs,
+                                 .capture_output = true,
+                                 .capture_with = absl::GetFlag(FLAGS_toil_rtlog)});
+  std::vector<batch::JobSpec> specs;
+  const long each = static_cast<long>(rate * seconds);
+  for (int i = 1; i <= jobs; ++i) {
+    specs.push_back({absl::StrCat("printer-", i),
+                     absl::GetFlag(FLAGS_printer),
+                     {std::to_string(each), absl::StrCat(rate)}});
+  }
+  runner::ToilOptions options;
+  options.realtime_logging.level = "INFO";
+  options.realtime_logging.sinks = {&sink};
+  options.report = rtlog::ReportFormat::kNone;
+  absl::StatusOr<runner::WorkflowResult> result = runner::StartToil(options, batch, specs);
+  if (!result.ok() || result->exit_code != 0) {
+    std::fprintf(stderr, "capture_latency: the run failed: %s\n",
+                 result.ok() ? "a job failed" : result.status().ToString().c_str());
+    std::exit(1);
+  }
+  const std::vector<double> sorted = sink.Sorted();
+  Run run;
+  run.printed = each * jobs;
+  run.received = sorted.size();
+  run.p50 = Percentile(sorted, 0.5);
+  run.p99 = Percentile(sorted, 0.99);
+  run.max = sorted.empty() ? 0 : sorted.back();
+  return run;
+}
+
+std::string MedianAndRange(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return absl::StrFormat("%.1f (%.1f-%.1f)", v[v.size() / 2], v.front(), v.back());
+}
+
+}  // namespace
+}  // namespace toil::bench
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  using toil::bench::Run;
+  const int jobs = absl::GetFlag(FLAGS_jobs);
+  const double rate = absl::GetFlag(FLAGS_rate);
+  const double seconds = absl::GetFlag(FLAGS_seconds);
+  std::vector<double> p50, p99, max, lost;
+  for (int i = 0; i < absl::GetFlag(FLAGS_runs); ++i) {
+    const Run run = toil::bench::Once(jobs, rate, seconds);
+    std::printf(
+        "run %d: %ld printed, %zu received; write to sink p50 %.1f ms, p99 %.1f ms, "
+        "max %.1f ms\n",
+        i + 1, run.printed, run.received, run.p50 / 1e3, run.p99 / 1e3, run.max / 1e3);
+    p50.push_back(run.p50 / 1e3);
+    p99.push_back(run.p99 / 1e3);
+    max.push_back(run.max / 1e3);
+    lost.push_back(static_cast<double>(run.printed) - static_cast<double>(run.received));
+  }
+  std::printf(
+      "%d jobs x %.0f lines/s for %.0f s, median (range) of %zu runs: p50 %s ms, "
+      "p99 %s ms, max %s ms, lost %s\n",
+      jobs, rate, seconds, p50.size(), toil::bench::MedianAndRange(p50).c_str(),
+      toil::bench::MedianAndRange(p99).c_str(), toil::bench::MedianAndRange(max).c_str(),
+      toil::bench::MedianAndRange(lost).c_str());
+  return 0;
+}
