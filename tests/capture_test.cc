@@ -161,6 +161,17 @@ TEST(CaptureTest, LongLinesAreCutAndMarkedBinaryIsSafeAndALastLineWithoutNewline
               HasSubstr("a\\x1b[2Jb"));
 }
 
+TEST(CaptureTest, EachStreamHasItsLevelAndTheRunsLevelHoldsForCapturedLines) {
+  const CapturedRun r =
+      RunScript("echo out; echo err >&2", {"--stderr_level=WARNING", "--level=WARNING"});
+  ASSERT_EQ(r.run.exit_code, 0) << r.run.err;
+  EXPECT_THAT(Messages(r.records, "stdout"), ::testing::IsEmpty());  // INFO, below the run's level
+  EXPECT_THAT(Messages(r.records, "stderr"), ElementsAre("err"));
+  EXPECT_THAT(r.records, HasSubstr("\"levelname\":\"WARNING\""));
+  EXPECT_EQ(r.log, "out\nerr\n");
+  EXPECT_EQ(RunProcess({Tool(), "run", "--stdout_level=LOUD", "--", "true"}).exit_code, 2);
+}
+
 TEST(CaptureTest, WithCaptureOffOnlyTheFileGetsTheOutput) {
   const CapturedRun r = RunScript("echo only in the file", {"--capture=false"});
   ASSERT_EQ(r.run.exit_code, 0) << r.run.err;

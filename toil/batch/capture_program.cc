@@ -41,9 +41,13 @@ int CommandRunnable(const std::string& command) {
 }
 
 std::vector<std::string> CapturedCommandLine(const std::string& capture_program,
+                                             const std::vector<std::string>& flags,
                                              const std::string& command,
                                              const std::vector<std::string>& args) {
-  std::vector<std::string> line = {capture_program, "exec", "--", command};
+  std::vector<std::string> line = {capture_program, "exec"};
+  line.insert(line.end(), flags.begin(), flags.end());
+  line.push_back("--");
+  line.push_back(command);
   line.insert(line.end(), args.begin(), args.end());
   return line;
 }

@@ -22,9 +22,10 @@ std::string FindCaptureProgram(const std::string& chosen);
 // only in the job's log.
 int CommandRunnable(const std::string& command);
 
-// `command` with `args`, run under `capture_program` (exec, then the
-// program's own command line).
+// `command` with `args`, run under `capture_program`: exec, its `flags`
+// (e.g. "--stderr_level=WARNING"), then the program's own command line.
 std::vector<std::string> CapturedCommandLine(const std::string& capture_program,
+                                             const std::vector<std::string>& flags,
                                              const std::string& command,
                                              const std::vector<std::string>& args);
 

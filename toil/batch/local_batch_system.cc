@@ -58,6 +58,7 @@ LocalBatchSystem::LocalBatchSystem(LocalBatchSystemOptions options)
       stop_grace_(options.stop_grace) {
   if (options.capture_output) {
     capture_with_ = FindCaptureProgram(options.capture_with);
+    capture_flags_ = options.capture_flags;
     if (capture_with_.empty()) {
       rtlog::internal::WarnOnStderr(absl::StrCat(
           "jobs' output is not sent to the leader, only kept in their log files: no "
@@ -119,7 +120,7 @@ int LocalBatchSystem::StartProcessLocked(const Job& job, pid_t* pid) {
     if (const int not_runnable = CommandRunnable(job.spec.command); not_runnable != 0) {
       return not_runnable;
     }
-    args = CapturedCommandLine(capture_with_, job.spec.command, job.spec.args);
+    args = CapturedCommandLine(capture_with_, capture_flags_, job.spec.command, job.spec.args);
   }
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());

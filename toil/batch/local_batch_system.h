@@ -21,6 +21,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "toil/batch/batch_system.h"
 #include "toil/batch/job_files.h"
@@ -45,6 +46,8 @@ struct LocalBatchSystemOptions {
   // toil-rtlog in PATH. When there is none, jobs run uncaptured, and the
   // batch system says so once on stderr when it is made.
   std::string capture_with;
+  // Flags for `toil-rtlog exec` (e.g. "--stderr_level=WARNING").
+  std::vector<std::string> capture_flags;
 };
 
 class LocalBatchSystem : public BatchSystem {
@@ -90,6 +93,7 @@ class LocalBatchSystem : public BatchSystem {
   int max_parallel_;
   absl::Duration stop_grace_;
   std::string capture_with_;  // "" when jobs run uncaptured
+  std::vector<std::string> capture_flags_;
   std::string log_dir_;
   absl::Status status_;  // why no job can run here, if one cannot
   mutable std::mutex mu_;

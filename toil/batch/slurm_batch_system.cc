@@ -80,8 +80,11 @@ std::string SlurmBatchSystem::WriteBatchScript(const JobSpec& job, const std::st
   if (!capture_with_.empty()) {
     // Captured where the program is there; said, and run as it is, where not.
     const std::string capture = ShellQuote(capture_with_);
-    script << "if [ -x " << capture << " ]; then exec " << capture << " exec -- " << words
-           << "; fi\n"
+    std::string flags;
+    for (const std::string& flag : options_.capture_flags)
+      absl::StrAppend(&flags, ShellQuote(flag), " ");
+    script << "if [ -x " << capture << " ]; then exec " << capture << " exec " << flags << "-- "
+           << words << "; fi\n"
            << "echo \"toil-rtlog: warning: \"" << capture << "\" is not on $(hostname), so this "
            << "job's output is not sent to the leader (SlurmOptions::capture_with)\" >&2\n";
   }

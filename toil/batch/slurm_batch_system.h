@@ -74,6 +74,8 @@ struct SlurmOptions {
   // share the leader's installation. A node where it is not executable runs
   // the job uncaptured and says so in the job's log.
   std::string capture_with;
+  // Flags for `toil-rtlog exec` (e.g. "--stderr_level=WARNING").
+  std::vector<std::string> capture_flags;
 };
 
 class SlurmBatchSystem : public BatchSystem {

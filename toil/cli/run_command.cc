@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -39,6 +40,8 @@ ABSL_FLAG(std::string, capture_with, "",
           "machines see it; default: this one (for Slurm, a cluster whose nodes "
           "share this installation; a node without it runs its job uncaptured "
           "and says so in the job's log).");
+ABSL_DECLARE_FLAG(std::string, stdout_level);  // exec's
+ABSL_DECLARE_FLAG(std::string, stderr_level);  // exec's
 ABSL_FLAG(bool, history, true,
           "Keep every record of the run in its log directory (records.jsonl, rotated "
           "at 256 MiB, 8 files at most), for `toil-rtlog logs`.");
@@ -66,10 +69,24 @@ std::string CaptureProgram() {
   return n > 0 ? std::string(path, static_cast<size_t>(n)) : "";
 }
 
+// --stdout_level and --stderr_level, as given, for `toil-rtlog exec`.
+std::vector<std::string> CaptureFlags() {
+  std::vector<std::string> flags;
+  for (const char* name : {"stdout_level", "stderr_level"}) {
+    if (!FlagGiven(name)) continue;
+    flags.push_back(
+        absl::StrCat("--", name, "=",
+                     absl::GetFlag(name == std::string("stdout_level") ? FLAGS_stdout_level
+                                                                       : FLAGS_stderr_level)));
+  }
+  return flags;
+}
+
 // The batch system --batch_system names, set up from the other flags.
 absl::StatusOr<ChosenBatchSystem> MakeBatchSystem(int jobs) {
   const std::string kind = absl::GetFlag(FLAGS_batch_system);
   const std::string log_dir = absl::GetFlag(FLAGS_log_dir);
+  const std::vector<std::string> capture_flags = CaptureFlags();
   if (kind == "local") {
     const std::string capture_with = CaptureProgram();
     if (absl::GetFlag(FLAGS_capture) && access(capture_with.c_str(), X_OK) != 0) {
@@ -82,7 +99,8 @@ absl::StatusOr<ChosenBatchSystem> MakeBatchSystem(int jobs) {
         batch::LocalBatchSystemOptions{.max_parallel = max_parallel,
                                        .log_dir = log_dir,
                                        .capture_output = absl::GetFlag(FLAGS_capture),
-                                       .capture_with = capture_with});
+                                       .capture_with = capture_with,
+                                       .capture_flags = capture_flags});
     std::string dir = local->log_dir();
     return ChosenBatchSystem{std::move(local), dir};
   }
@@ -94,6 +112,7 @@ absl::StatusOr<ChosenBatchSystem> MakeBatchSystem(int jobs) {
     options.log_dir = log_dir;
     options.capture_output = absl::GetFlag(FLAGS_capture);
     options.capture_with = CaptureProgram();
+    options.capture_flags = capture_flags;
     auto slurm = std::make_unique<batch::SlurmBatchSystem>(options);
     std::string dir = slurm->log_dir();
     return ChosenBatchSystem{std::move(slurm), dir};
@@ -146,6 +165,13 @@ int RunRun(const std::vector<std::string>& args) {
                       "no command given; usage: toil-rtlog run [flags] -- COMMAND [ARGS...]");
   }
   const int jobs = absl::GetFlag(FLAGS_jobs);
+  for (const char* name : {"stdout_level", "stderr_level"}) {
+    const std::string given = absl::GetFlag(
+        name == std::string("stdout_level") ? FLAGS_stdout_level : FLAGS_stderr_level);
+    if (absl::StatusOr<rtlog::Level> level = rtlog::ParseLevel(given); !level.ok()) {
+      return UsageError("run", absl::StrCat("--", name, ": ", level.status().message()));
+    }
+  }
   for (const absl::Status& range : {CheckLeaderFlags(), CheckRange("jobs", jobs, 1, 100000),
                                     CheckRange("max_parallel", absl::GetFlag(FLAGS_max_parallel), 0,
                                                100000, "0: one job per CPU")}) {
@@ -226,6 +252,7 @@ const Command& RunCommand() {
         "               [--output PATH] [--log_dir DIR] [--batch_system local|slurm]\n"
         "               [--partition P] [--slurm_args ARGS]\n"
         "               [--capture=false | --capture_with PATH] [--history=false]\n"
+        "               [--stdout_level LEVEL] [--stderr_level LEVEL]\n"
         "               [--auth=false | --allow_unsigned]\n"
         "               [--control off|HOST:PORT] [--time local|utc|iso]\n"
         "               -- COMMAND [ARGS...]\n\n"
@@ -243,6 +270,8 @@ const Command& RunCommand() {
         {{"batch_system"},
          {"capture"},
          {"capture_with"},
+         {"stdout_level", "The level of the records made of what jobs print on stdout.", ""},
+         {"stderr_level", "The level of the records made of what jobs print on stderr.", ""},
          {"history"},
          {"jobs"},
          {"log_dir"},
