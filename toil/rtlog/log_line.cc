@@ -8,10 +8,21 @@
 namespace toil::rtlog {
 
 bool LogLine(Level level, absl::string_view text, absl::string_view logger_name) {
-  if (!internal::ShouldLog(level)) return false;
-  internal::Client::Instance().Log(level, internal::SourceLocation{}, text,
-                                   absl::GetCurrentTimeNanos(), logger_name);
-  return true;
+  return OfferLine(level, text, logger_name) != LineFate::kBelowLevel;
+}
+
+LineFate OfferLine(Level level, absl::string_view text, absl::string_view logger_name) {
+  if (!internal::ShouldLog(level)) return LineFate::kBelowLevel;
+  return internal::Client::Instance().Log(level, internal::SourceLocation{}, text,
+                                          absl::GetCurrentTimeNanos(), logger_name)
+             ? LineFate::kQueued
+             : LineFate::kDropped;
+}
+
+void CountDroppedLines(uint64_t n) { internal::Client::Instance().CountDropped(n); }
+
+void SetSendInterval(absl::Duration interval) {
+  internal::Client::Instance().SetSendInterval(interval);
 }
 
 void LogForProcess(int pid, absl::string_view name) {

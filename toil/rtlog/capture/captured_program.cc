@@ -32,6 +32,28 @@ namespace {
 // program's), and SIGPIPE (a log file gone is not a reason to stop).
 constexpr int kIgnored[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
 
+// Lines are read, and sent, in batches this far apart at most while they
+// come slowly: a job printing a line a millisecond costs a few wakeups
+// every 10 ms rather than several per line. Output that fills a read is
+// read again at once.
+constexpr absl::Duration kReadPause = absl::Milliseconds(5);
+constexpr absl::Duration kSendInterval = absl::Milliseconds(10);
+constexpr size_t kReadBytes = 64 << 10;
+
+// Lines offered while the queue is known to be full are only counted: a
+// flood costs a count per line, not a record built and refused. Each read
+// offers again.
+struct Shedding {
+  bool full = false;
+  uint64_t shed = 0;
+  // Offers again from now on, after counting what was shed.
+  void Reset() {
+    if (shed > 0) CountDroppedLines(shed);
+    shed = 0;
+    full = false;
+  }
+};
+
 // One of the program's streams: where its bytes go as they came, and the
 // lines sent (none for the record copies).
 struct Stream {
@@ -40,6 +62,7 @@ struct Stream {
   std::unique_ptr<OutputLines> lines;
   const char* name = "";
   bool write_failed = false;
+  Shedding shedding;
 };
 
 std::vector<std::string> ChildEnvironment(int copy_fd, int err_fd) {
@@ -94,15 +117,15 @@ absl::StatusOr<pid_t> Spawn(std::vector<std::string> argv, int out, int err, int
   return pid;
 }
 
-// Reads what `stream` has; false when nothing (it ended, or no data).
-bool ReadFrom(Stream& stream, absl::Time now) {
-  char buffer[64 << 10];
+// Reads what `stream` has; how many bytes (0: nothing, or it ended).
+size_t ReadFrom(Stream& stream, absl::Time now) {
+  char buffer[kReadBytes];
   const ssize_t n = read(stream.fd, buffer, sizeof(buffer));
-  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return false;
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 0;
   if (n <= 0) {
     close(stream.fd);
     stream.fd = -1;
-    return false;
+    return 0;
   }
   const absl::string_view bytes(buffer, static_cast<size_t>(n));
   if (internal::WriteFully(stream.to, bytes) != 0 && !stream.write_failed) {
@@ -112,8 +135,11 @@ bool ReadFrom(Stream& stream, absl::Time now) {
                          " to its log: ", std::strerror(errno), " (its lines are still sent here)"),
             "toil-rtlog");
   }
-  if (stream.lines != nullptr) stream.lines->Add(bytes, now);
-  return true;
+  if (stream.lines != nullptr) {
+    stream.shedding.Reset();
+    stream.lines->Add(bytes, now);
+  }
+  return static_cast<size_t>(n);
 }
 
 // The loop: reads the streams until they end (or linger after the
@@ -142,13 +168,15 @@ int Pump(pid_t pid, std::vector<Stream>& streams, absl::Duration linger) {
                            : absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1)));
     poll(fds.data(), fds.size(), static_cast<int>(std::min<int64_t>(ms, 60000)));
     const absl::Time now = absl::Now();
-    bool got = false;
+    size_t most = 0;  // the largest read
     for (Stream& s : streams) {
       for (size_t i = 0; i < watched; ++i) {
-        if (fds[i].fd == s.fd && fds[i].revents != 0) got |= ReadFrom(s, now);
+        if (fds[i].fd == s.fd && fds[i].revents != 0) most = std::max(most, ReadFrom(s, now));
       }
       if (s.lines != nullptr) s.lines->Tick(now);
     }
+    const bool got = most > 0;
+    if (got && most < kReadBytes && !ended) absl::SleepFor(kReadPause);
     if (!ended && waitpid(pid, &status, WNOHANG) == pid) {
       ended = true;
       quiet_since = now;
@@ -159,15 +187,25 @@ int Pump(pid_t pid, std::vector<Stream>& streams, absl::Duration linger) {
   if (pidfd >= 0) close(pidfd);
   for (Stream& s : streams) {
     if (s.fd >= 0) close(s.fd);
+    s.shedding.Reset();
     if (s.lines != nullptr) s.lines->Finish();
+    s.shedding.Reset();
   }
   return status;
 }
 
-// A stream sent as lines at `level` under the logger name `name`.
-std::unique_ptr<OutputLines> LinesOf(const char* name, Level level, const CaptureOptions& options) {
+// `stream` sent as lines at `level` under its name.
+std::unique_ptr<OutputLines> LinesOf(Stream& stream, Level level, const CaptureOptions& options) {
+  Shedding* shedding = &stream.shedding;
+  const char* name = stream.name;
   return std::make_unique<OutputLines>(
-      [name, level](absl::string_view text, bool) { LogLine(level, text, name); },
+      [shedding, name, level](absl::string_view text, bool) {
+        if (shedding->full) {
+          ++shedding->shed;
+        } else if (OfferLine(level, text, name) == LineFate::kDropped) {
+          shedding->full = true;
+        }
+      },
       options.progress_interval);
 }
 
@@ -195,8 +233,9 @@ absl::StatusOr<int> RunCaptured(const std::vector<std::string>& argv,
   }
   LogForProcess(*pid, argv[0].substr(argv[0].rfind('/') + 1));
   SetOverflowWait(absl::ZeroDuration());  // drop and count, never hold the program up
-  streams[0].lines = LinesOf("stdout", options.stdout_level, options);
-  streams[1].lines = LinesOf("stderr", options.stderr_level, options);
+  SetSendInterval(kSendInterval);
+  streams[0].lines = LinesOf(streams[0], options.stdout_level, options);
+  streams[1].lines = LinesOf(streams[1], options.stderr_level, options);
   return Pump(*pid, streams, options.linger);
 }
 

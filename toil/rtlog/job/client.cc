@@ -38,9 +38,9 @@ constexpr absl::Duration kSignalFlushTimeout = absl::Seconds(2);
 // without progress, or this long in all.
 constexpr absl::Duration kExitStall = absl::Seconds(5);
 constexpr absl::Duration kExitFlushLimit = absl::Seconds(30);
-// While records keep coming the sender polls this often (log calls need not
-// wake it); after kLinger without records it sleeps until one does.
-constexpr int64_t kPollNanos = 1000 * 1000;
+// While records keep coming the sender polls every send interval (log calls
+// need not wake it; SetSendInterval); after kLinger without records it
+// sleeps until one does.
 constexpr absl::Duration kLinger = absl::Milliseconds(200);
 
 }  // namespace
@@ -183,12 +183,12 @@ bool Client::DeliverInLeader(Level level, const SourceLocation& where, absl::str
 
 // --- The caller's side ---
 
-void Client::Log(Level level, const SourceLocation& where, absl::string_view text, int64_t time_ns,
+bool Client::Log(Level level, const SourceLocation& where, absl::string_view text, int64_t time_ns,
                  absl::string_view logger_name) {
   try {
     if (has_delivery_.load(std::memory_order_acquire) && !in_delivery_ &&
         DeliverInLeader(level, where, text, time_ns, logger_name)) {
-      return;
+      return true;
     }
     StartSenderOnce();
     // The thread's identity, interned once per thread.
@@ -207,18 +207,32 @@ void Client::Log(Level level, const SourceLocation& where, absl::string_view tex
     queued.time_ns = time_ns;
     queued.thread_id = thread_id;
     queued.thread_name = thread_name;
-    queued.logger_name = logger_name == "toil-rt" ? nullptr : Intern(logger_name);
+    // The thread's last logger name, interned once while it stays the same.
+    thread_local const std::string* logger = nullptr;
+    if (logger_name == "toil-rt") {
+      queued.logger_name = nullptr;
+    } else {
+      if (logger == nullptr || *logger != logger_name) logger = Intern(logger_name);
+      queued.logger_name = logger;
+    }
     const uint64_t number = queue_.Push(
         queued, text, absl::Nanoseconds(overflow_wait_ns_.load(std::memory_order_relaxed)));
-    if (number == 0) WriteDropped(queued, text);
-    if (number != 0 && (level >= Level::kCritical || exiting_.load(std::memory_order_relaxed))) {
+    if (number == 0) {
+      WriteDropped(queued, text);
+      return false;
+    }
+    if (level >= Level::kCritical || exiting_.load(std::memory_order_relaxed)) {
       WaitUntilSent(number);
     }
+    return true;
   } catch (...) {
     // Out of memory or similar: the record is lost, but the job goes on.
     queue_.CountDropped();
+    return false;
   }
 }
+
+void Client::CountDropped(uint64_t n) { queue_.CountDropped(n); }
 
 void Client::WaitUntilSent(uint64_t number) {
   constexpr absl::Duration kMostWait = absl::Seconds(5);
@@ -253,6 +267,11 @@ void Client::SetOverflowWait(absl::Duration most) {
   overflow_chosen_.store(true);
   overflow_wait_ns_.store(most == absl::InfiniteDuration() ? INT64_MAX
                                                            : absl::ToInt64Nanoseconds(most));
+}
+
+void Client::SetSendInterval(absl::Duration interval) {
+  send_interval_ns_.store(std::clamp<int64_t>(absl::ToInt64Nanoseconds(interval), 1000, 1000000000),
+                          std::memory_order_relaxed);
 }
 
 void Client::SetLoggedProcess(int pid, std::string name) {
@@ -420,10 +439,11 @@ void Client::WaitForRecords(uint32_t wake_seen, bool idle) {
     return;
   }
   if (sender_.StreamBusy()) {
-    sender_.PumpStream(absl::Nanoseconds(kPollNanos));
+    sender_.PumpStream(absl::Nanoseconds(send_interval_ns_.load(std::memory_order_relaxed)));
     return;
   }
-  queue_.WaitForWork(wake_seen, idle ? int64_t{3600} * 1000000000 : kPollNanos);
+  queue_.WaitForWork(wake_seen, idle ? int64_t{3600} * 1000000000
+                                     : send_interval_ns_.load(std::memory_order_relaxed));
 }
 
 void Client::ReportQueueDrops() {

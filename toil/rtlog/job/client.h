@@ -56,9 +56,13 @@ class Client {
   // Unix epoch): hands it to the local delivery when one is installed, else
   // queues it for the sender thread (and waits for it to be sent when it is
   // CRITICAL, or when the process is exiting). Never throws, never blocks
-  // for long; a record that does not fit in the queue is counted.
-  void Log(Level level, const SourceLocation& where, absl::string_view text, int64_t time_ns,
+  // for long; a record that does not fit in the queue is counted. False
+  // when it was dropped so.
+  bool Log(Level level, const SourceLocation& where, absl::string_view text, int64_t time_ns,
            absl::string_view logger_name = "toil-rt");
+  // Counts `n` records as dropped by a full queue without offering them (a
+  // caller that knows the queue is full, and sheds what comes meanwhile).
+  void CountDropped(uint64_t n);
 
   // Waits until every record queued so far has been written and sent (and
   // the count of those the full queue refused), or `timeout` passed;
@@ -85,6 +89,9 @@ class Client {
   // How long a log call waits for room in a full queue (overflow.h);
   // overrides TOIL_RT_LOGGING_OVERFLOW.
   void SetOverflowWait(absl::Duration most);
+  // How often the sender, while records come, looks for more and for
+  // acknowledgements (1 ms by default; 1 us to 1 s).
+  void SetSendInterval(absl::Duration interval);
   // Records name process `pid`, called `name`, rather than this one (a
   // process that logs another's output); to be called before the first
   // record.
@@ -143,9 +150,10 @@ class Client {
   std::atomic<bool> exiting_{false};
   std::atomic<uint64_t> drops_reported_{0};  // written by the sender
   std::atomic<int64_t> overflow_wait_ns_{0};
-  std::atomic<bool> overflow_chosen_{false};  // SetOverflowWait was called
-  std::atomic<bool> finish_stream_{false};    // exit asks the sender
-  std::atomic<bool> stream_finished_{false};  // the sender did
+  std::atomic<int64_t> send_interval_ns_{1000 * 1000};  // SetSendInterval
+  std::atomic<bool> overflow_chosen_{false};            // SetOverflowWait was called
+  std::atomic<bool> finish_stream_{false};              // exit asks the sender
+  std::atomic<bool> stream_finished_{false};            // the sender did
 
   // Local delivery (leader process).
   static thread_local bool in_delivery_;

@@ -102,7 +102,7 @@ class RecordQueue {
   uint64_t processed() const { return processed_.load(std::memory_order_acquire); }
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
   // A record that could not even be made (out of memory), counted as dropped.
-  void CountDropped() { dropped_.fetch_add(1, std::memory_order_relaxed); }
+  void CountDropped(uint64_t n = 1) { dropped_.fetch_add(n, std::memory_order_relaxed); }
 
   // In a forked child: an empty queue (the parent's records are the
   // parent's to send). Call with mutex() held, as the fork hooks do.
