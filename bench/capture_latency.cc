@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,31 +32,16 @@ ABSL_FLAG(std::string, printer, "bench/capture_printer", "the job program");
 namespace toil::bench {
 namespace {
 
-// Notes, for each captured line "t=<ns> ...", the time from its write to now.
-class WriteToSinkLatency : public rtlog::LogSink {
- public:
-  void Send(const rtlog::LogEntry& entry) override {
-    const absl::string_view text = entry.text_message();
-    int64_t written_ns = 0;
-    if (entry.logger_name() != "stdout" || !absl::StartsWith(text, "t=") ||
-        !absl::SimpleAtoi(text.substr(2, text.find(' ') - 2), &written_ns)) {
-      return;
-    }
-    const double micros = (absl::GetCurrentTimeNanos() - written_ns) / 1e3;
-    std::lock_guard<std::mutex> lock(mu_);
-    micros_.push_back(micros);
+// When a captured line "t=<ns> ..." was written; nullopt for other records.
+std::optional<absl::Time> WrittenAt(const rtlog::LogEntry& entry) {
+  const absl::string_view text = entry.text_message();
+  int64_t written_ns = 0;
+  if (entry.logger_name() != "stdout" || !absl::StartsWith(text, "t=") ||
+      !absl::SimpleAtoi(text.substr(2, text.find(' ') - 2), &written_ns)) {
+    return std::nullopt;
   }
-  std::vector<double> Sorted() {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<double> sorted = micros_;
-    std::sort(sorted.begin(), sorted.end());
-    return sorted;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<double> micros_;
-};
+  return absl::FromUnixNanos(written_ns);
+}
 
 struct Run {
   double p50 = 0, p99 = 0, max = 0;
@@ -65,7 +50,7 @@ struct Run {
 };
 
 Run Once(int jobs, double rate, double seconds) {
-  WriteToSinkLatency sink;
+  LatencySink sink(&WrittenAt);
   batch::LocalBatchSystem batch({.max_parallel = jobs,
                                  .capture_output = true,
                                  .capture_with = absl::GetFlag(FLAGS_toil_rtlog)});
@@ -96,11 +81,6 @@ Run Once(int jobs, double rate, double seconds) {
   return run;
 }
 
-std::string MedianAndRange(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return absl::StrFormat("%.1f (%.1f-%.1f)", v[v.size() / 2], v.front(), v.back());
-}
-
 }  // namespace
 }  // namespace toil::bench
 
@@ -125,8 +105,8 @@ int main(int argc, char** argv) {
   std::printf(
       "%d jobs x %.0f lines/s for %.0f s, median (range) of %zu runs: p50 %s ms, "
       "p99 %s ms, max %s ms, lost %s\n",
-      jobs, rate, seconds, p50.size(), toil::bench::MedianAndRange(p50).c_str(),
-      toil::bench::MedianAndRange(p99).c_str(), toil::bench::MedianAndRange(max).c_str(),
-      toil::bench::MedianAndRange(lost).c_str());
+      jobs, rate, seconds, p50.size(), toil::bench::MedianAndRange(p50, 1).c_str(),
+      toil::bench::MedianAndRange(p99, 1).c_str(), toil::bench::MedianAndRange(max, 1).c_str(),
+      toil::bench::MedianAndRange(lost, 1).c_str());
   return 0;
 }
