@@ -50,7 +50,10 @@ int main(int argc, char** argv) {
                     {absl::StrCat("--steps=", absl::GetFlag(FLAGS_steps))}});
   }
   // All jobs at once, so their lines interleave.
-  toil::batch::LocalBatchSystem batch_system({.max_parallel = absl::GetFlag(FLAGS_jobs)});
+  // Each job under `toil-rtlog exec`: what it prints is shown too.
+  toil::batch::LocalBatchSystem batch_system(
+      {.max_parallel = absl::GetFlag(FLAGS_jobs),
+       .capture_with = SiblingProgram("../toil/cli/toil-rtlog")});
   toil::runner::ToilOptions options;
   options.realtime_logging.level = absl::GetFlag(FLAGS_level);
 

@@ -128,11 +128,12 @@ size_t ReadFrom(Stream& stream, absl::Time now) {
     return 0;
   }
   const absl::string_view bytes(buffer, static_cast<size_t>(n));
-  if (internal::WriteFully(stream.to, bytes) != 0 && !stream.write_failed) {
+  if (const int error = internal::WriteFully(stream.to, bytes);
+      error != 0 && !stream.write_failed) {
     stream.write_failed = true;
     LogLine(Level::kWarning,
             absl::StrCat("cannot write the job's ", stream.name,
-                         " to its log: ", std::strerror(errno), " (its lines are still sent here)"),
+                         " to its log: ", std::strerror(error), " (its lines are still sent here)"),
             "toil-rtlog");
   }
   if (stream.lines != nullptr) {
