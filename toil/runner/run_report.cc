@@ -59,6 +59,14 @@ void AddLastRecords(const JobLog& log, v1::JobReport* row) {
   }
 }
 
+// When the job's log file gave nothing here (on another machine), the end
+// of what it printed, as captured.
+void AddCapturedTail(const JobLog& log, v1::JobReport* row) {
+  if (row->log_tail_size() > 0 || log.last_output.empty()) return;
+  for (const std::string& line : log.last_output) row->add_log_tail(line);
+  row->set_log_tail_captured(true);
+}
+
 void AddJob(const batch::FinishedJob& job, int log_tail_lines, v1::JobReport* row) {
   row->set_job(job.name);
   row->set_host(job.host);
@@ -115,7 +123,10 @@ v1::RunReport MakeRunReport(absl::string_view leader, const std::vector<batch::F
     auto found = log_of.find(job->name);
     const JobLog& log = found != log_of.end() ? *found->second : kNothing;
     AddLog(log, row);
-    if (row->state() == "failed") AddLastRecords(log, row);
+    if (row->state() == "failed") {
+      AddLastRecords(log, row);
+      AddCapturedTail(log, row);
+    }
     if (found != log_of.end()) log_of.erase(found);
   }
   for (const JobLog& log : logs.jobs) {

@@ -93,6 +93,24 @@ TEST(RunReportTest, AFailedJobComesWithItsLastRecordsAndTheEndOfItsOutput) {
 
 // What came unsigned (anyone could have sent it) is counted in a column of
 // its own and marked among the last records.
+TEST(RunReportTest, AFailedJobWhoseOutputFileCannotBeReadHereShowsWhatItPrintedAsReceived) {
+  const batch::FinishedJob failed = Job(1, "remote", 1, "/no/such/node/remote.log");
+  JobLog log = Log("remote", {0, 0, 3, 0, 0, 0});
+  log.last_output = {"reading input", "input.bam: no such file"};
+  const v1::RunReport report = MakeRunReport("run", {failed}, {{log}}, {.log_tail_lines = 3});
+  EXPECT_THAT(report.jobs(0).log_tail(),
+              testing::ElementsAre("reading input", "input.bam: no such file"));
+  EXPECT_TRUE(report.jobs(0).log_tail_captured());
+  EXPECT_THAT(RunReportText(report, "toil-rtlog run: "),
+              HasSubstr("as the leader received it (its output file could not be read here):\n"
+                        "    reading input\n"));
+  // A file that can be read is what it shows.
+  const batch::FinishedJob local = Job(1, "remote", 1, TempFile("local.log", "from the file\n"));
+  const v1::RunReport read = MakeRunReport("run", {local}, {{log}}, {.log_tail_lines = 3});
+  EXPECT_THAT(read.jobs(0).log_tail(), testing::ElementsAre("from the file"));
+  EXPECT_FALSE(read.jobs(0).log_tail_captured());
+}
+
 TEST(RunReportTest, UnsignedRecordsAreCountedAndMarked) {
   JobLog log = Log("sh-2", {0, 0, 1, 0, 1, 0});
   log.unsigned_records = 1;

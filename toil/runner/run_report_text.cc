@@ -103,7 +103,10 @@ void AppendLogTail(const v1::JobReport& job, std::string* out) {
     absl::StrAppend(out, "  its output file is empty or could not be read\n");
     return;
   }
-  absl::StrAppend(out, "  the end of its output:\n");
+  absl::StrAppend(out, job.log_tail_captured()
+                           ? "  the end of its output, as the leader received it (its output "
+                             "file could not be read here):\n"
+                           : "  the end of its output:\n");
   for (const std::string& line : job.log_tail()) {
     absl::StrAppend(out, "    ");
     out->append(TerminalText(line, "    "));

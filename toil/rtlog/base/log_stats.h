@@ -65,6 +65,11 @@ struct JobLog {
   uint64_t unsigned_records = 0;
   // Its last kLastLines records, oldest first.
   std::vector<Line> last_lines;
+  // The last kLastOutputLines lines it printed, captured (the records of
+  // logger "stdout" or "stderr"), oldest first: for its report when its
+  // output file cannot be read where the leader runs.
+  static constexpr size_t kLastOutputLines = 10;
+  std::vector<std::string> last_output;
 
   uint64_t records() const {
     uint64_t total = 0;

@@ -8,6 +8,18 @@
 
 namespace toil::rtlog::internal {
 
+namespace {
+
+// `text`, cut at JobLog::kMessageBytes (and an ellipsis then).
+std::string Shortened(absl::string_view text) {
+  const size_t cut = Utf8CutPoint(text, JobLog::kMessageBytes);
+  std::string shortened(text.data(), cut);
+  if (cut < text.size()) shortened.append("\u2026");
+  return shortened;
+}
+
+}  // namespace
+
 JobLedger::Entry& JobLedger::EntryFor(const LogEntry& record) {
   const absl::string_view job = !record.job().empty() ? record.job() : record.process_name();
   auto found = jobs_.find(job);
@@ -34,10 +46,12 @@ void JobLedger::Send(const LogEntry& entry) {
   line.created = absl::ToDoubleSeconds(entry.time() - absl::UnixEpoch());
   line.levelno = entry.levelno();
   line.unsigned_record = unsigned_record;
-  const absl::string_view text = entry.text_message();
-  const size_t cut = Utf8CutPoint(text, JobLog::kMessageBytes);
-  line.message.assign(text.data(), cut);
-  if (cut < text.size()) line.message.append("\u2026");  // an ellipsis
+  line.message = Shortened(entry.text_message());
+  if (entry.logger_name() == "stdout" || entry.logger_name() == "stderr") {
+    std::vector<std::string>& output = job.log.last_output;
+    if (output.size() == JobLog::kLastOutputLines) output.erase(output.begin());
+    output.push_back(line.message);
+  }
 }
 
 void JobLedger::ForgetOldestLocked() {

@@ -4,6 +4,7 @@
 #include "toil/rtlog/leader/report/job_ledger.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -13,8 +14,10 @@ namespace toil::rtlog::internal {
 namespace {
 
 void Send(JobLedger& ledger, const std::string& job, const std::string& host, int levelno,
-          const std::string& message, double created = 1.0e9) {
+          const std::string& message, double created = 1.0e9,
+          const std::string& logger = "toil-rt") {
   LogRecord record;
+  record.set_name(logger);
   record.set_job(job);
   record.set_hostname(host);
   record.set_levelno(levelno);
@@ -69,6 +72,17 @@ TEST(JobLedgerTest, KeepsTheLastLinesOldestFirst) {
     EXPECT_EQ(lines[i].created, 8 + i);
     EXPECT_EQ(lines[i].levelno, (8 + i) % 2 ? 40 : 20);
   }
+}
+
+TEST(JobLedgerTest, KeepsTheLastCapturedLinesApart) {
+  JobLedger ledger;
+  for (int i = 0; i < 15; ++i) {
+    Send(ledger, "j", "h", 20, absl::StrCat("printed ", i), 1.0e9, i % 2 ? "stderr" : "stdout");
+    Send(ledger, "j", "h", 20, absl::StrCat("logged ", i));
+  }
+  const std::vector<std::string> output = ledger.Snapshot()[0].last_output;
+  ASSERT_EQ(output.size(), JobLog::kLastOutputLines);
+  for (size_t i = 0; i < output.size(); ++i) EXPECT_EQ(output[i], absl::StrCat("printed ", 5 + i));
 }
 
 TEST(JobLedgerTest, CutsLongMessagesAtACharacterBoundary) {
