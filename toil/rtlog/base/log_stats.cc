@@ -20,7 +20,9 @@ std::string DescribeLogStats(const LogStats& s) {
   if (s.stream_connections > 0 || s.stream_refused > 0) {
     absl::StrAppend(&text, "; ",
                     Counted(s.stream_connections, "stream connection", "stream connections"), " (",
-                    s.stream_refused, " refused)");
+                    s.stream_refused, " refused");
+    if (s.stream_cut_short > 0) absl::StrAppend(&text, ", ", s.stream_cut_short, " cut short");
+    text.push_back(')');
   }
   if (s.sink_lines_lost > 0) {
     absl::StrAppend(&text, "; ", internal::CountedWas(s.sink_lines_lost, "line", "lines"),

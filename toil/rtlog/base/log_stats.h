@@ -31,6 +31,10 @@ struct LogStats {
   // failed handshake (not this run's secret), a protocol error or the limit.
   uint64_t stream_connections = 0;
   uint64_t stream_refused = 0;
+  // Of the connections, those their peer closed before the handshake ended
+  // (a job that gave up waiting and connects again, a port scan): not
+  // refusals.
+  uint64_t stream_cut_short = 0;
   // Whether the server required signatures (the refusals are then shown
   // even when there are none).
   bool signatures_checked = false;

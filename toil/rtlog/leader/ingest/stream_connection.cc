@@ -71,8 +71,12 @@ StreamConnection::State StreamConnection::Handshake() {
     established_ = true;
     return State::kOpen;
   }
+  const bool refused = SSL_get_error(ssl_, result) == SSL_ERROR_SSL;
   const State state = Wait(result, "the TLS handshake");
-  if (state == State::kFailed) failed_in_handshake_ = true;
+  if (state == State::kFailed) {
+    failed_in_handshake_ = true;
+    handshake_refused_ = refused;
+  }
   return state;
 }
 

@@ -52,6 +52,10 @@ class StreamConnection {
   // Why it failed, and whether in the handshake.
   const std::string& error() const { return error_; }
   bool failed_in_handshake() const { return failed_in_handshake_; }
+  // Whether TLS said no in the handshake (not this run's secret, not TLS);
+  // else the peer closed or reset the connection before it ended (a job
+  // that gave up waiting connects again).
+  bool handshake_refused() const { return handshake_refused_; }
   // Whether it has written everything queued.
   bool flushed() const { return sent_ == out_.size(); }
 
@@ -82,6 +86,7 @@ class StreamConnection {
   size_t sent_ = 0;
   std::string error_;
   bool failed_in_handshake_ = false;
+  bool handshake_refused_ = false;
 };
 
 }  // namespace toil::rtlog::internal

@@ -186,8 +186,13 @@ void StreamReceiver::Stop() {
 }
 
 StreamReceiver::Counts StreamReceiver::counts() const {
-  return {accepted_.load(),          open_count_.load(),      over_limit_count_.load(),
-          failed_handshakes_.load(), protocol_errors_.load(), frames_.load()};
+  return {accepted_.load(),
+          open_count_.load(),
+          over_limit_count_.load(),
+          failed_handshakes_.load(),
+          cut_short_.load(),
+          protocol_errors_.load(),
+          frames_.load()};
 }
 
 void StreamReceiver::Run() {
@@ -305,7 +310,9 @@ void StreamReceiver::WriteFrame(const StreamConnection& connection, const Frame&
 void StreamReceiver::After(Open& open, StreamConnection::State state, absl::Time now) {
   StreamConnection& connection = *open.connection;
   if (state == StreamConnection::State::kFailed) {
-    if (connection.failed_in_handshake()) {
+    if (connection.failed_in_handshake() && !connection.handshake_refused()) {
+      cut_short_.fetch_add(1, std::memory_order_relaxed);  // its peer went: no refusal
+    } else if (connection.failed_in_handshake()) {
       failed_handshakes_.fetch_add(1, std::memory_order_relaxed);
       refused_.Report(connection.peer_text(), connection.error(), now);
     } else {

@@ -70,6 +70,7 @@ class StreamReceiver {
     uint64_t open = 0;
     uint64_t over_limit = 0;         // closed at once: too many open
     uint64_t failed_handshakes = 0;  // not the run's secret, or too slow
+    uint64_t cut_short = 0;          // closed by their peer before the handshake ended
     uint64_t protocol_errors = 0;    // not frames
     uint64_t frames = 0;
   };
@@ -159,6 +160,7 @@ class StreamReceiver {
   std::atomic<uint64_t> open_count_{0};
   std::atomic<uint64_t> over_limit_count_{0};
   std::atomic<uint64_t> failed_handshakes_{0};
+  std::atomic<uint64_t> cut_short_{0};
   std::atomic<uint64_t> protocol_errors_{0};
   std::atomic<uint64_t> frames_{0};
 };

@@ -148,6 +148,7 @@ LogStats UdpServer::stats() const {
   const StreamReceiver::Counts stream = stream_counts();
   stats.stream_connections = stream.accepted;
   stats.stream_refused = stream.over_limit + stream.failed_handshakes + stream.protocol_errors;
+  stats.stream_cut_short = stream.cut_short;
   return stats;
 }
 
