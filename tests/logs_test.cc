@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/serve_process.h"
 #include "tests/test_util.h"
 
 namespace toil::testing {
@@ -98,6 +99,21 @@ TEST_F(LogsTest, MistakesAndAMissingHistoryAreSaid) {
   const ProcessResult missing = RunProcess({Tool(), "logs", "/no/such/run"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_THAT(missing.err, HasSubstr("/no/such/run"));
+}
+
+TEST(LogsServeTest, AServerGivenAHistoryDirectoryKeepsItsRecordsThere) {
+  const std::string dir = TempPath("served-history");  // made if missing
+  Serve serve({"--history_dir=" + dir});
+  const ProcessResult job = RunProcess({TestJob(), "count", "3"}, serve.JobEnv("sender"));
+  ASSERT_EQ(job.exit_code, 0) << job.err;
+  serve.Stop();
+  const ProcessResult logs = RunProcess({Tool(), "logs", "--job=sender", dir});
+  ASSERT_EQ(logs.exit_code, 0) << logs.err;
+  EXPECT_THAT(Said(RecordLines(logs.out)),
+              ElementsAre(HasSubstr("record 0"), HasSubstr("record 1"), HasSubstr("record 2")));
+  const ProcessResult refused = RunProcess({Tool(), "serve", "--history_dir=/proc/no/such"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.err, HasSubstr("--history_dir=/proc/no/such"));
 }
 
 TEST(LogsFollowTest, ItFollowsARunningRunAndEndsWhenItsReaderGoes) {

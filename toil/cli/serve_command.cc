@@ -12,6 +12,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "toil/batch/job_files.h"
 #include "toil/batch/shell_quote.h"
 #include "toil/cli/command.h"
 #include "toil/cli/output_flags.h"
@@ -21,6 +22,7 @@
 #include "toil/rtlog/base/environment.h"
 #include "toil/rtlog/base/level.h"
 #include "toil/rtlog/leader/log_server.h"
+#include "toil/rtlog/sinks/history_sink.h"
 
 ABSL_FLAG(std::string, bind, "127.0.0.1",
           "Numeric address to listen on: 127.0.0.1 (this machine only), "
@@ -32,6 +34,10 @@ ABSL_FLAG(std::string, secret_file, "",
           "exist, used when it does. A server started again with the same file and --port "
           "is the same run to its jobs: they reconnect and send again what it had not "
           "acknowledged.");
+ABSL_FLAG(std::string, history_dir, "",
+          "Keep every record in this directory (records.jsonl, rotated at 256 MiB, 8 "
+          "files at most; made if missing, in a directory that exists), for `toil-rtlog "
+          "logs`.");
 ABSL_FLAG(int, tail_keep, 16384,
           "How many recent records the control plane keeps for `toil-rtlog tail "
           "--last` and for viewers that fall behind (at least 1).");
@@ -159,6 +165,17 @@ int RunServe(const std::vector<std::string>& args) {
   if (!level.ok()) return UsageError("serve", std::string(level.status().message()));
   absl::StatusOr<OutputSinks> sinks = MakeOutputSinks();
   if (!sinks.ok()) return UsageError("serve", std::string(sinks.status().message()));
+  if (const std::string history = absl::GetFlag(FLAGS_history_dir); !history.empty()) {
+    absl::StatusOr<std::string> dir = batch::MakeLogDir(history);
+    absl::StatusOr<std::unique_ptr<rtlog::HistorySink>> sink =
+        dir.ok() ? rtlog::HistorySink::Open(*dir)
+                 : absl::StatusOr<std::unique_ptr<rtlog::HistorySink>>(dir.status());
+    if (!sink.ok()) {
+      return UsageError("serve",
+                        absl::StrCat("--history_dir=", history, ": ", sink.status().message()));
+    }
+    sinks->owned.push_back(*std::move(sink));
+  }
   absl::StatusOr<ReportRequest> report = ReportFlags(/*stdout_free=*/false);
   if (!report.ok()) return UsageError("serve", std::string(report.status().message()));
   for (const absl::Status& range :
@@ -254,7 +271,8 @@ const Command& ServeCommand() {
         "run a standalone log server and show what jobs send",
         "toil-rtlog serve [--bind ADDR] [--port N] [--level LEVEL] [--format text|jsonl]\n"
         "                 [--output PATH] [--auth=false | --allow_unsigned] [--secret_file F]\n"
-        "                 [--control off|HOST:PORT] [--time local|utc|iso] [--detach]\n\n"
+        "                 [--control off|HOST:PORT] [--time local|utc|iso] [--detach]\n"
+        "                 [--history_dir DIR]\n\n"
         "Listens for real-time log records (UDP) and shows them. On start it prints\n"
         "  export TOIL_RT_LOGGING_ADDRESS=...\n"
         "  export TOIL_RT_LOGGING_LEVEL=...\n"
@@ -265,8 +283,15 @@ const Command& ServeCommand() {
         "  eval \"$(toil-rtlog serve --detach)\"\n"
         "prepares a shell for jobs and leaves the server running in the background.\n"
         "Stops on SIGINT, SIGTERM, SIGHUP or `toil-rtlog stop`, and prints a report\n"
-        "(a row per job it heard from; --report) and a summary on stderr.",
-        {{"advertise"}, {"bind"}, {"detach"}, {"port"}, {"secret_file"}, {"tail_keep"}},
+        "(a row per job it heard from; --report) and a summary on stderr. With\n"
+        "--history_dir it keeps every record there, for `toil-rtlog logs DIR`.",
+        {{"advertise"},
+         {"bind"},
+         {"detach"},
+         {"history_dir"},
+         {"port"},
+         {"secret_file"},
+         {"tail_keep"}},
         &RunServe};
     for (FlagDoc& doc : LeaderFlagDocs()) c->flags.push_back(std::move(doc));
     return c;
