@@ -205,15 +205,9 @@ absl::StatusOr<HistoryFilter> FilterFromFlags() {
     if (!level.ok()) return level.status();
     filter.min_levelno = rtlog::LevelNumber(*level);
   }
-  if (const std::string grep = absl::GetFlag(FLAGS_grep); !grep.empty()) {
-    RE2::Options options;
-    options.set_log_errors(false);
-    filter.grep = std::make_unique<RE2>(grep, options);
-    if (!filter.grep->ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--grep=", grep, " is not a regular expression: ", filter.grep->error()));
-    }
-  }
+  absl::StatusOr<std::unique_ptr<RE2>> grep = GrepFlag();
+  if (!grep.ok()) return grep.status();
+  filter.grep = *std::move(grep);
   if (const std::string since = absl::GetFlag(FLAGS_since); !since.empty()) {
     absl::StatusOr<absl::Time> at = ParseSince(since, absl::Now());
     if (!at.ok()) return at.status();
@@ -226,11 +220,8 @@ int RunLogs(const std::vector<std::string>& args) {
   if (args.size() > 1) {
     return UsageError("logs", absl::StrCat("unexpected argument \"", args[1], "\""));
   }
-  const std::string format = absl::GetFlag(FLAGS_format);
-  if (format != "text" && format != "jsonl") {
-    return UsageError("logs",
-                      absl::StrCat("--format=", format, " is not a format; use text or jsonl"));
-  }
+  const absl::StatusOr<bool> text = TextFormatFlag();
+  if (!text.ok()) return UsageError("logs", std::string(text.status().message()));
   absl::StatusOr<rtlog::TimeStyle> time = TimeStyleFlag();
   if (!time.ok()) return UsageError("logs", std::string(time.status().message()));
   absl::StatusOr<HistoryFilter> filter = FilterFromFlags();
@@ -249,7 +240,7 @@ int RunLogs(const std::vector<std::string>& args) {
     return 1;
   }
   signal(SIGPIPE, SIG_IGN);
-  Shower shower(*filter, format == "text", *time);
+  Shower shower(*filter, *text, *time);
   return Show(*files, absl::GetFlag(FLAGS_follow), shower);
 }
 

@@ -106,11 +106,8 @@ int RunTail(const std::vector<std::string>& args) {
   if (!args.empty()) {
     return UsageError("tail", absl::StrCat("unexpected argument \"", args[0], "\""));
   }
-  const std::string format = absl::GetFlag(FLAGS_format);
-  if (format != "text" && format != "jsonl") {
-    return UsageError("tail",
-                      absl::StrCat("--format=", format, " is not a format; use text or jsonl"));
-  }
+  const absl::StatusOr<bool> text = TextFormatFlag();
+  if (!text.ok()) return UsageError("tail", std::string(text.status().message()));
   absl::StatusOr<rtlog::TimeStyle> time = TimeStyleFlag();
   if (!time.ok()) return UsageError("tail", std::string(time.status().message()));
   if (absl::Status range = CheckRange("last", absl::GetFlag(FLAGS_last), 0, 10000000);
@@ -122,14 +119,8 @@ int RunTail(const std::vector<std::string>& args) {
     absl::StatusOr<rtlog::Level> level = rtlog::ParseLevel(absl::GetFlag(FLAGS_level));
     if (!level.ok()) return UsageError("tail", std::string(level.status().message()));
   }
-  if (const std::string grep = absl::GetFlag(FLAGS_grep); !grep.empty()) {
-    RE2::Options options;
-    options.set_log_errors(false);
-    const RE2 pattern(grep, options);
-    if (!pattern.ok()) {
-      return UsageError(
-          "tail", absl::StrCat("--grep=", grep, " is not a regular expression: ", pattern.error()));
-    }
+  if (absl::StatusOr<std::unique_ptr<RE2>> grep = GrepFlag(); !grep.ok()) {
+    return UsageError("tail", std::string(grep.status().message()));
   }
   rtlog::v1::TailRequest request;
   request.set_follow(absl::GetFlag(FLAGS_follow));
@@ -169,8 +160,8 @@ int RunTail(const std::vector<std::string>& args) {
                      "the leader did not wait for it\n",
                      static_cast<unsigned long long>(response.missed()));
       }
-      const bool shown = ShowEntries(response, format == "text", entries, terminal, rendered) &&
-                         ShowJsonLines(response.jsonl(), format == "text", lines, terminal);
+      const bool shown = ShowEntries(response, *text, entries, terminal, rendered) &&
+                         ShowJsonLines(response.jsonl(), *text, lines, terminal);
       if (!shown) {
         const int error = errno;
         context->TryCancel();

@@ -8,6 +8,8 @@
 #include <cerrno>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "toil/cli/output_flags.h"
 
 ABSL_FLAG(bool, follow, false, "Keep showing records as they arrive, until interrupted.");
 ABSL_FLAG(std::string, job, "", "Only jobs whose name matches this glob (e.g. 'align-*').");
@@ -17,6 +19,28 @@ ABSL_FLAG(std::string, grep, "",
           "(RE2 syntax).");
 
 namespace toil::cli {
+
+absl::StatusOr<bool> TextFormatFlag() {
+  const std::string format = absl::GetFlag(FLAGS_format);
+  if (format != "text" && format != "jsonl") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--format=", format, " is not a format; use text or jsonl"));
+  }
+  return format == "text";
+}
+
+absl::StatusOr<std::unique_ptr<RE2>> GrepFlag() {
+  const std::string grep = absl::GetFlag(FLAGS_grep);
+  if (grep.empty()) return nullptr;
+  RE2::Options options;
+  options.set_log_errors(false);
+  auto pattern = std::make_unique<RE2>(grep, options);
+  if (!pattern->ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--grep=", grep, " is not a regular expression: ", pattern->error()));
+  }
+  return pattern;
+}
 
 bool StdoutGone() {
   struct stat info;
