@@ -13,7 +13,7 @@ namespace toil::batch {
 inline constexpr char kCaptureProgramVariable[] = "TOIL_RTLOG_BIN";
 
 // `chosen` if not empty; else $TOIL_RTLOG_BIN; else the first executable
-// toil-rtlog in $PATH; "" when there is none.
+// toil-rtlog in $PATH (/bin:/usr/bin when unset); "" when there is none.
 std::string FindCaptureProgram(const std::string& chosen);
 
 // 0 when `command` can be run as posix_spawnp would find it (a path, or a
