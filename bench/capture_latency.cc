@@ -44,7 +44,7 @@ std::optional<absl::Time> WrittenAt(const rtlog::LogEntry& entry) {
 }
 
 struct Run {
-  double p50 = 0, p99 = 0, max = 0;
+  Spread spread;
   long printed = 0;
   size_t received = 0;
 };
@@ -75,9 +75,7 @@ Run Once(int jobs, double rate, double seconds) {
   Run run;
   run.printed = each * jobs;
   run.received = sorted.size();
-  run.p50 = Percentile(sorted, 0.5);
-  run.p99 = Percentile(sorted, 0.99);
-  run.max = sorted.empty() ? 0 : sorted.back();
+  run.spread = SpreadOf(sorted);
   return run;
 }
 
@@ -96,10 +94,11 @@ int main(int argc, char** argv) {
     std::printf(
         "run %d: %ld printed, %zu received; write to sink p50 %.1f ms, p99 %.1f ms, "
         "max %.1f ms\n",
-        i + 1, run.printed, run.received, run.p50 / 1e3, run.p99 / 1e3, run.max / 1e3);
-    p50.push_back(run.p50 / 1e3);
-    p99.push_back(run.p99 / 1e3);
-    max.push_back(run.max / 1e3);
+        i + 1, run.printed, run.received, run.spread.p50 / 1e3, run.spread.p99 / 1e3,
+        run.spread.max / 1e3);
+    p50.push_back(run.spread.p50 / 1e3);
+    p99.push_back(run.spread.p99 / 1e3);
+    max.push_back(run.spread.max / 1e3);
     lost.push_back(static_cast<double>(run.printed) - static_cast<double>(run.received));
   }
   std::printf(

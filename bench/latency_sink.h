@@ -60,6 +60,15 @@ inline double Percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))];
 }
 
+// Where a run's latencies lie (microseconds).
+struct Spread {
+  double p50 = 0, p90 = 0, p99 = 0, max = 0;
+};
+inline Spread SpreadOf(const std::vector<double>& sorted) {
+  return {Percentile(sorted, 0.5), Percentile(sorted, 0.9), Percentile(sorted, 0.99),
+          sorted.empty() ? 0 : sorted.back()};
+}
+
 // "median (smallest-largest)" of `v`, with `decimals` decimals.
 inline std::string MedianAndRange(std::vector<double> v, int decimals) {
   if (v.empty()) return "-";

@@ -68,10 +68,10 @@ int Run() {
               absl::ToDoubleSeconds(down));
   std::printf("job on %s exited %d; %zu of %d records arrived; %s\n", done->host.c_str(),
               done->exit_code, sorted.size(), records, rtlog::DescribeLogStats(stats).c_str());
+  const Spread spread = SpreadOf(sorted);
   std::printf(
       "RT_LOG to the leader's sink: median %.0f us, p90 %.0f us, p99 %.0f us, max %.0f us\n",
-      Percentile(sorted, 0.5), Percentile(sorted, 0.9), Percentile(sorted, 0.99),
-      sorted.empty() ? 0 : sorted.back());
+      spread.p50, spread.p90, spread.p99, spread.max);
   return done->exit_code == 0 && sorted.size() == static_cast<size_t>(records) ? 0 : 1;
 }
 

@@ -40,7 +40,7 @@ namespace toil::bench {
 namespace {
 
 struct Run {
-  double p50 = 0, p90 = 0, p99 = 0, max = 0;
+  Spread spread;
   size_t received = 0;
   long logged = 0;
 };
@@ -83,10 +83,7 @@ Run Once(double rate, double seconds, bool stream) {
   (*server)->Stop();
   const std::vector<double> sorted = sink.Sorted();
   run.received = sorted.size();
-  run.p50 = Percentile(sorted, 0.5);
-  run.p90 = Percentile(sorted, 0.9);
-  run.p99 = Percentile(sorted, 0.99);
-  run.max = sorted.empty() ? 0 : sorted.back();
+  run.spread = SpreadOf(sorted);
   return run;
 }
 
@@ -110,12 +107,12 @@ int main(int argc, char** argv) {
     const Run run = toil::bench::Once(rate, seconds, stream);
     std::printf(
         "run %d: %zu of %ld received; median %.0f us, p90 %.0f us, p99 %.0f us, max %.0f us\n", i,
-        run.received, run.logged, run.p50, run.p90, run.p99, run.max);
+        run.received, run.logged, run.spread.p50, run.spread.p90, run.spread.p99, run.spread.max);
     std::fflush(stdout);
-    p50.push_back(run.p50);
-    p90.push_back(run.p90);
-    p99.push_back(run.p99);
-    max.push_back(run.max);
+    p50.push_back(run.spread.p50);
+    p90.push_back(run.spread.p90);
+    p99.push_back(run.spread.p99);
+    max.push_back(run.spread.max);
   }
   std::printf(
       "%s at %.0f records/s, median (range) of %d runs: median %s us, p90 %s us, p99 %s us, "
