@@ -17,10 +17,10 @@
 #include "toil/cli/command.h"
 #include "toil/cli/output_flags.h"
 #include "toil/cli/report_flags.h"
-#include "toil/cli/secret_file.h"
 #include "toil/cli/stop_signals.h"
 #include "toil/rtlog/base/environment.h"
 #include "toil/rtlog/base/level.h"
+#include "toil/rtlog/common/secret_file.h"
 #include "toil/rtlog/leader/log_server.h"
 #include "toil/rtlog/sinks/history_sink.h"
 
@@ -191,8 +191,10 @@ int RunServe(const std::vector<std::string>& args) {
     if (!absl::GetFlag(FLAGS_auth)) {
       return UsageError("serve", "--secret_file with --auth=false: there is no secret to keep");
     }
-    absl::StatusOr<std::optional<std::string>> read = ReadSecretFile(secret_file);
-    if (!read.ok()) return UsageError("serve", std::string(read.status().message()));
+    absl::StatusOr<std::optional<std::string>> read = rtlog::ReadSecretFile(secret_file);
+    if (!read.ok()) {
+      return UsageError("serve", absl::StrCat("--secret_file=", read.status().message()));
+    }
     kept_secret = *read;
   }
 
@@ -234,9 +236,10 @@ int RunServe(const std::vector<std::string>& args) {
   }
   if (!secret_file.empty() && !kept_secret) {
     absl::Status kept =
-        WriteSecretFile(secret_file, (*server)->JobEnvironment()[rtlog::kSecretVariable]);
+        rtlog::WriteSecretFile(secret_file, (*server)->JobEnvironment()[rtlog::kSecretVariable]);
     if (!kept.ok()) {
-      std::fprintf(stderr, "toil-rtlog serve: error: %s\n", std::string(kept.message()).c_str());
+      std::fprintf(stderr, "toil-rtlog serve: error: --secret_file=%s\n",
+                   std::string(kept.message()).c_str());
       return 1;
     }
   }

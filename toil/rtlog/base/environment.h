@@ -58,6 +58,7 @@ inline constexpr char kVariablePrefix[] = "TOIL_RT_LOGGING_";
 inline constexpr char kLevelVariable[] = "TOIL_RT_LOGGING_LEVEL";
 inline constexpr char kAddressVariable[] = "TOIL_RT_LOGGING_ADDRESS";
 inline constexpr char kSecretVariable[] = "TOIL_RT_LOGGING_SECRET";
+inline constexpr char kSecretFileVariable[] = "TOIL_RT_LOGGING_SECRET_FILE";
 inline constexpr char kJobNameVariable[] = "TOIL_JOB_NAME";
 inline constexpr char kPackedVariable[] = "TOIL_RT_LOGGING_PACKED";
 inline constexpr char kStreamVariable[] = "TOIL_RT_LOGGING_STREAM";

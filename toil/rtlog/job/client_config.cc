@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "toil/rtlog/common/secret_file.h"
 #include "toil/rtlog/wire/datagram_fit.h"
 #include "toil/rtlog/wire/packed_datagram.h"
 
@@ -62,14 +63,31 @@ void ReadStream(const char* value, ClientConfig* config) {
   config->stream = *std::move(stream);
 }
 
+// TOIL_RT_LOGGING_SECRET, else the file TOIL_RT_LOGGING_SECRET_FILE names
+// (so that the secret itself is on no command line a batch system builds).
+void ReadSecret(const char* secret, const char* secret_file, ClientConfig* config) {
+  if (secret != nullptr) {
+    config->secret = secret;
+    return;
+  }
+  if (secret_file == nullptr) return;
+  absl::StatusOr<std::optional<std::string>> read = ReadSecretFile(secret_file);
+  if (read.ok() && read->has_value()) {
+    config->secret = **read;
+    return;
+  }
+  config->warnings.push_back(absl::StrCat(
+      kSecretFileVariable, ": ",
+      read.ok() ? absl::StrCat(secret_file, ": no such file") : read.status().message(),
+      "; records are sent unsigned, and a leader that requires signatures refuses them"));
+}
+
 }  // namespace
 
 ClientConfig ReadClientConfig(const std::function<const char*(const char*)>& getenv) {
   ClientConfig config;
   if (const char* job = getenv(kJobNameVariable)) config.job_name = job;
-  if (const char* secret = getenv(kSecretVariable)) {
-    config.secret = secret;
-  }
+  ReadSecret(getenv(kSecretVariable), getenv(kSecretFileVariable), &config);
 
   ReadPacked(getenv(kPackedVariable), &config);
   ReadOverflow(getenv(kOverflowVariable), &config);

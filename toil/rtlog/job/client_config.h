@@ -25,7 +25,8 @@ struct ClientConfig {
   // Where to send records; unset: stderr only.
   std::optional<HostPort> leader;
   std::string job_name;
-  // TOIL_RT_LOGGING_SECRET as given ("" when unset).
+  // TOIL_RT_LOGGING_SECRET as given, else the text of the file
+  // TOIL_RT_LOGGING_SECRET_FILE names ("" when neither is set).
   std::string secret;
   // TOIL_RT_LOGGING_PACKED: the largest packed datagram the leader reads (0:
   // one record per datagram).

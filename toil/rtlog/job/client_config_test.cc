@@ -1,7 +1,12 @@
 // Tests of reading the job-side configuration from the environment.
 #include "toil/rtlog/job/client_config.h"
 
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <map>
+#include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -103,6 +108,41 @@ TEST(ClientConfigTest, AStreamAddressGoesWithALeader) {
   ASSERT_EQ(config.warnings.size(), 1u);
   EXPECT_THAT(config.warnings[0], HasSubstr("TOIL_RT_LOGGING_STREAM=\"nowhere\" is not usable"));
   EXPECT_THAT(config.warnings[0], HasSubstr("sent as datagrams"));
+}
+
+// A file of `text` with `mode` in the test's temporary directory.
+std::string SecretFile(const std::string& name, const std::string& text, mode_t mode) {
+  const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs(text.c_str(), f);
+  std::fclose(f);
+  chmod(path.c_str(), mode);
+  return path;
+}
+
+TEST(ClientConfigTest, TheSecretComesFromTheVariableElseFromTheFileItNames) {
+  const std::string digits(64, 'a');
+  const std::string file = SecretFile("secret", digits + "\n", 0600);
+  EXPECT_EQ(Read({{"TOIL_RT_LOGGING_SECRET_FILE", file}}).secret, digits);
+  const ClientConfig both = Read(
+      {{"TOIL_RT_LOGGING_SECRET", std::string(64, 'b')}, {"TOIL_RT_LOGGING_SECRET_FILE", file}});
+  EXPECT_EQ(both.secret, std::string(64, 'b'));
+  EXPECT_TRUE(both.warnings.empty());
+}
+
+TEST(ClientConfigTest, ASecretFileThatCannotBeUsedIsAWarningAndNoSecret) {
+  const std::string shared = SecretFile("shared", std::string(64, 'a'), 0644);
+  const ClientConfig open_to_others = Read({{"TOIL_RT_LOGGING_SECRET_FILE", shared}});
+  EXPECT_EQ(open_to_others.secret, "");
+  ASSERT_EQ(open_to_others.warnings.size(), 1u);
+  EXPECT_THAT(open_to_others.warnings[0], HasSubstr("may be read by others"));
+  EXPECT_THAT(open_to_others.warnings[0], HasSubstr("sent unsigned"));
+
+  const ClientConfig missing = Read({{"TOIL_RT_LOGGING_SECRET_FILE", shared + ".gone"}});
+  EXPECT_EQ(missing.secret, "");
+  ASSERT_EQ(missing.warnings.size(), 1u);
+  EXPECT_THAT(missing.warnings[0],
+              HasSubstr("TOIL_RT_LOGGING_SECRET_FILE: " + shared + ".gone: no such file"));
 }
 
 }  // namespace

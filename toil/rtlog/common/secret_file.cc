@@ -1,5 +1,5 @@
 // A run's secret kept in a file; see secret_file.h.
-#include "toil/cli/secret_file.h"
+#include "toil/rtlog/common/secret_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,12 +11,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
-namespace toil::cli {
+namespace toil::rtlog {
 namespace {
 
 absl::Status Failed(const std::string& path, absl::string_view what) {
   return absl::FailedPreconditionError(
-      absl::StrCat("--secret_file=", path, ": ", what, ": ", std::strerror(errno)));
+      absl::StrCat(path, ": ", what, ": ", std::strerror(errno)));
 }
 
 }  // namespace
@@ -32,7 +32,7 @@ absl::StatusOr<std::optional<std::string>> ReadSecretFile(const std::string& pat
   close(fd);
   if ((info.st_mode & 077) != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "--secret_file=", path, " may be read by others (mode ", absl::Hex(info.st_mode & 0777),
+        path, " may be read by others (mode ", absl::Hex(info.st_mode & 0777),
         " in hex); since others may know it, remove the file "
         "(a new secret is made and kept there, mode 600)"));
   }
@@ -49,4 +49,4 @@ absl::Status WriteSecretFile(const std::string& path, const std::string& secret)
   return absl::OkStatus();
 }
 
-}  // namespace toil::cli
+}  // namespace toil::rtlog
