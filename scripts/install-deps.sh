@@ -16,6 +16,7 @@ packages=(
   libsimdjson-dev libssl-dev libre2-dev
   clang libclang-rt-14-dev clang-format
   slurm-wlm munge iproute2 util-linux nftables
+  toil
 )
 case "${1:-}" in
   "") ;;

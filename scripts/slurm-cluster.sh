@@ -212,6 +212,8 @@ host="$(hostname -s)"
   echo "SelectTypeParameters=CR_CPU"
   echo "SchedulerType=sched/backfill"
   echo "SchedulerParameters=sched_min_interval=0"
+  # Toil's Slurm batch system polls every 1.2 x this (default 30 s).
+  echo "SchedulerTimeSlice=5"
   echo "MpiDefault=none"
   echo "SwitchType=switch/none"
   # Finished jobs stay known for 10 minutes (scontrol show job), jobs on a

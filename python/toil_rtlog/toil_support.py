@@ -24,7 +24,8 @@ PREFIX = "TOIL_RT_LOGGING_"
 # What a job needs of serve's export lines (the control plane is for people).
 JOB_VARIABLES = (PREFIX + "ADDRESS", PREFIX + "LEVEL", PREFIX + "PACKED", PREFIX + "STREAM")
 
-_log = logging.getLogger("toil_rtlog")
+# Toil's own logger for real-time logging: Toil's --logLevel applies to it.
+_log = logging.getLogger("toil.realtimeLogger")
 _settings = {"options": {}, "program": None, "secret_dir": None}
 _running = {"leader": None}
 _current_job = {"name": None}
