@@ -36,12 +36,12 @@ namespace toil {
 namespace {
 
 using ::testing::AnyOf;
+using testing::EnvChange;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using ::testing::StartsWith;
-using testing::EnvChange;
 using testing::ProcessResult;
 using testing::Runfile;
+using ::testing::StartsWith;
 
 constexpr char kPython[] = "/usr/bin/python3";  // the interpreter Debian's toil is for
 constexpr int kChildren = 4;
@@ -51,13 +51,14 @@ std::string WhyNoToil() {
   const ProcessResult found = testing::RunProcess({kPython, "-c", "import toil.common"});
   return found.exit_code == 0 ? ""
                               : "Debian's toil is not installed (scripts/install-deps.sh "
-                                "installs it): " + found.err;
+                                "installs it): " +
+                                    found.err;
 }
 
 // The directory that holds the toil_rtlog package, for PYTHONPATH.
 std::string PythonPath() {
-  return std::string(absl::StripSuffix(Runfile("python/toil_rtlog/__init__.py"),
-                                       "/toil_rtlog/__init__.py"));
+  return std::string(
+      absl::StripSuffix(Runfile("python/toil_rtlog/__init__.py"), "/toil_rtlog/__init__.py"));
 }
 
 // The workflow script, copied out of the runfiles: Toil refuses a script
@@ -165,8 +166,9 @@ void ExpectEveryRecordOnceSignedAndNamed(const std::vector<Record>& records) {
     EXPECT_EQ(own[3].message, child + "done");
     // Arguments that do not fit the message: shown with it, not lost.
     int mismatched = 0;
-    for (const Record& r : Starting(records, "child %d mismatched %d [arguments not formatted: "
-                                             "TypeError")) {
+    for (const Record& r : Starting(records,
+                                    "child %d mismatched %d [arguments not formatted: "
+                                    "TypeError")) {
       mismatched += absl::StrContains(r.message, absl::StrCat("(", k, ", 'not a number')"));
       if (absl::StrContains(r.message, absl::StrCat("(", k, ", "))) EXPECT_EQ(r.job, job);
     }
@@ -219,10 +221,10 @@ class ToilWorkflowTest : public ::testing::Test {
 TEST_F(ToilWorkflowTest, WithEnablePythonAndCppJobsReachTheCppLeaderSignedNamedAndWhole) {
   const std::string job_store = testing::TempPath("single-machine");
   const std::string jsonl = testing::TempPath("single-machine.jsonl");
-  const ProcessResult run = RunWorkflow(
-      job_store, {"--batchSystem=single_machine"},
-      absl::StrCat(R"({"format": "jsonl", "jsonl_file": ")", jsonl, R"(", "output": ")",
-                   testing::TempPath("single-machine.out"), R"("})"));
+  const ProcessResult run =
+      RunWorkflow(job_store, {"--batchSystem=single_machine"},
+                  absl::StrCat(R"({"format": "jsonl", "jsonl_file": ")", jsonl, R"(", "output": ")",
+                               testing::TempPath("single-machine.out"), R"("})"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::vector<Record> records = ReadRecords(jsonl);
   EXPECT_EQ(records.size(), 1u + kChildren * 5 + 1 + 3 * kChildren);
@@ -233,8 +235,8 @@ TEST_F(ToilWorkflowTest, WithEnablePythonAndCppJobsReachTheCppLeaderSignedNamedA
 }
 
 TEST_F(ToilWorkflowTest, WithoutEnableCppJobsReachToilsOwnPythonLeader) {
-  const ProcessResult run = RunWorkflow(testing::TempPath("toil-leader"),
-                                        {"--batchSystem=single_machine"}, std::nullopt);
+  const ProcessResult run =
+      RunWorkflow(testing::TempPath("toil-leader"), {"--batchSystem=single_machine"}, std::nullopt);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.err, Not(HasSubstr("toil-rtlog serve")));
   // Toil's leader logs what arrives under the record's logger name.
@@ -282,10 +284,9 @@ TEST_F(ToilWorkflowTest, OnToilsSlurmBatchSystemEveryRecordArrivesFromTheNodes) 
   const std::string bin = testing::TempPath("bin");
   const std::string argv_log = testing::TempPath("sbatch-argv");
   mkdir(bin.c_str(), 0700);
-  WriteExecutable(bin + "/sbatch", absl::StrCat("#!/bin/sh\nprintf '%s\\n' \"$@\" >> '",
-                                                   argv_log, "'\nexec ",
-                                                   absl::StripAsciiWhitespace(which.out),
-                                                   " \"$@\"\n"));
+  WriteExecutable(bin + "/sbatch",
+                  absl::StrCat("#!/bin/sh\nprintf '%s\\n' \"$@\" >> '", argv_log, "'\nexec ",
+                               absl::StripAsciiWhitespace(which.out), " \"$@\"\n"));
 
   const std::string job_store = testing::TempPath("slurm");
   const std::string jsonl = testing::TempPath("slurm.jsonl");

@@ -15,8 +15,7 @@ namespace toil::rtlog {
 namespace {
 
 absl::Status Failed(const std::string& path, absl::string_view what) {
-  return absl::FailedPreconditionError(
-      absl::StrCat(path, ": ", what, ": ", std::strerror(errno)));
+  return absl::FailedPreconditionError(absl::StrCat(path, ": ", what, ": ", std::strerror(errno)));
 }
 
 }  // namespace
@@ -31,10 +30,10 @@ absl::StatusOr<std::optional<std::string>> ReadSecretFile(const std::string& pat
   const ssize_t n = read(fd, buffer, sizeof(buffer));
   close(fd);
   if ((info.st_mode & 077) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, " may be read by others (mode ", absl::Hex(info.st_mode & 0777),
-        " in hex); since others may know it, remove the file "
-        "(a new secret is made and kept there, mode 600)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " may be read by others (mode ", absl::Hex(info.st_mode & 0777),
+                     " in hex); since others may know it, remove the file "
+                     "(a new secret is made and kept there, mode 600)"));
   }
   if (n < 0) return Failed(path, "cannot read it");
   return std::string(absl::StripAsciiWhitespace(absl::string_view(buffer, n)));
