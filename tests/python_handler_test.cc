@@ -1,0 +1,136 @@
+// toil_rtlog.Handler (python/toil_rtlog, a Python job's sender) against the
+// C++ leader, with real processes: tests/python/handler_job.py run by
+// /usr/bin/python3 with a `toil-rtlog serve`'s variables. Every record
+// arrives signed and numbered, a record too large for a datagram is cut and
+// marked, a forked child numbers a stream of its own, and a secret that
+// cannot be used is said on the job's stderr (the leader then refuses what
+// comes unsigned).
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "tests/serve_process.h"
+#include "tests/test_util.h"
+
+namespace toil {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+using testing::EnvChange;
+using testing::ProcessResult;
+using testing::Runfile;
+using testing::Serve;
+
+constexpr char kPython[] = "/usr/bin/python3";
+
+// The environment of handler_job.py: `serve`'s job environment, and the
+// package on PYTHONPATH.
+std::vector<EnvChange> JobEnv(const Serve& serve) {
+  std::vector<EnvChange> env = serve.JobEnv("py-handler");
+  env.push_back({"PYTHONPATH", std::string(absl::StripSuffix(
+                                   Runfile("python/toil_rtlog/__init__.py"),
+                                   "/toil_rtlog/__init__.py"))});
+  return env;
+}
+
+ProcessResult RunJob(const std::vector<EnvChange>& env) {
+  return testing::RunProcess({kPython, Runfile("tests/python/handler_job.py")}, env);
+}
+
+std::vector<google::protobuf::Struct> ReadJsonLines(const std::string& path) {
+  std::vector<google::protobuf::Struct> records;
+  for (absl::string_view line : absl::StrSplit(testing::ReadFile(path), '\n', absl::SkipEmpty())) {
+    google::protobuf::Struct object;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(std::string(line), &object).ok());
+    records.push_back(object);
+  }
+  return records;
+}
+
+std::string Text(const google::protobuf::Struct& r, const std::string& key) {
+  auto it = r.fields().find(key);
+  return it == r.fields().end() ? "" : it->second.string_value();
+}
+
+TEST(PythonHandlerTest, EveryRecordArrivesSignedNumberedAndWhole) {
+  const std::string out = testing::TempPath("handler.jsonl");
+  Serve serve({"--format=jsonl", "--output=" + out});
+  const ProcessResult job = RunJob(JobEnv(serve));
+  ASSERT_EQ(job.exit_code, 0) << job.err;
+  EXPECT_EQ(job.err, "");
+  const ProcessResult stopped = serve.Stop();
+  EXPECT_THAT(stopped.err, HasSubstr("0 lost in transit"));
+  const std::vector<google::protobuf::Struct> records = ReadJsonLines(out);
+  ASSERT_EQ(records.size(), 6u) << testing::ReadFile(out);
+
+  std::map<std::string, std::vector<std::string>> seqs;  // stream -> numbers
+  for (const auto& r : records) {
+    EXPECT_TRUE(r.fields().at("signed").bool_value()) << Text(r, "message");
+    EXPECT_EQ(Text(r, "job"), "py-handler");
+    EXPECT_EQ(Text(r, "name"), "handler.job");
+    seqs[Text(r, "stream")].push_back(Text(r, "seq"));
+  }
+  EXPECT_EQ(Text(records[0], "message"), "plain record 7%");
+  EXPECT_THAT(Text(records[1], "message"), StartsWith("an object <object object at 0x"));
+  EXPECT_EQ(Text(records[2], "message"), "a lookup failed");
+  EXPECT_THAT(Text(records[2], "exc_text"), HasSubstr("KeyError: 'missing'"));
+  // 300,000 bytes of UTF-8: cut at a character's boundary, marked.
+  const std::string cut = Text(records[3], "message");
+  EXPECT_THAT(cut, StartsWith("long \u00e9x\u00e9x"));
+  EXPECT_THAT(cut, HasSubstr(" [cut: 300005 bytes, "));
+  EXPECT_GT(cut.size(), 60000u);
+  EXPECT_LE(cut.size(), 65507u);
+  // The child's record is the first of a stream of its own.
+  EXPECT_EQ(Text(records[4], "message"), "from the child");
+  EXPECT_EQ(Text(records[4], "seq"), "1");
+  EXPECT_EQ(Text(records[5], "message"), "parent done");
+  ASSERT_EQ(seqs.size(), 2u);
+  EXPECT_EQ(seqs[Text(records[0], "stream")],
+            (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+}
+
+TEST(PythonHandlerTest, TheSecretCanComeFromAFileAndOneOthersMayReadIsRefused) {
+  const std::string out = testing::TempPath("secret-file.jsonl");
+  Serve serve({"--format=jsonl", "--output=" + out});
+  const std::string path = testing::TempPath("secret");
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs((serve.exports().at("TOIL_RT_LOGGING_SECRET") + "\n").c_str(), f);
+  std::fclose(f);
+  std::vector<EnvChange> env = JobEnv(serve);
+  env.push_back({"TOIL_RT_LOGGING_SECRET", std::nullopt});
+  env.push_back({"TOIL_RT_LOGGING_SECRET_FILE", path});
+
+  chmod(path.c_str(), 0600);
+  const ProcessResult kept = RunJob(env);
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_EQ(kept.err, "");
+  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("records") == 6; },
+                                 absl::Seconds(30), "the 6 records signed from the file"));
+
+  chmod(path.c_str(), 0644);
+  const ProcessResult shared = RunJob(env);
+  ASSERT_EQ(shared.exit_code, 0) << shared.err;
+  EXPECT_THAT(shared.err, HasSubstr("may be read by others (mode 644)"));
+  EXPECT_THAT(shared.err, HasSubstr("records are sent unsigned"));
+  EXPECT_THAT(shared.err, Not(HasSubstr(serve.exports().at("TOIL_RT_LOGGING_SECRET"))));
+  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("unsigned_refused") == 6; },
+                                 absl::Seconds(30), "the 6 unsigned records refused"));
+  EXPECT_EQ(serve.Count("records"), 6);
+}
+
+}  // namespace
+}  // namespace toil
