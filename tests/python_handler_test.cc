@@ -26,13 +26,13 @@
 namespace toil {
 namespace {
 
+using testing::EnvChange;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using ::testing::StartsWith;
-using testing::EnvChange;
 using testing::ProcessResult;
 using testing::Runfile;
 using testing::Serve;
+using ::testing::StartsWith;
 
 constexpr char kPython[] = "/usr/bin/python3";
 
@@ -40,9 +40,9 @@ constexpr char kPython[] = "/usr/bin/python3";
 // package on PYTHONPATH.
 std::vector<EnvChange> JobEnv(const Serve& serve) {
   std::vector<EnvChange> env = serve.JobEnv("py-handler");
-  env.push_back({"PYTHONPATH", std::string(absl::StripSuffix(
-                                   Runfile("python/toil_rtlog/__init__.py"),
-                                   "/toil_rtlog/__init__.py"))});
+  env.push_back(
+      {"PYTHONPATH", std::string(absl::StripSuffix(Runfile("python/toil_rtlog/__init__.py"),
+                                                   "/toil_rtlog/__init__.py"))});
   return env;
 }
 
@@ -98,8 +98,7 @@ TEST(PythonHandlerTest, EveryRecordArrivesSignedNumberedAndWhole) {
   EXPECT_EQ(Text(records[4], "seq"), "1");
   EXPECT_EQ(Text(records[5], "message"), "parent done");
   ASSERT_EQ(seqs.size(), 2u);
-  EXPECT_EQ(seqs[Text(records[0], "stream")],
-            (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+  EXPECT_EQ(seqs[Text(records[0], "stream")], (std::vector<std::string>{"1", "2", "3", "4", "5"}));
 }
 
 TEST(PythonHandlerTest, TheSecretCanComeFromAFileAndOneOthersMayReadIsRefused) {
@@ -118,8 +117,8 @@ TEST(PythonHandlerTest, TheSecretCanComeFromAFileAndOneOthersMayReadIsRefused) {
   const ProcessResult kept = RunJob(env);
   ASSERT_EQ(kept.exit_code, 0) << kept.err;
   EXPECT_EQ(kept.err, "");
-  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("records") == 6; },
-                                 absl::Seconds(30), "the 6 records signed from the file"));
+  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("records") == 6; }, absl::Seconds(30),
+                                 "the 6 records signed from the file"));
 
   chmod(path.c_str(), 0644);
   const ProcessResult shared = RunJob(env);
@@ -130,6 +129,25 @@ TEST(PythonHandlerTest, TheSecretCanComeFromAFileAndOneOthersMayReadIsRefused) {
   ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("unsigned_refused") == 6; },
                                  absl::Seconds(30), "the 6 unsigned records refused"));
   EXPECT_EQ(serve.Count("records"), 6);
+}
+
+// The user guide's example of the handler in a program of one's own, as
+// written, with a serve's variables.
+TEST(PythonHandlerTest, TheUserGuidesExampleSendsASignedRecord) {
+  const std::string guide = testing::ReadFile(Runfile("docs/user-guide.md"));
+  const size_t marker = guide.find("<!-- tests/python_handler_test.cc runs the next block");
+  ASSERT_NE(marker, std::string::npos);
+  const size_t start = guide.find('\n', guide.find("```python", marker)) + 1;
+  const std::string example = guide.substr(start, guide.find("\n```", start) + 1 - start);
+  const std::string out = testing::TempPath("guide.jsonl");
+  Serve serve({"--format=jsonl", "--output=" + out});
+  const ProcessResult run = testing::RunProcess({kPython, "-c", example}, JobEnv(serve));
+  ASSERT_EQ(run.exit_code, 0) << example << run.err;
+  serve.Stop();
+  const std::vector<google::protobuf::Struct> records = ReadJsonLines(out);
+  ASSERT_EQ(records.size(), 1u) << testing::ReadFile(out);
+  EXPECT_EQ(Text(records[0], "message"), "disk 90% full");
+  EXPECT_TRUE(records[0].fields().at("signed").bool_value());
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 // Where Toil is not installed (or, for Slurm, the cluster cannot start),
 // each test fails under CI=true and is skipped with the reason otherwise.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -61,18 +62,26 @@ std::string PythonPath() {
       absl::StripSuffix(Runfile("python/toil_rtlog/__init__.py"), "/toil_rtlog/__init__.py"));
 }
 
-// The workflow script, copied out of the runfiles: Toil refuses a script
-// whose path is a link (it finds the module twice).
+// Writes `text` to `path`, with `mode`.
+void WriteFile(const std::string& path, const std::string& text, mode_t mode = 0600) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr) << path;
+  std::fputs(text.c_str(), f);
+  std::fclose(f);
+  chmod(path.c_str(), mode);
+}
+
+// A runfile copied to `to`: Toil refuses a workflow script whose path is a
+// link (it finds the module twice).
+void CopyRunfile(const std::string& runfile, const std::string& to) {
+  WriteFile(to, testing::ReadFile(Runfile(runfile)));
+}
+
 std::string WorkflowScript() {
   const std::string dir = testing::TempPath("workflow");
   mkdir(dir.c_str(), 0700);
-  const std::string path = dir + "/toil_workflow.py";
-  std::FILE* f = std::fopen(path.c_str(), "w");
-  if (f != nullptr) {
-    std::fputs(testing::ReadFile(Runfile("tests/python/toil_workflow.py")).c_str(), f);
-    std::fclose(f);
-  }
-  return path;
+  CopyRunfile("tests/python/toil_workflow.py", dir + "/toil_workflow.py");
+  return dir + "/toil_workflow.py";
 }
 
 // Runs the workflow with `job_store` and `flags` (after Toil's own), with
@@ -202,14 +211,6 @@ std::string KeptSecret(const std::string& job_store) {
   return std::string(absl::StripAsciiWhitespace(testing::ReadFile(path)));
 }
 
-void WriteExecutable(const std::string& path, const std::string& text) {
-  std::FILE* f = std::fopen(path.c_str(), "w");
-  ASSERT_NE(f, nullptr) << path;
-  std::fputs(text.c_str(), f);
-  std::fclose(f);
-  chmod(path.c_str(), 0700);
-}
-
 class ToilWorkflowTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -271,6 +272,51 @@ TEST_F(ToilWorkflowTest, EnableSaysWhatIsWrongWithAnOption) {
   }
 }
 
+// The fenced block after the first line of `text` holding `marker`.
+std::string BlockAfter(const std::string& text, const std::string& marker) {
+  const size_t at = text.find(marker);
+  if (at == std::string::npos) return "";
+  const size_t start = text.find('\n', text.find("```", at)) + 1;
+  return text.substr(start, text.find("\n```", start) + 1 - start);
+}
+
+// The README's Toil example, as written: its Python lines are the top of
+// examples/toil_workflow.py, and its command, run in a copy of python/ and
+// examples/ with the tool at bazel-bin/toil/cli/, shows the jobs' records
+// (a traceback among them) and toil-rtlog's report.
+TEST_F(ToilWorkflowTest, TheReadmeExampleRunsAsWritten) {
+  const std::string readme = testing::ReadFile(Runfile("README.md"));
+  const std::string example = testing::ReadFile(Runfile("examples/toil_workflow.py"));
+  const std::string lines = BlockAfter(readme, "<!-- examples/toil_workflow.py -->");
+  ASSERT_FALSE(lines.empty());
+  EXPECT_THAT(example, HasSubstr(lines));
+  const std::string command =
+      BlockAfter(readme, "<!-- tests/toil_workflow_test.cc runs the next block in bash");
+  ASSERT_THAT(command, HasSubstr("examples/toil_workflow.py"));
+
+  const std::string dir = testing::TempPath("readme");
+  for (const std::string sub : {"", "/python", "/python/toil_rtlog", "/examples", "/bazel-bin",
+                                "/bazel-bin/toil", "/bazel-bin/toil/cli", "/tmp"}) {
+    mkdir((dir + sub).c_str(), 0700);
+  }
+  for (const char* file :
+       {"__init__.py", "handler.py", "leader.py", "signing.py", "toil_support.py", "wire.py"}) {
+    CopyRunfile(absl::StrCat("python/toil_rtlog/", file),
+                absl::StrCat(dir, "/python/toil_rtlog/", file));
+  }
+  CopyRunfile("examples/toil_workflow.py", dir + "/examples/toil_workflow.py");
+  ASSERT_EQ(symlink(testing::Tool().c_str(), (dir + "/bazel-bin/toil/cli/toil-rtlog").c_str()), 0);
+  const ProcessResult run = testing::RunProcess(
+      {"/bin/bash", "-e", "-c", "cd \"$0\" && eval \"$1\"", dir, command},
+      {{"PATH", "/usr/bin:/bin"}, {"TMPDIR", dir + "/tmp"}}, testing::Scaled(absl::Seconds(300)));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("splitting the reads into 3 chunks"));
+  EXPECT_THAT(run.err, HasSubstr("chunk 3: cannot read its reads"));
+  EXPECT_THAT(run.err, HasSubstr("FileNotFoundError: [Errno 2] No such file or directory"));
+  EXPECT_THAT(run.err, HasSubstr("toil-rtlog serve: report: 4 jobs"));
+  ExpectServeStoppedCleanly(run.err);
+}
+
 // Toil's Slurm batch system over the test cluster: the leader here, the
 // jobs on node1 and node2, each record signed and named by job and node;
 // sbatch's command lines (recorded by a stand-in that runs the real one)
@@ -284,9 +330,10 @@ TEST_F(ToilWorkflowTest, OnToilsSlurmBatchSystemEveryRecordArrivesFromTheNodes) 
   const std::string bin = testing::TempPath("bin");
   const std::string argv_log = testing::TempPath("sbatch-argv");
   mkdir(bin.c_str(), 0700);
-  WriteExecutable(bin + "/sbatch",
-                  absl::StrCat("#!/bin/sh\nprintf '%s\\n' \"$@\" >> '", argv_log, "'\nexec ",
-                               absl::StripAsciiWhitespace(which.out), " \"$@\"\n"));
+  WriteFile(bin + "/sbatch",
+            absl::StrCat("#!/bin/sh\nprintf '%s\\n' \"$@\" >> '", argv_log, "'\nexec ",
+                         absl::StripAsciiWhitespace(which.out), " \"$@\"\n"),
+            0700);
 
   const std::string job_store = testing::TempPath("slurm");
   const std::string jsonl = testing::TempPath("slurm.jsonl");
