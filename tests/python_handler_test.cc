@@ -1,18 +1,22 @@
 // toil_rtlog.Handler (python/toil_rtlog, a Python job's sender) against the
 // C++ leader, with real processes: tests/python/handler_job.py run by
-// /usr/bin/python3 with a `toil-rtlog serve`'s variables. Every record
-// arrives signed and numbered, a record too large for a datagram is cut and
-// marked, a forked child numbers a stream of its own, and a secret that
-// cannot be used is said on the job's stderr (the leader then refuses what
-// comes unsigned).
+// /usr/bin/python3 with a `toil-rtlog serve`'s variables. By datagram:
+// every record arrives signed and numbered, a record too large for a
+// datagram is cut and marked, a forked child numbers a stream of its own,
+// and a secret that cannot be used is said on the job's stderr (the leader
+// then refuses what comes unsigned). Over the stream: nothing lost with the
+// waiting policy, a leader started again gets what was logged while it was
+// down, and a stream that cannot start falls back to datagrams.
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -20,6 +24,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "tests/delivery_checks.h"
 #include "tests/serve_process.h"
 #include "tests/test_util.h"
 
@@ -46,8 +51,20 @@ std::vector<EnvChange> JobEnv(const Serve& serve) {
   return env;
 }
 
-ProcessResult RunJob(const std::vector<EnvChange>& env) {
-  return testing::RunProcess({kPython, Runfile("tests/python/handler_job.py")}, env);
+std::vector<std::string> JobArgv(std::vector<std::string> args = {}) {
+  args.insert(args.begin(), {kPython, Runfile("tests/python/handler_job.py")});
+  return args;
+}
+
+ProcessResult RunJob(const std::vector<EnvChange>& env, std::vector<std::string> args = {}) {
+  return testing::RunProcess(JobArgv(std::move(args)), env, absl::Seconds(240));
+}
+
+// `serve`'s stream environment, and the package on PYTHONPATH.
+std::vector<EnvChange> StreamEnv(const Serve& serve) {
+  std::vector<EnvChange> env = JobEnv(serve);
+  env.push_back({"TOIL_RT_LOGGING_STREAM", serve.exports().at("TOIL_RT_LOGGING_STREAM")});
+  return env;
 }
 
 std::vector<google::protobuf::Struct> ReadJsonLines(const std::string& path) {
@@ -129,6 +146,95 @@ TEST(PythonHandlerTest, TheSecretCanComeFromAFileAndOneOthersMayReadIsRefused) {
   ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("unsigned_refused") == 6; },
                                  absl::Seconds(30), "the 6 unsigned records refused"));
   EXPECT_EQ(serve.Count("records"), 6);
+}
+
+TEST(PythonHandlerStreamTest, WithTheWaitingPolicyNothingIsLost) {
+  constexpr int kRecords = 50000;
+  const std::string out = testing::TempPath("stream-wait.jsonl");
+  Serve serve({"--format=jsonl", "--output=" + out});
+  std::vector<EnvChange> env = StreamEnv(serve);
+  env.push_back({"TOIL_RT_LOGGING_OVERFLOW", "wait:60s"});
+  const ProcessResult job = RunJob(env, {"count", std::to_string(kRecords)});
+  ASSERT_EQ(job.exit_code, 0) << job.err;
+  EXPECT_EQ(job.err, "");
+  // The job waited for the leader's acknowledgement of its last record.
+  EXPECT_GE(serve.Count("records"), kRecords);
+  const ProcessResult stopped = serve.Stop();
+  EXPECT_THAT(stopped.err, HasSubstr("1 stream connection"));
+  EXPECT_THAT(stopped.err, HasSubstr("0 lost in transit"));
+  EXPECT_TRUE(testing::ExactlyOnce(testing::Counts(testing::ReadFile(out), "record "), kRecords));
+}
+
+// The dropping policy (the default): what the queue could not take is
+// counted on the job's stderr, and with what arrived makes every record.
+TEST(PythonHandlerStreamTest, WithTheDroppingPolicyEveryDropIsCounted) {
+  constexpr int kRecords = 100000;
+  const std::string out = testing::TempPath("stream-drop.jsonl");
+  Serve serve({"--format=jsonl", "--output=" + out});
+  const ProcessResult job = RunJob(StreamEnv(serve), {"count", std::to_string(kRecords)});
+  ASSERT_EQ(job.exit_code, 0) << job.err;
+  serve.Stop();
+  const size_t arrived = testing::Counts(testing::ReadFile(out), "record ").size();
+  int dropped = 0;
+  const std::string words = "toil_rtlog: ";
+  if (const size_t at = job.err.find(words); at != std::string::npos) {
+    EXPECT_TRUE(absl::SimpleAtoi(job.err.substr(at + words.size(),
+                                                job.err.find(' ', at + words.size()) -
+                                                    at - words.size()),
+                                 &dropped))
+        << job.err;
+  }
+  EXPECT_EQ(arrived + dropped, static_cast<size_t>(kRecords)) << job.err;
+}
+
+// serve --port --secret_file, killed (SIGKILL) and started again: the
+// Python job keeps what was not acknowledged, and sends it to the next one.
+TEST(PythonHandlerStreamTest, ALeaderStartedAgainGetsWhatWasLoggedWhileItWasDown) {
+  constexpr int kRecords = 300;
+  const std::string secret_file = testing::TempPath("restart-secret");
+  const std::string first_out = testing::TempPath("restart-first.jsonl");
+  const std::string second_out = testing::TempPath("restart-second.jsonl");
+  const int port = testing::PortFreeForBoth();
+  auto first = std::make_unique<Serve>(
+      std::vector<std::string>{"--format=jsonl", "--output=" + first_out,
+                               "--secret_file=" + secret_file, absl::StrCat("--port=", port)});
+  ASSERT_EQ(testing::PortOf(first->exports().at("TOIL_RT_LOGGING_STREAM")), port);
+  testing::BackgroundProcess job(JobArgv({"paced", std::to_string(kRecords), "10"}),
+                                 StreamEnv(*first));
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return testing::Counts(testing::ReadFile(first_out), "paced ").size() >= 50; },
+      absl::Seconds(60), "50 records at the first leader"));
+  first.reset();  // SIGKILL
+  ASSERT_TRUE(job.WaitForStdout("logged 150\n", absl::Seconds(60)));  // while no leader is there
+  Serve second({"--format=jsonl", "--output=" + second_out, "--secret_file=" + secret_file,
+                absl::StrCat("--port=", port)});
+  const ProcessResult ended = job.Stop(0, absl::Seconds(120));
+  ASSERT_EQ(ended.exit_code, 0) << ended.err;
+  EXPECT_EQ(ended.err, "");
+  second.Stop();
+  std::map<int, int> both = testing::Counts(testing::ReadFile(first_out), "paced ");
+  const std::map<int, int> after = testing::Counts(testing::ReadFile(second_out), "paced ");
+  EXPECT_EQ(after.count(150), 1u);
+  for (const auto& [n, count] : after) {
+    if (both.count(n) == 0) both[n] = count;  // what was resent, each leader drops
+  }
+  EXPECT_TRUE(testing::ExactlyOnce(both, kRecords));
+}
+
+TEST(PythonHandlerStreamTest, AStreamThatCannotStartFallsBackToDatagrams) {
+  const std::string out = testing::TempPath("fallback.jsonl");
+  Serve serve({"--format=jsonl", "--output=" + out});
+  std::vector<EnvChange> env = JobEnv(serve);
+  env.push_back({"TOIL_RT_LOGGING_STREAM", absl::StrCat("127.0.0.1:", testing::PortFreeForBoth())});
+  const ProcessResult job = RunJob(env, {"count", "20"});
+  ASSERT_EQ(job.exit_code, 0) << job.err;
+  EXPECT_THAT(job.err, HasSubstr("could not start (cannot connect: Connection refused); "
+                                 "records are sent as datagrams"));
+  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("records") == 20; },
+                                 absl::Seconds(30), "the 20 records as datagrams"));
+  const ProcessResult stopped = serve.Stop();
+  EXPECT_THAT(stopped.err, HasSubstr("0 lost in transit"));
+  EXPECT_TRUE(testing::ExactlyOnce(testing::Counts(testing::ReadFile(out), "record "), 20));
 }
 
 // The user guide's example of the handler in a program of one's own, as

@@ -15,6 +15,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -231,6 +232,9 @@ TEST_F(ToilWorkflowTest, WithEnablePythonAndCppJobsReachTheCppLeaderSignedNamedA
   EXPECT_EQ(records.size(), 1u + kChildren * 5 + 1 + 3 * kChildren);
   ExpectEveryRecordOnceSignedAndNamed(records);
   ExpectServeStoppedCleanly(run.err);
+  // Each Python job and each C++ job it ran came over the stream.
+  EXPECT_THAT(run.err,
+              HasSubstr(absl::StrCat(1 + 2 * kChildren, " stream connections (0 refused)")));
   EXPECT_THAT(run.err, HasSubstr("Starting real-time logging: toil-rtlog serve (pid "));
   EXPECT_EQ(KeptSecret(job_store).size(), 64u);
 }
@@ -299,18 +303,23 @@ TEST_F(ToilWorkflowTest, TheReadmeExampleRunsAsWritten) {
                                 "/bazel-bin/toil", "/bazel-bin/toil/cli", "/tmp"}) {
     mkdir((dir + sub).c_str(), 0700);
   }
-  for (const char* file :
-       {"__init__.py", "handler.py", "leader.py", "signing.py", "toil_support.py", "wire.py"}) {
-    CopyRunfile(absl::StrCat("python/toil_rtlog/", file),
-                absl::StrCat(dir, "/python/toil_rtlog/", file));
+  // Every file of the package, as a user's checkout has it.
+  const std::string package = PythonPath() + "/toil_rtlog";
+  std::string copied;
+  for (const auto& entry : std::filesystem::directory_iterator(package)) {
+    const std::string name = entry.path().filename();
+    WriteFile(absl::StrCat(dir, "/python/toil_rtlog/", name),
+              testing::ReadFile(absl::StrCat(package, "/", name)));
+    absl::StrAppend(&copied, name, " ");
   }
+  ASSERT_THAT(copied, HasSubstr("__init__.py")) << package;
   CopyRunfile("examples/toil_workflow.py", dir + "/examples/toil_workflow.py");
   ASSERT_EQ(symlink(testing::Tool().c_str(), (dir + "/bazel-bin/toil/cli/toil-rtlog").c_str()), 0);
   const ProcessResult run = testing::RunProcess(
       {"/bin/bash", "-e", "-c", "cd \"$0\" && eval \"$1\"", dir, command},
       {{"PATH", "/usr/bin:/bin"}, {"TMPDIR", dir + "/tmp"}}, testing::Scaled(absl::Seconds(300)));
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_THAT(run.err, HasSubstr("splitting the reads into 3 chunks"));
+  EXPECT_THAT(run.err, HasSubstr("splitting the reads into 3 chunks")) << run.err;
   EXPECT_THAT(run.err, HasSubstr("chunk 3: cannot read its reads"));
   EXPECT_THAT(run.err, HasSubstr("FileNotFoundError: [Errno 2] No such file or directory"));
   EXPECT_THAT(run.err, HasSubstr("toil-rtlog serve: report: 4 jobs"));
@@ -354,6 +363,8 @@ TEST_F(ToilWorkflowTest, OnToilsSlurmBatchSystemEveryRecordArrivesFromTheNodes) 
   }
   EXPECT_EQ(hosts.size(), 2u) << "the jobs did not spread over both nodes";
   ExpectServeStoppedCleanly(run.err);
+  EXPECT_THAT(run.err,
+              HasSubstr(absl::StrCat(1 + 2 * kChildren, " stream connections (0 refused)")));
 
   const std::string submitted = testing::ReadFile(argv_log);
   EXPECT_THAT(submitted, HasSubstr("TOIL_RT_LOGGING_SECRET_FILE=" + job_store));

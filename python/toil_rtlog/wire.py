@@ -20,6 +20,10 @@ RECORD_KEYS = (
 
 # The largest UDP payload over IPv4.
 MAX_DATAGRAM_BYTES = 65507
+# The largest unsigned record that still fits a datagram once signed (the
+# signature adds ,"hmac":"<16>.<64>"): a stream's record, which may have to
+# go as a datagram after all.
+SIGNED_LINE_BYTES = MAX_DATAGRAM_BYTES - len(',"hmac":"') - 16 - 1 - 64 - 1
 
 # Argument types that survive JSON unchanged, so a leader formats them as
 # the job would have.

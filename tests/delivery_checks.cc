@@ -1,0 +1,81 @@
+// What the delivery tests check; see delivery_checks.h.
+#include "tests/delivery_checks.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace toil::testing {
+
+std::map<int, int> Counts(const std::string& jsonl, const std::string& prefix) {
+  std::map<int, int> counts;
+  const std::string key = absl::StrCat("\"message\":\"", prefix);
+  for (absl::string_view line : absl::StrSplit(jsonl, '\n')) {
+    const size_t at = line.find(key);
+    if (at == absl::string_view::npos) continue;
+    absl::string_view rest = line.substr(at + key.size());
+    rest = rest.substr(0, rest.find('"'));
+    int n = 0;
+    if (absl::SimpleAtoi(rest, &n)) ++counts[n];
+  }
+  return counts;
+}
+
+::testing::AssertionResult ExactlyOnce(const std::map<int, int>& counts, int n) {
+  int missing = 0;
+  int repeated = 0;
+  for (int i = 0; i < n; ++i) {
+    auto found = counts.find(i);
+    if (found == counts.end()) {
+      ++missing;
+    } else if (found->second > 1) {
+      ++repeated;
+    }
+  }
+  if (missing == 0 && repeated == 0 && counts.size() == static_cast<size_t>(n)) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << missing << " of " << n << " missing, " << repeated
+                                       << " repeated, " << counts.size() << " distinct";
+}
+
+std::vector<EnvChange> StreamJobEnv(const Serve& serve, const std::string& job) {
+  std::vector<EnvChange> env = serve.JobEnv(job);
+  env.push_back({"TOIL_RT_LOGGING_STREAM", serve.exports().at("TOIL_RT_LOGGING_STREAM")});
+  return env;
+}
+
+int PortOf(const std::string& host_port) {
+  int port = 0;
+  EXPECT_TRUE(absl::SimpleAtoi(host_port.substr(host_port.rfind(':') + 1), &port)) << host_port;
+  return port;
+}
+
+int PortFreeForBoth() {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    const int tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    int port = 0;
+    if (bind(udp, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+        getsockname(udp, reinterpret_cast<sockaddr*>(&address), &length) == 0 &&
+        bind(tcp, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
+      port = ntohs(address.sin_port);
+    }
+    close(udp);
+    close(tcp);
+    if (port != 0) return port;
+  }
+  ADD_FAILURE() << "no port free for both UDP and TCP in 100 tries";
+  return 0;
+}
+
+}  // namespace toil::testing

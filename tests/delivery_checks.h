@@ -1,0 +1,34 @@
+// What the delivery tests check a leader received, and how they set up a
+// stream job: counts of numbered records in a JSON-lines file, exactly once,
+// a serve's environment for a job that uses the stream, a port free for a
+// leader started again on it.
+#ifndef TESTS_DELIVERY_CHECKS_H_
+#define TESTS_DELIVERY_CHECKS_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/serve_process.h"
+#include "tests/test_util.h"
+
+namespace toil::testing {
+
+// How many times each number N of the records "<prefix>N" appears in a
+// JSON-lines file (--format=jsonl), by their "message" (as shown).
+std::map<int, int> Counts(const std::string& jsonl, const std::string& prefix);
+// Whether every number from 0 to n - 1 appears exactly once, and no other;
+// says which did not when not.
+::testing::AssertionResult ExactlyOnce(const std::map<int, int>& counts, int n);
+// `serve`'s job environment with its stream (Serve::JobEnv leaves it out).
+std::vector<EnvChange> StreamJobEnv(const Serve& serve, const std::string& job);
+// The port of "host:port".
+int PortOf(const std::string& host_port);
+// A port number free for UDP and for TCP on loopback just now, as a user
+// picks one for a leader they mean to start again on it.
+int PortFreeForBoth();
+
+}  // namespace toil::testing
+
+#endif  // TESTS_DELIVERY_CHECKS_H_
