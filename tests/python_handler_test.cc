@@ -178,10 +178,9 @@ TEST(PythonHandlerStreamTest, WithTheDroppingPolicyEveryDropIsCounted) {
   int dropped = 0;
   const std::string words = "toil_rtlog: ";
   if (const size_t at = job.err.find(words); at != std::string::npos) {
-    EXPECT_TRUE(absl::SimpleAtoi(job.err.substr(at + words.size(),
-                                                job.err.find(' ', at + words.size()) -
-                                                    at - words.size()),
-                                 &dropped))
+    EXPECT_TRUE(absl::SimpleAtoi(
+        job.err.substr(at + words.size(), job.err.find(' ', at + words.size()) - at - words.size()),
+        &dropped))
         << job.err;
   }
   EXPECT_EQ(arrived + dropped, static_cast<size_t>(kRecords)) << job.err;
@@ -204,7 +203,7 @@ TEST(PythonHandlerStreamTest, ALeaderStartedAgainGetsWhatWasLoggedWhileItWasDown
   ASSERT_TRUE(testing::WaitUntil(
       [&] { return testing::Counts(testing::ReadFile(first_out), "paced ").size() >= 50; },
       absl::Seconds(60), "50 records at the first leader"));
-  first.reset();  // SIGKILL
+  first.reset();                                                      // SIGKILL
   ASSERT_TRUE(job.WaitForStdout("logged 150\n", absl::Seconds(60)));  // while no leader is there
   Serve second({"--format=jsonl", "--output=" + second_out, "--secret_file=" + secret_file,
                 absl::StrCat("--port=", port)});
@@ -230,8 +229,8 @@ TEST(PythonHandlerStreamTest, AStreamThatCannotStartFallsBackToDatagrams) {
   ASSERT_EQ(job.exit_code, 0) << job.err;
   EXPECT_THAT(job.err, HasSubstr("could not start (cannot connect: Connection refused); "
                                  "records are sent as datagrams"));
-  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("records") == 20; },
-                                 absl::Seconds(30), "the 20 records as datagrams"));
+  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("records") == 20; }, absl::Seconds(30),
+                                 "the 20 records as datagrams"));
   const ProcessResult stopped = serve.Stop();
   EXPECT_THAT(stopped.err, HasSubstr("0 lost in transit"));
   EXPECT_TRUE(testing::ExactlyOnce(testing::Counts(testing::ReadFile(out), "record "), 20));

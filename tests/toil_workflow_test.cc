@@ -274,6 +274,13 @@ TEST_F(ToilWorkflowTest, EnableSaysWhatIsWrongWithAnOption) {
     EXPECT_NE(r.exit_code, 0) << c.call;
     EXPECT_THAT(r.err, HasSubstr(c.says)) << c.call;
   }
+  // The leader's program, looked for when the run starts.
+  const ProcessResult missing = testing::RunProcess(
+      {kPython, "-c", "import toil_rtlog.leader; toil_rtlog.leader.find_program()"},
+      {{"PYTHONPATH", PythonPath()}, {"PATH", "/nonexistent"}, {"TOIL_RTLOG_BIN", std::nullopt}});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.err, HasSubstr("toil-rtlog is not in PATH; put it there, set "
+                                     "TOIL_RTLOG_BIN to its path, or pass program= to enable()"));
 }
 
 // The fenced block after the first line of `text` holding `marker`.
