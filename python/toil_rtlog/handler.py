@@ -78,9 +78,10 @@ def warn(text):
 
 
 class Handler(logging.Handler):
-    """Sends each record it handles as one datagram, signed when the run has
-    a secret. `job`: a name, or a function returning the current one (default:
-    TOIL_JOB_NAME)."""
+    """Sends each record it handles to the leader: over the stream when the
+    leader takes one and the run has a secret, else as one datagram (signed
+    when the run has a secret). `job`: a name, or a function returning the
+    current one (default: TOIL_JOB_NAME)."""
 
     def __init__(self, address=None, secret=None, job=None, level=logging.NOTSET,
                  environ=None):
@@ -166,8 +167,9 @@ class Handler(logging.Handler):
 
     def _fall_back(self, sender, why):
         """Datagrams from now on, with what the stream never sent."""
+        host, port = sender.address if sender is not None else self._stream_address
         warn("%s: the stream to %s:%d could not start (%s); records are sent as datagrams"
-             % (STREAM_VARIABLE, self._stream_address[0], self._stream_address[1], why))
+             % (STREAM_VARIABLE, host, port, why))
         self._stream_address = None
         self._sender = None
         for line in sender.take_back() if sender is not None else []:
@@ -211,18 +213,17 @@ class Handler(logging.Handler):
 
     def close(self):
         """Waits (up to 30 s) for the leader to acknowledge what the stream
-        sent, then says what was not sent or never acknowledged."""
+        sent, then says what was not sent or never acknowledged. A record
+        logged after this (another exit handler's) goes as a datagram."""
         sender, self._sender = self._sender, None
+        self._stream_address = None
         if sender is not None and sender.pid == os.getpid():
             unacknowledged = sender.finish(END_SECONDS)
-            if not sender.ever_connected and sender.failure and self._stream_address:
+            if not sender.ever_connected and sender.failure:
                 self._fall_back(sender, sender.failure)
             elif unacknowledged:
                 warn("%d records were never acknowledged by the leader" % unacknowledged)
         if self.unsent:
             warn("%d records were not sent to the leader (last: %s)" % (self.unsent, self._reason))
             self.unsent = 0
-        if self._socket is not None and self._stream_address is None:
-            self._socket.close()
-            self._socket = None
         super().close()

@@ -54,7 +54,7 @@ class StreamSender:
     """Sends one process's numbered records to `address` (host, port)."""
 
     def __init__(self, address, secret_hex, key_id, stream_id, overflow_wait=0.0):
-        self._address = address
+        self.address = address
         self._tls = PskContext(secret_hex, key_id)
         self._stream_id = stream_id
         self._overflow_wait = overflow_wait
@@ -161,7 +161,7 @@ class StreamSender:
         sock = None
         try:
             deadline = time.monotonic() + CONNECT_SECONDS
-            sock = socket.create_connection(self._address, timeout=CONNECT_SECONDS)
+            sock = socket.create_connection(self.address, timeout=CONNECT_SECONDS)
             sock.setblocking(False)
             self._connection = TlsConnection(sock, self._tls, deadline)
         except TlsError as error:
