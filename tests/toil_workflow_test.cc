@@ -180,7 +180,9 @@ void ExpectEveryRecordOnceSignedAndNamed(const std::vector<Record>& records) {
                                     "child %d mismatched %d [arguments not formatted: "
                                     "TypeError")) {
       mismatched += absl::StrContains(r.message, absl::StrCat("(", k, ", 'not a number')"));
-      if (absl::StrContains(r.message, absl::StrCat("(", k, ", "))) EXPECT_EQ(r.job, job);
+      if (absl::StrContains(r.message, absl::StrCat("(", k, ", "))) {
+        EXPECT_EQ(r.job, job);
+      }
     }
     EXPECT_EQ(mismatched, 1) << child;
     // The C++ job the Python job ran: named by the Toil job, through
