@@ -6,8 +6,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <utility>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
 namespace toil::testing {
@@ -77,5 +80,36 @@ int PortFreeForBoth() {
   ADD_FAILURE() << "no port free for both UDP and TCP in 100 tries";
   return 0;
 }
+
+std::unique_ptr<LossyNamespace> LossyNamespace::Make(int percent, std::string* why) {
+  if (geteuid() != 0) {
+    *why = "needs root, to make a network namespace";
+    return nullptr;
+  }
+  if (access("/usr/sbin/nft", X_OK) != 0) {
+    *why = "needs nft (package nftables; scripts/install-deps.sh)";
+    return nullptr;
+  }
+  const std::string ns = absl::StrCat("rtlog-drop-", getpid());
+  std::unique_ptr<LossyNamespace> made(new LossyNamespace(ns));
+  for (const std::vector<std::string>& step : std::vector<std::vector<std::string>>{
+           {"/usr/sbin/ip", "netns", "add", ns},
+           {"/usr/sbin/ip", "netns", "exec", ns, "/usr/sbin/ip", "link", "set", "lo", "up"},
+           {"/usr/sbin/ip", "netns", "exec", ns, "/usr/sbin/nft", "add table inet lossy"},
+           {"/usr/sbin/ip", "netns", "exec", ns, "/usr/sbin/nft",
+            "add chain inet lossy in { type filter hook input priority 0; }"},
+           {"/usr/sbin/ip", "netns", "exec", ns, "/usr/sbin/nft",
+            absl::StrCat("add rule inet lossy in iifname \"lo\" numgen random mod 100 < ", percent,
+                         " drop")}}) {
+    const ProcessResult done = RunProcess(step);
+    if (done.exit_code != 0) {
+      *why = absl::StrCat(absl::StrJoin(step, " "), ": ", done.err);
+      return nullptr;
+    }
+  }
+  return made;
+}
+
+LossyNamespace::~LossyNamespace() { RunProcess({"/usr/sbin/ip", "netns", "del", name_}); }
 
 }  // namespace toil::testing

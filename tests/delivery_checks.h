@@ -1,11 +1,12 @@
 // What the delivery tests check a leader received, and how they set up a
 // stream job: counts of numbered records in a JSON-lines file, exactly once,
 // a serve's environment for a job that uses the stream, a port free for a
-// leader started again on it.
+// leader started again on it, a network namespace that drops packets.
 #ifndef TESTS_DELIVERY_CHECKS_H_
 #define TESTS_DELIVERY_CHECKS_H_
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,21 @@ int PortOf(const std::string& host_port);
 // A port number free for UDP and for TCP on loopback just now, as a user
 // picks one for a leader they mean to start again on it.
 int PortFreeForBoth();
+
+// A network namespace of the test's own whose loopback drops `percent`% of
+// the packets it receives, at random (nftables' numgen): run a leader and
+// its jobs in it with `ip netns exec NAME ...`. Deleted with the object.
+class LossyNamespace {
+ public:
+  // nullptr with `*why` when it cannot be made here (not root, no nft).
+  static std::unique_ptr<LossyNamespace> Make(int percent, std::string* why);
+  ~LossyNamespace();
+  const std::string& name() const { return name_; }
+
+ private:
+  explicit LossyNamespace(std::string name) : name_(std::move(name)) {}
+  std::string name_;
+};
 
 }  // namespace toil::testing
 

@@ -236,6 +236,52 @@ TEST(PythonHandlerStreamTest, AStreamThatCannotStartFallsBackToDatagrams) {
   EXPECT_TRUE(testing::ExactlyOnce(testing::Counts(testing::ReadFile(out), "record "), 20));
 }
 
+// 20% of packets dropped at random (nftables, in a network namespace the
+// test makes): two Python jobs' records arrive every one, exactly once,
+// over their streams.
+TEST(PythonHandlerStreamTest, UnderTwentyPercentPacketLossEveryRecordArrivesOnce) {
+  constexpr int kRecords = 2000;
+  std::string why;
+  const std::unique_ptr<testing::LossyNamespace> lossy = testing::LossyNamespace::Make(20, &why);
+  if (lossy == nullptr) TOIL_SKIP_OR_FAIL_UNDER_CI(why);
+  const std::string out = testing::TempPath("lossy.jsonl");
+  std::vector<std::string> argv = {"/usr/sbin/ip",
+                                   "netns",
+                                   "exec",
+                                   lossy->name(),
+                                   testing::Tool(),
+                                   "run",
+                                   "--jobs=2",
+                                   "--capture=false",
+                                   "--format=jsonl",
+                                   "--output=" + out,
+                                   "--"};
+  for (const std::string& arg : JobArgv({"count", std::to_string(kRecords)})) argv.push_back(arg);
+  const ProcessResult run = testing::RunProcess(
+      argv,
+      {{"PYTHONPATH", std::string(absl::StripSuffix(Runfile("python/toil_rtlog/__init__.py"),
+                                                    "/toil_rtlog/__init__.py"))},
+       {"TOIL_RT_LOGGING_OVERFLOW", "wait:60s"}},
+      absl::Seconds(240));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr(absl::StrCat(2 * kRecords, " records received")));
+  EXPECT_THAT(run.err, ::testing::ContainsRegex(" ([2-9]|[1-9][0-9]+) stream connections"));
+  std::map<std::string, std::map<int, int>> by_job;
+  for (absl::string_view line : absl::StrSplit(testing::ReadFile(out), '\n', absl::SkipEmpty())) {
+    const size_t at = line.find("\"job\":\"");
+    ASSERT_NE(at, absl::string_view::npos) << line;
+    absl::string_view job = line.substr(at + 7);
+    job = job.substr(0, job.find('"'));
+    for (const auto& [n, count] : testing::Counts(std::string(line), "record ")) {
+      by_job[std::string(job)][n] += count;
+    }
+  }
+  ASSERT_EQ(by_job.size(), 2u);
+  for (const auto& [job, counts] : by_job) {
+    EXPECT_TRUE(testing::ExactlyOnce(counts, kRecords)) << job;
+  }
+}
+
 // The user guide's example of the handler in a program of one's own, as
 // written, with a serve's variables.
 TEST(PythonHandlerTest, TheUserGuidesExampleSendsASignedRecord) {

@@ -290,26 +290,10 @@ TEST(StreamDeliveryTest, AHandshakeCutShortIsTriedAgainNotTakenForARefusal) {
 // namespace this test makes, on its own loopback): four jobs' records
 // arrive every one, exactly once, over their streams.
 TEST(StreamDeliveryTest, UnderTwentyPercentPacketLossEveryRecordArrivesOnce) {
-  if (geteuid() != 0) TOIL_SKIP_OR_FAIL_UNDER_CI("needs root, to make a network namespace");
-  if (access("/usr/sbin/nft", X_OK) != 0) {
-    TOIL_SKIP_OR_FAIL_UNDER_CI("needs nft (package nftables; scripts/install-deps.sh)");
-  }
-  const std::string ns = absl::StrCat("rtlog-drop-", getpid());
-  struct Namespace {
-    std::string name;
-    ~Namespace() { RunProcess({"/usr/sbin/ip", "netns", "del", name}); }
-  } made{ns};
-  for (const std::vector<std::string>& step : std::vector<std::vector<std::string>>{
-           {"/usr/sbin/ip", "netns", "add", ns},
-           {"/usr/sbin/ip", "netns", "exec", ns, "/usr/sbin/ip", "link", "set", "lo", "up"},
-           {"/usr/sbin/ip", "netns", "exec", ns, "/usr/sbin/nft", "add table inet lossy"},
-           {"/usr/sbin/ip", "netns", "exec", ns, "/usr/sbin/nft",
-            "add chain inet lossy in { type filter hook input priority 0; }"},
-           {"/usr/sbin/ip", "netns", "exec", ns, "/usr/sbin/nft",
-            "add rule inet lossy in iifname \"lo\" numgen random mod 100 < 20 drop"}}) {
-    const ProcessResult done = RunProcess(step);
-    ASSERT_EQ(done.exit_code, 0) << absl::StrJoin(step, " ") << ": " << done.err;
-  }
+  std::string why;
+  const std::unique_ptr<LossyNamespace> lossy = LossyNamespace::Make(20, &why);
+  if (lossy == nullptr) TOIL_SKIP_OR_FAIL_UNDER_CI(why);
+  const std::string& ns = lossy->name();
   const std::string out = TempPath("lossy.jsonl");
   const std::string logs = TempPath("lossy-logs");
   const ProcessResult run =
