@@ -20,7 +20,7 @@
 #include "toil/cli/stop_signals.h"
 #include "toil/rtlog/base/environment.h"
 #include "toil/rtlog/base/level.h"
-#include "toil/rtlog/common/secret_file.h"
+#include "toil/rtlog/base/secret_file.h"
 #include "toil/rtlog/leader/log_server.h"
 #include "toil/rtlog/sinks/history_sink.h"
 

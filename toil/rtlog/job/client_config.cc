@@ -8,7 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "toil/rtlog/common/secret_file.h"
+#include "toil/rtlog/base/secret_file.h"
 #include "toil/rtlog/wire/datagram_fit.h"
 #include "toil/rtlog/wire/packed_datagram.h"
 

@@ -1,5 +1,5 @@
 // A run's secret kept in a file; see secret_file.h.
-#include "toil/rtlog/common/secret_file.h"
+#include "toil/rtlog/base/secret_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -4,8 +4,8 @@
 // TOIL_RT_LOGGING_SECRET_FILE rather than the secret itself. The file holds
 // the secret's 64 hex digits and must be readable by its owner only; the
 // digits are checked by whoever uses them.
-#ifndef TOIL_RTLOG_COMMON_SECRET_FILE_H_
-#define TOIL_RTLOG_COMMON_SECRET_FILE_H_
+#ifndef TOIL_RTLOG_BASE_SECRET_FILE_H_
+#define TOIL_RTLOG_BASE_SECRET_FILE_H_
 
 #include <optional>
 #include <string>
@@ -24,4 +24,4 @@ absl::Status WriteSecretFile(const std::string& path, const std::string& secret)
 
 }  // namespace toil::rtlog
 
-#endif  // TOIL_RTLOG_COMMON_SECRET_FILE_H_
+#endif  // TOIL_RTLOG_BASE_SECRET_FILE_H_
