@@ -205,6 +205,17 @@ void ExpectServeStoppedCleanly(const std::string& err) {
   EXPECT_THAT(err, HasSubstr("refused: 0 unsigned, 0 with a bad signature, 0 from another run"));
 }
 
+// The stream connections serve's summary counts, none refused (a job whose
+// connection stalled under load connects again: at least one per process).
+int StreamConnections(const std::string& err) {
+  const std::string words = " stream connections (0 refused)";
+  const size_t end = err.find(words);
+  if (end == std::string::npos) return 0;
+  const size_t start = err.rfind(' ', end - 1) + 1;
+  int n = 0;
+  return absl::SimpleAtoi(err.substr(start, end - start), &n) ? n : 0;
+}
+
 // The run's secret, kept in the job store's toil-rtlog/secret, mode 600.
 std::string KeptSecret(const std::string& job_store) {
   const std::string path = job_store + "/toil-rtlog/secret";
@@ -235,8 +246,7 @@ TEST_F(ToilWorkflowTest, WithEnablePythonAndCppJobsReachTheCppLeaderSignedNamedA
   ExpectEveryRecordOnceSignedAndNamed(records);
   ExpectServeStoppedCleanly(run.err);
   // Each Python job and each C++ job it ran came over the stream.
-  EXPECT_THAT(run.err,
-              HasSubstr(absl::StrCat(1 + 2 * kChildren, " stream connections (0 refused)")));
+  EXPECT_GE(StreamConnections(run.err), 1 + 2 * kChildren) << run.err;
   EXPECT_THAT(run.err, HasSubstr("Starting real-time logging: toil-rtlog serve (pid "));
   EXPECT_EQ(KeptSecret(job_store).size(), 64u);
 }
@@ -372,8 +382,7 @@ TEST_F(ToilWorkflowTest, OnToilsSlurmBatchSystemEveryRecordArrivesFromTheNodes) 
   }
   EXPECT_EQ(hosts.size(), 2u) << "the jobs did not spread over both nodes";
   ExpectServeStoppedCleanly(run.err);
-  EXPECT_THAT(run.err,
-              HasSubstr(absl::StrCat(1 + 2 * kChildren, " stream connections (0 refused)")));
+  EXPECT_GE(StreamConnections(run.err), 1 + 2 * kChildren) << run.err;
 
   const std::string submitted = testing::ReadFile(argv_log);
   EXPECT_THAT(submitted, HasSubstr("TOIL_RT_LOGGING_SECRET_FILE=" + job_store));
