@@ -12,8 +12,25 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace toil::testing {
+
+std::vector<google::protobuf::Struct> ReadJsonLines(const std::string& path) {
+  std::vector<google::protobuf::Struct> objects;
+  for (absl::string_view line : absl::StrSplit(ReadFile(path), '\n', absl::SkipEmpty())) {
+    google::protobuf::Struct object;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(std::string(line), &object).ok())
+        << line;
+    objects.push_back(std::move(object));
+  }
+  return objects;
+}
+
+std::string StringField(const google::protobuf::Struct& object, const std::string& key) {
+  auto it = object.fields().find(key);
+  return it == object.fields().end() ? "" : it->second.string_value();
+}
 
 std::map<int, int> Counts(const std::string& jsonl, const std::string& prefix) {
   std::map<int, int> counts;

@@ -1,5 +1,6 @@
 // What the delivery tests check a leader received, and how they set up a
-// stream job: counts of numbered records in a JSON-lines file, exactly once,
+// stream job: a JSON-lines file's objects, counts of numbered records in it,
+// exactly once,
 // a serve's environment for a job that uses the stream, a port free for a
 // leader started again on it, a network namespace that drops packets.
 #ifndef TESTS_DELIVERY_CHECKS_H_
@@ -10,11 +11,18 @@
 #include <string>
 #include <vector>
 
+#include "google/protobuf/struct.pb.h"
 #include "gtest/gtest.h"
 #include "tests/serve_process.h"
 #include "tests/test_util.h"
 
 namespace toil::testing {
+
+// The objects of a JSON-lines file (--format=jsonl), each line parsed (a
+// line that is not JSON fails the test).
+std::vector<google::protobuf::Struct> ReadJsonLines(const std::string& path);
+// A string field of one ("" when it has none).
+std::string StringField(const google::protobuf::Struct& object, const std::string& key);
 
 // How many times each number N of the records "<prefix>N" appears in a
 // JSON-lines file (--format=jsonl), by their "message" (as shown).

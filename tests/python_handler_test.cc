@@ -22,7 +22,6 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/delivery_checks.h"
 #include "tests/serve_process.h"
@@ -38,6 +37,7 @@ using testing::ProcessResult;
 using testing::Runfile;
 using testing::Serve;
 using ::testing::StartsWith;
+using testing::StringField;
 
 constexpr char kPython[] = "/usr/bin/python3";
 
@@ -67,21 +67,6 @@ std::vector<EnvChange> StreamEnv(const Serve& serve) {
   return env;
 }
 
-std::vector<google::protobuf::Struct> ReadJsonLines(const std::string& path) {
-  std::vector<google::protobuf::Struct> records;
-  for (absl::string_view line : absl::StrSplit(testing::ReadFile(path), '\n', absl::SkipEmpty())) {
-    google::protobuf::Struct object;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(std::string(line), &object).ok());
-    records.push_back(object);
-  }
-  return records;
-}
-
-std::string Text(const google::protobuf::Struct& r, const std::string& key) {
-  auto it = r.fields().find(key);
-  return it == r.fields().end() ? "" : it->second.string_value();
-}
-
 TEST(PythonHandlerTest, EveryRecordArrivesSignedNumberedAndWhole) {
   const std::string out = testing::TempPath("handler.jsonl");
   Serve serve({"--format=jsonl", "--output=" + out});
@@ -90,32 +75,33 @@ TEST(PythonHandlerTest, EveryRecordArrivesSignedNumberedAndWhole) {
   EXPECT_EQ(job.err, "");
   const ProcessResult stopped = serve.Stop();
   EXPECT_THAT(stopped.err, HasSubstr("0 lost in transit"));
-  const std::vector<google::protobuf::Struct> records = ReadJsonLines(out);
+  const std::vector<google::protobuf::Struct> records = testing::ReadJsonLines(out);
   ASSERT_EQ(records.size(), 6u) << testing::ReadFile(out);
 
   std::map<std::string, std::vector<std::string>> seqs;  // stream -> numbers
   for (const auto& r : records) {
-    EXPECT_TRUE(r.fields().at("signed").bool_value()) << Text(r, "message");
-    EXPECT_EQ(Text(r, "job"), "py-handler");
-    EXPECT_EQ(Text(r, "name"), "handler.job");
-    seqs[Text(r, "stream")].push_back(Text(r, "seq"));
+    EXPECT_TRUE(r.fields().at("signed").bool_value()) << StringField(r, "message");
+    EXPECT_EQ(StringField(r, "job"), "py-handler");
+    EXPECT_EQ(StringField(r, "name"), "handler.job");
+    seqs[StringField(r, "stream")].push_back(StringField(r, "seq"));
   }
-  EXPECT_EQ(Text(records[0], "message"), "plain record 7%");
-  EXPECT_THAT(Text(records[1], "message"), StartsWith("an object <object object at 0x"));
-  EXPECT_EQ(Text(records[2], "message"), "a lookup failed");
-  EXPECT_THAT(Text(records[2], "exc_text"), HasSubstr("KeyError: 'missing'"));
+  EXPECT_EQ(StringField(records[0], "message"), "plain record 7%");
+  EXPECT_THAT(StringField(records[1], "message"), StartsWith("an object <object object at 0x"));
+  EXPECT_EQ(StringField(records[2], "message"), "a lookup failed");
+  EXPECT_THAT(StringField(records[2], "exc_text"), HasSubstr("KeyError: 'missing'"));
   // 300,000 bytes of UTF-8: cut at a character's boundary, marked.
-  const std::string cut = Text(records[3], "message");
+  const std::string cut = StringField(records[3], "message");
   EXPECT_THAT(cut, StartsWith("long \u00e9x\u00e9x"));
   EXPECT_THAT(cut, HasSubstr(" [cut: 300005 bytes, "));
   EXPECT_GT(cut.size(), 60000u);
   EXPECT_LE(cut.size(), 65507u);
   // The child's record is the first of a stream of its own.
-  EXPECT_EQ(Text(records[4], "message"), "from the child");
-  EXPECT_EQ(Text(records[4], "seq"), "1");
-  EXPECT_EQ(Text(records[5], "message"), "parent done");
+  EXPECT_EQ(StringField(records[4], "message"), "from the child");
+  EXPECT_EQ(StringField(records[4], "seq"), "1");
+  EXPECT_EQ(StringField(records[5], "message"), "parent done");
   ASSERT_EQ(seqs.size(), 2u);
-  EXPECT_EQ(seqs[Text(records[0], "stream")], (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+  EXPECT_EQ(seqs[StringField(records[0], "stream")],
+            (std::vector<std::string>{"1", "2", "3", "4", "5"}));
 }
 
 TEST(PythonHandlerTest, TheSecretCanComeFromAFileAndOneOthersMayReadIsRefused) {
@@ -295,9 +281,9 @@ TEST(PythonHandlerTest, TheUserGuidesExampleSendsASignedRecord) {
   const ProcessResult run = testing::RunProcess({kPython, "-c", example}, JobEnv(serve));
   ASSERT_EQ(run.exit_code, 0) << example << run.err;
   serve.Stop();
-  const std::vector<google::protobuf::Struct> records = ReadJsonLines(out);
+  const std::vector<google::protobuf::Struct> records = testing::ReadJsonLines(out);
   ASSERT_EQ(records.size(), 1u) << testing::ReadFile(out);
-  EXPECT_EQ(Text(records[0], "message"), "disk 90% full");
+  EXPECT_EQ(StringField(records[0], "message"), "disk 90% full");
   EXPECT_TRUE(records[0].fields().at("signed").bool_value());
 }
 

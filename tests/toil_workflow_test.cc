@@ -29,8 +29,8 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "tests/delivery_checks.h"
 #include "tests/slurm_cluster.h"
 #include "tests/test_util.h"
 
@@ -114,21 +114,13 @@ struct Record {
   bool is_signed = false;
 };
 
-std::string Field(const google::protobuf::Struct& object, const std::string& key) {
-  auto it = object.fields().find(key);
-  return it == object.fields().end() ? "" : it->second.string_value();
-}
-
 // The records of a --format=jsonl file.
 std::vector<Record> ReadRecords(const std::string& path) {
   std::vector<Record> records;
-  for (absl::string_view line : absl::StrSplit(testing::ReadFile(path), '\n', absl::SkipEmpty())) {
-    google::protobuf::Struct object;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(std::string(line), &object).ok())
-        << line;
-    Record r{Field(object, "message"), Field(object, "job"), Field(object, "hostname"),
-             Field(object, "exc_text"), Field(object, "stream")};
-    EXPECT_TRUE(absl::SimpleAtoi(Field(object, "seq"), &r.seq)) << line;
+  for (const google::protobuf::Struct& object : testing::ReadJsonLines(path)) {
+    auto field = [&](const char* key) { return testing::StringField(object, key); };
+    Record r{field("message"), field("job"), field("hostname"), field("exc_text"), field("stream")};
+    EXPECT_TRUE(absl::SimpleAtoi(field("seq"), &r.seq)) << r.message;
     r.is_signed = object.fields().count("signed") && object.fields().at("signed").bool_value();
     records.push_back(r);
   }
