@@ -29,14 +29,16 @@ class Signer:
         except ValueError:
             raise ValueError("a secret is 64 hex digits; this one has other characters") from None
         self.key_id = hashlib.sha256(b"toil-rtlog key id" + self._secret).hexdigest()[:16]
+        self._keyed = hmac.new(self._secret, digestmod=hashlib.sha256)  # copied per datagram
 
     def __call__(self, datagram):
         """`datagram` (one JSON object, as bytes) with its signature added."""
         if not datagram.endswith(b"}"):
             raise ValueError("only a JSON object can be signed")
         head = datagram[:-1]
-        mac = hmac.new(self._secret, head, hashlib.sha256).hexdigest()
-        return b'%s,"hmac":"%s.%s"}' % (head, self.key_id.encode(), mac.encode())
+        mac = self._keyed.copy()
+        mac.update(head)
+        return b'%s,"hmac":"%s.%s"}' % (head, self.key_id.encode(), mac.hexdigest().encode())
 
 
 def read_secret_file(path):
