@@ -231,17 +231,11 @@ TEST(PythonHandlerStreamTest, UnderTwentyPercentPacketLossEveryRecordArrivesOnce
   const std::unique_ptr<testing::LossyNamespace> lossy = testing::LossyNamespace::Make(20, &why);
   if (lossy == nullptr) TOIL_SKIP_OR_FAIL_UNDER_CI(why);
   const std::string out = testing::TempPath("lossy.jsonl");
-  std::vector<std::string> argv = {"/usr/sbin/ip",
-                                   "netns",
-                                   "exec",
-                                   lossy->name(),
-                                   testing::Tool(),
-                                   "run",
-                                   "--jobs=2",
-                                   "--capture=false",
-                                   "--format=jsonl",
-                                   "--output=" + out,
-                                   "--"};
+  const std::string logs = testing::TempPath("lossy-logs");
+  std::vector<std::string> argv = {"/usr/sbin/ip",   "netns",           "exec",
+                                   lossy->name(),    testing::Tool(),   "run",
+                                   "--jobs=2",       "--capture=false", "--log_dir=" + logs,
+                                   "--format=jsonl", "--output=" + out, "--"};
   for (const std::string& arg : JobArgv({"count", std::to_string(kRecords)})) argv.push_back(arg);
   const ProcessResult run = testing::RunProcess(
       argv,
@@ -264,7 +258,10 @@ TEST(PythonHandlerStreamTest, UnderTwentyPercentPacketLossEveryRecordArrivesOnce
   }
   ASSERT_EQ(by_job.size(), 2u);
   for (const auto& [job, counts] : by_job) {
-    EXPECT_TRUE(testing::ExactlyOnce(counts, kRecords)) << job;
+    // What the job itself said, when it did not deliver all.
+    EXPECT_TRUE(testing::ExactlyOnce(counts, kRecords))
+        << job << "; its log:\n"
+        << testing::ReadFile(absl::StrCat(logs, "/", job, ".log"));
   }
 }
 

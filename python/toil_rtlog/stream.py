@@ -9,13 +9,17 @@ first record to come, its stream id), sends records (the number of the
 frame's last record; one JSON object per line), and at the end says so (its
 last record's number); the leader acknowledges numbers.
 
-A thread of its own sends, so that a log call only queues. The queue holds
+A thread of its own sends, so that a log call only queues; it never waits
+on the network for long without moving what is queued into frames. The queue holds
 1 MiB; while the leader's acknowledgements lag 4 MiB behind, the thread
 takes no more from it, and a log call that finds it full drops the record
 (counted) or, with TOIL_RT_LOGGING_OVERFLOW=wait[:DURATION], waits for room
 up to a bound.
 """
 import collections
+import errno
+import os
+import select
 import socket
 import struct
 import threading
@@ -61,11 +65,12 @@ class StreamSender:
         self._lock = threading.Condition()
         self._queue = collections.deque()  # (seq, line)
         self._queued_bytes = 0
-        self._kept = collections.deque()  # (first seq, last seq, frame) not acknowledged
+        # (first seq, last seq, frame, its records) not acknowledged
+        self._kept = collections.deque()
         self._kept_bytes = 0
         self._last_seq = 0
         self._connection = None
-        self._unsent = b""  # of the current connection: what is still to write
+        self._unsent = bytearray()  # of the current connection: what is still to write
         self._reading = b""  # of the current connection: bytes not yet a frame
         self._acked_at = time.monotonic()
         self._ending = False
@@ -101,12 +106,15 @@ class StreamSender:
             self._lock.notify_all()
         self.ended.wait(timeout)
         with self._lock:
-            return len(self._queue) + sum(last - first + 1 for first, last, _ in self._kept)
+            return len(self._queue) + sum(last - first + 1 for first, last, _, _ in self._kept)
 
     def take_back(self):
-        """What was never sent (the stream could not start), as lines."""
+        """What was never acknowledged (the stream could not start), as lines."""
         with self._lock:
-            lines = [line for _, line in self._queue]
+            lines = [line for _, _, _, framed in self._kept for line in framed]
+            lines += [line for _, line in self._queue]
+            self._kept.clear()
+            self._kept_bytes = 0
             self._queue.clear()
             self._queued_bytes = 0
             self._lock.notify_all()
@@ -151,7 +159,7 @@ class StreamSender:
                 data = frame(RECORDS, self._last_seq, b"\n".join(lines))
                 if not self._kept:  # the wait for an acknowledgement starts now
                     self._acked_at = time.monotonic()
-                self._kept.append((first, self._last_seq, data))
+                self._kept.append((first, self._last_seq, data, lines))
                 self._kept_bytes += len(data)
                 self._unsent += data
             self._lock.notify_all()
@@ -161,9 +169,8 @@ class StreamSender:
         sock = None
         try:
             deadline = time.monotonic() + CONNECT_SECONDS
-            sock = socket.create_connection(self.address, timeout=CONNECT_SECONDS)
-            sock.setblocking(False)
-            self._connection = TlsConnection(sock, self._tls, deadline)
+            sock = self._connect_tcp(deadline)
+            self._connection = TlsConnection(sock, self._tls, deadline, idle=self._frame_queued)
         except TlsError as error:
             self.failure = str(error)
             return False
@@ -177,19 +184,40 @@ class StreamSender:
         self._acked_at = time.monotonic()
         with self._lock:
             first = self._kept[0][0] if self._kept else self._last_seq + 1
-            self._unsent = frame(HELLO, first, struct.pack(">Q", self._stream_id)) + b"".join(
-                data for _, _, data in self._kept)
+            self._unsent = bytearray(frame(HELLO, first, struct.pack(">Q", self._stream_id)))
+            for _, _, data, _ in self._kept:
+                self._unsent += data
         self._reading = b""
         return True
+
+    def _connect_tcp(self, deadline):
+        """A connected non-blocking socket; frames what is queued meanwhile."""
+        family, kind, proto, _, target = socket.getaddrinfo(*self.address, 0,
+                                                             socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setblocking(False)
+            result = sock.connect_ex(target)
+            while result == errno.EINPROGRESS:
+                if time.monotonic() > deadline:
+                    raise OSError(errno.ETIMEDOUT, os.strerror(errno.ETIMEDOUT))
+                if select.select([], [sock], [], 0.05)[1]:
+                    result = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                self._frame_queued()
+            if result != 0:
+                raise OSError(result, os.strerror(result))
+            return sock
+        except BaseException:
+            sock.close()
+            raise
 
     def _pump(self):
         """Writes what is to write, reads acknowledgements; on a break or a
         stall, drops the connection (it is made again)."""
         try:
-            with self._lock:
-                pending, self._unsent = self._unsent, b""
-            if pending:
-                self._connection.write(pending, time.monotonic() + STALL_SECONDS)
+            if self._unsent:
+                sent = self._connection.write_some(bytes(self._unsent[:1 << 20]))
+                del self._unsent[:sent]
             frames, self._reading = read_frames(self._reading + self._connection.read_available())
             for kind, number, _ in frames:
                 if kind != ACK:

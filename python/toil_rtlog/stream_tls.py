@@ -8,8 +8,9 @@ is built on) through ctypes. The key and its name are the C++ side's
 TLS_AES_128_GCM_SHA256 and no certificates. A leader of another run cannot
 complete the handshake, so no one else can acknowledge a job's records.
 
-The socket is non-blocking; each call waits for it with select() until its
-deadline.
+The socket is non-blocking: write_some() and read_available() never wait;
+the handshake and write() wait for it with select() until their deadline,
+calling `idle` every 50 ms meanwhile (the sender frames what is queued).
 """
 import ctypes
 import ctypes.util
@@ -145,9 +146,9 @@ class TlsConnection:
     """TLS over a connected, non-blocking socket; raises ConnectionError (or
     TlsError for a refused handshake) when it breaks or a deadline passes."""
 
-    def __init__(self, sock, context, deadline):
+    def __init__(self, sock, context, deadline, idle=None):
         lib = _openssl()
-        self._sock, self._context = sock, context
+        self._sock, self._context, self._idle = sock, context, idle
         self._ssl = lib.SSL_new(context.handle)
         if not self._ssl or lib.SSL_set_fd(self._ssl, sock.fileno()) != 1:
             self.close()
@@ -175,7 +176,9 @@ class TlsConnection:
             if left <= 0:
                 raise ConnectionError("timed out")
             want = ([self._sock], [], []) if error == _WANT_READ else ([], [self._sock], [])
-            select.select(*want, min(left, 1.0))
+            select.select(*want, min(left, 0.05))
+            if self._idle is not None:
+                self._idle()
 
     def write(self, data, deadline):
         """Writes all of `data`."""
@@ -183,6 +186,20 @@ class TlsConnection:
         while sent < len(data):
             chunk = data[sent:sent + (1 << 20)]
             sent += self._call(lambda: lib.SSL_write(self._ssl, chunk, len(chunk)), deadline)
+
+    def write_some(self, data):
+        """Writes what the socket takes now of `data`; how many bytes."""
+        lib, sent = _openssl(), 0
+        while sent < len(data):
+            chunk = data[sent:sent + (1 << 20)]
+            n = lib.SSL_write(self._ssl, chunk, len(chunk))
+            if n > 0:
+                sent += n
+                continue
+            if lib.SSL_get_error(self._ssl, n) in (_WANT_READ, _WANT_WRITE):
+                break
+            raise ConnectionError("the connection broke (%s)" % _errors())
+        return sent
 
     def read_available(self):
         """What has arrived, without waiting (b"" when nothing has)."""
