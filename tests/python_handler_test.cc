@@ -7,7 +7,11 @@
 // then refuses what comes unsigned). Over the stream: nothing lost with the
 // waiting policy, a leader started again gets what was logged while it was
 // down, and a stream that cannot start falls back to datagrams.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <map>
@@ -220,6 +224,31 @@ TEST(PythonHandlerStreamTest, AStreamThatCannotStartFallsBackToDatagrams) {
   const ProcessResult stopped = serve.Stop();
   EXPECT_THAT(stopped.err, HasSubstr("0 lost in transit"));
   EXPECT_TRUE(testing::ExactlyOnce(testing::Counts(testing::ReadFile(out), "record "), 20));
+}
+
+// A stream that does not answer (a listener that never accepts) is tried
+// again until 10 s have passed, not given up at its first attempt's timeout
+// (under packet loss a first handshake can time out), then the job falls
+// back to datagrams.
+TEST(PythonHandlerStreamTest, AStreamNotAnsweredIsTriedForTenSecondsThenFallsBack) {
+  const std::string out = testing::TempPath("silent.jsonl");
+  Serve serve({"--format=jsonl", "--output=" + out});
+  const int silent = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(listen(silent, 16), 0);
+  ASSERT_EQ(getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  std::vector<EnvChange> env = JobEnv(serve);
+  env.push_back({"TOIL_RT_LOGGING_STREAM", absl::StrCat("127.0.0.1:", ntohs(address.sin_port))});
+  const ProcessResult job = RunJob(env, {"count", "20"});
+  close(silent);
+  ASSERT_EQ(job.exit_code, 0) << job.err;
+  EXPECT_THAT(job.err, HasSubstr("could not start (not answered for 10 s"));
+  ASSERT_TRUE(testing::WaitUntil([&] { return serve.Count("records") == 20; }, absl::Seconds(30),
+                                 "the 20 records as datagrams"));
 }
 
 // 20% of packets dropped at random (nftables, in a network namespace the

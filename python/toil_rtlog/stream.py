@@ -33,6 +33,9 @@ QUEUE_BYTES = 1 << 20
 KEEP_BYTES = 4 << 20
 STALL_SECONDS = 10.0
 CONNECT_SECONDS = 5.0
+# A stream not answered this long from the start falls back to datagrams (one
+# refused at once, by no listener or by another run's leader, at once).
+FALLBACK_SECONDS = 10.0
 FIRST_RETRY, LAST_RETRY = 0.05, 2.0
 
 
@@ -78,6 +81,7 @@ class StreamSender:
         self.dropped = 0
         self.ever_connected = False
         self.failure = None  # why the stream could not start (then: datagrams)
+        self._born = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="toil_rtlog stream", daemon=True)
         self._thread.start()
 
@@ -177,8 +181,12 @@ class StreamSender:
         except OSError as error:
             if sock is not None:
                 sock.close()
-            if not self.ever_connected:
-                self.failure = "cannot connect: %s" % (error.strerror or error)
+            if self.ever_connected:
+                return False
+            if error.errno == errno.ECONNREFUSED:
+                self.failure = "cannot connect: %s" % error.strerror
+            elif time.monotonic() - self._born >= FALLBACK_SECONDS:
+                self.failure = "not answered for %.0f s (%s)" % (FALLBACK_SECONDS, error)
             return False
         self.ever_connected, self.failure = True, None
         self._acked_at = time.monotonic()
