@@ -219,8 +219,8 @@ class Handler(logging.Handler):
         self._stream_address = None
         if sender is not None and sender.pid == os.getpid():
             unacknowledged = sender.finish(END_SECONDS)
-            if not sender.ever_connected and sender.failure:
-                self._fall_back(sender, sender.failure)
+            if not sender.ever_connected:  # what it kept goes as datagrams
+                self._fall_back(sender, sender.failure or "no answer before the job ended")
             elif unacknowledged:
                 warn("%d records were never acknowledged by the leader" % unacknowledged)
         if self.unsent:
