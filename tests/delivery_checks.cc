@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -46,6 +48,22 @@ std::map<int, int> Counts(const std::string& jsonl, const std::string& prefix) {
   return counts;
 }
 
+std::map<std::string, std::map<int, int>> CountsByJob(const std::string& jsonl,
+                                                      const std::string& prefix) {
+  std::map<std::string, std::map<int, int>> by_job;
+  for (absl::string_view line : absl::StrSplit(jsonl, '\n', absl::SkipEmpty())) {
+    const size_t at = line.find("\"job\":\"");
+    absl::string_view job;
+    if (at != absl::string_view::npos) {
+      job = line.substr(at + 7);
+      job = job.substr(0, job.find('"'));
+    }
+    std::map<int, int>& counts = by_job[std::string(job)];
+    for (const auto& [n, count] : Counts(std::string(line), prefix)) counts[n] += count;
+  }
+  return by_job;
+}
+
 ::testing::AssertionResult ExactlyOnce(const std::map<int, int>& counts, int n) {
   int missing = 0;
   int repeated = 0;
@@ -74,6 +92,23 @@ int PortOf(const std::string& host_port) {
   int port = 0;
   EXPECT_TRUE(absl::SimpleAtoi(host_port.substr(host_port.rfind(':') + 1), &port)) << host_port;
   return port;
+}
+
+int LoopbackListener(int* port) {
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  if (listener < 0 || bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      listen(listener, 16) != 0 ||
+      getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    ADD_FAILURE() << "cannot listen on 127.0.0.1: " << std::strerror(errno);
+    if (listener >= 0) close(listener);
+    return -1;
+  }
+  *port = ntohs(address.sin_port);
+  return listener;
 }
 
 int PortFreeForBoth() {

@@ -2,7 +2,8 @@
 // stream job: a JSON-lines file's objects, counts of numbered records in it,
 // exactly once,
 // a serve's environment for a job that uses the stream, a port free for a
-// leader started again on it, a network namespace that drops packets.
+// leader started again on it, a listener that does not answer, a network
+// namespace that drops packets.
 #ifndef TESTS_DELIVERY_CHECKS_H_
 #define TESTS_DELIVERY_CHECKS_H_
 
@@ -27,6 +28,10 @@ std::string StringField(const google::protobuf::Struct& object, const std::strin
 // How many times each number N of the records "<prefix>N" appears in a
 // JSON-lines file (--format=jsonl), by their "message" (as shown).
 std::map<int, int> Counts(const std::string& jsonl, const std::string& prefix);
+// Counts, as above, per job: by each line's "job" ("" for a line that names
+// none, so that such a line shows as a job of its own).
+std::map<std::string, std::map<int, int>> CountsByJob(const std::string& jsonl,
+                                                      const std::string& prefix);
 // Whether every number from 0 to n - 1 appears exactly once, and no other;
 // says which did not when not.
 ::testing::AssertionResult ExactlyOnce(const std::map<int, int>& counts, int n);
@@ -34,6 +39,10 @@ std::map<int, int> Counts(const std::string& jsonl, const std::string& prefix);
 std::vector<EnvChange> StreamJobEnv(const Serve& serve, const std::string& job);
 // The port of "host:port".
 int PortOf(const std::string& host_port);
+// A TCP socket listening on 127.0.0.1 (its port in `*port`) that accepts
+// only what its test accepts: a stream peer that does not answer by itself.
+// -1 (with a test failure) when it cannot be made.
+int LoopbackListener(int* port);
 // A port number free for UDP and for TCP on loopback just now, as a user
 // picks one for a leader they mean to start again on it.
 int PortFreeForBoth();

@@ -7,13 +7,9 @@
 // then refuses what comes unsigned). Over the stream: nothing lost with the
 // waiting policy, a leader started again gets what was logged while it was
 // down, and a stream that cannot start falls back to datagrams.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,7 +19,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "gtest/gtest.h"
@@ -49,9 +44,7 @@ constexpr char kPython[] = "/usr/bin/python3";
 // package on PYTHONPATH.
 std::vector<EnvChange> JobEnv(const Serve& serve) {
   std::vector<EnvChange> env = serve.JobEnv("py-handler");
-  env.push_back(
-      {"PYTHONPATH", std::string(absl::StripSuffix(Runfile("python/toil_rtlog/__init__.py"),
-                                                   "/toil_rtlog/__init__.py"))});
+  env.push_back({"PYTHONPATH", testing::PythonPackagePath()});
   return env;
 }
 
@@ -112,10 +105,7 @@ TEST(PythonHandlerTest, TheSecretCanComeFromAFileAndOneOthersMayReadIsRefused) {
   const std::string out = testing::TempPath("secret-file.jsonl");
   Serve serve({"--format=jsonl", "--output=" + out});
   const std::string path = testing::TempPath("secret");
-  std::FILE* f = std::fopen(path.c_str(), "w");
-  ASSERT_NE(f, nullptr);
-  std::fputs((serve.exports().at("TOIL_RT_LOGGING_SECRET") + "\n").c_str(), f);
-  std::fclose(f);
+  testing::WriteFile(path, serve.exports().at("TOIL_RT_LOGGING_SECRET") + "\n");
   std::vector<EnvChange> env = JobEnv(serve);
   env.push_back({"TOIL_RT_LOGGING_SECRET", std::nullopt});
   env.push_back({"TOIL_RT_LOGGING_SECRET_FILE", path});
@@ -233,16 +223,11 @@ TEST(PythonHandlerStreamTest, AStreamThatCannotStartFallsBackToDatagrams) {
 TEST(PythonHandlerStreamTest, AStreamNotAnsweredIsTriedForTenSecondsThenFallsBack) {
   const std::string out = testing::TempPath("silent.jsonl");
   Serve serve({"--format=jsonl", "--output=" + out});
-  const int silent = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  ASSERT_EQ(bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  ASSERT_EQ(listen(silent, 16), 0);
-  ASSERT_EQ(getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  int port = 0;
+  const int silent = testing::LoopbackListener(&port);
+  ASSERT_GE(silent, 0);
   std::vector<EnvChange> env = JobEnv(serve);
-  env.push_back({"TOIL_RT_LOGGING_STREAM", absl::StrCat("127.0.0.1:", ntohs(address.sin_port))});
+  env.push_back({"TOIL_RT_LOGGING_STREAM", absl::StrCat("127.0.0.1:", port)});
   const ProcessResult job = RunJob(env, {"count", "20"});
   close(silent);
   ASSERT_EQ(job.exit_code, 0) << job.err;
@@ -268,24 +253,16 @@ TEST(PythonHandlerStreamTest, UnderTwentyPercentPacketLossEveryRecordArrivesOnce
   for (const std::string& arg : JobArgv({"count", std::to_string(kRecords)})) argv.push_back(arg);
   const ProcessResult run = testing::RunProcess(
       argv,
-      {{"PYTHONPATH", std::string(absl::StripSuffix(Runfile("python/toil_rtlog/__init__.py"),
-                                                    "/toil_rtlog/__init__.py"))},
-       {"TOIL_RT_LOGGING_OVERFLOW", "wait:60s"}},
+      {{"PYTHONPATH", testing::PythonPackagePath()}, {"TOIL_RT_LOGGING_OVERFLOW", "wait:60s"}},
       absl::Seconds(240));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.err, HasSubstr(absl::StrCat(2 * kRecords, " records received")));
   EXPECT_THAT(run.err, ::testing::ContainsRegex(" ([2-9]|[1-9][0-9]+) stream connections"));
-  std::map<std::string, std::map<int, int>> by_job;
-  for (absl::string_view line : absl::StrSplit(testing::ReadFile(out), '\n', absl::SkipEmpty())) {
-    const size_t at = line.find("\"job\":\"");
-    ASSERT_NE(at, absl::string_view::npos) << line;
-    absl::string_view job = line.substr(at + 7);
-    job = job.substr(0, job.find('"'));
-    for (const auto& [n, count] : testing::Counts(std::string(line), "record ")) {
-      by_job[std::string(job)][n] += count;
-    }
-  }
+  // A line naming no job would count as a job "" of its own.
+  const std::map<std::string, std::map<int, int>> by_job =
+      testing::CountsByJob(testing::ReadFile(out), "record ");
   ASSERT_EQ(by_job.size(), 2u);
+  ASSERT_EQ(by_job.count(""), 0u);
   for (const auto& [job, counts] : by_job) {
     // What the job itself said, when it did not deliver all.
     EXPECT_TRUE(testing::ExactlyOnce(counts, kRecords))

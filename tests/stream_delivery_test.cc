@@ -258,14 +258,9 @@ TEST(StreamDeliveryTest, AnotherRunsJobIsRefusedItsStream) {
 // gave up waiting, on a lossy network) has not refused the job: the job
 // connects again rather than falling back to datagrams at once.
 TEST(StreamDeliveryTest, AHandshakeCutShortIsTriedAgainNotTakenForARefusal) {
-  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  ASSERT_EQ(listen(listener, 16), 0);
-  getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  int port = 0;
+  const int listener = LoopbackListener(&port);
+  ASSERT_GE(listener, 0);
   const auto accepted = [&](absl::Duration within) {
     pollfd p{listener, POLLIN, 0};
     if (poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(Scaled(within)))) <= 0) return -1;
@@ -273,7 +268,7 @@ TEST(StreamDeliveryTest, AHandshakeCutShortIsTriedAgainNotTakenForARefusal) {
   };
   Serve serve({"--stream=false"});
   std::vector<EnvChange> env = serve.JobEnv("cut");
-  env.push_back({"TOIL_RT_LOGGING_STREAM", absl::StrCat("127.0.0.1:", ntohs(address.sin_port))});
+  env.push_back({"TOIL_RT_LOGGING_STREAM", absl::StrCat("127.0.0.1:", port)});
   BackgroundProcess job({TestJob(), "count", "10"}, env);
   const int first = accepted(absl::Seconds(30));
   ASSERT_GE(first, 0) << "the job never connected";
@@ -305,16 +300,7 @@ TEST(StreamDeliveryTest, UnderTwentyPercentPacketLossEveryRecordArrivesOnce) {
   // Over streams, not datagrams: one each at least (a stream that stalls
   // under loss reconnects, and resends what was not acknowledged).
   EXPECT_THAT(run.err, ContainsRegex(" ([4-9]|[1-9][0-9]+) stream connections"));
-  std::map<std::string, std::map<int, int>> by_job;
-  for (absl::string_view line : absl::StrSplit(ReadFile(out), '\n')) {
-    const size_t at = line.find("\"job\":\"");
-    if (at == absl::string_view::npos) continue;
-    absl::string_view job = line.substr(at + 7);
-    job = job.substr(0, job.find('"'));
-    for (const auto& [n, count] : Counts(std::string(line), "record ")) {
-      by_job[std::string(job)][n] += count;
-    }
-  }
+  const std::map<std::string, std::map<int, int>> by_job = CountsByJob(ReadFile(out), "record ");
   ASSERT_EQ(by_job.size(), 4u);
   for (const auto& [job, counts] : by_job) {
     // What the job itself said at its end, when it did not deliver all.

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -197,6 +198,17 @@ std::string ReadFile(const std::string& path) {
   return text;
 }
 
+void WriteFile(const std::string& path, const std::string& text, mode_t mode) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) {
+    ADD_FAILURE() << "cannot write " << path << ": " << std::strerror(errno);
+    return;
+  }
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fclose(f);
+  chmod(path.c_str(), mode);
+}
+
 // Bazel (4.2) gives a test TEST_TMPDIR but not TMPDIR. What a test's
 // leaders and batch systems make under $TMPDIR (a run's job log directory,
 // when none is given) goes in the test's own directory, and its child
@@ -223,6 +235,11 @@ std::string Runfile(const std::string& path) {
 std::string Tool() { return Runfile("toil/cli/toil-rtlog"); }
 
 std::string TestJob() { return Runfile("tests/test_job"); }
+
+std::string PythonPackagePath() {
+  return std::string(
+      absl::StripSuffix(Runfile("python/toil_rtlog/__init__.py"), "/toil_rtlog/__init__.py"));
+}
 
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<EnvChange>& env,
                          absl::Duration timeout) {

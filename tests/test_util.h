@@ -44,6 +44,9 @@ std::string Runfile(const std::string& path);
 // runfiles.
 std::string Tool();
 std::string TestJob();
+// The directory that holds the toil_rtlog Python package (python/ in the
+// runfiles), for PYTHONPATH.
+std::string PythonPackagePath();
 
 // A path in this test's own temporary directory ($TEST_TMPDIR/name).
 std::string TempPath(absl::string_view name);
@@ -57,6 +60,9 @@ struct ProcessResult {
 
 // The whole contents of a file ("" when it cannot be read).
 std::string ReadFile(const std::string& path);
+// Writes `text` to the file `path` (made or emptied), with `mode`; a test
+// failure when it cannot.
+void WriteFile(const std::string& path, const std::string& text, mode_t mode = 0600);
 
 // Runs `argv` with `env` added to (or, with an empty value and `unset`,
 // removed from) this process's environment; kills it after `timeout`.

@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -22,11 +21,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "gtest/gtest.h"
@@ -57,25 +56,10 @@ std::string WhyNoToil() {
                                     found.err;
 }
 
-// The directory that holds the toil_rtlog package, for PYTHONPATH.
-std::string PythonPath() {
-  return std::string(
-      absl::StripSuffix(Runfile("python/toil_rtlog/__init__.py"), "/toil_rtlog/__init__.py"));
-}
-
-// Writes `text` to `path`, with `mode`.
-void WriteFile(const std::string& path, const std::string& text, mode_t mode = 0600) {
-  std::FILE* f = std::fopen(path.c_str(), "w");
-  ASSERT_NE(f, nullptr) << path;
-  std::fputs(text.c_str(), f);
-  std::fclose(f);
-  chmod(path.c_str(), mode);
-}
-
 // A runfile copied to `to`: Toil refuses a workflow script whose path is a
 // link (it finds the module twice).
 void CopyRunfile(const std::string& runfile, const std::string& to) {
-  WriteFile(to, testing::ReadFile(Runfile(runfile)));
+  testing::WriteFile(to, testing::ReadFile(Runfile(runfile)));
 }
 
 std::string WorkflowScript() {
@@ -99,7 +83,7 @@ ProcessResult RunWorkflow(const std::string& job_store, const std::vector<std::s
                                    "--logInfo",
                                    "--clean=never"};
   argv.insert(argv.end(), flags.begin(), flags.end());
-  env.push_back({"PYTHONPATH", PythonPath()});
+  env.push_back({"PYTHONPATH", testing::PythonPackagePath()});
   env.push_back({"TOIL_RTLOG_BIN", testing::Tool()});
   env.push_back({"TOIL_WORKFLOW_ENABLE", enable});
   const std::string tmp = testing::TempPath("tmp-" + job_store.substr(job_store.rfind('/') + 1));
@@ -263,7 +247,7 @@ TEST_F(ToilWorkflowTest, WithoutEnableCppJobsReachToilsOwnPythonLeader) {
 }
 
 TEST_F(ToilWorkflowTest, EnableSaysWhatIsWrongWithAnOption) {
-  const std::vector<EnvChange> env = {{"PYTHONPATH", PythonPath()}};
+  const std::vector<EnvChange> env = {{"PYTHONPATH", testing::PythonPackagePath()}};
   const struct {
     const char* call;
     const char* says;
@@ -281,7 +265,9 @@ TEST_F(ToilWorkflowTest, EnableSaysWhatIsWrongWithAnOption) {
   // The leader's program, looked for when the run starts.
   const ProcessResult missing = testing::RunProcess(
       {kPython, "-c", "import toil_rtlog.leader; toil_rtlog.leader.find_program()"},
-      {{"PYTHONPATH", PythonPath()}, {"PATH", "/nonexistent"}, {"TOIL_RTLOG_BIN", std::nullopt}});
+      {{"PYTHONPATH", testing::PythonPackagePath()},
+       {"PATH", "/nonexistent"},
+       {"TOIL_RTLOG_BIN", std::nullopt}});
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_THAT(missing.err, HasSubstr("toil-rtlog is not in PATH; put it there, set "
                                      "TOIL_RTLOG_BIN to its path, or pass program= to enable()"));
@@ -315,12 +301,12 @@ TEST_F(ToilWorkflowTest, TheReadmeExampleRunsAsWritten) {
     mkdir((dir + sub).c_str(), 0700);
   }
   // Every file of the package, as a user's checkout has it.
-  const std::string package = PythonPath() + "/toil_rtlog";
+  const std::string package = testing::PythonPackagePath() + "/toil_rtlog";
   std::string copied;
   for (const auto& entry : std::filesystem::directory_iterator(package)) {
     const std::string name = entry.path().filename();
-    WriteFile(absl::StrCat(dir, "/python/toil_rtlog/", name),
-              testing::ReadFile(absl::StrCat(package, "/", name)));
+    testing::WriteFile(absl::StrCat(dir, "/python/toil_rtlog/", name),
+                       testing::ReadFile(absl::StrCat(package, "/", name)));
     absl::StrAppend(&copied, name, " ");
   }
   ASSERT_THAT(copied, HasSubstr("__init__.py")) << package;
@@ -350,10 +336,10 @@ TEST_F(ToilWorkflowTest, OnToilsSlurmBatchSystemEveryRecordArrivesFromTheNodes) 
   const std::string bin = testing::TempPath("bin");
   const std::string argv_log = testing::TempPath("sbatch-argv");
   mkdir(bin.c_str(), 0700);
-  WriteFile(bin + "/sbatch",
-            absl::StrCat("#!/bin/sh\nprintf '%s\\n' \"$@\" >> '", argv_log, "'\nexec ",
-                         absl::StripAsciiWhitespace(which.out), " \"$@\"\n"),
-            0700);
+  testing::WriteFile(bin + "/sbatch",
+                     absl::StrCat("#!/bin/sh\nprintf '%s\\n' \"$@\" >> '", argv_log, "'\nexec ",
+                                  absl::StripAsciiWhitespace(which.out), " \"$@\"\n"),
+                     0700);
 
   const std::string job_store = testing::TempPath("slurm");
   const std::string jsonl = testing::TempPath("slurm.jsonl");
