@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "toil/batch/output_listener.h"
 
 namespace toil::batch {
 
@@ -86,6 +87,13 @@ class BatchSystem {
   // leader names records that do not name their job (Toil's Python jobs')
   // by it. Only batch systems that run jobs on this machine can know.
   virtual std::optional<std::string> JobOfProcess(int64_t pid) const { return std::nullopt; }
+
+  // Hands the bytes every job started from now on writes on stdout and
+  // stderr to `listener` (not owned; nullptr: no longer) as it reads them in
+  // this process, if it can: a batch system that runs jobs on this machine
+  // and captures their output reads it itself rather than through
+  // `toil-rtlog exec`. Whether it will.
+  virtual bool ListenToOutput(OutputListener* listener) { return false; }
 
   // Why this batch system cannot run jobs (say, its log directory could not
   // be made), or OK. IssueJob fails with the same error.

@@ -26,6 +26,7 @@
 #include "toil/batch/job_environment.h"
 #include "toil/batch/job_files.h"
 #include "toil/batch/spawn_signals.h"
+#include "toil/rtlog/base/environment.h"
 #include "toil/rtlog/base/fd_write.h"
 
 namespace toil::batch {
@@ -55,18 +56,12 @@ pid_t ProcessGroupOf(int64_t pid) {
 LocalBatchSystem::LocalBatchSystem(LocalBatchSystemOptions options)
     : max_parallel_(options.max_parallel > 0 ? options.max_parallel
                                              : std::max(1u, std::thread::hardware_concurrency())),
-      stop_grace_(options.stop_grace) {
-  if (options.capture_output) {
+      stop_grace_(options.stop_grace),
+      capture_output_(options.capture_output),
+      pump_(options.capture_linger) {
+  if (capture_output_) {
     capture_with_ = FindCaptureProgram(options.capture_with);
     capture_flags_ = options.capture_flags;
-    if (capture_with_.empty()) {
-      rtlog::internal::WarnOnStderr(absl::StrCat(
-          "jobs' output is not sent to the leader, only kept in their log files: no "
-          "toil-rtlog program to capture it with (set ",
-          kCaptureProgramVariable,
-          ", or put toil-rtlog in PATH; LocalBatchSystemOptions::capture_output = false says "
-          "this is meant)"));
-    }
   }
   absl::StatusOr<std::string> dir = MakeLogDir(options.log_dir);
   log_dir_ = dir.ok() ? *dir : options.log_dir;
@@ -103,35 +98,59 @@ void LocalBatchSystem::StartQueuedLocked() {
   }
 }
 
-int LocalBatchSystem::StartProcessLocked(const Job& job, pid_t* pid) {
-  // The batch system's environment as it is now: a level changed since the
-  // job was issued (`toil-rtlog level`) reaches it.
-  std::vector<std::string> env_strings =
-      EnvironmentStrings(JobEnvironment(GetEnvironment(), job.spec.name));
-  std::vector<char*> envp;
-  for (std::string& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-
-  std::vector<std::string> args = {job.spec.command};
-  args.insert(args.end(), job.spec.args.begin(), job.spec.args.end());
-  if (!capture_with_.empty()) {
+int LocalBatchSystem::OutputActionsLocked(Job& job, posix_spawn_file_actions_t* actions,
+                                          std::map<std::string, std::string>* env,
+                                          std::vector<std::string>* args) {
+  if (capture_output_ && pump_.has_listener()) {
+    OutputPump::ChildEnds ends;
+    if (const int error = pump_.Open(job.id, job.log_path, &ends); error != 0) return error;
+    posix_spawn_file_actions_adddup2(actions, ends.stdout_fd, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(actions, ends.stderr_fd, STDERR_FILENO);
+    posix_spawn_file_actions_adddup2(actions, ends.copy_fd, ends.copy_fd);  // open across exec
+    (*env)[rtlog::kStderrCopyVariable] = ends.copy_description;
+    env->emplace("PYTHONUNBUFFERED", "1");  // a Python job's prints live, unless it says
+    job.pumped = true;
+    return 0;
+  }
+  if (capture_output_ && !capture_with_.empty()) {
     // Under the capture program, a command that cannot run is found here,
     // to be reported as it is without one.
     if (const int not_runnable = CommandRunnable(job.spec.command); not_runnable != 0) {
       return not_runnable;
     }
-    args = CapturedCommandLine(capture_with_, capture_flags_, job.spec.command, job.spec.args);
+    *args = CapturedCommandLine(capture_with_, capture_flags_, job.spec.command, job.spec.args);
+  } else if (capture_output_ && !said_uncaptured_) {
+    said_uncaptured_ = true;
+    rtlog::internal::WarnOnStderr(absl::StrCat(
+        "jobs' output is not sent to the leader, only kept in their log files: no real-time "
+        "logger in this process and no toil-rtlog program to capture it with (set ",
+        kCaptureProgramVariable,
+        ", or put toil-rtlog in PATH; LocalBatchSystemOptions::capture_output = false says "
+        "this is meant)"));
   }
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  posix_spawn_file_actions_addopen(actions, STDOUT_FILENO, job.log_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(actions, STDOUT_FILENO, STDERR_FILENO);
+  return 0;
+}
 
+int LocalBatchSystem::StartProcessLocked(Job& job, pid_t* pid) {
+  // The batch system's environment as it is now: a level changed since the
+  // job was issued (`toil-rtlog level`) reaches it.
+  std::map<std::string, std::string> env = JobEnvironment(GetEnvironment(), job.spec.name);
+  std::vector<std::string> args = {job.spec.command};
+  args.insert(args.end(), job.spec.args.begin(), job.spec.args.end());
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, job.log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  int error = OutputActionsLocked(job, &actions, &env, &args);
+  std::vector<std::string> env_strings = EnvironmentStrings(env);
+  std::vector<char*> envp;
+  for (std::string& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   // Jobs start with default signal handling, whatever the leader blocks,
   // each leading a process group of its own.
   posix_spawnattr_t attributes;
@@ -139,12 +158,18 @@ int LocalBatchSystem::StartProcessLocked(const Job& job, pid_t* pid) {
   SetDefaultSignals(&attributes);
   posix_spawnattr_setpgroup(&attributes, 0);
   AddSpawnFlags(&attributes, POSIX_SPAWN_SETPGROUP);
-  const int error =
-      posix_spawnp(pid, args[0].c_str(), &actions, &attributes, argv.data(), envp.data());
+  if (error == 0) {
+    error = posix_spawnp(pid, args[0].c_str(), &actions, &attributes, argv.data(), envp.data());
+  }
   // Guarded at once: the job is running.
   if (error == 0) guard_.Add(*pid);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
+  if (job.pumped && error != 0) pump_.Abandon(job.id);
+  if (job.pumped && error == 0) {
+    pump_.Started({static_cast<uint64_t>(job.id), job.spec.name, *pid,
+                   job.spec.command.substr(job.spec.command.rfind('/') + 1)});
+  }
   return error;
 }
 
@@ -200,27 +225,55 @@ std::optional<FinishedJob> LocalBatchSystem::WaitForFinishedJob(absl::Duration t
         int status = 0;
         const pid_t done = waitpid(it->first, &status, WNOHANG);
         if (done != it->first) continue;
-        guard_.Remove(it->first);
-        finished_.push_back(Ended(it->second, status));
-        running_.erase(it);
+        ReapLocked(it, status);
         break;
       }
+      DrainedLocked();
       StartQueuedLocked();
       if (!finished_.empty()) {
         FinishedJob job = std::move(finished_.front());
         finished_.pop_front();
         return job;
       }
-      if (running_.empty() && queued_.empty()) return std::nullopt;
+      if (running_.empty() && queued_.empty() && draining_.empty()) return std::nullopt;
     }
     if (absl::Now() >= deadline) return std::nullopt;
     absl::SleepFor(absl::Milliseconds(2));
   }
 }
 
+void LocalBatchSystem::ReapLocked(std::map<pid_t, Job>::iterator it, int status) {
+  guard_.Remove(it->first);
+  if (it->second.pumped) {
+    pump_.ProcessEnded(it->second.id);
+    draining_.emplace(it->second.id, Ended(it->second, status));
+  } else {
+    finished_.push_back(Ended(it->second, status));
+  }
+  running_.erase(it);
+}
+
+void LocalBatchSystem::DrainedLocked() {
+  for (auto it = draining_.begin(); it != draining_.end();) {
+    if (!pump_.Done(it->first)) {
+      ++it;
+      continue;
+    }
+    finished_.push_back(std::move(it->second));
+    it = draining_.erase(it);
+  }
+}
+
 int LocalBatchSystem::UnfinishedJobs() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return static_cast<int>(queued_.size() + running_.size() + finished_.size());
+  return static_cast<int>(queued_.size() + running_.size() + draining_.size() +
+                          finished_.size());
+}
+
+bool LocalBatchSystem::ListenToOutput(OutputListener* listener) {
+  if (!capture_output_) return false;
+  pump_.SetListener(listener);
+  return true;
 }
 
 void LocalBatchSystem::Shutdown() {
@@ -257,16 +310,25 @@ void LocalBatchSystem::EndRunningLocked() {
     }
     if (!alive.empty()) absl::SleepFor(absl::Milliseconds(5));
   }
-  for (auto& [pid, job] : running_) {
+  std::set<JobId> cancelled;
+  while (!running_.empty()) {
+    const pid_t pid = running_.begin()->first;
     kill(-pid, SIGKILL);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    guard_.Remove(pid);
-    finished_.push_back(Ended(job, status));
-    finished_.back().reason = "cancelled";
+    cancelled.insert(running_.begin()->second.id);
+    ReapLocked(running_.begin(), status);
   }
-  running_.clear();
+  // What they printed last is read (within the linger) before they are
+  // reported.
+  while (!draining_.empty()) {
+    DrainedLocked();
+    if (!draining_.empty()) absl::SleepFor(absl::Milliseconds(5));
+  }
+  for (FinishedJob& job : finished_) {
+    if (cancelled.count(job.id) > 0) job.reason = "cancelled";
+  }
 }
 
 FinishedJob LocalBatchSystem::Ended(const Job& job, int status) {

@@ -33,15 +33,16 @@ ABSL_FLAG(std::string, batch_system, "local",
           "Slurm's default configuration, names).");
 ABSL_FLAG(bool, capture, true,
           "Send each line the jobs print on stdout or stderr to the leader as a "
-          "record, live (each job runs under `toil-rtlog exec`); their log files "
-          "still get every byte. --capture=false: only the log files get them.");
+          "record, live (this process reads local jobs' output; a Slurm job runs "
+          "under `toil-rtlog exec`); their log files still get every byte. "
+          "--capture=false: only the log files get them.");
 ABSL_FLAG(std::string, capture_with, "",
           "The toil-rtlog program that captures a job's output, as the jobs' "
           "machines see it; default: this one (for Slurm, a cluster whose nodes "
           "share this installation; a node without it runs its job uncaptured "
           "and says so in the job's log).");
-ABSL_DECLARE_FLAG(std::string, stdout_level);  // exec's
-ABSL_DECLARE_FLAG(std::string, stderr_level);  // exec's
+ABSL_DECLARE_FLAG(std::string, stdout_level);  // exec's, and this leader's
+ABSL_DECLARE_FLAG(std::string, stderr_level);  // exec's, and this leader's
 ABSL_FLAG(bool, history, true,
           "Keep every record of the run in its log directory (records.jsonl, rotated "
           "at 256 MiB, 8 files at most), for `toil-rtlog logs`.");
@@ -214,6 +215,11 @@ int RunRun(const std::vector<std::string>& args) {
   options.realtime_logging.server.ingest.allow_unsigned = absl::GetFlag(FLAGS_allow_unsigned);
   options.realtime_logging.server.stream = absl::GetFlag(FLAGS_stream);
   options.realtime_logging.server.control = absl::GetFlag(FLAGS_control);
+  // Checked above.
+  options.realtime_logging.captured.stdout_level =
+      *rtlog::ParseLevel(absl::GetFlag(FLAGS_stdout_level));
+  options.realtime_logging.captured.stderr_level =
+      *rtlog::ParseLevel(absl::GetFlag(FLAGS_stderr_level));
   options.on_logging_started = [](const rtlog::RealtimeLogger&) {
     const std::string control = rtlog::RealtimeLogger::ControlTarget();
     if (control.empty()) return;

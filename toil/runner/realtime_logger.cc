@@ -16,11 +16,34 @@ namespace {
 using internal::NoteOnStderr;
 using internal::WarnOnStderr;
 
+// What a local batch system reads of its jobs' output, made into records.
+class OutputToRecords : public batch::OutputListener {
+ public:
+  explicit OutputToRecords(capture::CapturedLines& lines) : lines_(lines) {}
+  void Output(const batch::OutputSource& source, batch::OutputStream stream,
+              absl::string_view bytes, absl::Time now) override {
+    lines_.Output(SourceOf(source),
+                  stream == batch::OutputStream::kStdout ? capture::CapturedLines::kStdout
+                                                         : capture::CapturedLines::kStderr,
+                  bytes, now);
+  }
+  void Ended(const batch::OutputSource& source) override { lines_.Ended(SourceOf(source)); }
+  absl::Time Tick(absl::Time now) override { return lines_.Tick(now); }
+
+ private:
+  static capture::CapturedLines::Source SourceOf(const batch::OutputSource& source) {
+    return {source.key, source.job, source.pid, source.program};
+  }
+  capture::CapturedLines& lines_;
+};
+
 // Process-wide state, as in Toil: one server however many scopes nest.
 struct LeaderState {
   std::mutex mu;
   int nesting = 0;
   std::unique_ptr<LogServer> server;
+  std::unique_ptr<capture::CapturedLines> lines;  // jobs' output, when read here
+  std::unique_ptr<OutputToRecords> listener;
   LogStats last_stats;
   JobLogs last_job_logs;
 };
@@ -98,13 +121,33 @@ RealtimeLogger::RealtimeLogger(batch::BatchSystem& batch_system, RealtimeLoggerO
   LogServer* running = state.server.get();
   SetLocalDelivery([running](const LogRecord& record) { running->DeliverLocal(record); },
                    server_options->level);
+  ListenToJobsOutput(options.captured);
   started_ = true;
+}
+
+void RealtimeLogger::ListenToJobsOutput(const capture::CapturedLinesOptions& options) {
+  LeaderState& state = State();
+  LogServer* running = state.server.get();
+  state.lines = std::make_unique<capture::CapturedLines>(
+      options, [running] { return running->level(); },
+      [running](const LogRecord& record) { running->DeliverLocal(record); });
+  state.listener = std::make_unique<OutputToRecords>(*state.lines);
+  if (!batch_system_.ListenToOutput(state.listener.get())) {
+    state.listener.reset();
+    state.lines.reset();
+  }
 }
 
 RealtimeLogger::~RealtimeLogger() {
   LeaderState& state = State();
   std::lock_guard<std::mutex> lock(state.mu);
   if (--state.nesting > 0 || !started_) return;
+  if (state.listener) {
+    batch_system_.ListenToOutput(nullptr);
+    state.lines->Stop();  // what it queued reaches the sinks
+    state.listener.reset();
+    state.lines.reset();
+  }
   ClearLocalDelivery();
   state.last_stats = state.server->Stop();
   state.last_job_logs = state.server->job_logs();

@@ -10,7 +10,9 @@
 // Only the outermost of nested scopes starts and stops the server; a nested
 // scope that asks for a level gets a warning. An empty level disables
 // real-time logging: no server, no variables. While active, RT_LOG in the
-// leader process goes straight to the sinks (shown once, not twice).
+// leader process goes straight to the sinks (shown once, not twice), and so
+// do the lines that the jobs of a local batch system print, read by the
+// batch system in this process (capture/captured_lines.h).
 #ifndef TOIL_RUNNER_REALTIME_LOGGER_H_
 #define TOIL_RUNNER_REALTIME_LOGGER_H_
 
@@ -21,6 +23,7 @@
 #include "absl/status/status.h"
 #include "toil/batch/batch_system.h"
 #include "toil/rtlog/base/log_stats.h"
+#include "toil/rtlog/capture/captured_lines.h"
 #include "toil/rtlog/leader/log_server.h"
 #include "toil/rtlog/sinks/log_sink.h"
 
@@ -40,6 +43,11 @@ struct RealtimeLoggerOptions {
   // that name no job are named (by the batch system's pids); and what the
   // control plane's `level` does (the batch system's environment).
   LogServerOptions server;
+  // What the lines jobs print become, when the batch system lets this
+  // process read them (BatchSystem::ListenToOutput: LocalBatchSystem does,
+  // unless its capture is off): the level of each stream's records, how
+  // often a progress bar is shown.
+  capture::CapturedLinesOptions captured;
 };
 
 class RealtimeLogger {
@@ -69,6 +77,9 @@ class RealtimeLogger {
   static std::string ControlToken();
 
  private:
+  // Has the batch system hand this process its jobs' output, if it can.
+  void ListenToJobsOutput(const capture::CapturedLinesOptions& options);
+
   batch::BatchSystem& batch_system_;
   absl::Status status_;
   bool started_ = false;

@@ -19,7 +19,7 @@
 #include "absl/time/clock.h"
 #include "toil/rtlog/base/environment.h"
 #include "toil/rtlog/base/fd_write.h"
-#include "toil/rtlog/job/record_copies.h"
+#include "toil/rtlog/base/stderr_copy.h"
 #include "toil/rtlog/log_line.h"
 #include "toil/rtlog/overflow.h"
 

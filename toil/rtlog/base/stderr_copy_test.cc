@@ -1,6 +1,6 @@
 // CopyDescriptor: the copy pipe is used only while it and the captured
 // stderr are still the files the variable names.
-#include "toil/rtlog/job/record_copies.h"
+#include "toil/rtlog/base/stderr_copy.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -32,7 +32,7 @@ void WithStderr(int fd, Check check) {
   close(saved);
 }
 
-TEST(RecordCopiesTest, TheCopyPipeIsUsedWhileStderrIsTheCapturedPipe) {
+TEST(StderrCopyTest, TheCopyPipeIsUsedWhileStderrIsTheCapturedPipe) {
   Pipe copy;
   Pipe captured;
   const std::string value = DescribeCopyDescriptor(copy.fds[1], captured.fds[1]);
@@ -40,7 +40,7 @@ TEST(RecordCopiesTest, TheCopyPipeIsUsedWhileStderrIsTheCapturedPipe) {
              [&] { EXPECT_EQ(CopyDescriptor(value.c_str()), std::optional<int>(copy.fds[1])); });
 }
 
-TEST(RecordCopiesTest, AJobThatRedirectedItsStderrKeepsItsCopiesThere) {
+TEST(StderrCopyTest, AJobThatRedirectedItsStderrKeepsItsCopiesThere) {
   Pipe copy;
   Pipe captured;
   Pipe elsewhere;
@@ -48,7 +48,7 @@ TEST(RecordCopiesTest, AJobThatRedirectedItsStderrKeepsItsCopiesThere) {
   WithStderr(elsewhere.fds[1], [&] { EXPECT_EQ(CopyDescriptor(value.c_str()), std::nullopt); });
 }
 
-TEST(RecordCopiesTest, ADescriptorClosedOrReusedIsNotWrittenTo) {
+TEST(StderrCopyTest, ADescriptorClosedOrReusedIsNotWrittenTo) {
   Pipe captured;
   int copy[2];
   ASSERT_EQ(pipe(copy), 0);
@@ -64,7 +64,7 @@ TEST(RecordCopiesTest, ADescriptorClosedOrReusedIsNotWrittenTo) {
   close(copy[1]);
 }
 
-TEST(RecordCopiesTest, MalformedValuesNameNothing) {
+TEST(StderrCopyTest, MalformedValuesNameNothing) {
   for (const char* value : {"", "5", "5:1:2", "x:1:2:3:4", "-1:0:0:0:0", "5:1:2:3:4:5"}) {
     EXPECT_EQ(CopyDescriptor(value), std::nullopt) << value;
   }

@@ -1,0 +1,124 @@
+// OutputPump: reads the output of the jobs a LocalBatchSystem runs, in the
+// leader's own process, on one thread for all of them. Every byte a job
+// writes on stdout or stderr goes to its log file as it came, and to the
+// listener (output_listener.h) while one is set. A third pipe per job takes
+// the copies of the records the job logs itself (TOIL_RT_LOGGING_STDERR_COPY,
+// toil/rtlog/base/stderr_copy.h): they go to the file only, so that they are
+// not sent twice.
+//
+// Reading never holds a job up for long: while output comes slowly it is
+// read in batches at most kReadPause apart (a hundred jobs printing a line a
+// millisecond each cost the leader a wakeup per pause, not one per line); a
+// read that fills the buffer is followed by another at once. After a job's
+// process has ended, its pipes are read until they close, or for at most
+// `linger` after the last byte (a process it left behind may hold them
+// open).
+//
+//   OutputPump pump;
+//   OutputPump::ChildEnds ends;
+//   if (pump.Open(key, log_path, &ends) != 0) ...  // an errno
+//   ... spawn the job with ends.stdout_fd, stderr_fd, copy_fd, copy_description ...
+//   pump.Started({key, name, pid, program});   // or pump.Abandon(key)
+//   ... once the job's process is reaped: pump.ProcessEnded(key);
+//   ... the job is finished when pump.Done(key).
+#ifndef TOIL_BATCH_OUTPUT_PUMP_H_
+#define TOIL_BATCH_OUTPUT_PUMP_H_
+
+#include <poll.h>
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "toil/batch/output_listener.h"
+
+namespace toil::batch {
+
+class OutputPump {
+ public:
+  static constexpr absl::Duration kReadPause = absl::Milliseconds(5);
+  static constexpr size_t kReadBytes = 64 << 10;
+
+  explicit OutputPump(absl::Duration linger = absl::Milliseconds(500));
+  // Stops reading; closes what is still open.
+  ~OutputPump();
+  OutputPump(const OutputPump&) = delete;
+  OutputPump& operator=(const OutputPump&) = delete;
+
+  // Where bytes also go from now on (not owned; nullptr: to the files only).
+  // Returns once no call to the previous listener is under way.
+  void SetListener(OutputListener* listener);
+  bool has_listener() const;
+
+  // The ends a job is started with: its stdout, its stderr, the copy pipe
+  // (kept open in the job as itself), and the value of
+  // TOIL_RT_LOGGING_STDERR_COPY that names it.
+  struct ChildEnds {
+    int stdout_fd = -1;
+    int stderr_fd = -1;
+    int copy_fd = -1;
+    std::string copy_description;
+  };
+  // Makes a job's pipes and opens (truncating) its log file: 0, or the
+  // errno that says why it could not.
+  int Open(uint64_t key, const std::string& log_path, ChildEnds* ends);
+  // The job started: its ends are closed here, its pipes read from now on.
+  void Started(OutputSource source);
+  // The job could not be started: everything of it is closed and forgotten.
+  void Abandon(uint64_t key);
+  // The job's process has been reaped: what its pipes still hold is read,
+  // within the linger.
+  void ProcessEnded(uint64_t key);
+  // Whether the job's output is all read (then it is forgotten, and the
+  // listener was told); true for a key it does not know.
+  bool Done(uint64_t key);
+
+ private:
+  enum Pipe { kOut, kErr, kCopy, kPipes };
+  struct Job {
+    OutputSource source;
+    int log_fd = -1;
+    std::array<int, kPipes> read_fds{-1, -1, -1};
+    std::array<int, kPipes> child_fds{-1, -1, -1};
+    bool started = false;
+    bool process_ended = false;
+    bool done = false;
+    bool write_failed = false;
+    absl::Time last_byte;
+  };
+  // A pollable read end: which job, which pipe.
+  struct Watched {
+    uint64_t key;
+    Pipe pipe;
+  };
+
+  void Run();
+  // The pollfds to wait on (the wake pipe first) and until when.
+  absl::Time WatchedLocked(std::vector<pollfd>* fds, std::vector<Watched>* watched);
+  // Reads what the pipe holds; the bytes read (0: nothing, or it ended).
+  size_t ReadLocked(Job& job, Pipe pipe, absl::Time now);
+  // Ends the jobs whose output is over: every pipe closed, or the linger
+  // passed since the process ended and the last byte came.
+  void FinishLocked(absl::Time now);
+  static void CloseAll(Job& job);
+  void Wake();
+
+  const absl::Duration linger_;
+  mutable std::mutex mu_;
+  std::map<uint64_t, Job> jobs_;
+  OutputListener* listener_ = nullptr;
+  absl::Time next_tick_ = absl::InfiniteFuture();
+  bool stopping_ = false;
+  int wake_read_ = -1;
+  int wake_write_ = -1;
+  std::thread thread_;
+};
+
+}  // namespace toil::batch
+
+#endif  // TOIL_BATCH_OUTPUT_PUMP_H_
