@@ -1,7 +1,8 @@
 // How long a line a job prints takes to reach the leader's sink through the
-// capture (`toil-rtlog exec` under LocalBatchSystem), with many jobs
-// printing at once: from each line's write(2) in the job (its text carries
-// the time) to the sink, and how many lines did not arrive.
+// capture (LocalBatchSystem reading its jobs' pipes in the leader's process,
+// for StartToil's real-time logger), with many jobs printing at once: from
+// each line's write(2) in the job (its text carries the time) to the sink,
+// and how many lines did not arrive.
 //
 //   bazel run -c opt //bench:capture_latency -- --jobs=100 --rate=1000 --seconds=5 --runs=3
 #include <algorithm>
@@ -26,7 +27,6 @@ ABSL_FLAG(int, jobs, 100, "jobs printing at once");
 ABSL_FLAG(double, rate, 1000, "lines a second each job prints");
 ABSL_FLAG(double, seconds, 5, "how long each job prints, each run");
 ABSL_FLAG(int, runs, 3, "how many runs");
-ABSL_FLAG(std::string, toil_rtlog, "toil/cli/toil-rtlog", "the toil-rtlog program that captures");
 ABSL_FLAG(std::string, printer, "bench/capture_printer", "the job program");
 
 namespace toil::bench {
@@ -51,9 +51,7 @@ struct Run {
 
 Run Once(int jobs, double rate, double seconds) {
   LatencySink sink(&WrittenAt);
-  batch::LocalBatchSystem batch({.max_parallel = jobs,
-                                 .capture_output = true,
-                                 .capture_with = absl::GetFlag(FLAGS_toil_rtlog)});
+  batch::LocalBatchSystem batch({.max_parallel = jobs, .capture_output = true});
   std::vector<batch::JobSpec> specs;
   const long each = static_cast<long>(rate * seconds);
   for (int i = 1; i <= jobs; ++i) {

@@ -57,8 +57,12 @@ batch::FinishedJob RunToilJobPy(batch::LocalBatchSystem& batch_system) {
   return missing;
 }
 
+// The jobs' records only: what they print (Python's own logging on
+// stderr) is not captured.
+batch::LocalBatchSystemOptions RecordsOnly() { return {.capture_output = false}; }
+
 void RunPythonJob(const std::string& bind_host) {
-  batch::LocalBatchSystem batch_system;
+  batch::LocalBatchSystem batch_system(RecordsOnly());
   testing::CollectingSink sink;
   const std::string dir = std::getenv("TEST_TMPDIR");
   const std::string text_path = dir + "/python_job_" + bind_host + ".txt";
@@ -146,7 +150,7 @@ void RunPythonJob(const std::string& bind_host) {
 // By default a leader requires signatures: a Python job's records are
 // refused and counted (HostileInputTest checks the warning's words).
 TEST(PythonJobToCppLeaderTest, RefusedUnlessUnsignedRecordsAreAllowed) {
-  batch::LocalBatchSystem batch_system;
+  batch::LocalBatchSystem batch_system(RecordsOnly());
   testing::CollectingSink sink;
   {
     rtlog::RealtimeLogger logger(batch_system, {.level = "DEBUG", .sinks = {&sink}});

@@ -266,8 +266,7 @@ void LocalBatchSystem::DrainedLocked() {
 
 int LocalBatchSystem::UnfinishedJobs() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return static_cast<int>(queued_.size() + running_.size() + draining_.size() +
-                          finished_.size());
+  return static_cast<int>(queued_.size() + running_.size() + draining_.size() + finished_.size());
 }
 
 bool LocalBatchSystem::ListenToOutput(OutputListener* listener) {

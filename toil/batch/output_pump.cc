@@ -26,8 +26,8 @@ void CloseIfOpen(int& fd) {
 int TimeoutFor(absl::Time wake) {
   if (wake == absl::InfiniteFuture()) return -1;
   const absl::Duration wait = std::max(wake - absl::Now(), absl::ZeroDuration());
-  return static_cast<int>(std::min<int64_t>(
-      absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1))), 60000));
+  return static_cast<int>(
+      std::min<int64_t>(absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1))), 60000));
 }
 
 }  // namespace
@@ -153,10 +153,10 @@ absl::Time OutputPump::WatchedLocked(std::vector<pollfd>* fds, std::vector<Watch
   absl::Time wake = listener_ != nullptr ? next_tick_ : absl::InfiniteFuture();
   for (const auto& [key, job] : jobs_) {
     if (!job.started || job.done) continue;
-    for (int pipe = 0; pipe < kPipes; ++pipe) {
+    for (const Pipe pipe : kReadOrder) {
       if (job.read_fds[pipe] < 0) continue;
       fds->push_back({job.read_fds[pipe], POLLIN, 0});
-      watched->push_back({key, static_cast<Pipe>(pipe)});
+      watched->push_back({key, pipe});
     }
     if (job.process_ended) wake = std::min(wake, job.last_byte + linger_);
   }

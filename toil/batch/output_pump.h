@@ -80,6 +80,10 @@ class OutputPump {
 
  private:
   enum Pipe { kOut, kErr, kCopy, kPipes };
+  // Of what a job wrote on several pipes between two reads, the file gets
+  // the record copies and stderr (written as they happen) before stdout
+  // (which stdio holds back until its buffer fills, or the program exits).
+  static constexpr Pipe kReadOrder[] = {kCopy, kErr, kOut};
   struct Job {
     OutputSource source;
     int log_fd = -1;

@@ -33,42 +33,74 @@ CapturedLines::Job& CapturedLines::JobOf(const Source& source) {
   job.source = std::make_shared<const Source>(source);
   Job* const j = &job;
   job.out = std::make_unique<OutputLines>(
-      [this, j](absl::string_view text, bool) {
-        Offer(*j, "stdout", options_.stdout_level, text);
-      },
+      [this, j](absl::string_view text, bool) { Offer(*j, "stdout", options_.stdout_level, text); },
       options_.progress_interval);
   job.err = std::make_unique<OutputLines>(
-      [this, j](absl::string_view text, bool) {
-        Offer(*j, "stderr", options_.stderr_level, text);
-      },
+      [this, j](absl::string_view text, bool) { Offer(*j, "stderr", options_.stderr_level, text); },
       options_.progress_interval);
   return job;
+}
+
+void CapturedLines::Begin(absl::Time now) {
+  now_ = now;
+  level_now_ = run_level_();
+  if (!shedding_) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  shedding_ = !taken_;
 }
 
 void CapturedLines::Output(const Source& source, Stream stream, absl::string_view bytes,
                            absl::Time now) {
   Job& job = JobOf(source);
-  now_ = now;
-  (stream == kStdout ? job.out : job.err)->Add(bytes, now);
+  Begin(now);
+  OutputLines& lines = stream == kStdout ? *job.out : *job.err;
+  if (shedding_) {
+    bytes = ShedWholeLines(
+        job, lines, stream == kStdout ? options_.stdout_level : options_.stderr_level, bytes);
+  }
+  lines.Add(bytes, now);
+  Queue(job);
   ReportDrops(job, now, false);
+}
+
+absl::string_view CapturedLines::ShedWholeLines(Job& job, OutputLines& lines, Level level,
+                                                absl::string_view bytes) {
+  const size_t first = bytes.find('\n');
+  const size_t last = bytes.rfind('\n');
+  if (first == last || bytes.find('\r') != absl::string_view::npos) return bytes;
+  lines.Add(bytes.substr(0, first + 1), now_);  // ends the line it holds
+  uint64_t shed = 0;
+  for (size_t start = first + 1; start <= last;) {
+    const size_t end = bytes.find('\n', start);
+    if (end > start) ++shed;  // empty lines are not sent
+    start = end + 1;
+  }
+  if (level >= level_now_) {
+    job.dropped += shed;
+    job.unreported += shed;
+    dropped_.fetch_add(shed, std::memory_order_relaxed);
+  }
+  return bytes.substr(last + 1);
 }
 
 void CapturedLines::Ended(const Source& source) {
   auto found = jobs_.find(source.key);
   if (found == jobs_.end()) return;
-  now_ = absl::Now();
+  Begin(absl::Now());
   found->second.out->Finish();
   found->second.err->Finish();
+  Queue(found->second);
   ReportDrops(found->second, now_, true);
   jobs_.erase(found);
 }
 
 absl::Time CapturedLines::Tick(absl::Time now) {
-  now_ = now;
+  Begin(now);
   absl::Time next = absl::InfiniteFuture();
   for (auto& [key, job] : jobs_) {
     job.out->Tick(now);
     job.err->Tick(now);
+    Queue(job);
     ReportDrops(job, now, false);
     next = std::min({next, job.out->next_tick(), job.err->next_tick()});
     if (job.unreported > 0) next = std::min(next, job.reported + kDropReportInterval);
@@ -77,60 +109,87 @@ absl::Time CapturedLines::Tick(absl::Time now) {
 }
 
 void CapturedLines::Offer(Job& job, const char* logger, Level level, absl::string_view text) {
-  if (level < run_level_()) return;
-  Line line{std::string(text), level, logger, absl::ToUnixNanos(now_), job.source};
+  if (level < level_now_) return;
+  if (shedding_) {
+    ++job.dropped;
+    ++job.unreported;
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  job.pending.lines.push_back({std::string(text), level, logger, absl::ToUnixNanos(now_)});
+}
+
+void CapturedLines::Queue(Job& job) {
+  std::vector<Line>& lines = job.pending.lines;
+  if (lines.empty()) return;
+  size_t bytes = 0;
+  for (const Line& line : lines) bytes += line.text.size();
   std::lock_guard<std::mutex> lock(mu_);
-  if (PushLocked(std::move(line), false)) return;
-  ++job.dropped;
-  ++job.unreported;
-  ++dropped_;
+  const size_t room_lines = options_.queue_lines - std::min(options_.queue_lines, queued_lines_);
+  size_t fit = std::min(lines.size(), room_lines);
+  if (queued_bytes_ + bytes > options_.queue_bytes) {
+    // Of a batch too large, the lines that fit in the bytes left.
+    size_t left = options_.queue_bytes - std::min(options_.queue_bytes, queued_bytes_);
+    size_t n = 0;
+    while (n < fit && lines[n].text.size() <= left) left -= lines[n++].text.size();
+    fit = n;
+  }
+  if (fit < lines.size()) {
+    const uint64_t dropped = lines.size() - fit;
+    job.dropped += dropped;
+    job.unreported += dropped;
+    dropped_.fetch_add(dropped, std::memory_order_relaxed);
+    lines.resize(fit);
+    shedding_ = true;
+    taken_ = false;
+  }
+  if (lines.empty()) return;
+  for (const Line& line : lines) queued_bytes_ += line.text.size();
+  queued_lines_ += lines.size();
+  queue_.push_back({job.source, std::move(lines)});
+  lines.clear();
+  if (queue_.size() == 1) ready_.notify_one();
 }
 
 void CapturedLines::ReportDrops(Job& job, absl::Time now, bool force) {
-  if (job.unreported == 0 || (!force && now < job.reported + kDropReportInterval)) return;
-  std::string text = absl::StrCat(
-      "toil-rtlog: ", internal::CountedWas(job.unreported, "line", "lines"),
-      " not sent: the job printed faster than the leader took them (", job.dropped,
-      " in all; every line is in its log file)");
+  if (job.unreported == 0 || (!force && (shedding_ || now < job.reported + kDropReportInterval))) {
+    return;
+  }
+  std::string text =
+      absl::StrCat("toil-rtlog: ", internal::CountedWas(job.unreported, "line", "lines"),
+                   " not sent: the job printed faster than the leader took them (", job.dropped,
+                   " in all; every line is in its log file)");
   std::lock_guard<std::mutex> lock(mu_);
-  if (!force && full_) return;  // said once there is room again
-  PushLocked({std::move(text), Level::kWarning, "toil-rt", absl::ToUnixNanos(now), job.source},
-             true);
+  // Past the bounds: a count is never dropped.
+  queue_.push_back(
+      {job.source, {{std::move(text), Level::kWarning, "toil-rt", absl::ToUnixNanos(now)}}});
+  ++queued_lines_;
+  if (queue_.size() == 1) ready_.notify_one();
   job.unreported = 0;
   job.reported = now;
 }
 
-bool CapturedLines::PushLocked(Line line, bool force) {
-  const size_t bytes = line.text.size();
-  if (!force && (full_ || queue_.size() >= options_.queue_lines ||
-                 queued_bytes_ + bytes > options_.queue_bytes)) {
-    full_ = true;
-    return false;
-  }
-  queue_.push_back(std::move(line));
-  queued_bytes_ += bytes;
-  if (queue_.size() == 1) ready_.notify_one();
-  return true;
-}
-
 void CapturedLines::Run() {
   LogRecord record;
-  std::deque<Line> batch;
+  std::deque<Batch> batches;
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
       ready_.wait(lock, [this] { return !queue_.empty() || stopping_; });
       if (queue_.empty()) return;  // stopping, and nothing left
-      batch.swap(queue_);
+      batches.swap(queue_);
+      queued_lines_ = 0;
       queued_bytes_ = 0;
-      full_ = false;
+      taken_ = true;
     }
-    for (const Line& line : batch) DeliverLine(line, &record);
-    batch.clear();
+    for (const Batch& batch : batches) {
+      for (const Line& line : batch.lines) DeliverLine(*batch.source, line, &record);
+    }
+    batches.clear();
   }
 }
 
-void CapturedLines::DeliverLine(const Line& line, LogRecord* record) const {
+void CapturedLines::DeliverLine(const Source& source, const Line& line, LogRecord* record) const {
   record->Clear();
   record->set_name(line.logger);
   record->set_msg(line.text);
@@ -139,10 +198,10 @@ void CapturedLines::DeliverLine(const Line& line, LogRecord* record) const {
   record->set_levelno(LevelNumber(line.level));
   record->set_created(static_cast<double>(line.time_ns) / 1e9);
   record->set_msecs(static_cast<double>((line.time_ns / 1000000) % 1000));
-  record->set_process(line.source->pid);
-  record->set_process_name(line.source->program);
+  record->set_process(source.pid);
+  record->set_process_name(source.program);
   record->set_hostname(internal::HostName());
-  record->set_job(line.source->job);
+  record->set_job(source.job);
   deliver_(*record);
 }
 
@@ -156,9 +215,6 @@ void CapturedLines::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-uint64_t CapturedLines::dropped() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return dropped_;
-}
+uint64_t CapturedLines::dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
 }  // namespace toil::rtlog::capture

@@ -19,6 +19,7 @@
 #ifndef TOIL_RTLOG_CAPTURE_CAPTURED_LINES_H_
 #define TOIL_RTLOG_CAPTURE_CAPTURED_LINES_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -28,6 +29,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -86,42 +88,62 @@ class CapturedLines {
     Level level;
     const char* logger;  // "stdout", "stderr", "toil-rt"
     int64_t time_ns;
+  };
+  // Lines of one job, queued together.
+  struct Batch {
     std::shared_ptr<const Source> source;
+    std::vector<Line> lines;
   };
   // One job's streams and its count of lines not sent.
   struct Job {
     std::shared_ptr<const Source> source;
     std::unique_ptr<OutputLines> out;
     std::unique_ptr<OutputLines> err;
+    Batch pending;            // lines made by the call under way
     uint64_t dropped = 0;     // in all
     uint64_t unreported = 0;  // not yet told to the leader
     absl::Time reported = absl::InfinitePast();
   };
 
   Job& JobOf(const Source& source);
-  // A line of `job` at `level` for the queue (unless below the run's
-  // level), or counted as dropped.
+  // Before lines are made: the run's level, and whether the queue has room
+  // again.
+  void Begin(absl::Time now);
+  // A line of `job` at `level` for its pending batch (unless below the
+  // run's level), or, while the queue is full, counted as dropped.
   void Offer(Job& job, const char* logger, Level level, absl::string_view text);
+  // While the queue is full: the whole lines in `bytes` after the one
+  // `lines` holds are only counted (when `level` passes), not made; what
+  // is left for `lines` to take. Bytes with a carriage return are left
+  // whole.
+  absl::string_view ShedWholeLines(Job& job, OutputLines& lines, Level level,
+                                   absl::string_view bytes);
+  // Queues the job's pending lines, what fits; the rest is dropped and
+  // counted.
+  void Queue(Job& job);
   // Queues the job's count of dropped lines as a warning, if there is one
   // and it is time (`now`), or `force`.
   void ReportDrops(Job& job, absl::Time now, bool force);
-  bool PushLocked(Line line, bool force);
   void Run();
-  void DeliverLine(const Line& line, LogRecord* record) const;
+  void DeliverLine(const Source& source, const Line& line, LogRecord* record) const;
 
   const CapturedLinesOptions options_;
   const std::function<Level()> run_level_;
   const Deliver deliver_;
-  std::map<uint64_t, Job> jobs_;  // the caller's thread only
-  absl::Time now_;                // of the call under way
+  // The caller's thread only:
+  std::map<uint64_t, Job> jobs_;
+  absl::Time now_;         // of the call under way
+  Level level_now_;        // the run's level, for the call under way
+  bool shedding_ = false;  // the queue was full, and has not been taken since
 
   mutable std::mutex mu_;
   std::condition_variable ready_;
-  std::deque<Line> queue_;
+  std::deque<Batch> queue_;
+  size_t queued_lines_ = 0;
   size_t queued_bytes_ = 0;
-  bool full_ = false;  // shedding until the delivering thread takes the queue
+  bool taken_ = false;  // the delivering thread took the queue since it was full
   bool stopping_ = false;
-  uint64_t dropped_ = 0;
+  std::atomic<uint64_t> dropped_{0};
   std::thread thread_;
 };
 

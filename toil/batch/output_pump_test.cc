@@ -1,0 +1,161 @@
+// LocalBatchSystem reading its jobs' output in this process (OutputPump),
+// with real child processes: the log file gets every byte and the listener
+// each stream's bytes in order; the copies of the records a job logs itself
+// reach the file only; a job is finished once its output is read, not when
+// what it left behind ends; Shutdown reads what cancelled jobs printed last.
+#include <signal.h>
+#include <unistd.h>
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+#include "toil/batch/local_batch_system.h"
+#include "toil/batch/output_listener.h"
+
+namespace toil::batch {
+namespace {
+
+// What it was handed, by job name.
+class RecordingListener : public OutputListener {
+ public:
+  struct Job {
+    std::string out;
+    std::string err;
+    OutputSource source;
+    int ended = 0;
+  };
+  void Output(const OutputSource& source, OutputStream stream, absl::string_view bytes,
+              absl::Time) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Job& job = jobs_[source.job];
+    job.source = source;
+    (stream == OutputStream::kStdout ? job.out : job.err).append(bytes.data(), bytes.size());
+  }
+  void Ended(const OutputSource& source) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs_[source.job].source = source;
+    ++jobs_[source.job].ended;
+  }
+  absl::Time Tick(absl::Time) override { return absl::InfiniteFuture(); }
+  Job Of(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto found = jobs_.find(name);
+    return found == jobs_.end() ? Job{} : found->second;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, Job> jobs_;
+};
+
+// The jobs `batch` reports within `timeout`, by name.
+std::map<std::string, FinishedJob> WaitForAll(LocalBatchSystem& batch, absl::Duration timeout) {
+  std::map<std::string, FinishedJob> done;
+  const absl::Time deadline = absl::Now() + testing::Scaled(timeout);
+  while (batch.UnfinishedJobs() > 0 && absl::Now() < deadline) {
+    std::optional<FinishedJob> job = batch.WaitForFinishedJob(absl::Milliseconds(100));
+    if (job) done[job->name] = *std::move(job);
+  }
+  EXPECT_EQ(batch.UnfinishedJobs(), 0) << "jobs unfinished after " << timeout;
+  return done;
+}
+
+TEST(OutputPumpTest, TheFileGetsEveryByteAndTheListenerEachStreamInOrder) {
+  LocalBatchSystem batch({.log_dir = testing::TempPath("pump-bytes")});
+  RecordingListener listener;
+  ASSERT_TRUE(batch.ListenToOutput(&listener));
+  ASSERT_TRUE(batch.IssueJob({"printer", "/bin/sh",
+                              {"-c", "echo one; echo two >&2; echo three; printf 'no end'"}})
+                  .ok());
+  std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(30));
+  ASSERT_EQ(done.count("printer"), 1u);
+  EXPECT_EQ(done["printer"].exit_code, 0);
+  const RecordingListener::Job job = listener.Of("printer");
+  EXPECT_EQ(job.out, "one\nthree\nno end");
+  EXPECT_EQ(job.err, "two\n");
+  EXPECT_EQ(job.ended, 1);  // before the job was reported finished
+  EXPECT_EQ(job.source.program, "sh");
+  EXPECT_GT(job.source.pid, 0);
+  const std::string log = testing::ReadFile(done["printer"].log_path);
+  EXPECT_EQ(log.size(), std::string("one\ntwo\nthree\nno end").size()) << log;
+  EXPECT_THAT(log, ::testing::HasSubstr("three\nno end"));
+  batch.ListenToOutput(nullptr);
+}
+
+TEST(OutputPumpTest, RecordCopiesReachTheFileOnlyAndPythonIsUnbuffered) {
+  LocalBatchSystem batch({.log_dir = testing::TempPath("pump-copies")});
+  RecordingListener listener;
+  ASSERT_TRUE(batch.ListenToOutput(&listener));
+  // The descriptor the variable names, as a job's RT_LOG would use it.
+  ASSERT_TRUE(batch
+                  .IssueJob({"copier", "/bin/bash",
+                             {"-c",
+                              "fd=${TOIL_RT_LOGGING_STDERR_COPY%%:*}; "
+                              "echo a record copy >&$fd; echo py=$PYTHONUNBUFFERED"}})
+                  .ok());
+  std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(30));
+  const RecordingListener::Job job = listener.Of("copier");
+  EXPECT_EQ(job.out, "py=1\n");
+  EXPECT_EQ(job.err, "");
+  const std::string log = testing::ReadFile(done["copier"].log_path);
+  EXPECT_THAT(log, ::testing::HasSubstr("a record copy\n"));
+  EXPECT_THAT(log, ::testing::HasSubstr("py=1\n"));
+  batch.ListenToOutput(nullptr);
+}
+
+TEST(OutputPumpTest, AJobIsFinishedOnceItsOutputIsReadNotWhenWhatItLeftBehindEnds) {
+  LocalBatchSystem batch(
+      {.log_dir = testing::TempPath("pump-linger"), .capture_linger = absl::Milliseconds(300)});
+  RecordingListener listener;
+  ASSERT_TRUE(batch.ListenToOutput(&listener));
+  // The background sleep keeps the job's stdout open for 20 s.
+  ASSERT_TRUE(batch.IssueJob({"leaver", "/bin/sh", {"-c", "sleep 20 & echo started"}}).ok());
+  const absl::Time start = absl::Now();
+  std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(15));
+  ASSERT_EQ(done.count("leaver"), 1u);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(15));
+  EXPECT_EQ(listener.Of("leaver").out, "started\n");
+  EXPECT_EQ(listener.Of("leaver").ended, 1);
+  kill(-static_cast<pid_t>(listener.Of("leaver").source.pid), SIGKILL);  // the sleep
+  batch.ListenToOutput(nullptr);
+}
+
+TEST(OutputPumpTest, ShutdownReadsWhatCancelledJobsPrintedLast) {
+  LocalBatchSystem batch(
+      {.log_dir = testing::TempPath("pump-shutdown"), .stop_grace = absl::Seconds(10)});
+  RecordingListener listener;
+  ASSERT_TRUE(batch.ListenToOutput(&listener));
+  ASSERT_TRUE(batch
+                  .IssueJob({"waiter", "/bin/sh",
+                             {"-c", "trap 'echo bye; exit 0' TERM; echo up; "
+                                    "while :; do sleep 0.05; done"}})
+                  .ok());
+  ASSERT_TRUE(testing::WaitUntil([&] { return listener.Of("waiter").out == "up\n"; },
+                                 absl::Seconds(30), "the job's first line"));
+  batch.Shutdown();
+  std::optional<FinishedJob> job = batch.WaitForFinishedJob(absl::ZeroDuration());
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(job->reason, "cancelled");
+  EXPECT_EQ(listener.Of("waiter").out, "up\nbye\n");
+  EXPECT_EQ(listener.Of("waiter").ended, 1);
+  batch.ListenToOutput(nullptr);
+}
+
+TEST(OutputPumpTest, ABatchSystemThatDoesNotCaptureTakesNoListener) {
+  LocalBatchSystem batch({.log_dir = testing::TempPath("pump-off"), .capture_output = false});
+  RecordingListener listener;
+  EXPECT_FALSE(batch.ListenToOutput(&listener));
+  ASSERT_TRUE(batch.IssueJob({"plain", "/bin/sh", {"-c", "echo only in the file"}}).ok());
+  std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(30));
+  EXPECT_EQ(testing::ReadFile(done["plain"].log_path), "only in the file\n");
+  EXPECT_EQ(listener.Of("plain").out, "");
+}
+
+}  // namespace
+}  // namespace toil::batch
