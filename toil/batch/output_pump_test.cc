@@ -70,9 +70,11 @@ TEST(OutputPumpTest, TheFileGetsEveryByteAndTheListenerEachStreamInOrder) {
   LocalBatchSystem batch({.log_dir = testing::TempPath("pump-bytes")});
   RecordingListener listener;
   ASSERT_TRUE(batch.ListenToOutput(&listener));
-  ASSERT_TRUE(batch.IssueJob({"printer", "/bin/sh",
-                              {"-c", "echo one; echo two >&2; echo three; printf 'no end'"}})
-                  .ok());
+  ASSERT_TRUE(
+      batch
+          .IssueJob(
+              {"printer", "/bin/sh", {"-c", "echo one; echo two >&2; echo three; printf 'no end'"}})
+          .ok());
   std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(30));
   ASSERT_EQ(done.count("printer"), 1u);
   EXPECT_EQ(done["printer"].exit_code, 0);
@@ -94,7 +96,8 @@ TEST(OutputPumpTest, RecordCopiesReachTheFileOnlyAndPythonIsUnbuffered) {
   ASSERT_TRUE(batch.ListenToOutput(&listener));
   // The descriptor the variable names, as a job's RT_LOG would use it.
   ASSERT_TRUE(batch
-                  .IssueJob({"copier", "/bin/bash",
+                  .IssueJob({"copier",
+                             "/bin/bash",
                              {"-c",
                               "fd=${TOIL_RT_LOGGING_STDERR_COPY%%:*}; "
                               "echo a record copy >&$fd; echo py=$PYTHONUNBUFFERED"}})
@@ -132,9 +135,11 @@ TEST(OutputPumpTest, ShutdownReadsWhatCancelledJobsPrintedLast) {
   RecordingListener listener;
   ASSERT_TRUE(batch.ListenToOutput(&listener));
   ASSERT_TRUE(batch
-                  .IssueJob({"waiter", "/bin/sh",
-                             {"-c", "trap 'echo bye; exit 0' TERM; echo up; "
-                                    "while :; do sleep 0.05; done"}})
+                  .IssueJob({"waiter",
+                             "/bin/sh",
+                             {"-c",
+                              "trap 'echo bye; exit 0' TERM; echo up; "
+                              "while :; do sleep 0.05; done"}})
                   .ok());
   ASSERT_TRUE(testing::WaitUntil([&] { return listener.Of("waiter").out == "up\n"; },
                                  absl::Seconds(30), "the job's first line"));

@@ -47,8 +47,8 @@ const CapturedLines::Source kAlign{1, "align-1", 4242, "bwa"};
 
 TEST(CapturedLinesTest, LinesBecomeRecordsOfTheirJobAtTheirStreamsLevel) {
   Delivered delivered;
-  CapturedLines lines({.stderr_level = Level::kWarning}, [] { return Level::kInfo; },
-                      delivered.Function());
+  CapturedLines lines(
+      {.stderr_level = Level::kWarning}, [] { return Level::kInfo; }, delivered.Function());
   lines.Output(kAlign, CapturedLines::kStdout, "first\nsec", absl::Now());
   lines.Output(kAlign, CapturedLines::kStderr, "trouble\n", absl::Now());
   lines.Output(kAlign, CapturedLines::kStdout, "ond\nno newline", absl::Now());
@@ -62,15 +62,16 @@ TEST(CapturedLinesTest, LinesBecomeRecordsOfTheirJobAtTheirStreamsLevel) {
     EXPECT_EQ(record.process_name(), "bwa");
     EXPECT_FALSE(record.hostname().empty());
   }
-  EXPECT_THAT(seen, ElementsAre("stdout INFO first", "stderr WARNING trouble",
-                                "stdout INFO second", "stdout INFO no newline"));
+  EXPECT_THAT(seen, ElementsAre("stdout INFO first", "stderr WARNING trouble", "stdout INFO second",
+                                "stdout INFO no newline"));
 }
 
 TEST(CapturedLinesTest, LinesBelowTheRunsLevelAreNotSent) {
   Delivered delivered;
   std::atomic<int> level{static_cast<int>(Level::kWarning)};
-  CapturedLines lines({.stderr_level = Level::kError},
-                      [&] { return static_cast<Level>(level.load()); }, delivered.Function());
+  CapturedLines lines(
+      {.stderr_level = Level::kError}, [&] { return static_cast<Level>(level.load()); },
+      delivered.Function());
   lines.Output(kAlign, CapturedLines::kStdout, "info line\n", absl::Now());
   lines.Output(kAlign, CapturedLines::kStderr, "error line\n", absl::Now());
   level = static_cast<int>(Level::kInfo);
@@ -97,7 +98,8 @@ TEST(CapturedLinesTest, WhatTheFullQueueHasNoRoomForIsCountedAndSaid) {
   Delivered delivered;
   absl::Notification release;
   delivered.HoldUntil(&release);
-  CapturedLines lines({.queue_lines = 10}, [] { return Level::kInfo; }, delivered.Function());
+  CapturedLines lines(
+      {.queue_lines = 10}, [] { return Level::kInfo; }, delivered.Function());
   constexpr int kLines = 5000;
   // Chunks of many lines (counted without being made while the queue is
   // full), one-line chunks, and empty lines (never sent, never counted).
@@ -105,7 +107,8 @@ TEST(CapturedLinesTest, WhatTheFullQueueHasNoRoomForIsCountedAndSaid) {
   while (written < kLines) {
     std::string chunk;
     const int n = written % 3 == 0 ? 1 : 97;
-    for (int i = 0; i < n && written < kLines; ++i) absl::StrAppend(&chunk, "line ", ++written, "\n\n");
+    for (int i = 0; i < n && written < kLines; ++i)
+      absl::StrAppend(&chunk, "line ", ++written, "\n\n");
     lines.Output(kAlign, CapturedLines::kStdout, chunk, absl::Now());
   }
   lines.Ended(kAlign);
