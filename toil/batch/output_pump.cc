@@ -136,9 +136,14 @@ bool OutputPump::Done(uint64_t key) {
 }
 
 void OutputPump::Wake() {
-  if (wake_write_ < 0) return;
+  int fd = -1;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    fd = wake_write_;  // made by the first Open, on any thread
+  }
+  if (fd < 0) return;
   const char byte = 1;
-  [[maybe_unused]] const ssize_t ignored = write(wake_write_, &byte, 1);
+  [[maybe_unused]] const ssize_t ignored = write(fd, &byte, 1);
 }
 
 void OutputPump::CloseAll(Job& job) {
