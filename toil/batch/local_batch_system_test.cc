@@ -19,23 +19,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
+#include "tests/wait_for_jobs.h"
 
 namespace toil::batch {
 namespace {
 
 using ::testing::HasSubstr;
-
-// Every job `batch` reports within `timeout`, by name.
-std::map<std::string, FinishedJob> WaitForAll(LocalBatchSystem& batch, absl::Duration timeout) {
-  std::map<std::string, FinishedJob> done;
-  const absl::Time deadline = absl::Now() + testing::Scaled(timeout);
-  while (batch.UnfinishedJobs() > 0 && absl::Now() < deadline) {
-    std::optional<FinishedJob> job = batch.WaitForFinishedJob(absl::Milliseconds(200));
-    if (job) done[job->name] = *std::move(job);
-  }
-  EXPECT_EQ(batch.UnfinishedJobs(), 0) << "jobs unfinished after " << timeout;
-  return done;
-}
 
 // Bazel gives a test TEST_TMPDIR but not TMPDIR: without test_util setting
 // it, the directory a batch system makes when given none (and every run's in
@@ -53,7 +42,7 @@ TEST(LocalBatchSystemTest, ExitStatusOrTheSignalThatKilledIt) {
   LocalBatchSystem batch({.log_dir = testing::TempPath("endings")});
   ASSERT_TRUE(batch.IssueJob({"exits", "/bin/sh", {"-c", "exit 3"}}).ok());
   ASSERT_TRUE(batch.IssueJob({"killed", "/bin/sh", {"-c", "kill -TERM $$"}}).ok());
-  std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(30));
+  std::map<std::string, FinishedJob> done = testing::WaitForAll(batch, absl::Seconds(30));
   EXPECT_EQ(done["exits"].exit_code, 3);
   EXPECT_EQ(done["exits"].signal, 0);
   EXPECT_EQ(done["killed"].exit_code, 128 + SIGTERM);
@@ -106,7 +95,7 @@ TEST(LocalBatchSystemTest, AnEarlierRunsLogFilesAreKept) {
   for (const char* run : {"first run", "second run"}) {
     LocalBatchSystem batch({.log_dir = dir});
     ASSERT_TRUE(batch.IssueJob({"job-1", "/bin/echo", {run}}).ok());
-    WaitForAll(batch, absl::Seconds(30));
+    testing::WaitForAll(batch, absl::Seconds(30));
   }
   EXPECT_EQ(testing::ReadFile(dir + "/job-1.log"), "first run\n");
   EXPECT_EQ(testing::ReadFile(dir + "/job-1.2.log"), "second run\n");
@@ -123,7 +112,7 @@ TEST(LocalBatchSystemTest, ShutdownReportsEveryJobItCancelled) {
       absl::Seconds(30), "the first job to start"));
   batch.Shutdown();
   batch.Shutdown();  // idempotent
-  std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(5));
+  std::map<std::string, FinishedJob> done = testing::WaitForAll(batch, absl::Seconds(5));
   ASSERT_EQ(done.size(), 2u);
   EXPECT_EQ(done["running"].signal, SIGTERM);  // asked first, and it obeyed
   EXPECT_EQ(done["running"].reason, "cancelled");
@@ -147,7 +136,7 @@ TEST(LocalBatchSystemTest, ShutdownEndsTheWholeJobAndLetsItCleanUp) {
                   .ok());
   const pid_t child = PidIn(dir + "/child.pid");
   batch.Shutdown();
-  std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(5));
+  std::map<std::string, FinishedJob> done = testing::WaitForAll(batch, absl::Seconds(5));
   EXPECT_EQ(done["tidy"].exit_code, 7);
   EXPECT_EQ(done["tidy"].reason, "cancelled");
   EXPECT_THAT(testing::ReadFile(dir + "/tidy.log"), HasSubstr("cleaned up"));
@@ -167,7 +156,7 @@ TEST(LocalBatchSystemTest, AJobThatIgnoresSigtermIsKilledAfterTheGracePeriod) {
   const absl::Time asked = absl::Now();
   batch.Shutdown();
   EXPECT_GE(absl::Now() - asked, absl::Milliseconds(300));
-  std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(5));
+  std::map<std::string, FinishedJob> done = testing::WaitForAll(batch, absl::Seconds(5));
   EXPECT_EQ(done["stubborn"].signal, SIGKILL);
   EXPECT_EQ(done["stubborn"].reason, "cancelled");
 }
@@ -184,7 +173,7 @@ TEST(LocalBatchSystemTest, EachJobLeadsAProcessGroupOfItsOwn) {
   EXPECT_EQ(getpgid(job), job);
   EXPECT_NE(getpgid(job), getpgrp());
   batch.Shutdown();
-  WaitForAll(batch, absl::Seconds(5));
+  testing::WaitForAll(batch, absl::Seconds(5));
 }
 
 // The environment is the batch system's as it is when a job starts: a level
@@ -200,7 +189,7 @@ TEST(LocalBatchSystemTest, AJobGetsTheEnvironmentAsItIsWhenItStarts) {
   ASSERT_TRUE(batch.IssueJob({"second", "/bin/sh", {"-c", script}}).ok());
   batch.SetEnv("TOIL_RT_LOGGING_LEVEL", "DEBUG");  // both issued; the second waits
   ASSERT_EQ(system(("touch " + dir + "/go").c_str()), 0);
-  WaitForAll(batch, absl::Seconds(30));
+  testing::WaitForAll(batch, absl::Seconds(30));
   EXPECT_EQ(testing::ReadFile(dir + "/first.log"), "level=INFO\n");
   EXPECT_EQ(testing::ReadFile(dir + "/second.log"), "level=DEBUG\n");
 }
@@ -217,7 +206,7 @@ TEST(LocalBatchSystemTest, JobsNeverInheritAnotherLeadersVariables) {
   LocalBatchSystem batch({.log_dir = dir});
   batch.SetEnv("TOIL_RT_LOGGING_LEVEL", "INFO");
   ASSERT_TRUE(batch.IssueJob({"env", "/usr/bin/env", {}}).ok());
-  WaitForAll(batch, absl::Seconds(30));
+  testing::WaitForAll(batch, absl::Seconds(30));
   for (const char* name : {"TOIL_RT_LOGGING_CONTROL", "TOIL_RT_LOGGING_CONTROL_TOKEN",
                            "TOIL_RT_LOGGING_PACKED", "TOIL_JOB_NAME", "SOMETHING_ELSE"}) {
     unsetenv(name);
@@ -247,7 +236,7 @@ TEST(LocalBatchSystemTest, KnowsWhichJobAProcessBelongsTo) {
   EXPECT_EQ(batch.JobOfProcess(child), "owner");
   EXPECT_EQ(batch.JobOfProcess(getpid()), std::nullopt);
   batch.Shutdown();
-  WaitForAll(batch, absl::Seconds(5));
+  testing::WaitForAll(batch, absl::Seconds(5));
   EXPECT_EQ(batch.JobOfProcess(job), "owner");  // still known after it ended
 }
 

@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
+#include "tests/wait_for_jobs.h"
 #include "toil/batch/local_batch_system.h"
 #include "toil/batch/output_listener.h"
 
@@ -54,18 +55,6 @@ class RecordingListener : public OutputListener {
   std::map<std::string, Job> jobs_;
 };
 
-// The jobs `batch` reports within `timeout`, by name.
-std::map<std::string, FinishedJob> WaitForAll(LocalBatchSystem& batch, absl::Duration timeout) {
-  std::map<std::string, FinishedJob> done;
-  const absl::Time deadline = absl::Now() + testing::Scaled(timeout);
-  while (batch.UnfinishedJobs() > 0 && absl::Now() < deadline) {
-    std::optional<FinishedJob> job = batch.WaitForFinishedJob(absl::Milliseconds(100));
-    if (job) done[job->name] = *std::move(job);
-  }
-  EXPECT_EQ(batch.UnfinishedJobs(), 0) << "jobs unfinished after " << timeout;
-  return done;
-}
-
 TEST(OutputPumpTest, TheFileGetsEveryByteAndTheListenerEachStreamInOrder) {
   LocalBatchSystem batch({.log_dir = testing::TempPath("pump-bytes")});
   RecordingListener listener;
@@ -75,7 +64,7 @@ TEST(OutputPumpTest, TheFileGetsEveryByteAndTheListenerEachStreamInOrder) {
           .IssueJob(
               {"printer", "/bin/sh", {"-c", "echo one; echo two >&2; echo three; printf 'no end'"}})
           .ok());
-  std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(30));
+  std::map<std::string, FinishedJob> done = testing::WaitForAll(batch, absl::Seconds(30));
   ASSERT_EQ(done.count("printer"), 1u);
   EXPECT_EQ(done["printer"].exit_code, 0);
   const RecordingListener::Job job = listener.Of("printer");
@@ -102,7 +91,7 @@ TEST(OutputPumpTest, RecordCopiesReachTheFileOnlyAndPythonIsUnbuffered) {
                               "fd=${TOIL_RT_LOGGING_STDERR_COPY%%:*}; "
                               "echo a record copy >&$fd; echo py=$PYTHONUNBUFFERED"}})
                   .ok());
-  std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(30));
+  std::map<std::string, FinishedJob> done = testing::WaitForAll(batch, absl::Seconds(30));
   const RecordingListener::Job job = listener.Of("copier");
   EXPECT_EQ(job.out, "py=1\n");
   EXPECT_EQ(job.err, "");
@@ -120,7 +109,7 @@ TEST(OutputPumpTest, AJobIsFinishedOnceItsOutputIsReadNotWhenWhatItLeftBehindEnd
   // The background sleep keeps the job's stdout open for 20 s.
   ASSERT_TRUE(batch.IssueJob({"leaver", "/bin/sh", {"-c", "sleep 20 & echo started"}}).ok());
   const absl::Time start = absl::Now();
-  std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(15));
+  std::map<std::string, FinishedJob> done = testing::WaitForAll(batch, absl::Seconds(15));
   ASSERT_EQ(done.count("leaver"), 1u);
   EXPECT_LT(absl::Now() - start, absl::Seconds(15));
   EXPECT_EQ(listener.Of("leaver").out, "started\n");
@@ -157,7 +146,7 @@ TEST(OutputPumpTest, ABatchSystemThatDoesNotCaptureTakesNoListener) {
   RecordingListener listener;
   EXPECT_FALSE(batch.ListenToOutput(&listener));
   ASSERT_TRUE(batch.IssueJob({"plain", "/bin/sh", {"-c", "echo only in the file"}}).ok());
-  std::map<std::string, FinishedJob> done = WaitForAll(batch, absl::Seconds(30));
+  std::map<std::string, FinishedJob> done = testing::WaitForAll(batch, absl::Seconds(30));
   EXPECT_EQ(testing::ReadFile(done["plain"].log_path), "only in the file\n");
   EXPECT_EQ(listener.Of("plain").out, "");
 }
