@@ -18,7 +18,7 @@ namespace toil::testing {
 // Waits until `batch` has no unfinished job or Scaled(timeout) passed
 // (a failure then); the jobs it reported, by name.
 inline std::map<std::string, batch::FinishedJob> WaitForAll(batch::BatchSystem& batch,
-                                                             absl::Duration timeout) {
+                                                            absl::Duration timeout) {
   std::map<std::string, batch::FinishedJob> done;
   const absl::Time deadline = absl::Now() + Scaled(timeout);
   while (batch.UnfinishedJobs() > 0 && absl::Now() < deadline) {

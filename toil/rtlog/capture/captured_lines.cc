@@ -122,17 +122,13 @@ void CapturedLines::Offer(Job& job, const char* logger, Level level, absl::strin
 void CapturedLines::Queue(Job& job) {
   std::vector<Line>& lines = job.pending.lines;
   if (lines.empty()) return;
-  size_t bytes = 0;
-  for (const Line& line : lines) bytes += line.text.size();
   std::lock_guard<std::mutex> lock(mu_);
-  const size_t room_lines = options_.queue_lines - std::min(options_.queue_lines, queued_lines_);
-  size_t fit = std::min(lines.size(), room_lines);
-  if (queued_bytes_ + bytes > options_.queue_bytes) {
-    // Of a batch too large, the lines that fit in the bytes left.
-    size_t left = options_.queue_bytes - std::min(options_.queue_bytes, queued_bytes_);
-    size_t n = 0;
-    while (n < fit && lines[n].text.size() <= left) left -= lines[n++].text.size();
-    fit = n;
+  // The lines that fit, in order, in the lines and bytes left.
+  size_t fit = 0;
+  size_t kept_bytes = 0;
+  while (fit < lines.size() && queued_lines_ + fit < options_.queue_lines &&
+         queued_bytes_ + kept_bytes + lines[fit].text.size() <= options_.queue_bytes) {
+    kept_bytes += lines[fit++].text.size();
   }
   if (fit < lines.size()) {
     const uint64_t dropped = lines.size() - fit;
@@ -144,7 +140,7 @@ void CapturedLines::Queue(Job& job) {
     taken_ = false;
   }
   if (lines.empty()) return;
-  for (const Line& line : lines) queued_bytes_ += line.text.size();
+  queued_bytes_ += kept_bytes;
   queued_lines_ += lines.size();
   queue_.push_back({job.source, std::move(lines)});
   lines.clear();
