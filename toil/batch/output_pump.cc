@@ -197,7 +197,7 @@ void OutputPump::Run() {
       FinishLocked(now);
       if (listener_ != nullptr) next_tick_ = listener_->Tick(now);
     }
-    if (most > 0 && most < kReadBytes) absl::SleepFor(kReadPause);
+    if (most > 0 && most < kBusyReadBytes) absl::SleepFor(kReadPause);
   }
 }
 

@@ -8,8 +8,10 @@
 //
 // Reading never holds a job up for long: while output comes slowly it is
 // read in batches at most kReadPause apart (a hundred jobs printing a line a
-// millisecond each cost the leader a wakeup per pause, not one per line); a
-// read that fills the buffer is followed by another at once. After a job's
+// millisecond each cost the leader a wakeup per pause, not one per line).
+// After a read of kBusyReadBytes or more (stdio hands a pipe a page at a
+// time when a program prints as fast as it can) the next round comes at
+// once: a pause then would let the pipe fill, and the program wait. After a job's
 // process has ended, its pipes are read until they close, or for at most
 // `linger` after the last byte (a process it left behind may hold them
 // open).
@@ -43,6 +45,7 @@ class OutputPump {
  public:
   static constexpr absl::Duration kReadPause = absl::Milliseconds(5);
   static constexpr size_t kReadBytes = 64 << 10;
+  static constexpr size_t kBusyReadBytes = 4 << 10;
 
   explicit OutputPump(absl::Duration linger = absl::Milliseconds(500));
   // Stops reading; closes what is still open.

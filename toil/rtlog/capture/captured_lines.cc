@@ -2,12 +2,14 @@
 #include "toil/rtlog/capture/captured_lines.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "toil/rtlog/base/plural.h"
+#include "toil/rtlog/capture/whole_lines.h"
 #include "toil/rtlog/common/process_info.h"
 
 namespace toil::rtlog::capture {
@@ -15,6 +17,36 @@ namespace {
 
 // A job that drops lines says so at most this often while it does.
 constexpr absl::Duration kDropReportInterval = absl::Seconds(1);
+
+// While the delivering thread is behind (the queue it took had overflowed,
+// or held more than 1/kBehindShare of its bound: a job prints faster than
+// the leader takes its lines), it delivers for
+// kBehindWork at a time and rests kBehindRest in between: a flood costs the
+// leader a third of a core instead of a whole one, which stays the jobs'.
+// It shows fewer of the flood's lines, and counts the rest as ever.
+constexpr size_t kBehindShare = 8;
+constexpr absl::Duration kBehindWork = absl::Milliseconds(1);
+constexpr absl::Duration kBehindRest = absl::Milliseconds(2);
+
+class Pace {
+ public:
+  Pace(bool behind, const std::atomic<bool>& stopping)
+      : behind_(behind), stopping_(stopping), since_(absl::Now()) {}
+  // After each line delivered.
+  void Step() {
+    constexpr unsigned kLinesBetweenClockReads = 64;
+    if (!behind_ || ++lines_ % kLinesBetweenClockReads != 0) return;
+    if (stopping_.load(std::memory_order_relaxed) || absl::Now() - since_ < kBehindWork) return;
+    absl::SleepFor(kBehindRest);
+    since_ = absl::Now();
+  }
+
+ private:
+  const bool behind_;
+  const std::atomic<bool>& stopping_;
+  absl::Time since_;  // the work began
+  unsigned lines_ = 0;
+};
 
 }  // namespace
 
@@ -54,33 +86,32 @@ void CapturedLines::Output(const Source& source, Stream stream, absl::string_vie
   Job& job = JobOf(source);
   Begin(now);
   OutputLines& lines = stream == kStdout ? *job.out : *job.err;
-  if (shedding_) {
-    bytes = ShedWholeLines(
-        job, lines, stream == kStdout ? options_.stdout_level : options_.stderr_level, bytes);
-  }
+  bytes = stream == kStdout ? TakeWholeLines(job, lines, "stdout", options_.stdout_level, bytes)
+                            : TakeWholeLines(job, lines, "stderr", options_.stderr_level, bytes);
   lines.Add(bytes, now);
   Queue(job);
   ReportDrops(job, now, false);
 }
 
-absl::string_view CapturedLines::ShedWholeLines(Job& job, OutputLines& lines, Level level,
-                                                absl::string_view bytes) {
-  const size_t first = bytes.find('\n');
-  const size_t last = bytes.rfind('\n');
-  if (first == last || bytes.find('\r') != absl::string_view::npos) return bytes;
-  lines.Add(bytes.substr(0, first + 1), now_);  // ends the line it holds
-  uint64_t shed = 0;
-  for (size_t start = first + 1; start <= last;) {
-    const size_t end = bytes.find('\n', start);
-    if (end > start) ++shed;  // empty lines are not sent
-    start = end + 1;
+absl::string_view CapturedLines::TakeWholeLines(Job& job, OutputLines& lines, const char* logger,
+                                                Level level, absl::string_view bytes) {
+  const std::optional<WholeLines> whole = FindWholeLines(bytes, OutputLines::kMaxLineBytes);
+  if (!whole) return bytes;
+  lines.Add(whole->head, now_);  // ends the line it holds
+  if (level < level_now_ || whole->count == 0) return whole->tail;
+  if (shedding_) {
+    CountDropped(job, whole->count);
+  } else {
+    job.pending.lines.push_back({std::string(whole->lines), level, logger, absl::ToUnixNanos(now_),
+                                 whole->count, /*whole=*/true});
   }
-  if (level >= level_now_) {
-    job.dropped += shed;
-    job.unreported += shed;
-    dropped_.fetch_add(shed, std::memory_order_relaxed);
-  }
-  return bytes.substr(last + 1);
+  return whole->tail;
+}
+
+void CapturedLines::CountDropped(Job& job, uint64_t count) {
+  job.dropped += count;
+  job.unreported += count;
+  dropped_.fetch_add(count, std::memory_order_relaxed);
 }
 
 void CapturedLines::Ended(const Source& source) {
@@ -111,9 +142,7 @@ absl::Time CapturedLines::Tick(absl::Time now) {
 void CapturedLines::Offer(Job& job, const char* logger, Level level, absl::string_view text) {
   if (level < level_now_) return;
   if (shedding_) {
-    ++job.dropped;
-    ++job.unreported;
-    dropped_.fetch_add(1, std::memory_order_relaxed);
+    CountDropped(job, 1);
     return;
   }
   job.pending.lines.push_back({std::string(text), level, logger, absl::ToUnixNanos(now_)});
@@ -123,25 +152,27 @@ void CapturedLines::Queue(Job& job) {
   std::vector<Line>& lines = job.pending.lines;
   if (lines.empty()) return;
   std::lock_guard<std::mutex> lock(mu_);
-  // The lines that fit, in order, in the lines and bytes left.
+  // The entries that fit, in order, in the lines and bytes left.
   size_t fit = 0;
+  size_t kept_lines = 0;
   size_t kept_bytes = 0;
-  while (fit < lines.size() && queued_lines_ + fit < options_.queue_lines &&
+  while (fit < lines.size() &&
+         queued_lines_ + kept_lines + lines[fit].count <= options_.queue_lines &&
          queued_bytes_ + kept_bytes + lines[fit].text.size() <= options_.queue_bytes) {
+    kept_lines += lines[fit].count;
     kept_bytes += lines[fit++].text.size();
   }
   if (fit < lines.size()) {
-    const uint64_t dropped = lines.size() - fit;
-    job.dropped += dropped;
-    job.unreported += dropped;
-    dropped_.fetch_add(dropped, std::memory_order_relaxed);
+    uint64_t dropped = 0;
+    for (size_t i = fit; i < lines.size(); ++i) dropped += lines[i].count;
+    CountDropped(job, dropped);
     lines.resize(fit);
     shedding_ = true;
     taken_ = false;
   }
   if (lines.empty()) return;
   queued_bytes_ += kept_bytes;
-  queued_lines_ += lines.size();
+  queued_lines_ += kept_lines;
   queue_.push_back({job.source, std::move(lines)});
   lines.clear();
   if (queue_.size() == 1) ready_.notify_one();
@@ -169,26 +200,40 @@ void CapturedLines::Run() {
   LogRecord record;
   std::deque<Batch> batches;
   while (true) {
+    bool behind = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
       ready_.wait(lock, [this] { return !queue_.empty() || stopping_; });
       if (queue_.empty()) return;  // stopping, and nothing left
       batches.swap(queue_);
+      behind = !taken_ || queued_lines_ >= options_.queue_lines / kBehindShare;
       queued_lines_ = 0;
       queued_bytes_ = 0;
       taken_ = true;
     }
+    Pace pace(behind, stop_requested_);
     for (const Batch& batch : batches) {
-      for (const Line& line : batch.lines) DeliverLine(*batch.source, line, &record);
+      for (const Line& line : batch.lines) {
+        if (!line.whole) {
+          DeliverLine(*batch.source, line, line.text, &record);
+          pace.Step();
+          continue;
+        }
+        ForEachLine(line.text, [&](absl::string_view text) {
+          DeliverLine(*batch.source, line, text, &record);
+          pace.Step();
+        });
+      }
     }
     batches.clear();
   }
 }
 
-void CapturedLines::DeliverLine(const Source& source, const Line& line, LogRecord* record) const {
+void CapturedLines::DeliverLine(const Source& source, const Line& line, absl::string_view text,
+                                LogRecord* record) const {
   record->Clear();
   record->set_name(line.logger);
-  record->set_msg(line.text);
+  record->set_msg(text.data(), text.size());
   const absl::string_view level_name = LevelName(line.level);
   record->set_levelname(level_name.data(), level_name.size());
   record->set_levelno(LevelNumber(line.level));
@@ -202,6 +247,7 @@ void CapturedLines::DeliverLine(const Source& source, const Line& line, LogRecor
 }
 
 void CapturedLines::Stop() {
+  stop_requested_.store(true, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;

@@ -5,9 +5,12 @@
 // to `deliver`, live. The leader's local batch system reads the bytes
 // (toil/batch/output_pump.h); the real-time logger connects the two.
 //
-// The caller's thread only splits lines and queues them; a thread of its
-// own builds the records and delivers them, so a slow sink never holds a
-// job up. Lines the queue has no room for are dropped and counted: each
+// The caller's thread only splits lines and queues them (a run of plain
+// whole lines is queued as one piece, found by whole_lines.h); a thread of
+// its own builds the records and delivers them, so a slow sink never holds
+// a job up. While that thread is behind (the queue overflowed), it works a
+// third of the time: a flood of one job's output takes no core from the
+// jobs. Lines the queue has no room for are dropped and counted: each
 // job's count reaches the leader as a WARNING record of the job's (at most
 // one a second while it drops, and one at its end).
 //
@@ -83,11 +86,15 @@ class CapturedLines {
   uint64_t dropped() const;
 
  private:
+  // A line, or (count > 1, or whole) a run of whole lines, each ending
+  // with "\n", `count` of them not empty.
   struct Line {
     std::string text;
     Level level;
     const char* logger;  // "stdout", "stderr", "toil-rt"
     int64_t time_ns;
+    size_t count = 1;
+    bool whole = false;
   };
   // Lines of one job, queued together.
   struct Batch {
@@ -112,12 +119,14 @@ class CapturedLines {
   // A line of `job` at `level` for its pending batch (unless below the
   // run's level), or, while the queue is full, counted as dropped.
   void Offer(Job& job, const char* logger, Level level, absl::string_view text);
-  // While the queue is full: the whole lines in `bytes` after the one
-  // `lines` holds are only counted (when `level` passes), not made; what
-  // is left for `lines` to take. Bytes with a carriage return are left
-  // whole.
-  absl::string_view ShedWholeLines(Job& job, OutputLines& lines, Level level,
+  // The whole lines in `bytes` after the one `lines` holds, when
+  // FindWholeLines vouches for them: one piece for the pending batch, or,
+  // while the queue is full, only counted (when `level` passes). What is
+  // left for `lines` to take.
+  absl::string_view TakeWholeLines(Job& job, OutputLines& lines, const char* logger, Level level,
                                    absl::string_view bytes);
+  // `count` lines of `job` not sent for want of room.
+  void CountDropped(Job& job, uint64_t count);
   // Queues the job's pending lines, what fits; the rest is dropped and
   // counted.
   void Queue(Job& job);
@@ -125,7 +134,9 @@ class CapturedLines {
   // and it is time (`now`), or `force`.
   void ReportDrops(Job& job, absl::Time now, bool force);
   void Run();
-  void DeliverLine(const Source& source, const Line& line, LogRecord* record) const;
+  // A record of `line`'s, saying `text`.
+  void DeliverLine(const Source& source, const Line& line, absl::string_view text,
+                   LogRecord* record) const;
 
   const CapturedLinesOptions options_;
   const std::function<Level()> run_level_;
@@ -141,9 +152,10 @@ class CapturedLines {
   std::deque<Batch> queue_;
   size_t queued_lines_ = 0;
   size_t queued_bytes_ = 0;
-  bool taken_ = false;  // the delivering thread took the queue since it was full
+  bool taken_ = true;  // the delivering thread took the queue since it overflowed
   bool stopping_ = false;
   std::atomic<uint64_t> dropped_{0};
+  std::atomic<bool> stop_requested_{false};  // Stop() was called: no more rests
   std::thread thread_;
 };
 
