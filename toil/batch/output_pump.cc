@@ -135,6 +135,8 @@ bool OutputPump::Done(uint64_t key) {
   return true;
 }
 
+uint64_t OutputPump::pauses() const { return pauses_.load(std::memory_order_relaxed); }
+
 void OutputPump::Wake() {
   int fd = -1;
   {
@@ -197,7 +199,10 @@ void OutputPump::Run() {
       FinishLocked(now);
       if (listener_ != nullptr) next_tick_ = listener_->Tick(now);
     }
-    if (most > 0 && most < kBusyReadBytes) absl::SleepFor(kReadPause);
+    if (most > 0 && most < kBusyReadBytes) {
+      pauses_.fetch_add(1, std::memory_order_relaxed);
+      absl::SleepFor(kReadPause);
+    }
   }
 }
 

@@ -29,6 +29,7 @@
 #include <poll.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -80,6 +81,8 @@ class OutputPump {
   // Whether the job's output is all read (then it is forgotten, and the
   // listener was told); true for a key it does not know.
   bool Done(uint64_t key);
+  // Rounds of reading after which it paused, in all.
+  uint64_t pauses() const;
 
  private:
   enum Pipe { kOut, kErr, kCopy, kPipes };
@@ -116,6 +119,7 @@ class OutputPump {
   void Wake();
 
   const absl::Duration linger_;
+  std::atomic<uint64_t> pauses_{0};
   mutable std::mutex mu_;
   std::map<uint64_t, Job> jobs_;
   OutputListener* listener_ = nullptr;

@@ -2,10 +2,16 @@
 // with real child processes: the log file gets every byte and the listener
 // each stream's bytes in order; the copies of the records a job logs itself
 // reach the file only; a job is finished once its output is read, not when
-// what it left behind ends; Shutdown reads what cancelled jobs printed last.
+// what it left behind ends; Shutdown reads what cancelled jobs printed last;
+// a program printing a page at a time is read without pauses.
+#include "toil/batch/output_pump.h"
+
 #include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <string>
@@ -139,6 +145,51 @@ TEST(OutputPumpTest, ShutdownReadsWhatCancelledJobsPrintedLast) {
   EXPECT_EQ(listener.Of("waiter").out, "up\nbye\n");
   EXPECT_EQ(listener.Of("waiter").ended, 1);
   batch.ListenToOutput(nullptr);
+}
+
+// Runs `argv` with its stdout and stderr on the pump's pipes, and waits until
+// the pump has read all it printed.
+void RunUnderPump(OutputPump& pump, uint64_t key, const std::string& log_path,
+                  std::vector<std::string> argv) {
+  OutputPump::ChildEnds ends;
+  ASSERT_EQ(pump.Open(key, log_path, &ends), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, ends.stdout_fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, ends.stderr_fd, STDERR_FILENO);
+  std::vector<char*> args;
+  for (std::string& arg : argv) args.push_back(arg.data());
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) pump.Abandon(key);
+  ASSERT_EQ(spawned, 0) << strerror(spawned);
+  pump.Started({key, argv[0], pid, argv[0]});
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_EQ(status, 0);
+  pump.ProcessEnded(key);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (!pump.Done(key)) {
+    ASSERT_LT(absl::Now(), deadline) << "its output was not read";
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+}
+
+// A program printing as fast as it can hands the pipe a page at a time
+// (stdio's buffer): were the reader to pause after such a read, the pipe
+// would fill meanwhile and the program wait. A short read still pauses.
+TEST(OutputPumpTest, AProgramPrintingAPageAtATimeIsReadWithoutPauses) {
+  const std::string dir = testing::TempPath("");
+  OutputPump pump;
+  RunUnderPump(pump, 1, dir + "/pages.log",
+               {"dd", "if=/dev/zero", "bs=4096", "count=4096", "status=none"});
+  EXPECT_EQ(pump.pauses(), 0u);
+  EXPECT_EQ(testing::ReadFile(dir + "/pages.log").size(), 4096u * 4096u);
+  RunUnderPump(pump, 2, dir + "/line.log", {"echo", "a short line"});
+  EXPECT_EQ(pump.pauses(), 1u);
+  EXPECT_EQ(testing::ReadFile(dir + "/line.log"), "a short line\n");
 }
 
 TEST(OutputPumpTest, ABatchSystemThatDoesNotCaptureTakesNoListener) {

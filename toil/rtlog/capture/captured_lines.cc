@@ -30,13 +30,14 @@ constexpr absl::Duration kBehindRest = absl::Milliseconds(2);
 
 class Pace {
  public:
-  Pace(bool behind, const std::atomic<bool>& stopping)
-      : behind_(behind), stopping_(stopping), since_(absl::Now()) {}
+  Pace(bool behind, const std::atomic<bool>& stopping, std::atomic<uint64_t>& rests)
+      : behind_(behind), stopping_(stopping), rests_(rests), since_(absl::Now()) {}
   // After each line delivered.
   void Step() {
     constexpr unsigned kLinesBetweenClockReads = 64;
     if (!behind_ || ++lines_ % kLinesBetweenClockReads != 0) return;
     if (stopping_.load(std::memory_order_relaxed) || absl::Now() - since_ < kBehindWork) return;
+    rests_.fetch_add(1, std::memory_order_relaxed);
     absl::SleepFor(kBehindRest);
     since_ = absl::Now();
   }
@@ -44,6 +45,7 @@ class Pace {
  private:
   const bool behind_;
   const std::atomic<bool>& stopping_;
+  std::atomic<uint64_t>& rests_;
   absl::Time since_;  // the work began
   unsigned lines_ = 0;
 };
@@ -211,7 +213,7 @@ void CapturedLines::Run() {
       queued_bytes_ = 0;
       taken_ = true;
     }
-    Pace pace(behind, stop_requested_);
+    Pace pace(behind, stop_requested_, rests_);
     for (const Batch& batch : batches) {
       for (const Line& line : batch.lines) {
         if (!line.whole) {
@@ -258,5 +260,7 @@ void CapturedLines::Stop() {
 }
 
 uint64_t CapturedLines::dropped() const { return dropped_.load(std::memory_order_relaxed); }
+
+uint64_t CapturedLines::rests() const { return rests_.load(std::memory_order_relaxed); }
 
 }  // namespace toil::rtlog::capture

@@ -84,6 +84,8 @@ class CapturedLines {
 
   // Lines dropped for want of room, in all.
   uint64_t dropped() const;
+  // Rests the delivering thread took while behind, in all.
+  uint64_t rests() const;
 
  private:
   // A line, or (count > 1, or whole) a run of whole lines, each ending
@@ -156,6 +158,7 @@ class CapturedLines {
   bool stopping_ = false;
   std::atomic<uint64_t> dropped_{0};
   std::atomic<bool> stop_requested_{false};  // Stop() was called: no more rests
+  std::atomic<uint64_t> rests_{0};
   std::thread thread_;
 };
 
