@@ -1,8 +1,6 @@
 // A job's stream connection to its leader; see stream_client.h.
 #include "toil/rtlog/job/stream_client.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "toil/rtlog/wire/stream_socket.h"
 
 namespace toil::rtlog::internal {
 
@@ -75,8 +74,7 @@ bool StreamClient::StartConnect(absl::Time now) {
     Disconnect(absl::StrCat("cannot create a socket: ", std::strerror(errno)), now);
     return true;
   }
-  const int one = 1;
-  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  TuneStreamSocket(fd_);
   connect_deadline_ = now + kConnectTimeout;
   if (connect(fd_, leader_.get(), leader_.length) == 0) return StartHandshake(now);
   if (errno != EINPROGRESS) {

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "toil/rtlog/common/host_port.h"
+#include "toil/rtlog/wire/stream_socket.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -71,7 +72,8 @@ int BoundPort(int fd) {
 }
 
 // Peers that vanish (a machine that died, a cable pulled) are found within
-// about two minutes, and a job's acknowledgements go out at once.
+// about two minutes; acknowledgements go out at once, and are sent again
+// soon when lost (stream_socket.h).
 void TuneAccepted(int fd) {
   const int one = 1;
   const int idle = 60;
@@ -81,7 +83,7 @@ void TuneAccepted(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  TuneStreamSocket(fd);
 }
 
 DatagramRing::StreamEvent EventOf(FrameType type) {
