@@ -8,7 +8,7 @@
 // needed (an acknowledgement held back by the peer) costs a packet, which
 // TCP detects and undoes. Where the kernel predates these options (Linux
 // 6.15: TCP_RTO_MIN_US, TCP_RTO_MAX_MS), TCP's defaults stay. A peer that
-// stops answering is then given up after about 10 s of retransmissions
+// stops answering is then given up after about 15 s of retransmissions
 // (instead of 15 minutes), and the job connects again.
 //
 // Set before the connection carries data: the job on its socket before
