@@ -20,13 +20,13 @@ constexpr absl::Duration kDropReportInterval = absl::Seconds(1);
 
 // While the delivering thread is behind (the queue it took had overflowed,
 // or held more than 1/kBehindShare of its bound: a job prints faster than
-// the leader takes its lines), it delivers for
-// kBehindWork at a time and rests kBehindRest in between: a flood costs the
-// leader a third of a core instead of a whole one, which stays the jobs'.
-// It shows fewer of the flood's lines, and counts the rest as ever.
+// the leader takes its lines), it delivers for kBehindWork at a time and
+// rests kBehindRest in between: a flood costs the leader a fifth of a core
+// instead of a whole one, which stays the jobs'. It shows fewer of the
+// flood's lines, and counts the rest as ever.
 constexpr size_t kBehindShare = 8;
 constexpr absl::Duration kBehindWork = absl::Milliseconds(1);
-constexpr absl::Duration kBehindRest = absl::Milliseconds(2);
+constexpr absl::Duration kBehindRest = absl::Milliseconds(4);
 
 class Pace {
  public:

@@ -9,7 +9,7 @@
 // whole lines is queued as one piece, found by whole_lines.h); a thread of
 // its own builds the records and delivers them, so a slow sink never holds
 // a job up. While that thread is behind (the queue overflowed), it works a
-// third of the time: a flood of one job's output takes no core from the
+// fifth of the time: a flood of one job's output takes no core from the
 // jobs. Lines the queue has no room for are dropped and counted: each
 // job's count reaches the leader as a WARNING record of the job's (at most
 // one a second while it drops, and one at its end).
