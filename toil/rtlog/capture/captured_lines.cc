@@ -18,13 +18,16 @@ namespace {
 // A job that drops lines says so at most this often while it does.
 constexpr absl::Duration kDropReportInterval = absl::Seconds(1);
 
-// While the delivering thread is behind (the queue it took had overflowed,
-// or held more than 1/kBehindShare of its bound: a job prints faster than
-// the leader takes its lines), it delivers for kBehindWork at a time and
-// rests kBehindRest in between: a flood costs the leader a fifth of a core
-// instead of a whole one, which stays the jobs'. It shows fewer of the
-// flood's lines, and counts the rest as ever.
-constexpr size_t kBehindShare = 8;
+// The delivering thread takes the queue's lines about kTakeLines at a time.
+// While a flood overwhelms it (since its last take, kFloodRatio times more
+// lines were dropped than it now takes: a job prints far faster than the
+// leader could show even at full speed), it delivers for kBehindWork at a
+// time and rests kBehindRest in between: the flood costs the leader a fifth
+// of a core instead of a whole one, which stays the jobs'. It shows fewer of
+// the flood's lines, and counts the rest as ever. A load it keeps up with at
+// full speed, however heavy, never makes it rest.
+constexpr size_t kTakeLines = 4096;
+constexpr uint64_t kFloodRatio = 4;
 constexpr absl::Duration kBehindWork = absl::Milliseconds(1);
 constexpr absl::Duration kBehindRest = absl::Milliseconds(4);
 
@@ -190,28 +193,45 @@ void CapturedLines::ReportDrops(Job& job, absl::Time now, bool force) {
                    " in all; every line is in its log file)");
   std::lock_guard<std::mutex> lock(mu_);
   // Past the bounds: a count is never dropped.
+  ++queued_lines_;
+  queued_bytes_ += text.size();
   queue_.push_back(
       {job.source, {{std::move(text), Level::kWarning, "toil-rt", absl::ToUnixNanos(now)}}});
-  ++queued_lines_;
   if (queue_.size() == 1) ready_.notify_one();
   job.unreported = 0;
   job.reported = now;
 }
 
+size_t CapturedLines::TakeLocked(std::vector<Batch>* taken) {
+  size_t lines = 0;
+  while (!queue_.empty() && lines < kTakeLines) {
+    Batch& batch = queue_.front();
+    for (const Line& line : batch.lines) {
+      lines += line.count;
+      queued_lines_ -= line.count;
+      queued_bytes_ -= line.text.size();
+    }
+    taken->push_back(std::move(batch));
+    queue_.pop_front();
+  }
+  taken_ = true;
+  return lines;
+}
+
 void CapturedLines::Run() {
   LogRecord record;
-  std::deque<Batch> batches;
+  std::vector<Batch> batches;
+  uint64_t dropped_before = 0;  // dropped_, at the last take
   while (true) {
     bool behind = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
       ready_.wait(lock, [this] { return !queue_.empty() || stopping_; });
       if (queue_.empty()) return;  // stopping, and nothing left
-      batches.swap(queue_);
-      behind = !taken_ || queued_lines_ >= options_.queue_lines / kBehindShare;
-      queued_lines_ = 0;
-      queued_bytes_ = 0;
-      taken_ = true;
+      const size_t lines = TakeLocked(&batches);
+      const uint64_t dropped = dropped_.load(std::memory_order_relaxed);
+      behind = dropped - dropped_before >= kFloodRatio * lines;
+      dropped_before = dropped;
     }
     Pace pace(behind, stop_requested_, rests_);
     for (const Batch& batch : batches) {

@@ -8,9 +8,9 @@
 // The caller's thread only splits lines and queues them (a run of plain
 // whole lines is queued as one piece, found by whole_lines.h); a thread of
 // its own builds the records and delivers them, so a slow sink never holds
-// a job up. While that thread is behind (the queue overflowed), it works a
-// fifth of the time: a flood of one job's output takes no core from the
-// jobs. Lines the queue has no room for are dropped and counted: each
+// a job up. While a flood overwhelms that thread (far more lines dropped
+// than it takes), it works a fifth of the time: a flood of one job's output
+// takes no core from the jobs. Lines the queue has no room for are dropped and counted: each
 // job's count reaches the leader as a WARNING record of the job's (at most
 // one a second while it drops, and one at its end).
 //
@@ -135,6 +135,9 @@ class CapturedLines {
   // Queues the job's count of dropped lines as a warning, if there is one
   // and it is time (`now`), or `force`.
   void ReportDrops(Job& job, absl::Time now, bool force);
+  // Moves lines from the front of the queue to `taken`, whole batches,
+  // about kTakeLines of them; how many.
+  size_t TakeLocked(std::vector<Batch>* taken);
   void Run();
   // A record of `line`'s, saying `text`.
   void DeliverLine(const Source& source, const Line& line, absl::string_view text,

@@ -151,9 +151,9 @@ std::string Lines(int from, int to) {
   return lines;
 }
 
-// Behind a flood (the queue overflowed), the delivering thread rests
-// between milliseconds of work, so that the flood leaves the cores to the
-// jobs; with a queue it keeps up with, it never rests.
+// Overwhelmed by a flood (far more lines dropped than it takes), the
+// delivering thread rests between milliseconds of work, so that the flood
+// leaves the cores to the jobs; with lines it keeps up with, it never rests.
 TEST(CapturedLinesTest, TheDeliveringThreadRestsOnlyWhenBehind) {
   constexpr absl::Duration kSlowSink = absl::Microseconds(20);  // 64 lines > 1 ms
   {
@@ -171,7 +171,7 @@ TEST(CapturedLinesTest, TheDeliveringThreadRestsOnlyWhenBehind) {
   delivered.HoldUntil(&release);
   CapturedLines lines(
       {.queue_lines = 800}, [] { return Level::kInfo; }, delivered.Function());
-  constexpr int kLines = 2000;
+  constexpr int kLines = 20000;
   for (int from = 0; from < kLines; from += 100) {
     lines.Output(kAlign, CapturedLines::kStdout, Lines(from, from + 100), absl::Now());
   }
