@@ -5,7 +5,9 @@ Runs `toil-rtlog run -- seq 1 LINES` with --capture=true and --capture=false,
 alternating, and reports, median (range) of each: the job's own wall time
 (the run report's wall_seconds), the run's wall time, and the lines the
 leader showed. Every run's job log file must hold every line: a run whose
-file does not is reported and makes the exit status 1.
+file does not is reported and makes the exit status 1. Beside them, the
+floor of any capture through a pipe: `seq 1 LINES` writing into `cat`,
+which writes the file (the wall time of seq alone, measured here).
 
   bazel build -c opt //toil/cli:toil-rtlog
   bench/capture_flood.py --tool=bazel-bin/toil/cli/toil-rtlog --runs=11
@@ -13,6 +15,7 @@ file does not is reported and makes the exit status 1.
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -41,6 +44,21 @@ def one_run(tool, lines, capture, log_dir):
     return job["wall_seconds"], run_wall, int(job["records"])
 
 
+def into_cat(lines, directory):
+    """seq's wall time writing into a pipe that cat copies to a file."""
+    with open(os.path.join(directory, "cat.log"), "wb") as log:
+        read_end, write_end = os.pipe()
+        cat = subprocess.Popen(["cat"], stdin=read_end, stdout=log)
+        os.close(read_end)
+        start = time.monotonic()
+        seq = subprocess.Popen(["seq", "1", str(lines)], stdout=write_end)
+        os.close(write_end)
+        seq.wait()
+        wall = time.monotonic() - start
+        cat.wait()
+    return wall
+
+
 def summary(values, unit):
     return (f"{statistics.median(values):.4f} {unit} "
             f"({min(values):.4f}-{max(values):.4f})")
@@ -55,8 +73,14 @@ def main():
     if args.runs < 1 or args.lines < 1:
         parser.error("--runs and --lines must be at least 1")
     results = {True: [], False: []}
+    floor = []
     complete = True
     for _ in range(args.runs):
+        directory = tempfile.mkdtemp(prefix="capture-flood-")
+        try:
+            floor.append(into_cat(args.lines, directory))
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
         for capture in (True, False):
             log_dir = tempfile.mkdtemp(prefix="capture-flood-")
             try:
@@ -74,10 +98,12 @@ def main():
               f"job {summary([r[0] for r in rows], 's')}, "
               f"run {summary([r[1] for r in rows], 's')}, "
               f"lines shown {min(r[2] for r in rows)}-{max(r[2] for r in rows)}")
+    print(f"{'seq | cat':>13}: job {summary(floor, 's')}")
     if results[True] and results[False]:
-        ratio = (statistics.median(r[0] for r in results[True]) /
-                 statistics.median(r[0] for r in results[False]))
-        print(f"job wall time, captured / not captured (medians): {ratio:.2f}x")
+        alone = statistics.median(r[0] for r in results[False])
+        ratio = statistics.median(r[0] for r in results[True]) / alone
+        print(f"job wall time, captured / not captured (medians): {ratio:.2f}x; "
+              f"seq | cat / not captured: {statistics.median(floor) / alone:.2f}x")
     return 0 if complete else 1
 
 

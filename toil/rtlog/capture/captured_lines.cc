@@ -26,7 +26,7 @@ constexpr absl::Duration kDropReportInterval = absl::Seconds(1);
 // of a core instead of a whole one, which stays the jobs'. It shows fewer of
 // the flood's lines, and counts the rest as ever. A load it keeps up with at
 // full speed, however heavy, never makes it rest.
-constexpr size_t kTakeLines = 4096;
+constexpr size_t kTakeLines = 1024;
 constexpr uint64_t kFloodRatio = 4;
 constexpr absl::Duration kBehindWork = absl::Milliseconds(1);
 constexpr absl::Duration kBehindRest = absl::Milliseconds(4);
