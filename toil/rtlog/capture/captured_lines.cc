@@ -19,13 +19,15 @@ namespace {
 constexpr absl::Duration kDropReportInterval = absl::Seconds(1);
 
 // The delivering thread takes the queue's lines about kTakeLines at a time.
-// While a flood overwhelms it (since its last take, kFloodRatio times more
-// lines were dropped than it now takes: a job prints far faster than the
-// leader could show even at full speed), it delivers for kBehindWork at a
-// time and rests kBehindRest in between: the flood costs the leader a fifth
-// of a core instead of a whole one, which stays the jobs'. It shows fewer of
-// the flood's lines, and counts the rest as ever. A load it keeps up with at
-// full speed, however heavy, never makes it rest.
+// While a flood overwhelms it (while it delivered its last take at full
+// speed, kFloodRatio times more lines were dropped than that take held: a
+// job prints far faster than the leader could show), it delivers the next
+// take resting kBehindRest after each kBehindWork, then the one after at
+// full speed again, which tells whether the flood goes on: a flood costs
+// the leader about a third of a core instead of a whole one, which stays
+// the jobs'. It shows fewer of the flood's lines, and counts the rest as
+// ever. A load it keeps up with at full speed, however heavy, never makes
+// it rest, and resting never makes it fall behind such a load for good.
 constexpr size_t kTakeLines = 1024;
 constexpr uint64_t kFloodRatio = 4;
 constexpr absl::Duration kBehindWork = absl::Milliseconds(1);
@@ -222,6 +224,8 @@ void CapturedLines::Run() {
   LogRecord record;
   std::vector<Batch> batches;
   uint64_t dropped_before = 0;  // dropped_, at the last take
+  size_t last_lines = 0;        // in the last take
+  bool rested = false;          // over the last take
   while (true) {
     bool behind = false;
     {
@@ -230,8 +234,10 @@ void CapturedLines::Run() {
       if (queue_.empty()) return;  // stopping, and nothing left
       const size_t lines = TakeLocked(&batches);
       const uint64_t dropped = dropped_.load(std::memory_order_relaxed);
-      behind = dropped - dropped_before >= kFloodRatio * lines;
+      behind = !rested && last_lines > 0 && dropped - dropped_before >= kFloodRatio * last_lines;
       dropped_before = dropped;
+      last_lines = lines;
+      rested = behind;
     }
     Pace pace(behind, stop_requested_, rests_);
     for (const Batch& batch : batches) {

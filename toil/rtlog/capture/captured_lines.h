@@ -9,10 +9,10 @@
 // whole lines is queued as one piece, found by whole_lines.h); a thread of
 // its own builds the records and delivers them, so a slow sink never holds
 // a job up. While a flood overwhelms that thread (far more lines dropped
-// than it takes), it works a fifth of the time: a flood of one job's output
-// takes no core from the jobs. Lines the queue has no room for are dropped and counted: each
-// job's count reaches the leader as a WARNING record of the job's (at most
-// one a second while it drops, and one at its end).
+// than it takes at full speed), it works about a third of the time: a flood
+// of one job's output takes no core from the jobs. Lines the queue has no room for are dropped and
+// counted: each job's count reaches the leader as a WARNING record of the job's (at most one a
+// second while it drops, and one at its end).
 //
 //   CapturedLines lines({.stderr_level = Level::kWarning}, run_level, deliver);
 //   lines.Output({key, "align-1", pid, "bwa"}, CapturedLines::kStdout, bytes, absl::Now());

@@ -26,6 +26,7 @@ class Delivered {
  public:
   CapturedLines::Deliver Function() {
     return [this](const LogRecord& record) {
+      if (!entered_.HasBeenNotified()) entered_.Notify();
       if (hold_ != nullptr) hold_->WaitForNotification();
       absl::SleepFor(each_);  // a slow sink
       std::lock_guard<std::mutex> lock(mu_);
@@ -34,6 +35,8 @@ class Delivered {
   }
   // Until `hold` is notified, delivery waits.
   void HoldUntil(absl::Notification* hold) { hold_ = hold; }
+  // Until the first delivery began.
+  void WaitForTheFirst() { entered_.WaitForNotification(); }
   // Each delivery takes at least `each`.
   void SlowBy(absl::Duration each) { each_ = each; }
   size_t count(const std::string& logger) const {
@@ -48,6 +51,7 @@ class Delivered {
 
  private:
   absl::Notification* hold_ = nullptr;
+  absl::Notification entered_;
   absl::Duration each_;
   mutable std::mutex mu_;
   std::vector<LogRecord> records_;
@@ -172,7 +176,10 @@ TEST(CapturedLinesTest, TheDeliveringThreadRestsOnlyWhenBehind) {
   CapturedLines lines(
       {.queue_lines = 800}, [] { return Level::kInfo; }, delivered.Function());
   constexpr int kLines = 20000;
-  for (int from = 0; from < kLines; from += 100) {
+  // The first take, then the flood while it is delivered.
+  lines.Output(kAlign, CapturedLines::kStdout, Lines(0, 100), absl::Now());
+  delivered.WaitForTheFirst();
+  for (int from = 100; from < kLines; from += 100) {
     lines.Output(kAlign, CapturedLines::kStdout, Lines(from, from + 100), absl::Now());
   }
   release.Notify();
