@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "toil/rtlog/base/plural.h"
+#include "toil/rtlog/capture/flood_pace.h"
 #include "toil/rtlog/capture/whole_lines.h"
 #include "toil/rtlog/common/process_info.h"
 
@@ -18,42 +19,9 @@ namespace {
 // A job that drops lines says so at most this often while it does.
 constexpr absl::Duration kDropReportInterval = absl::Seconds(1);
 
-// The delivering thread takes the queue's lines about kTakeLines at a time.
-// While a flood overwhelms it (while it delivered its last take at full
-// speed, kFloodRatio times more lines were dropped than that take held: a
-// job prints far faster than the leader could show), it delivers the next
-// take resting kBehindRest after each kBehindWork, then the one after at
-// full speed again, which tells whether the flood goes on: a flood costs
-// the leader about a third of a core instead of a whole one, which stays
-// the jobs'. It shows fewer of the flood's lines, and counts the rest as
-// ever. A load it keeps up with at full speed, however heavy, never makes
-// it rest, and resting never makes it fall behind such a load for good.
+// The delivering thread takes the queue's lines about this many at a time
+// (whole batches), so that room is made while it delivers.
 constexpr size_t kTakeLines = 1024;
-constexpr uint64_t kFloodRatio = 4;
-constexpr absl::Duration kBehindWork = absl::Milliseconds(1);
-constexpr absl::Duration kBehindRest = absl::Milliseconds(4);
-
-class Pace {
- public:
-  Pace(bool behind, const std::atomic<bool>& stopping, std::atomic<uint64_t>& rests)
-      : behind_(behind), stopping_(stopping), rests_(rests), since_(absl::Now()) {}
-  // After each line delivered.
-  void Step() {
-    constexpr unsigned kLinesBetweenClockReads = 64;
-    if (!behind_ || ++lines_ % kLinesBetweenClockReads != 0) return;
-    if (stopping_.load(std::memory_order_relaxed) || absl::Now() - since_ < kBehindWork) return;
-    rests_.fetch_add(1, std::memory_order_relaxed);
-    absl::SleepFor(kBehindRest);
-    since_ = absl::Now();
-  }
-
- private:
-  const bool behind_;
-  const std::atomic<bool>& stopping_;
-  std::atomic<uint64_t>& rests_;
-  absl::Time since_;  // the work began
-  unsigned lines_ = 0;
-};
 
 }  // namespace
 
@@ -204,7 +172,7 @@ void CapturedLines::ReportDrops(Job& job, absl::Time now, bool force) {
   job.reported = now;
 }
 
-size_t CapturedLines::TakeLocked(std::vector<Batch>* taken) {
+void CapturedLines::TakeLocked(std::vector<Batch>* taken) {
   size_t lines = 0;
   while (!queue_.empty() && lines < kTakeLines) {
     Batch& batch = queue_.front();
@@ -217,39 +185,29 @@ size_t CapturedLines::TakeLocked(std::vector<Batch>* taken) {
     queue_.pop_front();
   }
   taken_ = true;
-  return lines;
 }
 
 void CapturedLines::Run() {
   LogRecord record;
   std::vector<Batch> batches;
-  uint64_t dropped_before = 0;  // dropped_, at the last take
-  size_t last_lines = 0;        // in the last take
-  bool rested = false;          // over the last take
   while (true) {
-    bool behind = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
+      if (queue_.empty()) pace_.Idle();
       ready_.wait(lock, [this] { return !queue_.empty() || stopping_; });
       if (queue_.empty()) return;  // stopping, and nothing left
-      const size_t lines = TakeLocked(&batches);
-      const uint64_t dropped = dropped_.load(std::memory_order_relaxed);
-      behind = !rested && last_lines > 0 && dropped - dropped_before >= kFloodRatio * last_lines;
-      dropped_before = dropped;
-      last_lines = lines;
-      rested = behind;
+      TakeLocked(&batches);
     }
-    Pace pace(behind, stop_requested_, rests_);
     for (const Batch& batch : batches) {
       for (const Line& line : batch.lines) {
         if (!line.whole) {
           DeliverLine(*batch.source, line, line.text, &record);
-          pace.Step();
+          pace_.Delivered();
           continue;
         }
         ForEachLine(line.text, [&](absl::string_view text) {
           DeliverLine(*batch.source, line, text, &record);
-          pace.Step();
+          pace_.Delivered();
         });
       }
     }
@@ -275,7 +233,7 @@ void CapturedLines::DeliverLine(const Source& source, const Line& line, absl::st
 }
 
 void CapturedLines::Stop() {
-  stop_requested_.store(true, std::memory_order_relaxed);
+  pace_.Stop();
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
@@ -287,6 +245,6 @@ void CapturedLines::Stop() {
 
 uint64_t CapturedLines::dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
-uint64_t CapturedLines::rests() const { return rests_.load(std::memory_order_relaxed); }
+uint64_t CapturedLines::rests() const { return pace_.rests(); }
 
 }  // namespace toil::rtlog::capture
