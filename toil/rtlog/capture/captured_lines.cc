@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "toil/rtlog/base/plural.h"
-#include "toil/rtlog/capture/flood_pace.h"
 #include "toil/rtlog/capture/whole_lines.h"
 #include "toil/rtlog/common/process_info.h"
 
@@ -18,10 +17,6 @@ namespace {
 
 // A job that drops lines says so at most this often while it does.
 constexpr absl::Duration kDropReportInterval = absl::Seconds(1);
-
-// The delivering thread takes the queue's lines about this many at a time
-// (whole batches), so that room is made while it delivers.
-constexpr size_t kTakeLines = 1024;
 
 }  // namespace
 
@@ -172,42 +167,27 @@ void CapturedLines::ReportDrops(Job& job, absl::Time now, bool force) {
   job.reported = now;
 }
 
-void CapturedLines::TakeLocked(std::vector<Batch>* taken) {
-  size_t lines = 0;
-  while (!queue_.empty() && lines < kTakeLines) {
-    Batch& batch = queue_.front();
-    for (const Line& line : batch.lines) {
-      lines += line.count;
-      queued_lines_ -= line.count;
-      queued_bytes_ -= line.text.size();
-    }
-    taken->push_back(std::move(batch));
-    queue_.pop_front();
-  }
-  taken_ = true;
-}
-
 void CapturedLines::Run() {
   LogRecord record;
-  std::vector<Batch> batches;
+  std::deque<Batch> batches;
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      if (queue_.empty()) pace_.Idle();
       ready_.wait(lock, [this] { return !queue_.empty() || stopping_; });
       if (queue_.empty()) return;  // stopping, and nothing left
-      TakeLocked(&batches);
+      batches.swap(queue_);
+      queued_lines_ = 0;
+      queued_bytes_ = 0;
+      taken_ = true;
     }
     for (const Batch& batch : batches) {
       for (const Line& line : batch.lines) {
         if (!line.whole) {
           DeliverLine(*batch.source, line, line.text, &record);
-          pace_.Delivered();
           continue;
         }
         ForEachLine(line.text, [&](absl::string_view text) {
           DeliverLine(*batch.source, line, text, &record);
-          pace_.Delivered();
         });
       }
     }
@@ -233,7 +213,6 @@ void CapturedLines::DeliverLine(const Source& source, const Line& line, absl::st
 }
 
 void CapturedLines::Stop() {
-  pace_.Stop();
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
@@ -244,7 +223,5 @@ void CapturedLines::Stop() {
 }
 
 uint64_t CapturedLines::dropped() const { return dropped_.load(std::memory_order_relaxed); }
-
-uint64_t CapturedLines::rests() const { return pace_.rests(); }
 
 }  // namespace toil::rtlog::capture

@@ -8,11 +8,9 @@
 // The caller's thread only splits lines and queues them (a run of plain
 // whole lines is queued as one piece, found by whole_lines.h); a thread of
 // its own builds the records and delivers them, so a slow sink never holds
-// a job up. While a flood overwhelms that thread (far more lines dropped
-// than it delivers at full speed), it rests four fifths of the time
-// (flood_pace.h): a flood of one job's output takes no core from the jobs. Lines the queue has no
-// room for are dropped and counted: each job's count reaches the leader as a WARNING record of the
-// job's (at most one a second while it drops, and one at its end).
+// a job up. Lines the queue has no room for are dropped and counted: each
+// job's count reaches the leader as a WARNING record of the job's (at most
+// one a second while it drops, and one at its end).
 //
 //   CapturedLines lines({.stderr_level = Level::kWarning}, run_level, deliver);
 //   lines.Output({key, "align-1", pid, "bwa"}, CapturedLines::kStdout, bytes, absl::Now());
@@ -38,7 +36,6 @@
 #include "absl/time/time.h"
 #include "proto/log_record.pb.h"
 #include "toil/rtlog/base/level.h"
-#include "toil/rtlog/capture/flood_pace.h"
 #include "toil/rtlog/capture/output_lines.h"
 
 namespace toil::rtlog::capture {
@@ -85,8 +82,6 @@ class CapturedLines {
 
   // Lines dropped for want of room, in all.
   uint64_t dropped() const;
-  // Rests the delivering thread took under floods, in all.
-  uint64_t rests() const;
 
  private:
   // A line, or (count > 1, or whole) a run of whole lines, each ending
@@ -136,9 +131,6 @@ class CapturedLines {
   // Queues the job's count of dropped lines as a warning, if there is one
   // and it is time (`now`), or `force`.
   void ReportDrops(Job& job, absl::Time now, bool force);
-  // Moves lines from the front of the queue to `taken`, whole batches,
-  // about kTakeLines of them.
-  void TakeLocked(std::vector<Batch>* taken);
   void Run();
   // A record of `line`'s, saying `text`.
   void DeliverLine(const Source& source, const Line& line, absl::string_view text,
@@ -161,7 +153,6 @@ class CapturedLines {
   bool taken_ = true;  // the delivering thread took the queue since it overflowed
   bool stopping_ = false;
   std::atomic<uint64_t> dropped_{0};
-  FloodPace pace_{&dropped_};  // the delivering thread's
   std::thread thread_;
 };
 

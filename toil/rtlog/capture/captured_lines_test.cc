@@ -4,7 +4,6 @@
 // delivered or counted in a warning of its job's, none lost unsaid.
 #include "toil/rtlog/capture/captured_lines.h"
 
-#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <string>
@@ -27,20 +26,12 @@ class Delivered {
   CapturedLines::Deliver Function() {
     return [this](const LogRecord& record) {
       if (hold_ != nullptr) hold_->WaitForNotification();
-      absl::SleepFor(each_);  // a slow sink
       std::lock_guard<std::mutex> lock(mu_);
       records_.push_back(record);
     };
   }
   // Until `hold` is notified, delivery waits.
   void HoldUntil(absl::Notification* hold) { hold_ = hold; }
-  // Each delivery takes at least `each`.
-  void SlowBy(absl::Duration each) { each_ = each; }
-  size_t count(const std::string& logger) const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return std::count_if(records_.begin(), records_.end(),
-                         [&](const LogRecord& record) { return record.name() == logger; });
-  }
   std::vector<LogRecord> records() const {
     std::lock_guard<std::mutex> lock(mu_);
     return records_;
@@ -48,7 +39,6 @@ class Delivered {
 
  private:
   absl::Notification* hold_ = nullptr;
-  absl::Duration each_;
   mutable std::mutex mu_;
   std::vector<LogRecord> records_;
 };
@@ -133,53 +123,6 @@ TEST(CapturedLinesTest, WhatTheFullQueueHasNoRoomForIsCountedAndSaid) {
   EXPECT_GT(counted, 0u);
   EXPECT_EQ(shown + counted, static_cast<size_t>(kLines));
   EXPECT_EQ(lines.dropped(), counted);
-}
-
-// Waits, with a deadline, until `done`.
-template <typename Done>
-void WaitUntil(Done done) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (!done()) {
-    ASSERT_LT(absl::Now(), deadline);
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-}
-
-std::string Lines(int from, int to) {
-  std::string lines;
-  for (int i = from; i < to; ++i) absl::StrAppend(&lines, "line ", i, "\n");
-  return lines;
-}
-
-// Overwhelmed by a flood (far more lines dropped than it takes), the
-// delivering thread rests between milliseconds of work, so that the flood
-// leaves the cores to the jobs; with lines it keeps up with, it never rests.
-TEST(CapturedLinesTest, TheDeliveringThreadRestsOnlyWhenBehind) {
-  constexpr absl::Duration kSlowSink = absl::Microseconds(20);  // 64 lines > 1 ms
-  {
-    Delivered delivered;
-    delivered.SlowBy(kSlowSink);
-    CapturedLines lines(
-        {}, [] { return Level::kInfo; }, delivered.Function());
-    lines.Output(kAlign, CapturedLines::kStdout, Lines(0, 200), absl::Now());
-    WaitUntil([&] { return delivered.count("stdout") == 200; });
-    EXPECT_EQ(lines.rests(), 0u);
-  }
-  // A flood into a slow sink: far more lines dropped than delivered.
-  Delivered delivered;
-  delivered.SlowBy(absl::Microseconds(100));
-  CapturedLines lines(
-      {.queue_lines = 800}, [] { return Level::kInfo; }, delivered.Function());
-  int written = 0;
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (lines.rests() == 0) {
-    ASSERT_LT(absl::Now(), deadline) << "no rest under a flood";
-    lines.Output(kAlign, CapturedLines::kStdout, Lines(written, written + 100), absl::Now());
-    written += 100;
-  }
-  WaitUntil(
-      [&] { return delivered.count("stdout") + lines.dropped() == static_cast<size_t>(written); });
-  EXPECT_GT(lines.dropped(), 0u);
 }
 
 }  // namespace
