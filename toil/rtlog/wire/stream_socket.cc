@@ -5,14 +5,6 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-// Linux 6.15's, past the headers of older C libraries.
-#ifndef TCP_RTO_MAX_MS
-#define TCP_RTO_MAX_MS 44
-#endif
-#ifndef TCP_RTO_MIN_US
-#define TCP_RTO_MIN_US 45
-#endif
-
 namespace toil::rtlog::internal {
 
 bool TuneStreamSocket(int fd) {

@@ -16,7 +16,17 @@
 #ifndef TOIL_RTLOG_WIRE_STREAM_SOCKET_H_
 #define TOIL_RTLOG_WIRE_STREAM_SOCKET_H_
 
+#include <netinet/tcp.h>
+
 #include "absl/time/time.h"
+
+// Linux 6.15's, past the headers of older C libraries.
+#ifndef TCP_RTO_MAX_MS
+#define TCP_RTO_MAX_MS 44
+#endif
+#ifndef TCP_RTO_MIN_US
+#define TCP_RTO_MIN_US 45
+#endif
 
 namespace toil::rtlog::internal {
 

@@ -10,13 +10,6 @@
 
 #include "gtest/gtest.h"
 
-#ifndef TCP_RTO_MAX_MS
-#define TCP_RTO_MAX_MS 44
-#endif
-#ifndef TCP_RTO_MIN_US
-#define TCP_RTO_MIN_US 45
-#endif
-
 namespace toil::rtlog::internal {
 namespace {
 
