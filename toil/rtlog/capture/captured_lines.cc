@@ -158,10 +158,9 @@ void CapturedLines::ReportDrops(Job& job, absl::Time now, bool force) {
                    " in all; every line is in its log file)");
   std::lock_guard<std::mutex> lock(mu_);
   // Past the bounds: a count is never dropped.
-  ++queued_lines_;
-  queued_bytes_ += text.size();
   queue_.push_back(
       {job.source, {{std::move(text), Level::kWarning, "toil-rt", absl::ToUnixNanos(now)}}});
+  ++queued_lines_;
   if (queue_.size() == 1) ready_.notify_one();
   job.unreported = 0;
   job.reported = now;

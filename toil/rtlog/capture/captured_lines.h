@@ -84,8 +84,8 @@ class CapturedLines {
   uint64_t dropped() const;
 
  private:
-  // A line, or (count > 1, or whole) a run of whole lines, each ending
-  // with "\n", `count` of them not empty.
+  // A line (count 1), or (whole) a run of whole lines, each ending with
+  // "\n", `count` of them not empty.
   struct Line {
     std::string text;
     Level level;
@@ -150,7 +150,7 @@ class CapturedLines {
   std::deque<Batch> queue_;
   size_t queued_lines_ = 0;
   size_t queued_bytes_ = 0;
-  bool taken_ = true;  // the delivering thread took the queue since it overflowed
+  bool taken_ = false;  // the delivering thread took the queue since it was full
   bool stopping_ = false;
   std::atomic<uint64_t> dropped_{0};
   std::thread thread_;
