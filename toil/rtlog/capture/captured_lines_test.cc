@@ -66,6 +66,45 @@ TEST(CapturedLinesTest, LinesBecomeRecordsOfTheirJobAtTheirStreamsLevel) {
                                 "stdout INFO no newline"));
 }
 
+// What the records say, in order: logger, level, text.
+std::vector<std::string> Said(const Delivered& delivered) {
+  std::vector<std::string> said;
+  for (const LogRecord& record : delivered.records()) {
+    said.push_back(absl::StrCat(record.name(), " ", record.levelname(), " ", record.msg()));
+  }
+  return said;
+}
+
+// Runs of whole lines are queued as one piece: the records are the same,
+// in the same order, as when the bytes come one at a time.
+TEST(CapturedLinesTest, WholeReadsAndByteByByteReadsMakeTheSameRecords) {
+  const std::string out = "held\nalpha\n\nbeta\ngamma\npartial";
+  const std::string err = "e1\ne2\n\ne3\n";
+  std::vector<std::vector<std::string>> said;
+  for (const bool whole : {true, false}) {
+    Delivered delivered;
+    CapturedLines lines(
+        {.stderr_level = Level::kWarning}, [] { return Level::kInfo; }, delivered.Function());
+    for (const auto& [stream, bytes] :
+         {std::pair{CapturedLines::kStdout, out}, std::pair{CapturedLines::kStderr, err}}) {
+      if (whole) {
+        lines.Output(kAlign, stream, bytes, absl::Now());
+        continue;
+      }
+      for (const char byte : bytes) {
+        lines.Output(kAlign, stream, absl::string_view(&byte, 1), absl::Now());
+      }
+    }
+    lines.Ended(kAlign);
+    lines.Stop();
+    said.push_back(Said(delivered));
+  }
+  EXPECT_THAT(said[0], ElementsAre("stdout INFO held", "stdout INFO alpha", "stdout INFO beta",
+                                   "stdout INFO gamma", "stderr WARNING e1", "stderr WARNING e2",
+                                   "stderr WARNING e3", "stdout INFO partial"));
+  EXPECT_EQ(said[0], said[1]);
+}
+
 TEST(CapturedLinesTest, LinesBelowTheRunsLevelAreNotSent) {
   Delivered delivered;
   std::atomic<int> level{static_cast<int>(Level::kWarning)};
