@@ -34,7 +34,7 @@ void CountDroppedLines(uint64_t n);
 void LogForProcess(int pid, absl::string_view name);
 
 // How often this process's sender, while records come, takes the records
-// queued since it last looked (1 ms by default; 1 us to 1 s): a process
+// queued since it last looked (0.5 ms by default; 1 us to 1 s): a process
 // that logs many lines and can let them wait a little (exec) wakes less.
 // A CRITICAL record, and the end of the process, wait at most one interval.
 void SetSendInterval(absl::Duration interval);

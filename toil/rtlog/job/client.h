@@ -90,7 +90,7 @@ class Client {
   // overrides TOIL_RT_LOGGING_OVERFLOW.
   void SetOverflowWait(absl::Duration most);
   // How often the sender, while records come, looks for more and for
-  // acknowledgements (1 ms by default; 1 us to 1 s).
+  // acknowledgements (0.5 ms by default; 1 us to 1 s).
   void SetSendInterval(absl::Duration interval);
   // Records name process `pid`, called `name`, rather than this one (a
   // process that logs another's output); to be called before the first
@@ -150,7 +150,7 @@ class Client {
   std::atomic<bool> exiting_{false};
   std::atomic<uint64_t> drops_reported_{0};  // written by the sender
   std::atomic<int64_t> overflow_wait_ns_{0};
-  std::atomic<int64_t> send_interval_ns_{1000 * 1000};  // SetSendInterval
+  std::atomic<int64_t> send_interval_ns_{500 * 1000};  // SetSendInterval
   std::atomic<bool> overflow_chosen_{false};            // SetOverflowWait was called
   std::atomic<bool> finish_stream_{false};              // exit asks the sender
   std::atomic<bool> stream_finished_{false};            // the sender did

@@ -91,7 +91,7 @@ class DatagramRing {
   static size_t RoomFor(size_t size);  // what a datagram of `size` bytes takes
 
   static constexpr uint64_t kGatherAfter = 4 << 10;
-  static constexpr absl::Duration kNap = absl::Milliseconds(1);
+  static constexpr absl::Duration kNap = absl::Microseconds(500);
   static constexpr uint64_t kWakeBytes = 64 << 10;
 
  private:
