@@ -151,9 +151,9 @@ class Client {
   std::atomic<uint64_t> drops_reported_{0};  // written by the sender
   std::atomic<int64_t> overflow_wait_ns_{0};
   std::atomic<int64_t> send_interval_ns_{500 * 1000};  // SetSendInterval
-  std::atomic<bool> overflow_chosen_{false};            // SetOverflowWait was called
-  std::atomic<bool> finish_stream_{false};              // exit asks the sender
-  std::atomic<bool> stream_finished_{false};            // the sender did
+  std::atomic<bool> overflow_chosen_{false};           // SetOverflowWait was called
+  std::atomic<bool> finish_stream_{false};             // exit asks the sender
+  std::atomic<bool> stream_finished_{false};           // the sender did
 
   // Local delivery (leader process).
   static thread_local bool in_delivery_;
