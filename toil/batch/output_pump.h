@@ -11,10 +11,10 @@
 // millisecond each cost the leader a wakeup per pause, not one per line).
 // After a read of kBusyReadBytes or more (stdio hands a pipe a page at a
 // time when a program prints as fast as it can) the next round comes at
-// once: a pause then would let the pipe fill, and the program wait. After a job's
-// process has ended, its pipes are read until they close, or for at most
-// `linger` after the last byte (a process it left behind may hold them
-// open).
+// once: a pause then would let the pipe fill, and the program wait.
+// After a job's process has ended, its pipes are read until they close, or
+// for at most `linger` after the last byte (a process it left behind may
+// hold them open).
 //
 //   OutputPump pump;
 //   OutputPump::ChildEnds ends;
