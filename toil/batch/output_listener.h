@@ -31,6 +31,10 @@ class OutputListener {
   // What `source` wrote next on `stream`, read at `now`.
   virtual void Output(const OutputSource& source, OutputStream stream, absl::string_view bytes,
                       absl::Time now) = 0;
+  // Whether it would take a full read now. Output it is handed anyway
+  // (a pipe must be read, lest the job wait); a file that can wait is read
+  // on when it says yes again.
+  virtual bool HasRoom() { return true; }
   // `source`'s output ended (its pipes closed, or the batch system stopped
   // waiting for them): a last line without a newline goes out.
   virtual void Ended(const OutputSource& source) = 0;

@@ -3,6 +3,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,7 +34,8 @@ int TimeoutFor(absl::Time wake) {
 
 }  // namespace
 
-OutputPump::OutputPump(absl::Duration linger) : linger_(linger) {}
+OutputPump::OutputPump(absl::Duration linger, uint64_t max_lag_bytes)
+    : linger_(linger), max_lag_bytes_(max_lag_bytes) {}
 
 OutputPump::~OutputPump() {
   {
@@ -41,9 +44,10 @@ OutputPump::~OutputPump() {
   }
   Wake();
   if (thread_.joinable()) thread_.join();
-  for (auto& [key, job] : jobs_) CloseAll(job);
+  for (auto& [key, job] : jobs_) CloseAllLocked(job);
   CloseIfOpen(wake_read_);
   CloseIfOpen(wake_write_);
+  CloseIfOpen(inotify_fd_);
 }
 
 void OutputPump::SetListener(OutputListener* listener) {
@@ -67,30 +71,40 @@ int OutputPump::Open(uint64_t key, const std::string& log_path, ChildEnds* ends)
     if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) return errno;
     wake_read_ = wake[0];
     wake_write_ = wake[1];
+    inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     thread_ = std::thread([this] { Run(); });
   }
   Job job;
   job.source.key = key;
+  if (const int error = OpenEndsLocked(job, log_path); error != 0) {
+    CloseAllLocked(job);
+    return error;
+  }
+  if (inotify_fd_ >= 0) {
+    job.watch = inotify_add_watch(inotify_fd_, log_path.c_str(), IN_MODIFY);
+    if (job.watch >= 0) watches_[job.watch] = key;
+  }
+  *ends = {job.child_stdout_fd, job.child_fds[kErr], job.child_fds[kCopy],
+           rtlog::internal::DescribeCopyDescriptor(job.child_fds[kCopy], job.child_fds[kErr])};
+  jobs_[key] = std::move(job);
+  return 0;
+}
+
+int OutputPump::OpenEndsLocked(Job& job, const std::string& log_path) {
   for (int i = 0; i < kPipes; ++i) {
     int pipe_ends[2];
-    if (pipe2(pipe_ends, O_CLOEXEC) != 0) {
-      const int error = errno;
-      CloseAll(job);
-      return error;
-    }
+    if (pipe2(pipe_ends, O_CLOEXEC) != 0) return errno;
     fcntl(pipe_ends[0], F_SETFL, O_NONBLOCK);
     job.read_fds[i] = pipe_ends[0];
     job.child_fds[i] = pipe_ends[1];
   }
-  job.log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (job.log_fd < 0) {
-    const int error = errno;
-    CloseAll(job);
-    return error;
-  }
-  *ends = {job.child_fds[kOut], job.child_fds[kErr], job.child_fds[kCopy],
-           rtlog::internal::DescribeCopyDescriptor(job.child_fds[kCopy], job.child_fds[kErr])};
-  jobs_[key] = std::move(job);
+  // Both writers append: neither overwrites what the other wrote.
+  job.log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (job.log_fd < 0) return errno;
+  job.child_stdout_fd = open(log_path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (job.child_stdout_fd < 0) return errno;
+  job.follow_fd = open(log_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (job.follow_fd < 0) return errno;
   return 0;
 }
 
@@ -101,8 +115,10 @@ void OutputPump::Started(OutputSource source) {
     if (found == jobs_.end()) return;
     Job& job = found->second;
     for (int& fd : job.child_fds) CloseIfOpen(fd);
+    CloseIfOpen(job.child_stdout_fd);
     job.source = std::move(source);
     job.started = true;
+    job.follow_due = true;
   }
   Wake();
 }
@@ -111,7 +127,7 @@ void OutputPump::Abandon(uint64_t key) {
   std::lock_guard<std::mutex> lock(mu_);
   auto found = jobs_.find(key);
   if (found == jobs_.end()) return;
-  CloseAll(found->second);
+  CloseAllLocked(found->second);
   jobs_.erase(found);
 }
 
@@ -121,6 +137,7 @@ void OutputPump::ProcessEnded(uint64_t key) {
     auto found = jobs_.find(key);
     if (found == jobs_.end() || found->second.process_ended) return;
     found->second.process_ended = true;
+    found->second.follow_due = true;  // to its end, once more
     found->second.last_byte = absl::Now();
   }
   Wake();
@@ -137,6 +154,8 @@ bool OutputPump::Done(uint64_t key) {
 
 uint64_t OutputPump::pauses() const { return pauses_.load(std::memory_order_relaxed); }
 
+uint64_t OutputPump::holds() const { return holds_.load(std::memory_order_relaxed); }
+
 void OutputPump::Wake() {
   int fd = -1;
   {
@@ -148,23 +167,39 @@ void OutputPump::Wake() {
   [[maybe_unused]] const ssize_t ignored = write(fd, &byte, 1);
 }
 
-void OutputPump::CloseAll(Job& job) {
+void OutputPump::CloseAllLocked(Job& job) {
   for (int& fd : job.read_fds) CloseIfOpen(fd);
   for (int& fd : job.child_fds) CloseIfOpen(fd);
+  CloseIfOpen(job.child_stdout_fd);
+  CloseIfOpen(job.follow_fd);
   CloseIfOpen(job.log_fd);
+  if (job.watch >= 0) {
+    inotify_rm_watch(inotify_fd_, job.watch);
+    watches_.erase(job.watch);
+    job.watch = -1;
+  }
 }
 
 absl::Time OutputPump::WatchedLocked(std::vector<pollfd>* fds, std::vector<Watched>* watched) {
-  fds->assign(1, {wake_read_, POLLIN, 0});
+  fds->assign({{wake_read_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}});  // -1: not polled
   watched->clear();
   absl::Time wake = listener_ != nullptr ? next_tick_ : absl::InfiniteFuture();
+  const absl::Time now = absl::Now();
   for (const auto& [key, job] : jobs_) {
     if (!job.started || job.done) continue;
-    for (const Pipe pipe : kReadOrder) {
+    for (const Pipe pipe : {kCopy, kErr}) {
       if (job.read_fds[pipe] < 0) continue;
       fds->push_back({job.read_fds[pipe], POLLIN, 0});
       watched->push_back({key, pipe});
     }
+    // A round is coming soon, and will look at the file: inotify's events
+    // can wait for it (a fast writer's events merge meanwhile, and do not
+    // wake the pump once a write).
+    if (job.follow_due) {
+      wake = std::min(wake, job.held ? now + kHeldPause : now);
+      (*fds)[1].fd = -1;
+    }
+    if (job.watch < 0) wake = std::min(wake, now + kReadPause);
     if (job.process_ended) wake = std::min(wake, job.last_byte + linger_);
   }
   return wake;
@@ -190,11 +225,22 @@ void OutputPump::Run() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       const absl::Time now = absl::Now();
+      if (inotify_fd_ >= 0) TakeFileEventsLocked();  // polled or not
       for (size_t i = 0; i < watched.size(); ++i) {
-        if (fds[i + 1].revents == 0) continue;
+        if (fds[i + 2].revents == 0) continue;
         auto found = jobs_.find(watched[i].key);
         if (found == jobs_.end()) continue;
         most = std::max(most, ReadLocked(found->second, watched[i].pipe, now));
+      }
+      const bool full = listener_ != nullptr && !listener_->HasRoom();
+      for (auto& [key, job] : jobs_) {
+        if (!job.started || job.done || !(job.follow_due || job.watch < 0)) continue;
+        job.held = full && Unread(job) < max_lag_bytes_;
+        if (job.held) {
+          holds_.fetch_add(1, std::memory_order_relaxed);
+        } else {
+          most = std::max(most, FollowLocked(job, now));
+        }
       }
       FinishLocked(now);
       if (listener_ != nullptr) next_tick_ = listener_->Tick(now);
@@ -215,19 +261,96 @@ size_t OutputPump::ReadLocked(Job& job, Pipe pipe, absl::Time now) {
     return 0;
   }
   const absl::string_view bytes(buffer, static_cast<size_t>(n));
-  if (const int error = rtlog::internal::WriteFully(job.log_fd, bytes);
-      error != 0 && !job.write_failed) {
-    job.write_failed = true;
-    rtlog::internal::WarnOnStderr(absl::StrCat("cannot write the output of job ", job.source.job,
-                                               " to its log file: ", strerror(error),
-                                               " (its lines still reach the leader)"));
-  }
-  if (pipe != kCopy && listener_ != nullptr) {
-    listener_->Output(job.source, pipe == kOut ? OutputStream::kStdout : OutputStream::kStderr,
-                      bytes, now);
+  AppendLocked(job, bytes);
+  if (pipe == kErr && listener_ != nullptr) {
+    listener_->Output(job.source, OutputStream::kStderr, bytes, now);
   }
   if (job.process_ended) job.last_byte = now;
   return static_cast<size_t>(n);
+}
+
+void OutputPump::AppendLocked(Job& job, absl::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = write(job.log_fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (!job.write_failed) {
+        job.write_failed = true;
+        rtlog::internal::WarnOnStderr(absl::StrCat(
+            "cannot write the output of job ", job.source.job, " to its log file: ",
+            n < 0 ? strerror(errno) : "nothing written", " (its lines still reach the leader)"));
+      }
+      return;
+    }
+    // Appending leaves the offset at the end of what this write put there.
+    const off_t end = lseek(job.log_fd, 0, SEEK_CUR);
+    if (end >= n) {
+      const Span span{static_cast<uint64_t>(end - n), static_cast<uint64_t>(end)};
+      if (!job.appended.empty() && job.appended.back().end == span.begin) {
+        job.appended.back().end = span.end;
+      } else {
+        job.appended.push_back(span);
+      }
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+void OutputPump::TakeFileEventsLocked() {
+  alignas(inotify_event) char events[4096];
+  ssize_t n;
+  while ((n = read(inotify_fd_, events, sizeof(events))) > 0) {
+    for (const char* at = events; at < events + n;) {
+      const auto* event = reinterpret_cast<const inotify_event*>(at);
+      at += sizeof(inotify_event) + event->len;
+      const bool overflow = (event->mask & IN_Q_OVERFLOW) != 0;
+      for (auto& [key, job] : jobs_) {
+        if (overflow || job.watch == event->wd) job.follow_due = true;
+      }
+    }
+  }
+}
+
+size_t OutputPump::FollowLocked(Job& job, absl::Time now) {
+  if (listener_ == nullptr) {  // nobody to hand it to: on to the end
+    job.followed += Unread(job);
+    DropAppendedBefore(job, job.followed);
+    job.follow_due = false;
+    return 0;
+  }
+  char buffer[kReadBytes];
+  const ssize_t n = pread(job.follow_fd, buffer, sizeof(buffer), static_cast<off_t>(job.followed));
+  if (n < 0 && errno == EINTR) return 0;
+  if (n < static_cast<ssize_t>(sizeof(buffer))) job.follow_due = false;
+  if (n <= 0) return 0;
+  const uint64_t begin = job.followed;
+  const uint64_t end = begin + static_cast<uint64_t>(n);
+  job.followed = end;
+  if (job.process_ended) job.last_byte = now;
+  // Hands on the bytes between the pump's own appends.
+  for (uint64_t at = begin; at < end;) {
+    DropAppendedBefore(job, at);
+    const bool cut = !job.appended.empty() && job.appended.front().begin < end;
+    const uint64_t stop = cut ? std::max(at, job.appended.front().begin) : end;
+    if (stop > at) {
+      listener_->Output(job.source, OutputStream::kStdout,
+                        absl::string_view(buffer + (at - begin), stop - at), now);
+    }
+    at = cut ? job.appended.front().end : end;
+  }
+  DropAppendedBefore(job, end);
+  return static_cast<size_t>(n);
+}
+
+uint64_t OutputPump::Unread(const Job& job) {
+  struct stat file;
+  if (fstat(job.follow_fd, &file) != 0) return 0;
+  const uint64_t size = static_cast<uint64_t>(file.st_size);
+  return size > job.followed ? size - job.followed : 0;
+}
+
+void OutputPump::DropAppendedBefore(Job& job, uint64_t offset) {
+  while (!job.appended.empty() && job.appended.front().end <= offset) job.appended.pop_front();
 }
 
 void OutputPump::FinishLocked(absl::Time now) {
@@ -235,8 +358,10 @@ void OutputPump::FinishLocked(absl::Time now) {
     if (!job.started || !job.process_ended || job.done) continue;
     const bool all_closed =
         std::all_of(job.read_fds.begin(), job.read_fds.end(), [](int fd) { return fd < 0; });
-    if (!all_closed && now < job.last_byte + linger_) continue;
-    CloseAll(job);
+    if (!(all_closed && !job.follow_due) && now < job.last_byte + linger_) continue;
+    while (FollowLocked(job, now) == kReadBytes) {  // what was held back, at once
+    }
+    CloseAllLocked(job);
     if (listener_ != nullptr) listener_->Ended(job.source);
     job.done = true;
   }

@@ -1,20 +1,26 @@
 // OutputPump: reads the output of the jobs a LocalBatchSystem runs, in the
-// leader's own process, on one thread for all of them. Every byte a job
-// writes on stdout or stderr goes to its log file as it came, and to the
-// listener (output_listener.h) while one is set. A third pipe per job takes
-// the copies of the records the job logs itself (TOIL_RT_LOGGING_STDERR_COPY,
-// toil/rtlog/base/stderr_copy.h): they go to the file only, so that they are
-// not sent twice.
+// leader's own process, on one thread for all of them, and hands it to the
+// listener (output_listener.h) while one is set.
+//
+// A job's stdout is its log file itself, opened for appending: a program
+// printing as fast as it can writes there as fast as it would without
+// capture, and never waits for the leader. The pump follows the file as it
+// grows (inotify says when; without it, every kReadPause). Its stderr is a
+// pipe: the pump appends what it reads to the same file and remembers where,
+// so that following the file hands the listener stdout's bytes only. A third
+// pipe takes the copies of the records the job logs itself
+// (TOIL_RT_LOGGING_STDERR_COPY, toil/rtlog/base/stderr_copy.h): they go to
+// the file only, so that they are not sent twice.
 //
 // Reading never holds a job up for long: while output comes slowly it is
 // read in batches at most kReadPause apart (a hundred jobs printing a line a
 // millisecond each cost the leader a wakeup per pause, not one per line).
 // After a read of kBusyReadBytes or more (stdio hands a pipe a page at a
 // time when a program prints as fast as it can) the next round comes at
-// once: a pause then would let the pipe fill, and the program wait.
-// After a job's process has ended, its pipes are read until they close, or
-// for at most `linger` after the last byte (a process it left behind may
-// hold them open).
+// once: a pause then would let a pipe fill, and the program wait.
+// After a job's process has ended, its file is followed to its end and its
+// pipes are read until they close, or for at most `linger` after the last
+// byte (a process it left behind may hold them open).
 //
 //   OutputPump pump;
 //   OutputPump::ChildEnds ends;
@@ -31,12 +37,14 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "toil/batch/output_listener.h"
 
@@ -47,8 +55,15 @@ class OutputPump {
   static constexpr absl::Duration kReadPause = absl::Milliseconds(5);
   static constexpr size_t kReadBytes = 64 << 10;
   static constexpr size_t kBusyReadBytes = 4 << 10;
+  // While the listener has no room, a job's file is read on only when it is
+  // this far ahead of what was read (the rest is handed on, to be counted as
+  // not sent), or once the job's output is over; the pump looks again this
+  // often.
+  static constexpr uint64_t kMaxLagBytes = 16 << 20;
+  static constexpr absl::Duration kHeldPause = absl::Milliseconds(1);
 
-  explicit OutputPump(absl::Duration linger = absl::Milliseconds(500));
+  explicit OutputPump(absl::Duration linger = absl::Milliseconds(500),
+                      uint64_t max_lag_bytes = kMaxLagBytes);
   // Stops reading; closes what is still open.
   ~OutputPump();
   OutputPump(const OutputPump&) = delete;
@@ -59,8 +74,8 @@ class OutputPump {
   void SetListener(OutputListener* listener);
   bool has_listener() const;
 
-  // The ends a job is started with: its stdout, its stderr, the copy pipe
-  // (kept open in the job as itself), and the value of
+  // The ends a job is started with: its stdout (its log file), its stderr,
+  // the copy pipe (kept open in the job as itself), and the value of
   // TOIL_RT_LOGGING_STDERR_COPY that names it.
   struct ChildEnds {
     int stdout_fd = -1;
@@ -83,18 +98,29 @@ class OutputPump {
   bool Done(uint64_t key);
   // Rounds of reading after which it paused, in all.
   uint64_t pauses() const;
+  // Times a job's file was not read on because the listener had no room.
+  uint64_t holds() const;
 
  private:
-  enum Pipe { kOut, kErr, kCopy, kPipes };
-  // Of what a job wrote on several pipes between two reads, the file gets
-  // the record copies and stderr (written as they happen) before stdout
-  // (which stdio holds back until its buffer fills, or the program exits).
-  static constexpr Pipe kReadOrder[] = {kCopy, kErr, kOut};
+  enum Pipe { kErr, kCopy, kPipes };
+  // Bytes of the log file, [begin, end).
+  struct Span {
+    uint64_t begin;
+    uint64_t end;
+  };
   struct Job {
     OutputSource source;
-    int log_fd = -1;
-    std::array<int, kPipes> read_fds{-1, -1, -1};
-    std::array<int, kPipes> child_fds{-1, -1, -1};
+    int log_fd = -1;     // the pump's end: appends what the pipes bring
+    int follow_fd = -1;  // reads the file from `followed` on
+    int child_stdout_fd = -1;
+    int watch = -1;  // the file's inotify watch
+    std::array<int, kPipes> read_fds{-1, -1};
+    std::array<int, kPipes> child_fds{-1, -1};
+    uint64_t followed = 0;
+    // What the pump appended beyond `followed` (not stdout), in order.
+    std::deque<Span> appended;
+    bool follow_due = false;  // the file may have grown since it was read
+    bool held = false;        // not read at the last round: the listener was full
     bool started = false;
     bool process_ended = false;
     bool done = false;
@@ -112,14 +138,30 @@ class OutputPump {
   absl::Time WatchedLocked(std::vector<pollfd>* fds, std::vector<Watched>* watched);
   // Reads what the pipe holds; the bytes read (0: nothing, or it ended).
   size_t ReadLocked(Job& job, Pipe pipe, absl::Time now);
+  // Appends `bytes` to the job's file, remembering where they went.
+  void AppendLocked(Job& job, absl::string_view bytes);
+  // Marks the jobs whose files inotify says grew as due to be followed.
+  void TakeFileEventsLocked();
+  // Reads the job's file on from where it was followed to (at most
+  // kReadBytes), hands its stdout bytes to the listener; the bytes read.
+  size_t FollowLocked(Job& job, absl::Time now);
   // Ends the jobs whose output is over: every pipe closed, or the linger
   // passed since the process ended and the last byte came.
   void FinishLocked(absl::Time now);
-  static void CloseAll(Job& job);
+  // Makes the job's pipes and opens its file three times (the pump's
+  // appending end, the job's stdout, the follower): 0 or an errno.
+  int OpenEndsLocked(Job& job, const std::string& log_path);
+  // How far the job's file is ahead of what was read of it.
+  static uint64_t Unread(const Job& job);
+  // Forgets the appended spans that end at or before `offset`.
+  static void DropAppendedBefore(Job& job, uint64_t offset);
+  void CloseAllLocked(Job& job);
   void Wake();
 
   const absl::Duration linger_;
+  const uint64_t max_lag_bytes_;
   std::atomic<uint64_t> pauses_{0};
+  std::atomic<uint64_t> holds_{0};
   mutable std::mutex mu_;
   std::map<uint64_t, Job> jobs_;
   OutputListener* listener_ = nullptr;
@@ -127,6 +169,8 @@ class OutputPump {
   bool stopping_ = false;
   int wake_read_ = -1;
   int wake_write_ = -1;
+  int inotify_fd_ = -1;              // -1: files are followed every kReadPause
+  std::map<int, uint64_t> watches_;  // inotify watch -> job
   std::thread thread_;
 };
 

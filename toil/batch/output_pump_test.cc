@@ -3,7 +3,9 @@
 // each stream's bytes in order; the copies of the records a job logs itself
 // reach the file only; a job is finished once its output is read, not when
 // what it left behind ends; Shutdown reads what cancelled jobs printed last;
-// a program printing a page at a time is read without pauses.
+// a program printing a page at a time is read without pauses; stdout cut by
+// stderr in the file reaches the listener whole; a busy listener never holds
+// a printing job up.
 #include "toil/batch/output_pump.h"
 
 #include <signal.h>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
@@ -82,6 +85,34 @@ TEST(OutputPumpTest, TheFileGetsEveryByteAndTheListenerEachStreamInOrder) {
   const std::string log = testing::ReadFile(done["printer"].log_path);
   EXPECT_EQ(log.size(), std::string("one\ntwo\nthree\nno end").size()) << log;
   EXPECT_THAT(log, ::testing::HasSubstr("three\nno end"));
+  batch.ListenToOutput(nullptr);
+}
+
+// The job's stdout goes straight into its file, where the pump appends its
+// stderr too: following the file must hand on stdout's bytes alone, however
+// the two interleave there.
+TEST(OutputPumpTest, StdoutCutByStderrInTheFileReachesTheListenerWhole) {
+  LocalBatchSystem batch({.log_dir = testing::TempPath("pump-interleaved")});
+  RecordingListener listener;
+  ASSERT_TRUE(batch.ListenToOutput(&listener));
+  ASSERT_TRUE(batch
+                  .IssueJob({"mixer",
+                             "/bin/sh",
+                             {"-c",
+                              "i=0; while [ $i -lt 300 ]; do i=$((i+1)); printf 'out %d ' $i; "
+                              "echo \"err $i\" >&2; echo \"end $i\"; done"}})
+                  .ok());
+  std::map<std::string, FinishedJob> done = testing::WaitForAll(batch, absl::Seconds(60));
+  ASSERT_EQ(done.count("mixer"), 1u);
+  std::string out, err;
+  for (int i = 1; i <= 300; ++i) {
+    absl::StrAppend(&out, "out ", i, " end ", i, "\n");
+    absl::StrAppend(&err, "err ", i, "\n");
+  }
+  const RecordingListener::Job job = listener.Of("mixer");
+  EXPECT_EQ(job.out, out);
+  EXPECT_EQ(job.err, err);
+  EXPECT_EQ(testing::ReadFile(done["mixer"].log_path).size(), out.size() + err.size());
   batch.ListenToOutput(nullptr);
 }
 
@@ -184,12 +215,64 @@ TEST(OutputPumpTest, AProgramPrintingAPageAtATimeIsReadWithoutPauses) {
   const std::string dir = testing::TempPath("");
   OutputPump pump;
   RunUnderPump(pump, 1, dir + "/pages.log",
-               {"dd", "if=/dev/zero", "bs=4096", "count=4096", "status=none"});
+               {"sh", "-c", "dd if=/dev/zero bs=4096 count=4096 status=none >&2"});
   EXPECT_EQ(pump.pauses(), 0u);
   EXPECT_EQ(testing::ReadFile(dir + "/pages.log").size(), 4096u * 4096u);
-  RunUnderPump(pump, 2, dir + "/line.log", {"echo", "a short line"});
+  RunUnderPump(pump, 2, dir + "/line.log", {"sh", "-c", "echo a short line >&2"});
   EXPECT_EQ(pump.pauses(), 1u);
   EXPECT_EQ(testing::ReadFile(dir + "/line.log"), "a short line\n");
+}
+
+// Takes nothing until released: a leader too busy to read.
+class HeldListener : public RecordingListener {
+ public:
+  void Output(const OutputSource& source, OutputStream stream, absl::string_view bytes,
+              absl::Time now) override {
+    released_.WaitForNotification();
+    RecordingListener::Output(source, stream, bytes, now);
+  }
+  void Release() { released_.Notify(); }
+
+ private:
+  absl::Notification released_;
+};
+
+// 8 MiB on stdout while the listener takes nothing: the job ends all the
+// same (through a pipe it would wait for the reader after 64 KiB), and the
+// listener gets every byte once it takes again.
+TEST(OutputPumpTest, AJobPrintingWhileTheListenerIsBusyIsNotHeldUp) {
+  const std::string log = testing::TempPath("pump-held") + ".log";
+  OutputPump pump;
+  HeldListener listener;
+  pump.SetListener(&listener);
+  OutputPump::ChildEnds ends;
+  ASSERT_EQ(pump.Open(1, log, &ends), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, ends.stdout_fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, ends.stderr_fd, STDERR_FILENO);
+  std::vector<std::string> argv = {"dd", "if=/dev/zero", "bs=65536", "count=128", "status=none"};
+  std::vector<char*> args;
+  for (std::string& arg : argv) args.push_back(arg.data());
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  pump.Started({1, "dd", pid, "dd"});
+  int status = -1;
+  const bool ended =
+      static_cast<bool>(testing::WaitUntil([&] { return waitpid(pid, &status, WNOHANG) == pid; },
+                                           absl::Seconds(30), "the job's end, the listener held"));
+  listener.Release();
+  if (!ended) waitpid(pid, &status, 0);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(status, 0);
+  pump.ProcessEnded(1);
+  ASSERT_TRUE(testing::WaitUntil([&] { return pump.Done(1); }, absl::Seconds(30), "all read"));
+  EXPECT_EQ(listener.Of("dd").out, std::string(128 * 65536, '\0'));
+  EXPECT_EQ(listener.Of("dd").ended, 1);
+  EXPECT_EQ(testing::ReadFile(log).size(), 128u * 65536u);
+  pump.SetListener(nullptr);
 }
 
 TEST(OutputPumpTest, ABatchSystemThatDoesNotCaptureTakesNoListener) {

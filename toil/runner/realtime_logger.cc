@@ -27,6 +27,7 @@ class OutputToRecords : public batch::OutputListener {
                                                          : capture::CapturedLines::kStderr,
                   bytes, now);
   }
+  bool HasRoom() override { return lines_.HasRoom(); }
   void Ended(const batch::OutputSource& source) override { lines_.Ended(SourceOf(source)); }
   absl::Time Tick(absl::Time now) override { return lines_.Tick(now); }
 

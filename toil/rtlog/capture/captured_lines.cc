@@ -221,6 +221,11 @@ void CapturedLines::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool CapturedLines::HasRoom() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queued_lines_ <= options_.queue_lines / 2 && queued_bytes_ <= options_.queue_bytes / 2;
+}
+
 uint64_t CapturedLines::dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
 }  // namespace toil::rtlog::capture

@@ -70,6 +70,9 @@ class CapturedLines {
 
   // What `source` wrote next on `stream`, read at `now`.
   void Output(const Source& source, Stream stream, absl::string_view bytes, absl::Time now);
+  // Whether the queue has room for half its bounds more: a caller that can
+  // hold output back (a file it follows) waits while it has not.
+  bool HasRoom() const;
   // `source`'s output ended: its last lines, and its count of lines not
   // sent, go out.
   void Ended(const Source& source);
