@@ -4,65 +4,30 @@
 // reach the file only; a job is finished once its output is read, not when
 // what it left behind ends; Shutdown reads what cancelled jobs printed last;
 // a program printing a page at a time is read without pauses; stdout cut by
-// stderr in the file reaches the listener whole; a busy listener never holds
-// a printing job up.
+// stderr in the file reaches the listener whole. How the pump follows a
+// job's stdout file: output_pump_follow_test.cc.
 #include "toil/batch/output_pump.h"
 
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstring>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 #include "tests/wait_for_jobs.h"
 #include "toil/batch/local_batch_system.h"
 #include "toil/batch/output_listener.h"
+#include "toil/batch/pump_test_util.h"
 
 namespace toil::batch {
 namespace {
 
-// What it was handed, by job name.
-class RecordingListener : public OutputListener {
- public:
-  struct Job {
-    std::string out;
-    std::string err;
-    OutputSource source;
-    int ended = 0;
-  };
-  void Output(const OutputSource& source, OutputStream stream, absl::string_view bytes,
-              absl::Time) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    Job& job = jobs_[source.job];
-    job.source = source;
-    (stream == OutputStream::kStdout ? job.out : job.err).append(bytes.data(), bytes.size());
-  }
-  void Ended(const OutputSource& source) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    jobs_[source.job].source = source;
-    ++jobs_[source.job].ended;
-  }
-  absl::Time Tick(absl::Time) override { return absl::InfiniteFuture(); }
-  Job Of(const std::string& name) const {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto found = jobs_.find(name);
-    return found == jobs_.end() ? Job{} : found->second;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::map<std::string, Job> jobs_;
-};
+using testing::RecordingListener;
 
 TEST(OutputPumpTest, TheFileGetsEveryByteAndTheListenerEachStreamInOrder) {
   LocalBatchSystem batch({.log_dir = testing::TempPath("pump-bytes")});
@@ -178,34 +143,18 @@ TEST(OutputPumpTest, ShutdownReadsWhatCancelledJobsPrintedLast) {
   batch.ListenToOutput(nullptr);
 }
 
-// Runs `argv` with its stdout and stderr on the pump's pipes, and waits until
-// the pump has read all it printed.
+// Runs `argv` under the pump, and waits until the pump has read all it
+// printed.
 void RunUnderPump(OutputPump& pump, uint64_t key, const std::string& log_path,
                   std::vector<std::string> argv) {
-  OutputPump::ChildEnds ends;
-  ASSERT_EQ(pump.Open(key, log_path, &ends), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, ends.stdout_fd, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, ends.stderr_fd, STDERR_FILENO);
-  std::vector<char*> args;
-  for (std::string& arg : argv) args.push_back(arg.data());
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) pump.Abandon(key);
-  ASSERT_EQ(spawned, 0) << strerror(spawned);
-  pump.Started({key, argv[0], pid, argv[0]});
+  const pid_t pid = testing::SpawnUnderPump(pump, key, log_path, std::move(argv));
+  ASSERT_GT(pid, 0);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   EXPECT_EQ(status, 0);
   pump.ProcessEnded(key);
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (!pump.Done(key)) {
-    ASSERT_LT(absl::Now(), deadline) << "its output was not read";
-    absl::SleepFor(absl::Milliseconds(1));
-  }
+  ASSERT_TRUE(
+      testing::WaitUntil([&] { return pump.Done(key); }, absl::Seconds(30), "its output read"));
 }
 
 // A program printing as fast as it can hands the pipe a page at a time
@@ -221,58 +170,6 @@ TEST(OutputPumpTest, AProgramPrintingAPageAtATimeIsReadWithoutPauses) {
   RunUnderPump(pump, 2, dir + "/line.log", {"sh", "-c", "echo a short line >&2"});
   EXPECT_EQ(pump.pauses(), 1u);
   EXPECT_EQ(testing::ReadFile(dir + "/line.log"), "a short line\n");
-}
-
-// Takes nothing until released: a leader too busy to read.
-class HeldListener : public RecordingListener {
- public:
-  void Output(const OutputSource& source, OutputStream stream, absl::string_view bytes,
-              absl::Time now) override {
-    released_.WaitForNotification();
-    RecordingListener::Output(source, stream, bytes, now);
-  }
-  void Release() { released_.Notify(); }
-
- private:
-  absl::Notification released_;
-};
-
-// 8 MiB on stdout while the listener takes nothing: the job ends all the
-// same (through a pipe it would wait for the reader after 64 KiB), and the
-// listener gets every byte once it takes again.
-TEST(OutputPumpTest, AJobPrintingWhileTheListenerIsBusyIsNotHeldUp) {
-  const std::string log = testing::TempPath("pump-held") + ".log";
-  OutputPump pump;
-  HeldListener listener;
-  pump.SetListener(&listener);
-  OutputPump::ChildEnds ends;
-  ASSERT_EQ(pump.Open(1, log, &ends), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, ends.stdout_fd, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, ends.stderr_fd, STDERR_FILENO);
-  std::vector<std::string> argv = {"dd", "if=/dev/zero", "bs=65536", "count=128", "status=none"};
-  std::vector<char*> args;
-  for (std::string& arg : argv) args.push_back(arg.data());
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  pump.Started({1, "dd", pid, "dd"});
-  int status = -1;
-  const bool ended =
-      static_cast<bool>(testing::WaitUntil([&] { return waitpid(pid, &status, WNOHANG) == pid; },
-                                           absl::Seconds(30), "the job's end, the listener held"));
-  listener.Release();
-  if (!ended) waitpid(pid, &status, 0);
-  ASSERT_TRUE(ended);
-  EXPECT_EQ(status, 0);
-  pump.ProcessEnded(1);
-  ASSERT_TRUE(testing::WaitUntil([&] { return pump.Done(1); }, absl::Seconds(30), "all read"));
-  EXPECT_EQ(listener.Of("dd").out, std::string(128 * 65536, '\0'));
-  EXPECT_EQ(listener.Of("dd").ended, 1);
-  EXPECT_EQ(testing::ReadFile(log).size(), 128u * 65536u);
-  pump.SetListener(nullptr);
 }
 
 TEST(OutputPumpTest, ABatchSystemThatDoesNotCaptureTakesNoListener) {

@@ -1,7 +1,8 @@
 // CapturedLines: lines as records naming their job, process and stream, at
 // each stream's level and only at or above the run's; the last line without
-// a newline at the end; and, when the queue is full, every line either
-// delivered or counted in a warning of its job's, none lost unsaid.
+// a newline at the end; when the queue is full, every line either
+// delivered or counted in a warning of its job's, none lost unsaid; and it
+// says it has no room while its queue is over half full.
 #include "toil/rtlog/capture/captured_lines.h"
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/test_util.h"
 
 namespace toil::rtlog::capture {
 namespace {
@@ -162,6 +164,35 @@ TEST(CapturedLinesTest, WhatTheFullQueueHasNoRoomForIsCountedAndSaid) {
   EXPECT_GT(counted, 0u);
   EXPECT_EQ(shown + counted, static_cast<size_t>(kLines));
   EXPECT_EQ(lines.dropped(), counted);
+}
+
+// A caller that can hold its output back (a followed file) asks first:
+// room while at most half the queue is taken, again once it is delivered.
+TEST(CapturedLinesTest, HasNoRoomWhileItsQueueIsOverHalfFull) {
+  absl::Notification entered;
+  absl::Notification release;
+  std::atomic<int> delivered{0};
+  CapturedLines lines(
+      {.queue_lines = 10}, [] { return Level::kInfo; },
+      [&](const LogRecord&) {
+        if (!entered.HasBeenNotified()) entered.Notify();
+        release.WaitForNotification();
+        ++delivered;
+      });
+  EXPECT_TRUE(lines.HasRoom());
+  // The first line is taken, and held in delivery; the next ones wait.
+  lines.Output(kAlign, CapturedLines::kStdout, "held\n", absl::Now());
+  ASSERT_TRUE(entered.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  lines.Output(kAlign, CapturedLines::kStdout, "1\n2\n3\n4\n5\n", absl::Now());
+  EXPECT_TRUE(lines.HasRoom());  // 5 of 10
+  lines.Output(kAlign, CapturedLines::kStdout, "6\n", absl::Now());
+  EXPECT_FALSE(lines.HasRoom());  // 6 of 10
+  release.Notify();
+  EXPECT_TRUE(
+      testing::WaitUntil([&] { return lines.HasRoom(); }, absl::Seconds(30), "the queue taken"));
+  lines.Stop();
+  EXPECT_EQ(delivered.load(), 7);
+  EXPECT_EQ(lines.dropped(), 0u);
 }
 
 }  // namespace

@@ -1,0 +1,123 @@
+// How OutputPump follows a job's stdout, its log file, with real child
+// processes: a listener that takes nothing never holds a printing job up; a
+// listener without room holds the file back until it has room, except what
+// lies further behind than the bound; and a job's end waits for room at most
+// the linger.
+#include <sys/wait.h>
+
+#include <string>
+
+#include "absl/synchronization/notification.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+#include "toil/batch/output_pump.h"
+#include "toil/batch/pump_test_util.h"
+
+namespace toil::batch {
+namespace {
+
+using testing::RecordingListener;
+using testing::SpawnUnderPump;
+
+constexpr size_t kMiB = 1 << 20;
+
+// Takes nothing until released: a leader too busy to read.
+class HeldListener : public RecordingListener {
+ public:
+  void Output(const OutputSource& source, OutputStream stream, absl::string_view bytes,
+              absl::Time now) override {
+    released_.WaitForNotification();
+    RecordingListener::Output(source, stream, bytes, now);
+  }
+  void Release() { released_.Notify(); }
+
+ private:
+  absl::Notification released_;
+};
+
+// Waits for `pid` to end, at most 30 s; its exit status, or -1.
+int EndOf(pid_t pid) {
+  int status = -1;
+  if (!testing::WaitUntil([&] { return waitpid(pid, &status, WNOHANG) == pid; },
+                          absl::Seconds(30), "the job's end")) {
+    return -1;
+  }
+  return status;
+}
+
+// `mib` MiB of zeros on stdout.
+std::vector<std::string> Zeros(size_t mib) {
+  return {"dd", "if=/dev/zero", "bs=65536", "count=" + std::to_string(mib * 16), "status=none"};
+}
+
+// 8 MiB on stdout while the listener takes nothing: the job ends all the
+// same (through a pipe it would wait for the reader after 64 KiB), and the
+// listener gets every byte once it takes again.
+TEST(OutputPumpFollowTest, AJobPrintingWhileTheListenerIsBusyIsNotHeldUp) {
+  const std::string log = testing::TempPath("follow-busy") + ".log";
+  OutputPump pump;
+  HeldListener listener;
+  pump.SetListener(&listener);
+  const pid_t pid = SpawnUnderPump(pump, 1, log, Zeros(8));
+  ASSERT_GT(pid, 0);
+  const int status = EndOf(pid);
+  listener.Release();
+  if (status == -1) waitpid(pid, nullptr, 0);
+  ASSERT_EQ(status, 0);
+  pump.ProcessEnded(1);
+  ASSERT_TRUE(testing::WaitUntil([&] { return pump.Done(1); }, absl::Seconds(30), "all read"));
+  EXPECT_EQ(listener.Of("dd").out, std::string(8 * kMiB, '\0'));
+  EXPECT_EQ(listener.Of("dd").ended, 1);
+  EXPECT_EQ(testing::ReadFile(log).size(), 8 * kMiB);
+  pump.SetListener(nullptr);
+}
+
+// Bound 1 MiB, 3 MiB printed, no room: what lies more than the bound behind
+// the file's end is handed on (2 MiB, and at most one read more); the rest
+// waits, however long the job has ended, within the linger, until there is
+// room.
+TEST(OutputPumpFollowTest, AListenerWithoutRoomGetsOnlyWhatIsFurtherBehindThanTheBound) {
+  const std::string log = testing::TempPath("follow-held") + ".log";
+  OutputPump pump(absl::Seconds(60), /*max_lag_bytes=*/kMiB);
+  RecordingListener listener;
+  listener.room = false;
+  pump.SetListener(&listener);
+  const pid_t pid = SpawnUnderPump(pump, 1, log, Zeros(3));
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(EndOf(pid), 0);
+  pump.ProcessEnded(1);
+  const uint64_t holds = pump.holds();
+  ASSERT_TRUE(testing::WaitUntil([&] { return pump.holds() > holds; }, absl::Seconds(30),
+                                 "the file held back"));
+  EXPECT_FALSE(pump.Done(1));
+  const size_t handed = listener.Of("dd").out.size();
+  EXPECT_GT(handed, 2 * kMiB);
+  EXPECT_LE(handed, 2 * kMiB + OutputPump::kReadBytes);
+  listener.room = true;
+  ASSERT_TRUE(testing::WaitUntil([&] { return pump.Done(1); }, absl::Seconds(30), "all read"));
+  EXPECT_EQ(listener.Of("dd").out, std::string(3 * kMiB, '\0'));
+  pump.SetListener(nullptr);
+}
+
+// A listener that never has room: the job is done once the linger has
+// passed after its end, with every byte handed on (for the listener to
+// count what it cannot take).
+TEST(OutputPumpFollowTest, AJobsEndWaitsForRoomAtMostTheLinger) {
+  const std::string log = testing::TempPath("follow-linger") + ".log";
+  OutputPump pump(absl::Milliseconds(200), /*max_lag_bytes=*/kMiB);
+  RecordingListener listener;
+  listener.room = false;
+  pump.SetListener(&listener);
+  const pid_t pid = SpawnUnderPump(pump, 1, log, Zeros(1));
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(EndOf(pid), 0);
+  pump.ProcessEnded(1);
+  ASSERT_TRUE(testing::WaitUntil([&] { return pump.Done(1); }, absl::Seconds(30), "done"));
+  EXPECT_GT(pump.holds(), 0u);
+  EXPECT_EQ(listener.Of("dd").out, std::string(kMiB, '\0'));
+  EXPECT_EQ(listener.Of("dd").ended, 1);
+  pump.SetListener(nullptr);
+}
+
+}  // namespace
+}  // namespace toil::batch
