@@ -34,8 +34,8 @@ int TimeoutFor(absl::Time wake) {
 
 }  // namespace
 
-OutputPump::OutputPump(absl::Duration linger, uint64_t max_lag_bytes)
-    : linger_(linger), max_lag_bytes_(max_lag_bytes) {}
+OutputPump::OutputPump(absl::Duration linger, HoldLimits limits)
+    : linger_(linger), limits_(limits) {}
 
 OutputPump::~OutputPump() {
   {
@@ -235,12 +235,8 @@ void OutputPump::Run() {
       const bool full = listener_ != nullptr && !listener_->HasRoom();
       for (auto& [key, job] : jobs_) {
         if (!job.started || job.done || !(job.follow_due || job.watch < 0)) continue;
-        job.held = full && Unread(job) < max_lag_bytes_;
-        if (job.held) {
-          holds_.fetch_add(1, std::memory_order_relaxed);
-        } else {
-          most = std::max(most, FollowLocked(job, now));
-        }
+        job.held = full && HoldLocked(job, now);
+        if (!job.held) most = std::max(most, FollowLocked(job, now));
       }
       FinishLocked(now);
       if (listener_ != nullptr) next_tick_ = listener_->Tick(now);
@@ -303,12 +299,24 @@ void OutputPump::TakeFileEventsLocked() {
     for (const char* at = events; at < events + n;) {
       const auto* event = reinterpret_cast<const inotify_event*>(at);
       at += sizeof(inotify_event) + event->len;
-      const bool overflow = (event->mask & IN_Q_OVERFLOW) != 0;
-      for (auto& [key, job] : jobs_) {
-        if (overflow || job.watch == event->wd) job.follow_due = true;
+      if ((event->mask & IN_Q_OVERFLOW) != 0) {
+        for (auto& [key, job] : jobs_) job.follow_due = true;
+        continue;
       }
+      const auto watch = watches_.find(event->wd);
+      if (watch == watches_.end()) continue;  // its job is gone
+      const auto job = jobs_.find(watch->second);
+      if (job != jobs_.end()) job->second.follow_due = true;
     }
   }
+}
+
+bool OutputPump::HoldLocked(Job& job, absl::Time now) {
+  if (now >= job.behind_since + limits_.max_hold) return false;
+  if (Unread(job) >= limits_.max_lag_bytes) return false;
+  job.behind_since = std::min(job.behind_since, now);
+  holds_.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 size_t OutputPump::FollowLocked(Job& job, absl::Time now) {
@@ -316,12 +324,16 @@ size_t OutputPump::FollowLocked(Job& job, absl::Time now) {
     job.followed += Unread(job);
     DropAppendedBefore(job, job.followed);
     job.follow_due = false;
+    job.behind_since = absl::InfiniteFuture();
     return 0;
   }
   char buffer[kReadBytes];
   const ssize_t n = pread(job.follow_fd, buffer, sizeof(buffer), static_cast<off_t>(job.followed));
   if (n < 0 && errno == EINTR) return 0;
-  if (n < static_cast<ssize_t>(sizeof(buffer))) job.follow_due = false;
+  if (n < static_cast<ssize_t>(sizeof(buffer))) {  // at the file's end
+    job.follow_due = false;
+    job.behind_since = absl::InfiniteFuture();
+  }
   if (n <= 0) return 0;
   const uint64_t begin = job.followed;
   const uint64_t end = begin + static_cast<uint64_t>(n);

@@ -50,20 +50,25 @@
 
 namespace toil::batch {
 
+// While its listener has no room, an OutputPump leaves a job's file unread,
+// looking again every OutputPump::kHeldPause, within these bounds; past
+// them it reads on, and the listener counts what it cannot take.
+struct HoldLimits {
+  // How far the file may be ahead of what was read.
+  uint64_t max_lag_bytes = 16 << 20;
+  // How long the pump may stay behind the file's end, from the first time it
+  // held it back.
+  absl::Duration max_hold = absl::Seconds(1);
+};
+
 class OutputPump {
  public:
   static constexpr absl::Duration kReadPause = absl::Milliseconds(5);
   static constexpr size_t kReadBytes = 64 << 10;
   static constexpr size_t kBusyReadBytes = 4 << 10;
-  // While the listener has no room, a job's file is read on only when it is
-  // this far ahead of what was read (the rest is handed on, to be counted as
-  // not sent), or once the job's output is over; the pump looks again this
-  // often.
-  static constexpr uint64_t kMaxLagBytes = 16 << 20;
   static constexpr absl::Duration kHeldPause = absl::Milliseconds(1);
 
-  explicit OutputPump(absl::Duration linger = absl::Milliseconds(500),
-                      uint64_t max_lag_bytes = kMaxLagBytes);
+  explicit OutputPump(absl::Duration linger = absl::Milliseconds(500), HoldLimits limits = {});
   // Stops reading; closes what is still open.
   ~OutputPump();
   OutputPump(const OutputPump&) = delete;
@@ -121,6 +126,9 @@ class OutputPump {
     std::deque<Span> appended;
     bool follow_due = false;  // the file may have grown since it was read
     bool held = false;        // not read at the last round: the listener was full
+    // Since when it has been held back and not caught up (InfiniteFuture: it
+    // is not behind).
+    absl::Time behind_since = absl::InfiniteFuture();
     bool started = false;
     bool process_ended = false;
     bool done = false;
@@ -142,6 +150,8 @@ class OutputPump {
   void AppendLocked(Job& job, absl::string_view bytes);
   // Marks the jobs whose files inotify says grew as due to be followed.
   void TakeFileEventsLocked();
+  // Whether the job's file waits this round, the listener having no room.
+  bool HoldLocked(Job& job, absl::Time now);
   // Reads the job's file on from where it was followed to (at most
   // kReadBytes), hands its stdout bytes to the listener; the bytes read.
   size_t FollowLocked(Job& job, absl::Time now);
@@ -159,7 +169,7 @@ class OutputPump {
   void Wake();
 
   const absl::Duration linger_;
-  const uint64_t max_lag_bytes_;
+  const HoldLimits limits_;
   std::atomic<uint64_t> pauses_{0};
   std::atomic<uint64_t> holds_{0};
   mutable std::mutex mu_;

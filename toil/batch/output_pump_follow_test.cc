@@ -1,8 +1,9 @@
 // How OutputPump follows a job's stdout, its log file, with real child
 // processes: a listener that takes nothing never holds a printing job up; a
 // listener without room holds the file back until it has room, except what
-// lies further behind than the bound; and a job's end waits for room at most
-// the linger.
+// lies further behind than the bound, or once it has waited the longest it
+// may; and a job's end waits for room at most the linger.
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <string>
@@ -38,8 +39,8 @@ class HeldListener : public RecordingListener {
 // Waits for `pid` to end, at most 30 s; its exit status, or -1.
 int EndOf(pid_t pid) {
   int status = -1;
-  if (!testing::WaitUntil([&] { return waitpid(pid, &status, WNOHANG) == pid; },
-                          absl::Seconds(30), "the job's end")) {
+  if (!testing::WaitUntil([&] { return waitpid(pid, &status, WNOHANG) == pid; }, absl::Seconds(30),
+                          "the job's end")) {
     return -1;
   }
   return status;
@@ -78,7 +79,7 @@ TEST(OutputPumpFollowTest, AJobPrintingWhileTheListenerIsBusyIsNotHeldUp) {
 // room.
 TEST(OutputPumpFollowTest, AListenerWithoutRoomGetsOnlyWhatIsFurtherBehindThanTheBound) {
   const std::string log = testing::TempPath("follow-held") + ".log";
-  OutputPump pump(absl::Seconds(60), /*max_lag_bytes=*/kMiB);
+  OutputPump pump(absl::Seconds(60), {.max_lag_bytes = kMiB, .max_hold = absl::Seconds(60)});
   RecordingListener listener;
   listener.room = false;
   pump.SetListener(&listener);
@@ -104,7 +105,7 @@ TEST(OutputPumpFollowTest, AListenerWithoutRoomGetsOnlyWhatIsFurtherBehindThanTh
 // count what it cannot take).
 TEST(OutputPumpFollowTest, AJobsEndWaitsForRoomAtMostTheLinger) {
   const std::string log = testing::TempPath("follow-linger") + ".log";
-  OutputPump pump(absl::Milliseconds(200), /*max_lag_bytes=*/kMiB);
+  OutputPump pump(absl::Milliseconds(200), {.max_lag_bytes = kMiB, .max_hold = absl::Seconds(60)});
   RecordingListener listener;
   listener.room = false;
   pump.SetListener(&listener);
@@ -116,6 +117,30 @@ TEST(OutputPumpFollowTest, AJobsEndWaitsForRoomAtMostTheLinger) {
   EXPECT_GT(pump.holds(), 0u);
   EXPECT_EQ(listener.Of("dd").out, std::string(kMiB, '\0'));
   EXPECT_EQ(listener.Of("dd").ended, 1);
+  pump.SetListener(nullptr);
+}
+
+// A listener that never has room, a job still running (the linger far
+// off): once the file has been held back the longest it may, the pump reads
+// on, and hands every byte over.
+TEST(OutputPumpFollowTest, AFileIsHeldBackAtMostTheLongestItMayWait) {
+  const std::string log = testing::TempPath("follow-hold") + ".log";
+  OutputPump pump(absl::Seconds(60),
+                  {.max_lag_bytes = 64 * kMiB, .max_hold = absl::Milliseconds(200)});
+  RecordingListener listener;
+  listener.room = false;
+  pump.SetListener(&listener);
+  // Its stdout closed, the shell waits for the test to end it.
+  const pid_t pid =
+      SpawnUnderPump(pump, 1, log, {"sh", "-c", "head -c 1048576 /dev/zero; exec sleep 60 >&-"});
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(testing::WaitUntil([&] { return listener.Of("sh").out.size() == kMiB; },
+                                 absl::Seconds(30), "every byte handed over"));
+  EXPECT_GT(pump.holds(), 0u);
+  EXPECT_FALSE(pump.Done(1));
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  pump.ProcessEnded(1);
   pump.SetListener(nullptr);
 }
 

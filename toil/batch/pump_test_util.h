@@ -23,7 +23,6 @@ using batch::OutputPump;
 using batch::OutputSource;
 using batch::OutputStream;
 
-
 // What it was handed, by job name; it has room while `room` says so.
 class RecordingListener : public OutputListener {
  public:
