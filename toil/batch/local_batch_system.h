@@ -58,7 +58,8 @@ struct LocalBatchSystemOptions {
   std::vector<std::string> capture_flags;
   // How long, after a captured job's process has ended, what it left
   // behind may keep its output open: its output is read until then
-  // (counted from the last byte), and it is reported finished after.
+  // (counted from the last byte), and it is reported finished after. Also
+  // how long its stdout waits for a listener without room (output_pump.h).
   absl::Duration capture_linger = absl::Milliseconds(500);
 };
 
