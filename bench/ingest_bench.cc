@@ -200,7 +200,8 @@ void Report(const char* name, int64_t sent, const Result& r, int64_t lines) {
 // to the last write rsyslogd made.
 std::optional<Result> RunRsyslog(int senders, int64_t per_sender, int64_t total_rate,
                                  const std::string& dir) {
-  auto rsyslog = toil::bench::RsyslogReference::Start(dir, kReceiveBufferBytes);
+  auto rsyslog = toil::bench::RsyslogReference::Start(dir, toil::bench::RsyslogReference::kUdp,
+                                                      kReceiveBufferBytes);
   if (!rsyslog.ok()) {
     std::printf("  rsyslog imudp: not measured: %s\n",
                 std::string(rsyslog.status().message()).c_str());

@@ -1,4 +1,4 @@
-// rsyslog's imudp as the outside reference; see rsyslog_reference.h.
+// rsyslog as the outside reference; see rsyslog_reference.h.
 #include "bench/rsyslog_reference.h"
 
 #include <fcntl.h>
@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "bench/file_lines.h"
 #include "bench/monotonic_clock.h"
+#include "bench/syslog_senders.h"
 
 namespace toil::bench {
 namespace {
@@ -27,9 +28,10 @@ namespace {
 constexpr char kRsyslogd[] = "/usr/sbin/rsyslogd";
 constexpr char kProbe[] = "ingest_bench probe";
 
-// A UDP port on 127.0.0.1 that nothing uses right now.
-int FreeUdpPort() {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+// A port on 127.0.0.1 that nothing uses right now, for `type`
+// (SOCK_DGRAM, SOCK_STREAM).
+int FreePort(int type) {
+  const int fd = socket(AF_INET, type, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -43,13 +45,25 @@ int FreeUdpPort() {
   return ntohs(address.sin_port);
 }
 
-// imudp with one thread and the given buffer, each datagram written as it
-// came, one per line, to `dir`/out.log.
-std::string Config(const std::string& dir, int port, int receive_buffer_bytes) {
-  return absl::StrCat("global(workDirectory=\"", dir, "\" maxMessageSize=\"64k\")\n",
-                      "module(load=\"imudp\" threads=\"1\")\n",
-                      "input(type=\"imudp\" address=\"127.0.0.1\" port=\"", port,
-                      "\" rcvbufSize=\"", receive_buffer_bytes / 1024, "k\")\n",
+// The input's module and listener.
+std::string InputConfig(RsyslogReference::Input input, int port, int receive_buffer_bytes) {
+  const std::string where = absl::StrCat("address=\"127.0.0.1\" port=\"", port, "\"");
+  switch (input) {
+    case RsyslogReference::kUdp:
+      return absl::StrCat("module(load=\"imudp\" threads=\"1\")\n", "input(type=\"imudp\" ", where,
+                          " rcvbufSize=\"", receive_buffer_bytes / 1024, "k\")\n");
+    case RsyslogReference::kTcp:
+      return absl::StrCat("module(load=\"imptcp\")\ninput(type=\"imptcp\" ", where, ")\n");
+    case RsyslogReference::kRelp:
+      return absl::StrCat("module(load=\"imrelp\")\ninput(type=\"imrelp\" ", where, ")\n");
+  }
+  return "";
+}
+
+// The input, each message written as it came, one per line, to
+// `dir`/out.log.
+std::string Config(const std::string& dir, const std::string& input) {
+  return absl::StrCat("global(workDirectory=\"", dir, "\" maxMessageSize=\"64k\")\n", input,
                       "template(name=\"raw\" type=\"string\" string=\"%rawmsg%\\n\")\n",
                       "*.* action(type=\"omfile\" file=\"", dir, "/out.log\" template=\"raw\")\n");
 }
@@ -59,13 +73,13 @@ int64_t FileSize(const std::string& path) {
   return stat(path.c_str(), &info) == 0 ? info.st_size : 0;
 }
 
-void SendProbe(int port) {
+void SendDatagram(int port, absl::string_view text) {
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   address.sin_port = htons(port);
-  (void)sendto(fd, kProbe, sizeof(kProbe) - 1, 0, reinterpret_cast<sockaddr*>(&address),
+  (void)sendto(fd, text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&address),
                sizeof(address));
   close(fd);
 }
@@ -73,17 +87,18 @@ void SendProbe(int port) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RsyslogReference>> RsyslogReference::Start(
-    const std::string& parent, int receive_buffer_bytes) {
+    const std::string& parent, Input input, int receive_buffer_bytes) {
   if (access(kRsyslogd, X_OK) != 0) {
     return absl::NotFoundError(
         absl::StrCat(kRsyslogd, " is not installed (scripts/install-deps.sh --bench installs it)"));
   }
-  const std::string dir = parent + "/ingest_bench_rsyslog";
+  const std::string dir = parent + "/bench_rsyslog";
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
   std::filesystem::create_directories(dir, ignored);
-  const int port = FreeUdpPort();
-  std::ofstream(dir + "/rsyslog.conf") << Config(dir, port, receive_buffer_bytes);
+  const int port = FreePort(input == kUdp ? SOCK_DGRAM : SOCK_STREAM);
+  std::ofstream(dir + "/rsyslog.conf")
+      << Config(dir, InputConfig(input, port, receive_buffer_bytes));
   const std::string conf = dir + "/rsyslog.conf";
   const std::string pidfile = dir + "/rsyslogd.pid";
   const std::string log = dir + "/rsyslogd.log";
@@ -96,19 +111,27 @@ absl::StatusOr<std::unique_ptr<RsyslogReference>> RsyslogReference::Start(
     execl(kRsyslogd, "rsyslogd", "-n", "-f", conf.c_str(), "-i", pidfile.c_str(), nullptr);
     _exit(127);
   }
-  std::unique_ptr<RsyslogReference> rsyslog(new RsyslogReference(dir, port, pid));
+  std::unique_ptr<RsyslogReference> rsyslog(new RsyslogReference(dir, input, port, pid));
   // Ready when a probe comes out in the file.
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   while (rsyslog->Lines() == 0) {
     if (absl::Now() > deadline || waitpid(pid, nullptr, WNOHANG) == pid) {
       return absl::UnavailableError(absl::StrCat("rsyslogd did not start; see ", log));
     }
-    SendProbe(port);
+    rsyslog->SendProbe();
     absl::SleepFor(absl::Milliseconds(50));
   }
   absl::SleepFor(absl::Milliseconds(300));  // the last probes land too
   rsyslog->probes_ = rsyslog->Lines();
   return rsyslog;
+}
+
+void RsyslogReference::SendProbe() const {
+  if (input_ == kUdp) return SendDatagram(port_, kProbe);
+  // Not listening yet: the next probe tries again.
+  absl::StatusOr<std::unique_ptr<SyslogSender>> sender =
+      input_ == kTcp ? ConnectTcp(port_) : ConnectRelp(port_);
+  if (sender.ok() && (*sender)->Send(kProbe).ok()) (void)(*sender)->Finish();
 }
 
 RsyslogReference::~RsyslogReference() {

@@ -1,14 +1,20 @@
-// Debian's rsyslog as ingest_bench's outside reference: an rsyslogd started
-// for the benchmark alone, receiving with imudp (one thread, on 127.0.0.1,
-// the leader's receive buffer size) and writing each datagram as it came
-// (the raw template) to a file. No parsing, no formatting: the least a
-// one-datagram-per-message receiver can do.
+// Debian's rsyslog as the benchmarks' outside reference: an rsyslogd
+// started for the benchmark alone, writing each message as it came (the raw
+// template) to a file, with no parsing of its own and no formatting. It
+// receives over one of:
+//   kUdp   imudp, one thread, on 127.0.0.1, the leader's receive buffer
+//          size (ingest_bench): the least a one-datagram-per-message
+//          receiver can do;
+//   kTcp   imptcp, with its defaults, newline-framed (stream_bench);
+//   kRelp  imrelp, with its defaults: every message acknowledged, as the
+//          leader's stream does (stream_bench).
 //
-//   auto rsyslog = RsyslogReference::Start(dir, kReceiveBufferBytes);
-//   ... send N datagrams to rsyslog->port() ...
+//   auto rsyslog = RsyslogReference::Start(dir, RsyslogReference::kUdp, kReceiveBufferBytes);
+//   ... send N messages to rsyslog->port() ...
 //   RsyslogReference::Outcome outcome = rsyslog->Finish();
 //
-// rsyslogd comes from Debian (scripts/install-deps.sh --bench).
+// rsyslogd and its RELP module come from Debian (scripts/install-deps.sh
+// --bench).
 #ifndef BENCH_RSYSLOG_REFERENCE_H_
 #define BENCH_RSYSLOG_REFERENCE_H_
 
@@ -24,10 +30,13 @@ namespace toil::bench {
 
 class RsyslogReference {
  public:
+  enum Input { kUdp, kTcp, kRelp };
   // Starts rsyslogd with its configuration, state and output under
-  // `dir`/ingest_bench_rsyslog, and waits until it writes what it receives.
+  // `dir`/bench_rsyslog, and waits until it writes what it receives.
+  // `receive_buffer_bytes`: for kUdp only.
   static absl::StatusOr<std::unique_ptr<RsyslogReference>> Start(const std::string& dir,
-                                                                 int receive_buffer_bytes);
+                                                                 Input input,
+                                                                 int receive_buffer_bytes = 0);
   ~RsyslogReference();
 
   int port() const { return port_; }
@@ -43,11 +52,13 @@ class RsyslogReference {
   Outcome Finish();
 
  private:
-  RsyslogReference(std::string dir, int port, pid_t pid)
-      : dir_(std::move(dir)), port_(port), pid_(pid) {}
+  RsyslogReference(std::string dir, Input input, int port, pid_t pid)
+      : dir_(std::move(dir)), input_(input), port_(port), pid_(pid) {}
+  void SendProbe() const;
   int64_t Lines() const;  // lines in the output, probes included
 
   std::string dir_;
+  Input input_;
   int port_;
   pid_t pid_;
   int64_t probes_ = 0;

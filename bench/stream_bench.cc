@@ -6,6 +6,11 @@
 //   stream, 4 jobs         N records in all, one stream each, waiting policy
 //   datagrams, 1 job       N records as packed, signed datagrams (--stream=false),
 //                          dropping policy: what UDP does with the same burst
+//   rsyslog imptcp, S      the outside reference (rsyslog_reference.h): Debian's
+//   rsyslog imrelp, S      rsyslogd receiving N messages as long as a job's
+//                          record in JSON, over plain TCP and over RELP
+//                          (acknowledged), from S senders (1 and 4) writing
+//                          them as fast as they can, preformatted
 //   2000 connections       the leader's memory with 2,000 jobs' streams open
 //
 // For each run: records received of those logged (lost = the difference),
@@ -32,6 +37,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -42,6 +48,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench/file_lines.h"
+#include "bench/monotonic_clock.h"
+#include "bench/rsyslog_reference.h"
+#include "bench/syslog_senders.h"
 #include "toil/rtlog/wire/stream_frame.h"
 #include "toil/rtlog/wire/stream_tls.h"
 
@@ -228,6 +237,59 @@ Result Burst(const std::string& dir, int jobs, bool stream, const std::string& o
   return result;
 }
 
+// A job's record as the leader writes it (JSON), the `i`th.
+std::string ReferenceMessage(int64_t i) {
+  return absl::StrCat(
+      R"j({"name":"toil-rt","msg":"step )j", i,
+      R"j( of 0: aligned 6354 reads in chunk 17, 0.42 s","levelname":"INFO","levelno":20,)j",
+      R"j("pathname":"bench/stream_job.cc","filename":"stream_job.cc","module":"stream_job",)j",
+      R"j("lineno":29,"funcName":"operator()","created":1764700000.123456,"msecs":123.0,)j",
+      R"j("process":4242,"processName":"stream_job","hostname":"node1","job":"bench-0"})j");
+}
+
+// N messages from `senders` threads to a fresh rsyslogd over `input`; its
+// CPU and peak RSS stand in the leader's columns. `error` says why not.
+Result Reference(const std::string& dir, toil::bench::RsyslogReference::Input input, int senders,
+                 std::string* error) {
+  using toil::bench::RsyslogReference;
+  const int64_t total = absl::GetFlag(FLAGS_records);
+  auto rsyslog = RsyslogReference::Start(dir, input);
+  if (!rsyslog.ok()) {
+    *error = std::string(rsyslog.status().message());
+    return {};
+  }
+  const int64_t start_ns = toil::bench::MonotonicNanos();
+  std::vector<std::thread> threads;
+  std::vector<absl::Status> outcomes(senders);
+  for (int t = 0; t < senders; ++t) {
+    threads.emplace_back([&, t] {
+      const int port = (*rsyslog)->port();
+      auto sender = input == RsyslogReference::kTcp ? toil::bench::ConnectTcp(port)
+                                                    : toil::bench::ConnectRelp(port);
+      if (!sender.ok()) {
+        outcomes[t] = sender.status();
+        return;
+      }
+      for (int64_t i = 0; i < total / senders && outcomes[t].ok(); ++i) {
+        outcomes[t] = (*sender)->Send(ReferenceMessage(i));
+      }
+      if (outcomes[t].ok()) outcomes[t] = (*sender)->Finish();
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  const RsyslogReference::Outcome outcome = (*rsyslog)->Finish();
+  for (const absl::Status& status : outcomes) {
+    if (!status.ok()) *error = std::string(status.message());
+  }
+  Result result;
+  result.logged = total / senders * senders;
+  result.received = outcome.lines;
+  result.seconds = static_cast<double>(outcome.last_ns - start_ns) / 1e9;
+  result.leader_cpu = static_cast<double>(outcome.cpu_us) / 1e6;
+  result.leader_rss_kb = outcome.peak_rss_kb;
+  return result;
+}
+
 // The leader's RSS with `count` stream connections open (each shook hands
 // and said hello).
 void HeldConnections(const std::string& dir, int count) {
@@ -317,6 +379,18 @@ int main(int argc, char** argv) {
   const std::vector<Phase> phases = {{"stream, 1 job", 1, true, "wait:60s"},
                                      {"stream, 4 jobs", 4, true, "wait:60s"},
                                      {"datagrams, 1 job", 1, false, "drop"}};
+  using toil::bench::RsyslogReference;
+  struct ReferencePhase {
+    const char* name;
+    RsyslogReference::Input input;
+    int senders;
+  };
+  const std::vector<ReferencePhase> references = {
+      {"rsyslog imptcp, 1", RsyslogReference::kTcp, 1},
+      {"rsyslog imptcp, 4", RsyslogReference::kTcp, 4},
+      {"rsyslog imrelp, 1", RsyslogReference::kRelp, 1},
+      {"rsyslog imrelp, 4", RsyslogReference::kRelp, 4}};
+  std::map<std::string, std::string> not_measured;
   std::map<std::string, std::vector<Result>> results;
   for (int run = 1; run <= absl::GetFlag(FLAGS_runs); ++run) {
     for (const Phase& phase : phases) {
@@ -331,8 +405,32 @@ int main(int argc, char** argv) {
           r.job_rss_kb / 1024.0, r.warnings.c_str());
       std::fflush(stdout);
     }
+    for (const ReferencePhase& phase : references) {
+      if (not_measured.count(phase.name) > 0) continue;
+      std::string error;
+      const Result r = Reference(dir, phase.input, phase.senders, &error);
+      if (!error.empty()) {
+        not_measured[phase.name] = error;
+        continue;
+      }
+      results[phase.name].push_back(r);
+      std::printf(
+          "run %d %-17s %8lld of %8lld received in %6.3f s: %9.0f records/s; rsyslogd "
+          "%.2f us CPU/record, peak RSS %.1f MiB\n",
+          run, phase.name, static_cast<long long>(r.received), static_cast<long long>(r.logged),
+          r.seconds, r.received / std::max(r.seconds, 1e-9),
+          r.leader_cpu * 1e6 / std::max<int64_t>(r.received, 1), r.leader_rss_kb / 1024.0);
+      std::fflush(stdout);
+    }
   }
   for (const Phase& phase : phases) Summarize(phase.name, results[phase.name]);
+  for (const ReferencePhase& phase : references) {
+    if (not_measured.count(phase.name) > 0) {
+      std::printf("%-22s not measured: %s\n", phase.name, not_measured[phase.name].c_str());
+    } else {
+      Summarize(phase.name, results[phase.name]);
+    }
+  }
   HeldConnections(dir, absl::GetFlag(FLAGS_connections));
   return 0;
 }

@@ -5,8 +5,8 @@
 #
 #   scripts/install-deps.sh           what the build, the tests and the demo need
 #   scripts/install-deps.sh --bench   and what the benchmarks compare against or
-#                                     profile with: rsyslog (ingest_bench's
-#                                     outside reference) and perf
+#                                     profile with: rsyslog and its RELP module
+#                                     (the outside reference) and perf
 set -euo pipefail
 
 packages=(
@@ -20,7 +20,7 @@ packages=(
 )
 case "${1:-}" in
   "") ;;
-  --bench) packages+=(rsyslog linux-perf) ;;
+  --bench) packages+=(rsyslog rsyslog-relp linux-perf) ;;
   -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "install-deps.sh: unknown argument \"$1\" (see --help)" >&2; exit 2 ;;
 esac
