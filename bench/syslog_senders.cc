@@ -11,8 +11,8 @@
 #include <cstring>
 #include <string>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace toil::bench {
@@ -32,7 +32,8 @@ absl::StatusOr<int> ConnectLoopback(int port) {
   if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
     const int error = errno;
     close(fd);
-    return absl::UnavailableError(absl::StrCat("connect to 127.0.0.1:", port, ": ", strerror(error)));
+    return absl::UnavailableError(
+        absl::StrCat("connect to 127.0.0.1:", port, ": ", strerror(error)));
   }
   return fd;
 }
@@ -114,12 +115,14 @@ class RelpSender : public SyslogSender {
       // "TXNR rsp LEN[ DATA]\n": the header is three words.
       const size_t first = in_.find(' ');
       const size_t second = first == std::string::npos ? first : in_.find(' ', first + 1);
-      const size_t third = second == std::string::npos ? second : in_.find_first_of(" \n", second + 1);
+      const size_t third =
+          second == std::string::npos ? second : in_.find_first_of(" \n", second + 1);
       int64_t txnr = 0;
       size_t length = 0;
       if (third != std::string::npos &&
           absl::SimpleAtoi(absl::string_view(in_).substr(0, first), &txnr) &&
-          absl::SimpleAtoi(absl::string_view(in_).substr(second + 1, third - second - 1), &length)) {
+          absl::SimpleAtoi(absl::string_view(in_).substr(second + 1, third - second - 1),
+                           &length)) {
         const size_t end = length == 0 ? third : third + 1 + length;
         if (in_.size() > end) {
           const std::string command = in_.substr(first + 1, second - first - 1);

@@ -58,7 +58,7 @@ LocalBatchSystem::LocalBatchSystem(LocalBatchSystemOptions options)
                                              : std::max(1u, std::thread::hardware_concurrency())),
       stop_grace_(options.stop_grace),
       capture_output_(options.capture_output),
-      pump_(options.capture_linger) {
+      pump_({.linger = options.capture_linger}) {
   if (capture_output_) {
     capture_with_ = FindCaptureProgram(options.capture_with);
     capture_flags_ = options.capture_flags;

@@ -34,8 +34,7 @@ int TimeoutFor(absl::Time wake) {
 
 }  // namespace
 
-OutputPump::OutputPump(absl::Duration linger, HoldLimits limits)
-    : linger_(linger), limits_(limits) {}
+OutputPump::OutputPump(OutputPumpOptions options) : options_(options) {}
 
 OutputPump::~OutputPump() {
   {
@@ -71,7 +70,7 @@ int OutputPump::Open(uint64_t key, const std::string& log_path, ChildEnds* ends)
     if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) return errno;
     wake_read_ = wake[0];
     wake_write_ = wake[1];
-    inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (options_.watch_files) inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     thread_ = std::thread([this] { Run(); });
   }
   Job job;
@@ -200,7 +199,7 @@ absl::Time OutputPump::WatchedLocked(std::vector<pollfd>* fds, std::vector<Watch
       (*fds)[1].fd = -1;
     }
     if (job.watch < 0) wake = std::min(wake, now + kReadPause);
-    if (job.process_ended) wake = std::min(wake, job.last_byte + linger_);
+    if (job.process_ended) wake = std::min(wake, job.last_byte + options_.linger);
   }
   return wake;
 }
@@ -312,8 +311,8 @@ void OutputPump::TakeFileEventsLocked() {
 }
 
 bool OutputPump::HoldLocked(Job& job, absl::Time now) {
-  if (now >= job.behind_since + limits_.max_hold) return false;
-  if (Unread(job) >= limits_.max_lag_bytes) return false;
+  if (now >= job.behind_since + options_.max_hold) return false;
+  if (Unread(job) >= options_.max_lag_bytes) return false;
   job.behind_since = std::min(job.behind_since, now);
   holds_.fetch_add(1, std::memory_order_relaxed);
   return true;
@@ -334,30 +333,51 @@ size_t OutputPump::FollowLocked(Job& job, absl::Time now) {
     job.follow_due = false;
     job.behind_since = absl::InfiniteFuture();
   }
+  if (n == 0) RestartIfTruncated(job);
   if (n <= 0) return 0;
   const uint64_t begin = job.followed;
-  const uint64_t end = begin + static_cast<uint64_t>(n);
-  job.followed = end;
+  job.followed += static_cast<uint64_t>(n);
   if (job.process_ended) job.last_byte = now;
-  // Hands on the bytes between the pump's own appends.
+  HandOnLocked(job, absl::string_view(buffer, static_cast<size_t>(n)), begin, now);
+  return static_cast<size_t>(n);
+}
+
+void OutputPump::HandOnLocked(Job& job, absl::string_view bytes, uint64_t begin, absl::Time now) {
+  const uint64_t end = begin + bytes.size();
   for (uint64_t at = begin; at < end;) {
     DropAppendedBefore(job, at);
     const bool cut = !job.appended.empty() && job.appended.front().begin < end;
     const uint64_t stop = cut ? std::max(at, job.appended.front().begin) : end;
     if (stop > at) {
-      listener_->Output(job.source, OutputStream::kStdout,
-                        absl::string_view(buffer + (at - begin), stop - at), now);
+      listener_->Output(job.source, OutputStream::kStdout, bytes.substr(at - begin, stop - at),
+                        now);
     }
     at = cut ? job.appended.front().end : end;
   }
   DropAppendedBefore(job, end);
-  return static_cast<size_t>(n);
+}
+
+void OutputPump::RestartIfTruncated(Job& job) {
+  const uint64_t size = FileSize(job);
+  if (size >= job.followed) return;
+  // What came after the cut starts at 0; of the pump's own appends, those
+  // are the ones inside the file now.
+  job.followed = 0;
+  std::deque<Span> kept;
+  for (const Span& span : job.appended) {
+    if (span.end <= size) kept.push_back(span);
+  }
+  job.appended.swap(kept);
+  job.follow_due = true;
+}
+
+uint64_t OutputPump::FileSize(const Job& job) {
+  struct stat file;
+  return fstat(job.follow_fd, &file) == 0 ? static_cast<uint64_t>(file.st_size) : 0;
 }
 
 uint64_t OutputPump::Unread(const Job& job) {
-  struct stat file;
-  if (fstat(job.follow_fd, &file) != 0) return 0;
-  const uint64_t size = static_cast<uint64_t>(file.st_size);
+  const uint64_t size = FileSize(job);
   return size > job.followed ? size - job.followed : 0;
 }
 
@@ -370,7 +390,7 @@ void OutputPump::FinishLocked(absl::Time now) {
     if (!job.started || !job.process_ended || job.done) continue;
     const bool all_closed =
         std::all_of(job.read_fds.begin(), job.read_fds.end(), [](int fd) { return fd < 0; });
-    if (!(all_closed && !job.follow_due) && now < job.last_byte + linger_) continue;
+    if (!(all_closed && !job.follow_due) && now < job.last_byte + options_.linger) continue;
     while (FollowLocked(job, now) == kReadBytes) {  // what was held back, at once
     }
     CloseAllLocked(job);

@@ -19,7 +19,7 @@
 // time when a program prints as fast as it can) the next round comes at
 // once: a pause then would let a pipe fill, and the program wait.
 // After a job's process has ended, its file is followed to its end and its
-// pipes are read until they close, or for at most `linger` after the last
+// pipes are read until they close, or for at most the linger after the last
 // byte (a process it left behind may hold them open).
 //
 //   OutputPump pump;
@@ -50,15 +50,22 @@
 
 namespace toil::batch {
 
-// While its listener has no room, an OutputPump leaves a job's file unread,
-// looking again every OutputPump::kHeldPause, within these bounds; past
-// them it reads on, and the listener counts what it cannot take.
-struct HoldLimits {
-  // How far the file may be ahead of what was read.
+struct OutputPumpOptions {
+  // After a job's process has ended, how long its pipes are read for, from
+  // the last byte (a process it left behind may hold them open); also how
+  // long its file waits for a listener without room.
+  absl::Duration linger = absl::Milliseconds(500);
+  // While the listener has no room, the pump leaves a job's file unread,
+  // looking again every OutputPump::kHeldPause, within these bounds; past
+  // them it reads on, and the listener counts what it cannot take. How far
+  // the file may be ahead of what was read:
   uint64_t max_lag_bytes = 16 << 20;
   // How long the pump may stay behind the file's end, from the first time it
   // held it back.
   absl::Duration max_hold = absl::Seconds(1);
+  // Whether inotify says when a file grew (else: it is looked at every
+  // OutputPump::kReadPause; also when inotify cannot be had).
+  bool watch_files = true;
 };
 
 class OutputPump {
@@ -68,7 +75,7 @@ class OutputPump {
   static constexpr size_t kBusyReadBytes = 4 << 10;
   static constexpr absl::Duration kHeldPause = absl::Milliseconds(1);
 
-  explicit OutputPump(absl::Duration linger = absl::Milliseconds(500), HoldLimits limits = {});
+  explicit OutputPump(OutputPumpOptions options = {});
   // Stops reading; closes what is still open.
   ~OutputPump();
   OutputPump(const OutputPump&) = delete;
@@ -161,6 +168,13 @@ class OutputPump {
   // Makes the job's pipes and opens its file three times (the pump's
   // appending end, the job's stdout, the follower): 0 or an errno.
   int OpenEndsLocked(Job& job, const std::string& log_path);
+  // Hands the listener the bytes read from offset `begin` on, but for the
+  // pump's own appends.
+  void HandOnLocked(Job& job, absl::string_view bytes, uint64_t begin, absl::Time now);
+  // A file shorter than what was read of it was cut (`> /dev/stdout` in the
+  // job): it is read again from its start.
+  static void RestartIfTruncated(Job& job);
+  static uint64_t FileSize(const Job& job);
   // How far the job's file is ahead of what was read of it.
   static uint64_t Unread(const Job& job);
   // Forgets the appended spans that end at or before `offset`.
@@ -168,8 +182,7 @@ class OutputPump {
   void CloseAllLocked(Job& job);
   void Wake();
 
-  const absl::Duration linger_;
-  const HoldLimits limits_;
+  const OutputPumpOptions options_;
   std::atomic<uint64_t> pauses_{0};
   std::atomic<uint64_t> holds_{0};
   mutable std::mutex mu_;

@@ -2,12 +2,18 @@
 // processes: a listener that takes nothing never holds a printing job up; a
 // listener without room holds the file back until it has room, except what
 // lies further behind than the bound, or once it has waited the longest it
-// may; and a job's end waits for room at most the linger.
+// may; a job's end waits for room at most the linger; a file the job cuts is
+// read again from its start; and without inotify, files are followed all the
+// same.
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <fstream>
 #include <string>
+#include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
@@ -79,7 +85,8 @@ TEST(OutputPumpFollowTest, AJobPrintingWhileTheListenerIsBusyIsNotHeldUp) {
 // room.
 TEST(OutputPumpFollowTest, AListenerWithoutRoomGetsOnlyWhatIsFurtherBehindThanTheBound) {
   const std::string log = testing::TempPath("follow-held") + ".log";
-  OutputPump pump(absl::Seconds(60), {.max_lag_bytes = kMiB, .max_hold = absl::Seconds(60)});
+  OutputPump pump(
+      {.linger = absl::Seconds(60), .max_lag_bytes = kMiB, .max_hold = absl::Seconds(60)});
   RecordingListener listener;
   listener.room = false;
   pump.SetListener(&listener);
@@ -105,7 +112,8 @@ TEST(OutputPumpFollowTest, AListenerWithoutRoomGetsOnlyWhatIsFurtherBehindThanTh
 // count what it cannot take).
 TEST(OutputPumpFollowTest, AJobsEndWaitsForRoomAtMostTheLinger) {
   const std::string log = testing::TempPath("follow-linger") + ".log";
-  OutputPump pump(absl::Milliseconds(200), {.max_lag_bytes = kMiB, .max_hold = absl::Seconds(60)});
+  OutputPump pump(
+      {.linger = absl::Milliseconds(200), .max_lag_bytes = kMiB, .max_hold = absl::Seconds(60)});
   RecordingListener listener;
   listener.room = false;
   pump.SetListener(&listener);
@@ -125,8 +133,9 @@ TEST(OutputPumpFollowTest, AJobsEndWaitsForRoomAtMostTheLinger) {
 // on, and hands every byte over.
 TEST(OutputPumpFollowTest, AFileIsHeldBackAtMostTheLongestItMayWait) {
   const std::string log = testing::TempPath("follow-hold") + ".log";
-  OutputPump pump(absl::Seconds(60),
-                  {.max_lag_bytes = 64 * kMiB, .max_hold = absl::Milliseconds(200)});
+  OutputPump pump({.linger = absl::Seconds(60),
+                   .max_lag_bytes = 64 * kMiB,
+                   .max_hold = absl::Milliseconds(200)});
   RecordingListener listener;
   listener.room = false;
   pump.SetListener(&listener);
@@ -141,6 +150,56 @@ TEST(OutputPumpFollowTest, AFileIsHeldBackAtMostTheLongestItMayWait) {
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
   pump.ProcessEnded(1);
+  pump.SetListener(nullptr);
+}
+
+// Runs `argv` under `pump` to its end and waits until its output is read.
+void RunToItsEnd(OutputPump& pump, const std::string& log, std::vector<std::string> argv) {
+  const pid_t pid = SpawnUnderPump(pump, 1, log, std::move(argv));
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(EndOf(pid), 0);
+  pump.ProcessEnded(1);
+  ASSERT_TRUE(testing::WaitUntil([&] { return pump.Done(1); }, absl::Seconds(30), "all read"));
+}
+
+// `: > /dev/stdout` in the job cuts its log file, once the pump has read
+// 1000 lines of it: what comes after is read from the file's start.
+TEST(OutputPumpFollowTest, AFileTheJobCutsIsReadAgainFromItsStart) {
+  const std::string dir = testing::TempPath("follow-cut");
+  const std::string go = dir + "/go";
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  ASSERT_EQ(mkfifo(go.c_str(), 0600), 0);
+  OutputPump pump;
+  RecordingListener listener;
+  pump.SetListener(&listener);
+  const pid_t pid =
+      SpawnUnderPump(pump, 1, dir + "/cut.log",
+                     {"sh", "-c", "seq 1 1000; read go < " + go + "; : > /dev/stdout; echo after"});
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(testing::WaitUntil([&] { return absl::EndsWith(listener.Of("sh").out, "\n1000\n"); },
+                                 absl::Seconds(30), "the first 1000 lines read"));
+  std::ofstream(go) << "go\n";  // opens once the job reads
+  ASSERT_EQ(EndOf(pid), 0);
+  pump.ProcessEnded(1);
+  ASSERT_TRUE(testing::WaitUntil([&] { return pump.Done(1); }, absl::Seconds(30), "all read"));
+  EXPECT_TRUE(absl::EndsWith(listener.Of("sh").out, "\n1000\nafter\n"))
+      << listener.Of("sh").out.substr(listener.Of("sh").out.size() - 20);
+  EXPECT_EQ(testing::ReadFile(dir + "/cut.log"), "after\n");
+  pump.SetListener(nullptr);
+}
+
+// Without inotify the pump looks at each file every kReadPause: every line
+// still arrives, stdout and stderr apart.
+TEST(OutputPumpFollowTest, WithoutInotifyFilesAreFollowedAllTheSame) {
+  const std::string log = testing::TempPath("follow-unwatched") + ".log";
+  OutputPump pump({.watch_files = false});
+  RecordingListener listener;
+  pump.SetListener(&listener);
+  RunToItsEnd(pump, log,
+              {"sh", "-c", "echo one; echo two >&2; sleep 0.05; echo three; printf 'four'"});
+  EXPECT_EQ(listener.Of("sh").out, "one\nthree\nfour");
+  EXPECT_EQ(listener.Of("sh").err, "two\n");
+  EXPECT_EQ(listener.Of("sh").ended, 1);
   pump.SetListener(nullptr);
 }
 
