@@ -3,8 +3,10 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "toil/rtlog/base/level.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -15,6 +17,25 @@ std::string Safe(absl::string_view text) {
   std::string out;
   AppendTerminalSafe(text, "  ", &out);
   return out;
+}
+
+// The time's milliseconds and the padded level are written by hand (they
+// run for every record): the same as StrFormat's ".%03d" and "%-8s", for
+// every millisecond and every level.
+TEST(LineFormatTest, MillisecondsAndLevelAreWhatStrFormatWrites) {
+  LineFormatOptions options;
+  options.time_zone = absl::UTCTimeZone();
+  for (int levelno : {0, 5, 10, 20, 25, 30, 40, 50, 99}) {
+    for (int millis = 0; millis < 1000; ++millis) {
+      const absl::Time when =
+          absl::FromUnixSeconds(1763920000) + absl::Milliseconds(millis) + absl::Microseconds(200);
+      std::string line;
+      AppendNoticeLine(when, levelno, "label", "text", options, &line);
+      const std::string expected = absl::StrFormat("17:46:40.%03d %-8s [label] text\n", millis,
+                                                   LevelName(LevelFromNumber(levelno)));
+      ASSERT_EQ(line, expected) << levelno << " " << millis;
+    }
+  }
 }
 
 TEST(LineFormatTest, ControlCharactersAreEscaped) {

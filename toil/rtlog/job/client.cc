@@ -257,9 +257,7 @@ void Client::WriteDropped(const QueuedRecord& queued, absl::string_view text) {
   LogRecord record;
   std::string line;
   BuildRecord(queued, text, context_, &record);
-  LineFormatOptions options;
-  options.show_sender = false;
-  AppendRecordLine(record, text, options, &line);
+  AppendRecordLine(record, text, RecordCopyOptions(), &line);
   WriteRecordCopies(line);
 }
 

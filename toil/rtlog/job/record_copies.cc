@@ -32,6 +32,12 @@ int CopyFd() {
 
 }  // namespace
 
+LineFormatOptions RecordCopyOptions() {
+  LineFormatOptions options;
+  options.show_sender = false;
+  return options;
+}
+
 void WriteRecordCopies(absl::string_view text) {
   const int fd = CopyFd();
   if (fd == kDiscard) return;

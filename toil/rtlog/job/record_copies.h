@@ -10,8 +10,13 @@
 #define TOIL_RTLOG_JOB_RECORD_COPIES_H_
 
 #include "absl/strings/string_view.h"
+#include "toil/rtlog/common/line_format.h"
 
 namespace toil::rtlog::internal {
+
+// How a record's copy is written: as the leader's terminal shows it, in
+// this machine's time zone, without a sender.
+LineFormatOptions RecordCopyOptions();
 
 // Writes `text` (whole lines) where this process's record copies go.
 void WriteRecordCopies(absl::string_view text);

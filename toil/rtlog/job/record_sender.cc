@@ -135,15 +135,13 @@ bool RecordSender::Reconnect() {
 
 void RecordSender::Add(const QueuedRecord& queued, absl::string_view text) {
   BuildRecord(queued, text, context_, &record_);
-  LineFormatOptions options;
-  options.show_sender = false;
   if (RecordCopiesDiscarded()) {
     // No copy to write.
   } else if (queued.original_size > text.size()) {
     // Cut when queued: the job's own log says so too.
-    AppendRecordLine(record_, WithCutMarker(text, queued.original_size), options, &lines_);
+    AppendRecordLine(record_, WithCutMarker(text, queued.original_size), copy_options_, &lines_);
   } else {
-    AppendRecordLine(record_, text, options, &lines_);
+    AppendRecordLine(record_, text, copy_options_, &lines_);
   }
   if (!leader_address_) return;  // no leader: stderr only
   if (stream_ != nullptr) {

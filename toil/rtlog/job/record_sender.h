@@ -39,8 +39,10 @@
 #include "absl/time/time.h"
 #include "proto/log_record.pb.h"
 #include "toil/rtlog/common/host_port.h"
+#include "toil/rtlog/common/line_format.h"
 #include "toil/rtlog/job/client_config.h"
 #include "toil/rtlog/job/record_builder.h"
+#include "toil/rtlog/job/record_copies.h"
 #include "toil/rtlog/job/record_queue.h"
 #include "toil/rtlog/job/stream_client.h"
 #include "toil/rtlog/wire/datagram_auth.h"
@@ -145,6 +147,10 @@ class RecordSender {
   int frame_records_ = 0;
 
   LogRecord record_;
+  // How the copies for the job's stderr are written: made once, as the
+  // local time zone they name is looked up (getenv("TZ"), a lock) anew by
+  // each LineFormatOptions.
+  const LineFormatOptions copy_options_ = RecordCopyOptions();
   std::string lines_;  // for the job's stderr
   std::string json_;   // one record, encoded
   mmsghdr messages_[DatagramPacker::kMaxReady];
