@@ -21,6 +21,7 @@
 // figure's median and range.
 //
 //   bazel run -c opt //bench:stream_bench -- [--records=1000000] [--runs=5] [--dir=/tmp]
+//                                             [--references=false]
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
@@ -60,6 +61,7 @@ ABSL_FLAG(int, connections, 2000, "stream connections held open in the memory ro
 ABSL_FLAG(std::string, dir, "", "for the leader's output and the jobs' stderr; default $TMPDIR");
 ABSL_FLAG(std::string, tool, "toil/cli/toil-rtlog", "the toil-rtlog program");
 ABSL_FLAG(std::string, job, "bench/stream_job", "the job program");
+ABSL_FLAG(bool, references, true, "also measure rsyslog (imptcp, imrelp) in the same run");
 
 namespace {
 
@@ -406,7 +408,7 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
     for (const ReferencePhase& phase : references) {
-      if (not_measured.count(phase.name) > 0) continue;
+      if (!absl::GetFlag(FLAGS_references) || not_measured.count(phase.name) > 0) continue;
       std::string error;
       const Result r = Reference(dir, phase.input, phase.senders, &error);
       if (!error.empty()) {
@@ -425,6 +427,7 @@ int main(int argc, char** argv) {
   }
   for (const Phase& phase : phases) Summarize(phase.name, results[phase.name]);
   for (const ReferencePhase& phase : references) {
+    if (!absl::GetFlag(FLAGS_references)) break;
     if (not_measured.count(phase.name) > 0) {
       std::printf("%-22s not measured: %s\n", phase.name, not_measured[phase.name].c_str());
     } else {
