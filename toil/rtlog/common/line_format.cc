@@ -57,11 +57,15 @@ void AppendEscaped(absl::string_view text, absl::string_view indent, bool one_li
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* end = p + text.size();
   while (p < end) {
+    // A run of printable ASCII goes out as it is, at once.
+    const unsigned char* run = p;
+    while (p < end && *p >= 0x20 && *p < 0x7F) ++p;
+    if (p > run) {
+      out->append(reinterpret_cast<const char*>(run), static_cast<size_t>(p - run));
+      continue;
+    }
     const unsigned char c = *p;
-    if (c >= 0x20 && c < 0x7F) {
-      out->push_back(static_cast<char>(c));
-      ++p;
-    } else if (one_line && (c == '\n' || c == '\r' || c == '\t')) {
+    if (one_line && (c == '\n' || c == '\r' || c == '\t')) {
       out->push_back('\\');
       out->push_back(c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
       ++p;
