@@ -339,6 +339,19 @@ void HeldConnections(const std::string& dir, int count) {
   unlink(out.c_str());
 }
 
+// One run's line: what `receiver` took in, and at what cost; `more` after.
+void PrintRun(int run, const char* name, const char* receiver, const Result& r,
+              const std::string& more) {
+  std::printf(
+      "run %d %-17s %8lld of %8lld received in %6.3f s: %9.0f records/s; %s %.2f us CPU/record, "
+      "peak RSS %.1f MiB%s\n",
+      run, name, static_cast<long long>(r.received), static_cast<long long>(r.logged), r.seconds,
+      r.received / std::max(r.seconds, 1e-9), receiver,
+      r.leader_cpu * 1e6 / std::max<int64_t>(r.received, 1), r.leader_rss_kb / 1024.0,
+      more.c_str());
+  std::fflush(stdout);
+}
+
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
@@ -398,14 +411,8 @@ int main(int argc, char** argv) {
     for (const Phase& phase : phases) {
       const Result r = Burst(dir, phase.jobs, phase.stream, phase.overflow);
       results[phase.name].push_back(r);
-      std::printf(
-          "run %d %-16s %8lld of %8lld received in %6.3f s: %9.0f records/s; leader "
-          "%.2f us CPU/record, peak RSS %.1f MiB; job peak RSS %.1f MiB %s\n",
-          run, phase.name, static_cast<long long>(r.received), static_cast<long long>(r.logged),
-          r.seconds, r.received / std::max(r.seconds, 1e-9),
-          r.leader_cpu * 1e6 / std::max<int64_t>(r.received, 1), r.leader_rss_kb / 1024.0,
-          r.job_rss_kb / 1024.0, r.warnings.c_str());
-      std::fflush(stdout);
+      PrintRun(run, phase.name, "leader", r,
+               absl::StrFormat("; job peak RSS %.1f MiB %s", r.job_rss_kb / 1024.0, r.warnings));
     }
     for (const ReferencePhase& phase : references) {
       if (!absl::GetFlag(FLAGS_references) || not_measured.count(phase.name) > 0) continue;
@@ -416,13 +423,7 @@ int main(int argc, char** argv) {
         continue;
       }
       results[phase.name].push_back(r);
-      std::printf(
-          "run %d %-17s %8lld of %8lld received in %6.3f s: %9.0f records/s; rsyslogd "
-          "%.2f us CPU/record, peak RSS %.1f MiB\n",
-          run, phase.name, static_cast<long long>(r.received), static_cast<long long>(r.logged),
-          r.seconds, r.received / std::max(r.seconds, 1e-9),
-          r.leader_cpu * 1e6 / std::max<int64_t>(r.received, 1), r.leader_rss_kb / 1024.0);
-      std::fflush(stdout);
+      PrintRun(run, phase.name, "rsyslogd", r, "");
     }
   }
   for (const Phase& phase : phases) Summarize(phase.name, results[phase.name]);
