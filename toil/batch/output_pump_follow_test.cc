@@ -23,8 +23,11 @@
 namespace toil::batch {
 namespace {
 
+using testing::EndUnderPump;
 using testing::RecordingListener;
+using testing::RunUnderPump;
 using testing::SpawnUnderPump;
+using testing::WaitForExit;
 
 constexpr size_t kMiB = 1 << 20;
 
@@ -42,16 +45,6 @@ class HeldListener : public RecordingListener {
   absl::Notification released_;
 };
 
-// Waits for `pid` to end, at most 30 s; its exit status, or -1.
-int EndOf(pid_t pid) {
-  int status = -1;
-  if (!testing::WaitUntil([&] { return waitpid(pid, &status, WNOHANG) == pid; }, absl::Seconds(30),
-                          "the job's end")) {
-    return -1;
-  }
-  return status;
-}
-
 // `mib` MiB of zeros on stdout.
 std::vector<std::string> Zeros(size_t mib) {
   return {"dd", "if=/dev/zero", "bs=65536", "count=" + std::to_string(mib * 16), "status=none"};
@@ -67,7 +60,7 @@ TEST(OutputPumpFollowTest, AJobPrintingWhileTheListenerIsBusyIsNotHeldUp) {
   pump.SetListener(&listener);
   const pid_t pid = SpawnUnderPump(pump, 1, log, Zeros(8));
   ASSERT_GT(pid, 0);
-  const int status = EndOf(pid);
+  const int status = WaitForExit(pid);
   listener.Release();
   if (status == -1) waitpid(pid, nullptr, 0);
   ASSERT_EQ(status, 0);
@@ -90,10 +83,7 @@ TEST(OutputPumpFollowTest, AListenerWithoutRoomGetsOnlyWhatIsFurtherBehindThanTh
   RecordingListener listener;
   listener.room = false;
   pump.SetListener(&listener);
-  const pid_t pid = SpawnUnderPump(pump, 1, log, Zeros(3));
-  ASSERT_GT(pid, 0);
-  ASSERT_EQ(EndOf(pid), 0);
-  pump.ProcessEnded(1);
+  ASSERT_TRUE(EndUnderPump(pump, 1, log, Zeros(3)));
   const uint64_t holds = pump.holds();
   ASSERT_TRUE(testing::WaitUntil([&] { return pump.holds() > holds; }, absl::Seconds(30),
                                  "the file held back"));
@@ -117,10 +107,7 @@ TEST(OutputPumpFollowTest, AJobsEndWaitsForRoomAtMostTheLinger) {
   RecordingListener listener;
   listener.room = false;
   pump.SetListener(&listener);
-  const pid_t pid = SpawnUnderPump(pump, 1, log, Zeros(1));
-  ASSERT_GT(pid, 0);
-  ASSERT_EQ(EndOf(pid), 0);
-  pump.ProcessEnded(1);
+  ASSERT_TRUE(EndUnderPump(pump, 1, log, Zeros(1)));
   ASSERT_TRUE(testing::WaitUntil([&] { return pump.Done(1); }, absl::Seconds(30), "done"));
   EXPECT_GT(pump.holds(), 0u);
   EXPECT_EQ(listener.Of("dd").out, std::string(kMiB, '\0'));
@@ -153,15 +140,6 @@ TEST(OutputPumpFollowTest, AFileIsHeldBackAtMostTheLongestItMayWait) {
   pump.SetListener(nullptr);
 }
 
-// Runs `argv` under `pump` to its end and waits until its output is read.
-void RunToItsEnd(OutputPump& pump, const std::string& log, std::vector<std::string> argv) {
-  const pid_t pid = SpawnUnderPump(pump, 1, log, std::move(argv));
-  ASSERT_GT(pid, 0);
-  ASSERT_EQ(EndOf(pid), 0);
-  pump.ProcessEnded(1);
-  ASSERT_TRUE(testing::WaitUntil([&] { return pump.Done(1); }, absl::Seconds(30), "all read"));
-}
-
 // `: > /dev/stdout` in the job cuts its log file, once the pump has read
 // 1000 lines of it: what comes after is read from the file's start.
 TEST(OutputPumpFollowTest, AFileTheJobCutsIsReadAgainFromItsStart) {
@@ -179,7 +157,7 @@ TEST(OutputPumpFollowTest, AFileTheJobCutsIsReadAgainFromItsStart) {
   ASSERT_TRUE(testing::WaitUntil([&] { return absl::EndsWith(listener.Of("sh").out, "\n1000\n"); },
                                  absl::Seconds(30), "the first 1000 lines read"));
   std::ofstream(go) << "go\n";  // opens once the job reads
-  ASSERT_EQ(EndOf(pid), 0);
+  ASSERT_EQ(WaitForExit(pid), 0);
   pump.ProcessEnded(1);
   ASSERT_TRUE(testing::WaitUntil([&] { return pump.Done(1); }, absl::Seconds(30), "all read"));
   EXPECT_TRUE(absl::EndsWith(listener.Of("sh").out, "\n1000\nafter\n"))
@@ -195,8 +173,8 @@ TEST(OutputPumpFollowTest, WithoutInotifyFilesAreFollowedAllTheSame) {
   OutputPump pump({.watch_files = false});
   RecordingListener listener;
   pump.SetListener(&listener);
-  RunToItsEnd(pump, log,
-              {"sh", "-c", "echo one; echo two >&2; sleep 0.05; echo three; printf 'four'"});
+  ASSERT_TRUE(RunUnderPump(
+      pump, 1, log, {"sh", "-c", "echo one; echo two >&2; sleep 0.05; echo three; printf 'four'"}));
   EXPECT_EQ(listener.Of("sh").out, "one\nthree\nfour");
   EXPECT_EQ(listener.Of("sh").err, "two\n");
   EXPECT_EQ(listener.Of("sh").ended, 1);

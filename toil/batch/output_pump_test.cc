@@ -9,7 +9,6 @@
 #include "toil/batch/output_pump.h"
 
 #include <signal.h>
-#include <sys/wait.h>
 
 #include <map>
 #include <string>
@@ -143,31 +142,19 @@ TEST(OutputPumpTest, ShutdownReadsWhatCancelledJobsPrintedLast) {
   batch.ListenToOutput(nullptr);
 }
 
-// Runs `argv` under the pump, and waits until the pump has read all it
-// printed.
-void RunUnderPump(OutputPump& pump, uint64_t key, const std::string& log_path,
-                  std::vector<std::string> argv) {
-  const pid_t pid = testing::SpawnUnderPump(pump, key, log_path, std::move(argv));
-  ASSERT_GT(pid, 0);
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  EXPECT_EQ(status, 0);
-  pump.ProcessEnded(key);
-  ASSERT_TRUE(
-      testing::WaitUntil([&] { return pump.Done(key); }, absl::Seconds(30), "its output read"));
-}
-
 // A program printing as fast as it can hands the pipe a page at a time
 // (stdio's buffer): were the reader to pause after such a read, the pipe
 // would fill meanwhile and the program wait. A short read still pauses.
 TEST(OutputPumpTest, AProgramPrintingAPageAtATimeIsReadWithoutPauses) {
   const std::string dir = testing::TempPath("");
   OutputPump pump;
-  RunUnderPump(pump, 1, dir + "/pages.log",
-               {"sh", "-c", "dd if=/dev/zero bs=4096 count=4096 status=none >&2"});
+  ASSERT_TRUE(
+      testing::RunUnderPump(pump, 1, dir + "/pages.log",
+                            {"sh", "-c", "dd if=/dev/zero bs=4096 count=4096 status=none >&2"}));
   EXPECT_EQ(pump.pauses(), 0u);
   EXPECT_EQ(testing::ReadFile(dir + "/pages.log").size(), 4096u * 4096u);
-  RunUnderPump(pump, 2, dir + "/line.log", {"sh", "-c", "echo a short line >&2"});
+  ASSERT_TRUE(
+      testing::RunUnderPump(pump, 2, dir + "/line.log", {"sh", "-c", "echo a short line >&2"}));
   EXPECT_EQ(pump.pauses(), 1u);
   EXPECT_EQ(testing::ReadFile(dir + "/line.log"), "a short line\n");
 }

@@ -2,10 +2,12 @@
 #include "toil/batch/pump_test_util.h"
 
 #include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
 
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
 namespace toil::testing {
@@ -54,6 +56,49 @@ pid_t SpawnUnderPump(OutputPump& pump, uint64_t key, const std::string& log_path
   }
   pump.Started({key, argv[0], pid, argv[0]});
   return pid;
+}
+
+namespace {
+
+// Whether `done` held within 30 s, looked at every millisecond. (Not
+// tests/test_util's WaitUntil: toil/batch's libraries stay off the sinks it
+// links.)
+template <typename Done>
+bool Within30Seconds(Done done) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return true;
+}
+
+}  // namespace
+
+int WaitForExit(pid_t pid) {
+  int status = -1;
+  return Within30Seconds([&] { return waitpid(pid, &status, WNOHANG) == pid; }) ? status : -1;
+}
+
+::testing::AssertionResult EndUnderPump(OutputPump& pump, uint64_t key, const std::string& log_path,
+                                        std::vector<std::string> argv) {
+  const pid_t pid = SpawnUnderPump(pump, key, log_path, std::move(argv));
+  if (pid <= 0) return ::testing::AssertionFailure() << "not started";
+  if (const int status = WaitForExit(pid); status != 0) {
+    return ::testing::AssertionFailure() << "wait status " << status;
+  }
+  pump.ProcessEnded(key);
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult RunUnderPump(OutputPump& pump, uint64_t key, const std::string& log_path,
+                                        std::vector<std::string> argv) {
+  ::testing::AssertionResult ended = EndUnderPump(pump, key, log_path, std::move(argv));
+  if (!ended) return ended;
+  if (!Within30Seconds([&] { return pump.Done(key); })) {
+    return ::testing::AssertionFailure() << "its output was not read within 30 s";
+  }
+  return ::testing::AssertionSuccess();
 }
 
 }  // namespace toil::testing

@@ -13,6 +13,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "gtest/gtest.h"
 #include "toil/batch/output_listener.h"
 #include "toil/batch/output_pump.h"
 
@@ -52,6 +53,19 @@ class RecordingListener : public OutputListener {
 // says why).
 pid_t SpawnUnderPump(OutputPump& pump, uint64_t key, const std::string& log_path,
                      std::vector<std::string> argv);
+
+// Waits for `pid` to end, at most 30 s; its wait status, or -1.
+int WaitForExit(pid_t pid);
+
+// SpawnUnderPump, then waits for the program to exit with status 0 and
+// tells the pump its process ended.
+::testing::AssertionResult EndUnderPump(OutputPump& pump, uint64_t key, const std::string& log_path,
+                                        std::vector<std::string> argv);
+
+// EndUnderPump, then waits (at most 30 s) until the pump has read all the
+// program printed.
+::testing::AssertionResult RunUnderPump(OutputPump& pump, uint64_t key, const std::string& log_path,
+                                        std::vector<std::string> argv);
 
 }  // namespace toil::testing
 
