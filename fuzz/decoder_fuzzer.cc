@@ -7,6 +7,7 @@
 // is valid; the leader's decoder, which also takes what Python's json.dumps
 // writes beyond JSON (NaN, Infinity, integers of any size), must accept at
 // least as much, and what it alone accepts must render terminal-safe too.
+// What the leader's scan takes, its decoder must take, reading the same.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +22,7 @@
 #include "toil/rtlog/leader/format/python_format.h"
 #include "toil/rtlog/wire/record_decoder.h"
 #include "toil/rtlog/wire/record_encoder.h"
+#include "toil/rtlog/wire/record_scan.h"
 
 namespace {
 
@@ -31,6 +33,21 @@ void Fail(const char* what, absl::string_view a, absl::string_view b) {
   std::fprintf(stderr, "%s\n--- first\n%.*s\n--- second\n%.*s\n", what, static_cast<int>(a.size()),
                a.data(), static_cast<int>(b.size()), b.data());
   std::abort();
+}
+
+// What the leader's scan takes (record_scan.h), its decoder takes, and the
+// two read the same.
+void CheckScanAgrees(absl::string_view input, bool decoded, const LogRecord& record) {
+  RecordView view;
+  if (!ScanRecord(input, &view)) return;
+  if (!decoded) Fail("the scan takes what the leader's decoder refuses", input, "");
+  const bool same = view.name == record.name() && view.msg == record.msg() &&
+                    view.hostname == record.hostname() && view.job == record.job() &&
+                    view.levelno == record.levelno() && view.process == record.process() &&
+                    view.created == record.created() && view.thread == record.thread() &&
+                    view.seq == record.seq() && view.stream == record.stream() &&
+                    !record.has_args();
+  if (!same) Fail("the scan and the decoder read different records", input, record.DebugString());
 }
 
 }  // namespace
@@ -62,6 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (strict_ok && !leader_ok) {
     Fail("the leader's Python-JSON decode refuses what strict JSON takes", input, "");
   }
+  CheckScanAgrees(input, leader_ok, record);
   if (!leader_ok) return 0;
 
   // What the terminal sink would print.

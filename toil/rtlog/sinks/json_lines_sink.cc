@@ -13,6 +13,7 @@
 #include "toil/rtlog/sinks/output_file.h"
 #include "toil/rtlog/wire/json_writer.h"
 #include "toil/rtlog/wire/record_encoder.h"
+#include "toil/rtlog/wire/record_view.h"
 
 namespace toil::rtlog {
 
@@ -39,13 +40,44 @@ void JsonLinesSink::Send(const LogEntry& entry) {
   writer_->MaybeFlush();
 }
 
+namespace {
+
+// The fields of a record the leader did not decode, as it arrived: the
+// encoder's (the job side's) keys in its order, and so what
+// AppendRecordFields writes, once its 64-bit numbers are quoted.
+void AppendViewFields(const internal::RecordView& view, std::string* out) {
+  const absl::string_view json = view.json;
+  size_t from = 1;  // after the '{'
+  for (const internal::RecordView::Span& span : view.uint64_spans) {
+    if (span.begin == span.end) continue;
+    out->append(json.data() + from, span.begin - from);
+    out->push_back('"');
+    out->append(json.data() + span.begin, span.end - span.begin);
+    out->push_back('"');
+    from = span.end;
+  }
+  out->append(json.data() + from, json.size() - 1 - from);  // up to the '}'
+}
+
+// The fields of a decoded record, and its args as they arrived.
+void AppendFields(const LogEntry& entry, std::string* out) {
+  const LogRecord& record = internal::RecordOf(entry);
+  internal::AppendRecordFields(record, out, internal::Uint64Form::kString);
+  if (!record.has_args() && !entry.raw_args().empty()) {
+    out->append(",\"args\":");  // as it arrived, already valid JSON
+    out->append(entry.raw_args().data(), entry.raw_args().size());
+  }
+}
+
+}  // namespace
+
 void JsonLinesSink::AppendLine(const LogEntry& entry, std::string* line) {
   std::string& out = *line;
   out.push_back('{');
-  internal::AppendRecordFields(internal::RecordOf(entry), &out, internal::Uint64Form::kString);
-  if (!internal::RecordOf(entry).has_args() && !entry.raw_args().empty()) {
-    out.append(",\"args\":");  // as it arrived, already valid JSON
-    out.append(entry.raw_args().data(), entry.raw_args().size());
+  if (const internal::RecordView* view = internal::ViewOf(entry)) {
+    AppendViewFields(*view, &out);  // it has no args
+  } else {
+    AppendFields(entry, &out);
   }
   out.append(",\"message\":");
   internal::AppendJsonString(entry.text_message(), &out);

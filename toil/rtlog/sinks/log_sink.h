@@ -29,9 +29,13 @@ class LogRecord;  // the wire's record (proto/log_record.proto)
 class LogEntry;
 
 namespace internal {
+struct RecordView;  // wire/record_view.h
 // The stored record, for the project's own sinks (they encode or keep it
-// whole); not for sink authors.
+// whole); not for sink authors. Decodes a view's record on first use.
 const LogRecord& RecordOf(const LogEntry& entry);
+// The record as it arrived, when the leader took it without decoding it
+// (nullptr otherwise): the JSON-lines sink copies its JSON.
+const RecordView* ViewOf(const LogEntry& entry);
 }  // namespace internal
 
 // Whether a record was signed with the run's secret (docs/reference.md,
@@ -50,11 +54,20 @@ class LogEntry {
   LogEntry(const LogRecord& record, absl::string_view text_message, bool message_formatted,
            absl::string_view sender, absl::string_view raw_args = "",
            Authenticity authenticity = Authenticity::kNotChecked)
-      : record_(record),
+      : record_(&record),
         text_message_(text_message),
         message_formatted_(message_formatted),
         sender_(sender),
         raw_args_(raw_args),
+        authenticity_(authenticity) {}
+  // Made by the leader from a record it has not decoded: the view's fields
+  // answer most accessors, the others decode the record, once.
+  LogEntry(const internal::RecordView& view, absl::string_view text_message,
+           absl::string_view sender, Authenticity authenticity)
+      : view_(&view),
+        text_message_(text_message),
+        message_formatted_(true),
+        sender_(sender),
         authenticity_(authenticity) {}
 
   // The message as Python's getMessage() renders it: `msg` %-formatted with
@@ -99,8 +112,13 @@ class LogEntry {
 
  private:
   friend const LogRecord& internal::RecordOf(const LogEntry& entry);
+  friend const internal::RecordView* internal::ViewOf(const LogEntry& entry);
 
-  const LogRecord& record_;
+  // The whole record (decoded from the view the first time).
+  const LogRecord& record() const;
+
+  mutable const LogRecord* record_ = nullptr;
+  const internal::RecordView* view_ = nullptr;
   absl::string_view text_message_;
   bool message_formatted_;
   absl::string_view sender_;

@@ -7,6 +7,7 @@
 #include "toil/rtlog/base/plural.h"
 #include "toil/rtlog/common/line_format.h"
 #include "toil/rtlog/wire/packed_datagram.h"
+#include "toil/rtlog/wire/record_scan.h"
 
 namespace toil::rtlog::internal {
 namespace {
@@ -41,6 +42,7 @@ DatagramIngest::DatagramIngest(IngestOptions options, Dispatcher* dispatcher,
                  "datagrams signed for another run refused") {
   decoder_.set_decode_args_value(false);  // args are used as raw JSON text
   decoder_.set_python_json(true);         // as Python jobs write it
+  view_.decode = [this]() -> const LogRecord& { return DecodeScanned(); };
 }
 
 void DatagramIngest::Refuse(absl::string_view sender, absl::string_view reason, absl::Time now) {
@@ -114,38 +116,64 @@ void DatagramIngest::EndStream(uint64_t stream, uint64_t last_seq, absl::Time no
 
 void DatagramIngest::TakeRecord(const char* data, size_t size, absl::string_view sender,
                                 Authenticity authenticity, absl::Time now) {
+  if (Scan(data, size)) {
+    const LogEntry entry(view_, view_.msg, sender, authenticity);
+    if (!Track(entry, now)) return;
+    dispatcher_->Dispatch(entry);
+    records_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   const absl::Status status = decoder_.DecodePadded(data, size, &record_);
   if (!status.ok()) {
     Refuse(sender, status.message(), now);
     return;
   }
   if (record_.job().empty() && options_.job_of_process) NameJob();
+  if (!Track(LogEntry(record_, "", true, sender, "", authenticity), now)) return;
+  dispatcher_->Dispatch(record_, sender, decoder_.raw_args(), decoder_.raw_msg(), authenticity);
+  records_.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool DatagramIngest::Scan(const char* data, size_t size) {
+  if (!ScanRecord(absl::string_view(data, size), &view_)) return false;
+  if (view_.job.empty() && options_.job_of_process) return false;  // NameJob() needs the record
+  scanned_ = absl::string_view(data, size);
+  return true;
+}
+
+const LogRecord& DatagramIngest::DecodeScanned() {
+  // The scan accepted it, so the decoder does (record_scan_test).
+  if (!decoder_.DecodePadded(scanned_.data(), scanned_.size(), &record_).ok()) record_.Clear();
+  return record_;
+}
+
+bool DatagramIngest::Track(const LogEntry& entry, absl::Time now) {
+  const Authenticity authenticity = entry.authenticity();
   uint64_t stream_lost = 0;
   uint64_t stream_duplicates = 0;
-  if (record_.stream() != 0 && record_.seq() != 0) {
+  if (entry.stream() != 0 && entry.seq() != 0) {
     SequenceTracker& tracker = TrackerFor(authenticity);
-    const SequenceTracker::Taken taken = tracker.Take(record_.stream(), record_.seq());
+    const SequenceTracker::Taken taken = tracker.Take(entry.stream(), entry.seq());
     StoreTotals();
-    if (taken.verdict == SequenceTracker::Verdict::kUnknown) return;
+    if (taken.verdict == SequenceTracker::Verdict::kUnknown) return false;
     SequenceTracker::Stream& stream = *taken.stream;
     // Named after the stream's first record.
     if (taken.first_record || stream.label.empty()) {
-      AppendSenderLabel(record_, sender, &stream.label);
+      AppendSenderLabel(RecordOf(entry), entry.sender(), &stream.label);
       if (authenticity == Authenticity::kUnsigned) stream.label.append(" (unsigned)");
     }
     if (stream.lost > stream.reported_lost || stream.duplicates > stream.reported_duplicates) {
       loss_.Report(stream, now, /*force=*/false);
     }
     if (taken.verdict == SequenceTracker::Verdict::kDuplicate) {
-      senders_.UpdateLoss(record_.stream(), authenticity, stream.lost, stream.duplicates, now);
-      return;
+      senders_.UpdateLoss(entry.stream(), authenticity, stream.lost, stream.duplicates, now);
+      return false;
     }
     stream_lost = stream.lost;
     stream_duplicates = stream.duplicates;
   }
-  senders_.Count(record_, sender, authenticity, now, stream_lost, stream_duplicates);
-  dispatcher_->Dispatch(record_, sender, decoder_.raw_args(), decoder_.raw_msg(), authenticity);
-  records_.fetch_add(1, std::memory_order_relaxed);
+  senders_.Count(entry, now, stream_lost, stream_duplicates);
+  return true;
 }
 
 void DatagramIngest::NameJob() {

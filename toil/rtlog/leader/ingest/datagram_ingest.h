@@ -5,7 +5,9 @@
 //      tampered, other-run and (unless allowed) unsigned datagrams are
 //      refused, counted, and reported at most once a second per sender;
 //   2. decode it (record_decoder.h), each record of a packed datagram
-//      (packed_datagram.h) on its own: malformed ones are refused the same way;
+//      (packed_datagram.h) on its own: malformed ones are refused the same way.
+//      A record in the job side's shape is only scanned (record_scan.h): the
+//      sinks decode the rest if they ask for it;
 //   3. check its place in its sending process's stream (sequence_tracker.h):
 //      duplicates are dropped, and records lost in transit are reported per
 //      sending job, at most once a second each. Unsigned records (accepted
@@ -41,6 +43,7 @@
 #include "toil/rtlog/leader/ingest/sequence_tracker.h"
 #include "toil/rtlog/wire/datagram_auth.h"
 #include "toil/rtlog/wire/record_decoder.h"
+#include "toil/rtlog/wire/record_view.h"
 
 namespace toil::rtlog::internal {
 
@@ -87,6 +90,14 @@ class DatagramIngest {
   // readable bytes past `size`.
   void TakeRecord(const char* data, size_t size, absl::string_view sender,
                   Authenticity authenticity, absl::Time now);
+  // Step 2 the short way: the record scanned into view_, when it has the job
+  // side's shape and needs nothing more of the leader (a job name).
+  bool Scan(const char* data, size_t size);
+  // The scanned record decoded whole, for a sink or a label that needs it.
+  const LogRecord& DecodeScanned();
+  // Steps 3 and 4 but the dispatch: whether the record is to be shown (not
+  // a duplicate, nor of a stream that no longer is known).
+  bool Track(const LogEntry& entry, absl::Time now);
   // The tracker for records of this authenticity.
   SequenceTracker& TrackerFor(Authenticity authenticity) {
     return authenticity == Authenticity::kUnsigned ? unsigned_tracker_ : tracker_;
@@ -102,6 +113,8 @@ class DatagramIngest {
   std::unique_ptr<DatagramAuth> auth_;
   RecordDecoder decoder_;
   LogRecord record_;
+  RecordView view_;
+  absl::string_view scanned_;         // view_'s record, with kPadding bytes after it
   SequenceTracker tracker_;           // signed records, or all when not checked
   SequenceTracker unsigned_tracker_;  // unsigned records accepted
   SenderTable senders_;

@@ -17,6 +17,12 @@ void Dispatcher::Dispatch(const LogRecord& record, absl::string_view sender,
   ++records_;
 }
 
+void Dispatcher::Dispatch(const LogEntry& entry) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (LogSink* sink : sinks_) sink->Send(entry);
+  ++records_;
+}
+
 void Dispatcher::Flush() {
   std::lock_guard<std::mutex> lock(mu_);
   for (LogSink* sink : sinks_) sink->Flush();

@@ -26,6 +26,9 @@ class Dispatcher {
   void Dispatch(const LogRecord& record, absl::string_view sender, absl::string_view raw_args = "",
                 absl::string_view raw_msg = "",
                 Authenticity authenticity = Authenticity::kNotChecked);
+  // Sends a record whose message is already rendered (the leader's records
+  // read without decoding: wire/record_view.h) to every sink.
+  void Dispatch(const LogEntry& entry);
   // Flushes every sink.
   void Flush();
 

@@ -18,9 +18,9 @@ uint64_t StreamKey(uint64_t stream, Authenticity authenticity) {
 
 // The record's row: its stream, or (Python jobs send none) its sender's
 // address and pid.
-uint64_t KeyOf(const LogRecord& record, absl::string_view sender, Authenticity authenticity) {
-  if (record.stream() != 0) return StreamKey(record.stream(), authenticity);
-  return absl::HashOf(sender, record.process()) | (uint64_t{1} << 63);
+uint64_t KeyOf(const LogEntry& record) {
+  if (record.stream() != 0) return StreamKey(record.stream(), record.authenticity());
+  return absl::HashOf(record.sender(), record.pid()) | (uint64_t{1} << 63);
 }
 
 }  // namespace
@@ -34,22 +34,22 @@ SenderTable::Row& SenderTable::RowFor(uint64_t key, absl::Time now) {
   return row;
 }
 
-void SenderTable::Count(const LogRecord& record, absl::string_view sender,
-                        Authenticity authenticity, absl::Time now, uint64_t lost,
+void SenderTable::Count(const LogEntry& record, absl::Time now, uint64_t lost,
                         uint64_t duplicates) {
   std::lock_guard<std::mutex> lock(mu_);
-  Row& row = RowFor(KeyOf(record, sender, authenticity), now);
+  Row& row = RowFor(KeyOf(record), now);
   if (row.job.empty()) {
-    row.job = !record.job().empty() ? record.job() : record.process_name();
-    row.host = record.hostname();
-    row.pid = record.process();
+    row.job = std::string(!record.job().empty() ? record.job() : record.process_name());
+    row.host = std::string(record.host());
+    row.pid = record.pid();
   }
+  const absl::string_view sender = record.sender();
   if (row.address != sender) row.address.assign(sender.data(), sender.size());
-  ++row.records_by_level[LevelIndex(LevelFromNumber(record.levelno()))];
+  ++row.records_by_level[LevelIndex(record.level())];
   row.last_seen = now;
   row.lost = lost;
   row.duplicates = duplicates;
-  row.signed_records = authenticity == Authenticity::kSigned;
+  row.signed_records = record.authenticity() == Authenticity::kSigned;
 }
 
 void SenderTable::UpdateLoss(uint64_t stream, Authenticity authenticity, uint64_t lost,

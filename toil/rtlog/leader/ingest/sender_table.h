@@ -19,7 +19,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "proto/log_record.pb.h"
 #include "toil/rtlog/sinks/log_sink.h"
 
 namespace toil::rtlog::internal {
@@ -42,10 +41,10 @@ class SenderTable {
     bool signed_records = false;
   };
 
-  // A record from `sender` was shown; `lost` and `duplicates` are its
-  // stream's totals so far (0 for records without one).
-  void Count(const LogRecord& record, absl::string_view sender, Authenticity authenticity,
-             absl::Time now, uint64_t lost, uint64_t duplicates);
+  // A record was shown (its sender and authenticity are the entry's);
+  // `lost` and `duplicates` are its stream's totals so far (0 for records
+  // without one).
+  void Count(const LogEntry& record, absl::Time now, uint64_t lost, uint64_t duplicates);
   // That stream's (of that authenticity) totals changed without a record
   // shown: one was dropped as a duplicate, or its end said what never came.
   void UpdateLoss(uint64_t stream, Authenticity authenticity, uint64_t lost, uint64_t duplicates,
