@@ -115,7 +115,8 @@ struct Leader {
   std::map<std::string, std::string> exports;
 };
 
-// `toil-rtlog serve` writing JSON lines to `out`; its export lines read.
+// `toil-rtlog serve` writing JSON lines to `out`; its export lines read;
+// its own messages (warnings, the summary when it stops) to `out` + ".err".
 Leader StartLeader(const std::string& out, bool stream) {
   int fds[2];
   if (pipe(fds) != 0) std::abort();
@@ -123,8 +124,8 @@ Leader StartLeader(const std::string& out, bool stream) {
   leader.pid = fork();
   if (leader.pid == 0) {
     dup2(fds[1], STDOUT_FILENO);
-    const int null = open("/dev/null", O_WRONLY);
-    dup2(null, STDERR_FILENO);
+    const int err = open((out + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(err, STDERR_FILENO);
     close(fds[0]);
     const std::string tool = absl::GetFlag(FLAGS_tool);
     const std::string output = "--output=" + out;
@@ -195,6 +196,21 @@ std::string Warnings(const std::string& err) {
   return found;
 }
 
+// The leader's messages, one after another.
+std::string LeaderMessages(const std::string& err) {
+  FILE* f = std::fopen(err.c_str(), "r");
+  if (f == nullptr) return "";
+  std::string found;
+  char line[4096];
+  while (std::fgets(line, sizeof(line), f)) {
+    std::string text(line);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    absl::StrAppend(&found, found.empty() ? "" : " | ", text.substr(0, 300));
+  }
+  std::fclose(f);
+  return found;
+}
+
 Result Burst(const std::string& dir, int jobs, bool stream, const std::string& overflow) {
   const int64_t total = absl::GetFlag(FLAGS_records);
   const std::string out = dir + "/stream_bench.jsonl";
@@ -229,6 +245,11 @@ Result Burst(const std::string& dir, int jobs, bool stream, const std::string& o
   result.leader_cpu = ProcessCpu(leader.pid) - cpu_before;
   result.leader_rss_kb = ProcessMemory(leader.pid, "VmHWM:");
   StopLeader(leader);
+  // Records short: what the leader said (refusals, loss, its summary).
+  if (result.received < result.logged) {
+    absl::StrAppend(&result.warnings, "[leader] ", LeaderMessages(out + ".err"), " ");
+  }
+  unlink((out + ".err").c_str());
   for (int j = 0; j < jobs; ++j) {
     const std::string err = absl::StrCat(dir, "/stream_bench.", j, ".err");
     const std::string warnings = Warnings(err);
@@ -337,6 +358,7 @@ void HeldConnections(const std::string& dir, int count) {
   }
   StopLeader(leader);
   unlink(out.c_str());
+  unlink((out + ".err").c_str());
 }
 
 // One run's line: what `receiver` took in, and at what cost; `more` after.
