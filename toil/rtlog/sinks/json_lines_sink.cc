@@ -80,7 +80,16 @@ void JsonLinesSink::AppendLine(const LogEntry& entry, std::string* line) {
     AppendFields(entry, &out);
   }
   out.append(",\"message\":");
-  internal::AppendJsonString(entry.text_message(), &out);
+  const internal::RecordView* view = internal::ViewOf(entry);
+  if (view != nullptr && entry.text_message().data() == view->msg.data() &&
+      entry.text_message().size() == view->msg.size()) {
+    // The view's msg needed no escape in the record: none here either.
+    out.push_back('"');
+    out.append(view->msg.data(), view->msg.size());
+    out.push_back('"');
+  } else {
+    internal::AppendJsonString(entry.text_message(), &out);
+  }
   if (!entry.message_formatted()) out.append(",\"unformatted\":true");
   out.append(",\"sender\":");
   internal::AppendJsonString(entry.sender(), &out);

@@ -22,13 +22,13 @@ LogRecord RandomRecord(std::mt19937_64& random) {
     std::string s;
     const int length = static_cast<int>(random() % 10);
     for (int i = 0; i < length; ++i) {
-      s.push_back(random() % 10 == 0 ? "\"\\\n\x01/"[random() % 5] : 'a' + random() % 26);
+      s.push_back(random() % 10 == 0 ? "\"\\\n\x01/\x7f"[random() % 6] : 'a' + random() % 26);
     }
     return s;
   };
   LogRecord r;
   r.set_name("toil-rt");
-  r.set_msg(text());
+  r.set_msg(random() % 2 == 0 ? text() : text() + " é 𝄞");
   r.set_levelname("INFO");
   r.set_levelno(static_cast<int32_t>(random() % 60));
   r.set_pathname(text() + " é");

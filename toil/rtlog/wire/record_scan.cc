@@ -1,8 +1,10 @@
 // Scanning a record in the job side's shape; see record_scan.h.
 #include "toil/rtlog/wire/record_scan.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <limits>
 #include <system_error>
@@ -169,6 +171,10 @@ bool Scanner::Integer(T* value) {
     ++p_;
     if (negative) return false;  // "-0": the decoder's to judge
   } else {
+    // Up to 19 digits cannot overflow 64 bits; only past them is it checked.
+    const char* fast_end = p_ + std::min<ptrdiff_t>(end_ - p_, 19);
+    while (p_ < fast_end && IsDigit(*p_))
+      magnitude = magnitude * 10 + static_cast<uint64_t>(*p_++ - '0');
     while (p_ < end_ && IsDigit(*p_)) {
       if (__builtin_mul_overflow(magnitude, uint64_t{10}, &magnitude) ||
           __builtin_add_overflow(magnitude, static_cast<uint64_t>(*p_ - '0'), &magnitude)) {

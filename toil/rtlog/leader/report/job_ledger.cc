@@ -22,13 +22,17 @@ std::string Shortened(absl::string_view text) {
 
 JobLedger::Entry& JobLedger::EntryFor(const LogEntry& record) {
   const absl::string_view job = !record.job().empty() ? record.job() : record.process_name();
+  if (last_ != nullptr && last_job_ == job) return *last_;
   auto found = jobs_.find(job);
-  if (found != jobs_.end()) return found->second;
-  if (jobs_.size() >= kMaxJobs) ForgetOldestLocked();
-  Entry& entry = jobs_[job];
-  entry.log.job = std::string(job);
-  entry.first = arrivals_;
-  return entry;
+  if (found == jobs_.end()) {
+    if (jobs_.size() >= kMaxJobs) ForgetOldestLocked();
+    found = jobs_.try_emplace(job).first;  // may move every entry
+    found->second.log.job = std::string(job);
+    found->second.first = arrivals_;
+  }
+  last_ = &found->second;
+  last_job_.assign(job.data(), job.size());
+  return *last_;
 }
 
 void JobLedger::Send(const LogEntry& entry) {
@@ -55,6 +59,7 @@ void JobLedger::Send(const LogEntry& entry) {
 }
 
 void JobLedger::ForgetOldestLocked() {
+  last_ = nullptr;
   std::vector<uint64_t> latest;
   latest.reserve(jobs_.size());
   for (const auto& [name, entry] : jobs_) latest.push_back(entry.latest);

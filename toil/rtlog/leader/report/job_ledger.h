@@ -44,6 +44,10 @@ class JobLedger : public LogSink {
 
   mutable std::mutex mu_;
   absl::flat_hash_map<std::string, Entry> jobs_;
+  // The job of the last record, whose records mostly come in runs: found
+  // again without a lookup. Cleared whenever jobs_ changes shape.
+  Entry* last_ = nullptr;
+  std::string last_job_;
   uint64_t arrivals_ = 0;
   uint64_t forgotten_ = 0;
 };

@@ -41,6 +41,22 @@ TEST(JobLedgerTest, CountsEachJobsRecordsByLevel) {
   EXPECT_EQ(jobs[1].records_by_level, (std::array<uint64_t, 6>{1, 0, 0, 1, 0, 0}));
 }
 
+// A job's records between the first records of thousands of others (whose
+// arrival grows and rehashes the table) are all its own.
+TEST(JobLedgerTest, RecordsOfAJobTakingTurnsWithNewJobsStayItsOwn) {
+  JobLedger ledger;
+  for (int i = 0; i < 3000; ++i) {
+    Send(ledger, "steady", "h1", 20, "info");
+    Send(ledger, absl::StrCat("new-", i), "h2", 30, "warn");
+    Send(ledger, "steady", "h1", 40, "error");
+  }
+  const std::vector<JobLog> jobs = ledger.Snapshot();
+  ASSERT_EQ(jobs.size(), 3001u);
+  EXPECT_EQ(jobs[0].job, "steady");
+  EXPECT_EQ(jobs[0].records_by_level, (std::array<uint64_t, 6>{0, 0, 3000, 0, 3000, 0}));
+  for (size_t i = 1; i < jobs.size(); ++i) ASSERT_EQ(jobs[i].records(), 1u) << jobs[i].job;
+}
+
 // A record accepted unsigned (forgeable) is counted as such and marked in
 // the job's last lines.
 TEST(JobLedgerTest, UnsignedRecordsAreCountedApartAndMarked) {
