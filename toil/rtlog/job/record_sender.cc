@@ -186,12 +186,13 @@ void RecordSender::AddToStream(size_t original_size) {
     frame_.push_back('\n');
   }
   frame_.append(json_);
+  frame_last_ = seq;
   ++frame_records_;
 }
 
 void RecordSender::CloseFrame() {
   if (frame_records_ == 0) return;
-  stream_->Add(frame_, frame_first_, next_seq_ - 1, frame_records_);
+  stream_->Add(frame_, frame_first_, frame_last_, frame_records_);
   sent_.fetch_add(frame_records_, std::memory_order_relaxed);
   frame_.clear();
   frame_records_ = 0;

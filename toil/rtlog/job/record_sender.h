@@ -144,6 +144,10 @@ class RecordSender {
   std::atomic<bool> starting_{false};
   std::string frame_;  // records being packed into a frame
   uint64_t frame_first_ = 0;
+  // The number of the frame's last record: what the leader's acknowledgement
+  // of the frame says (not next_seq_ - 1: the record that finds the frame
+  // full is numbered before the frame is closed, and goes in the next one).
+  uint64_t frame_last_ = 0;
   int frame_records_ = 0;
 
   LogRecord record_;
