@@ -73,14 +73,14 @@ void AppendFields(const LogEntry& entry, std::string* out) {
 
 void JsonLinesSink::AppendLine(const LogEntry& entry, std::string* line) {
   std::string& out = *line;
+  const internal::RecordView* view = internal::ViewOf(entry);
   out.push_back('{');
-  if (const internal::RecordView* view = internal::ViewOf(entry)) {
+  if (view != nullptr) {
     AppendViewFields(*view, &out);  // it has no args
   } else {
     AppendFields(entry, &out);
   }
   out.append(",\"message\":");
-  const internal::RecordView* view = internal::ViewOf(entry);
   if (view != nullptr && entry.text_message().data() == view->msg.data() &&
       entry.text_message().size() == view->msg.size()) {
     // The view's msg needed no escape in the record: none here either.

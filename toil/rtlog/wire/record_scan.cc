@@ -32,17 +32,13 @@ class Scanner {
   bool AtEnd() const { return p_ == end_; }
   uint32_t offset() const { return static_cast<uint32_t>(p_ - begin_); }
 
-  // The literal `text` (a key with its quotes and colon, a comma, a brace).
+  // Takes the literal `text` (a key with its quotes and colon, a comma, a
+  // brace) when it is next; takes nothing otherwise.
   template <size_t N>
   bool Literal(const char (&text)[N]) {
     if (static_cast<size_t>(end_ - p_) < N - 1 || std::memcmp(p_, text, N - 1) != 0) return false;
     p_ += N - 1;
     return true;
-  }
-  // Whether the literal is next, without taking it.
-  template <size_t N>
-  bool Next(const char (&text)[N]) const {
-    return static_cast<size_t>(end_ - p_) >= N - 1 && std::memcmp(p_, text, N - 1) == 0;
   }
 
   // A JSON string; `text` is its raw content, `escaped` whether it had any
@@ -258,18 +254,15 @@ bool ScanRecord(absl::string_view json, RecordView* view) {
       s.Literal(",\"stack_info\":") && s.AnyString() && s.Literal(",\"hostname\":") &&
       s.PlainString(&view->hostname) && s.Literal(",\"job\":") && s.PlainString(&view->job);
   if (!middle) return false;
-  // As the encoder writes them: each only when nonzero.
-  if (s.Next(",\"seq\":")) {
-    if (!s.Literal(",\"seq\":") || !Uint64(s, &view->seq, &view->uint64_spans[1]) ||
-        view->seq == 0) {
-      return false;
-    }
+  // As the encoder writes them: each only when nonzero (Literal takes
+  // nothing when the key is not next).
+  if (s.Literal(",\"seq\":") &&
+      !(Uint64(s, &view->seq, &view->uint64_spans[1]) && view->seq != 0)) {
+    return false;
   }
-  if (s.Next(",\"stream\":")) {
-    if (!s.Literal(",\"stream\":") || !Uint64(s, &view->stream, &view->uint64_spans[2]) ||
-        view->stream == 0) {
-      return false;
-    }
+  if (s.Literal(",\"stream\":") &&
+      !(Uint64(s, &view->stream, &view->uint64_spans[2]) && view->stream != 0)) {
+    return false;
   }
   return s.Literal("}") && s.AtEnd();
 }
