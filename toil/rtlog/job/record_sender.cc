@@ -32,6 +32,8 @@ constexpr int64_t kReconnectNanos = 1000 * 1000 * 1000;
 constexpr absl::Duration kStreamStartTimeout = absl::Seconds(10);
 // A frame's records: as much as a datagram carries.
 constexpr size_t kMaxFrameRecords = kMaxFrame - kFrameHeader;
+// The most of the job's own copies held before they are written.
+constexpr size_t kCopyChunk = 64 << 10;
 
 }  // namespace
 
@@ -142,6 +144,12 @@ void RecordSender::Add(const QueuedRecord& queued, absl::string_view text) {
     AppendRecordLine(record_, WithCutMarker(text, queued.original_size), copy_options_, &lines_);
   } else {
     AppendRecordLine(record_, text, copy_options_, &lines_);
+  }
+  // A long batch's copies go out as they fill a chunk: held whole, a queue
+  // full of records would double as much memory again.
+  if (lines_.size() >= kCopyChunk) {
+    WriteRecordCopies(lines_);
+    lines_.clear();
   }
   if (!leader_address_) return;  // no leader: stderr only
   if (stream_ != nullptr) {
