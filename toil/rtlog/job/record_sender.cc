@@ -147,10 +147,7 @@ void RecordSender::Add(const QueuedRecord& queued, absl::string_view text) {
   }
   // A long batch's copies go out as they fill a chunk: held whole, a queue
   // full of records would double as much memory again.
-  if (lines_.size() >= kCopyChunk) {
-    WriteRecordCopies(lines_);
-    lines_.clear();
-  }
+  if (lines_.size() >= kCopyChunk) WriteCopies();
   if (!leader_address_) return;  // no leader: stderr only
   if (stream_ != nullptr) {
     AddToStream(queued.original_size);
@@ -255,8 +252,7 @@ const std::string& RecordSender::stream_error() const {
 
 void RecordSender::Send() {
   // The job's own log first, then the leader.
-  WriteRecordCopies(lines_);
-  lines_.clear();
+  WriteCopies();
   if (stream_ != nullptr) {
     CloseFrame();
     return;
@@ -264,6 +260,11 @@ void RecordSender::Send() {
   if (packer_ == nullptr) return;
   packer_->Close();
   SendDatagrams();
+}
+
+void RecordSender::WriteCopies() {
+  WriteRecordCopies(lines_);
+  lines_.clear();
 }
 
 void RecordSender::SendDatagrams() {

@@ -115,6 +115,8 @@ class RecordSender {
   // Tries to connect again, at most once a second; whether it is connected.
   bool Reconnect();
   void SendDatagrams();
+  // Writes the copies held in lines_ to the job's stderr.
+  void WriteCopies();
   void SetUpStream(const HostPort& stream, const std::string& secret);
   // Adds record_ (numbered) to the frame being filled.
   void AddToStream(size_t original_size);

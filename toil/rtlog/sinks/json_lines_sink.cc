@@ -81,9 +81,9 @@ void JsonLinesSink::AppendLine(const LogEntry& entry, std::string* line) {
     AppendFields(entry, &out);
   }
   out.append(",\"message\":");
-  if (view != nullptr && entry.text_message().data() == view->msg.data() &&
-      entry.text_message().size() == view->msg.size()) {
-    // The view's msg needed no escape in the record: none here either.
+  if (view != nullptr) {
+    // The message is the view's msg, which needed no escape in the record:
+    // none here either.
     out.push_back('"');
     out.append(view->msg.data(), view->msg.size());
     out.push_back('"');

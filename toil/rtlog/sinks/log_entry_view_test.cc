@@ -85,7 +85,7 @@ TEST_F(LogEntryViewTest, AnswersAsTheDecodedRecordAndDecodesOnlyForOtherFields) 
     if (!internal::ScanRecord(json, &view_)) continue;
     ++scanned;
     decodes_ = 0;
-    const LogEntry from_view(view_, view_.msg, "192.0.2.1:5000", Authenticity::kSigned);
+    const LogEntry from_view(view_, "192.0.2.1:5000", Authenticity::kSigned);
     const LogEntry decoded(record, record.msg(), true, "192.0.2.1:5000", "", Authenticity::kSigned);
     EXPECT_EQ(from_view.job(), decoded.job());
     EXPECT_EQ(from_view.host(), decoded.host());

@@ -11,6 +11,14 @@ namespace toil::rtlog {
 const LogRecord& internal::RecordOf(const LogEntry& entry) { return entry.record(); }
 const internal::RecordView* internal::ViewOf(const LogEntry& entry) { return entry.view_; }
 
+LogEntry::LogEntry(const internal::RecordView& view, absl::string_view sender,
+                   Authenticity authenticity)
+    : view_(&view),
+      text_message_(view.msg),
+      message_formatted_(true),
+      sender_(sender),
+      authenticity_(authenticity) {}
+
 const LogRecord& LogEntry::record() const {
   if (record_ == nullptr) record_ = &view_->decode();
   return *record_;

@@ -60,15 +60,10 @@ class LogEntry {
         sender_(sender),
         raw_args_(raw_args),
         authenticity_(authenticity) {}
-  // Made by the leader from a record it has not decoded: the view's fields
-  // answer most accessors, the others decode the record, once.
-  LogEntry(const internal::RecordView& view, absl::string_view text_message,
-           absl::string_view sender, Authenticity authenticity)
-      : view_(&view),
-        text_message_(text_message),
-        message_formatted_(true),
-        sender_(sender),
-        authenticity_(authenticity) {}
+  // Made by the leader from a record it has not decoded (it has no args:
+  // its message is its msg): the view's fields answer most accessors, the
+  // others decode the record, once.
+  LogEntry(const internal::RecordView& view, absl::string_view sender, Authenticity authenticity);
 
   // The message as Python's getMessage() renders it: `msg` %-formatted with
   // `args` where there are args.

@@ -232,7 +232,8 @@ bool Uint64(Scanner& s, uint64_t* value, RecordView::Span* span) {
 bool ScanRecord(absl::string_view json, RecordView* view) {
   Scanner s(json);
   int32_t lineno = 0;
-  // Each field is set below but these two, which a record may leave out.
+  // Every other field is set below; seq and stream (and where they are) a
+  // record may leave out.
   view->json = json;
   view->seq = 0;
   view->stream = 0;

@@ -117,7 +117,7 @@ void DatagramIngest::EndStream(uint64_t stream, uint64_t last_seq, absl::Time no
 void DatagramIngest::TakeRecord(const char* data, size_t size, absl::string_view sender,
                                 Authenticity authenticity, absl::Time now) {
   if (Scan(data, size)) {
-    const LogEntry entry(view_, view_.msg, sender, authenticity);
+    const LogEntry entry(view_, sender, authenticity);
     if (!Track(entry, now)) return;
     dispatcher_->Dispatch(entry);
     records_.fetch_add(1, std::memory_order_relaxed);
@@ -136,14 +136,13 @@ void DatagramIngest::TakeRecord(const char* data, size_t size, absl::string_view
 
 bool DatagramIngest::Scan(const char* data, size_t size) {
   if (!ScanRecord(absl::string_view(data, size), &view_)) return false;
-  if (view_.job.empty() && options_.job_of_process) return false;  // NameJob() needs the record
-  scanned_ = absl::string_view(data, size);
-  return true;
+  return !(view_.job.empty() && options_.job_of_process);  // NameJob() needs the record
 }
 
 const LogRecord& DatagramIngest::DecodeScanned() {
   // The scan accepted it, so the decoder does (record_scan_test).
-  if (!decoder_.DecodePadded(scanned_.data(), scanned_.size(), &record_).ok()) record_.Clear();
+  // view_.json is the record in the datagram, with kPadding bytes after it.
+  if (!decoder_.DecodePadded(view_.json.data(), view_.json.size(), &record_).ok()) record_.Clear();
   return record_;
 }
 

@@ -113,8 +113,7 @@ class DatagramIngest {
   std::unique_ptr<DatagramAuth> auth_;
   RecordDecoder decoder_;
   LogRecord record_;
-  RecordView view_;
-  absl::string_view scanned_;         // view_'s record, with kPadding bytes after it
+  RecordView view_;                   // the record last scanned
   SequenceTracker tracker_;           // signed records, or all when not checked
   SequenceTracker unsigned_tracker_;  // unsigned records accepted
   SenderTable senders_;
