@@ -201,11 +201,11 @@ void RecordSender::CloseFrame() {
   sent_.fetch_add(frame_records_, std::memory_order_relaxed);
   frame_.clear();
   frame_records_ = 0;
-  if (stream_->full() && stream_->connected()) {
+  if (stream_->window_full() && stream_->connected()) {
     // Backpressure: the leader's acknowledgements make room (a leader that
     // stops acknowledging is given up after StreamClient::kStallTimeout).
     stream_->Pump(absl::Now() + StreamClient::kStallTimeout + absl::Seconds(1),
-                  [this] { return !stream_->full() || !stream_->connected(); });
+                  [this] { return !stream_->window_full() || !stream_->connected(); });
   } else {
     stream_->Pump(absl::Now());
   }

@@ -22,6 +22,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -41,6 +42,9 @@ class StreamClient {
  public:
   // What a job keeps for its leader by default (and at least 4 MiB).
   static constexpr size_t kDefaultBufferBytes = 4 << 20;
+  // While connected, a job waits once this much is sent and not yet
+  // acknowledged: the rest of the buffer is for a leader that is away.
+  static constexpr size_t kWindowBytes = 2 << 20;
   // A connection with records out and no acknowledgement for this long is
   // given up and made again (a leader stopped, a peer that vanished).
   static constexpr absl::Duration kStallTimeout = absl::Seconds(10);
@@ -78,6 +82,9 @@ class StreamClient {
   bool busy() const;
   // Whether the frames kept reached `buffer_bytes`.
   bool full() const { return kept_bytes_ >= buffer_bytes_; }
+  // Whether a connected job should wait for acknowledgements first (the
+  // frames kept reached kWindowBytes, or the buffer when it is smaller).
+  bool window_full() const { return kept_bytes_ >= std::min(buffer_bytes_, kWindowBytes); }
   bool all_acknowledged() const { return frames_.empty(); }
   // Records kept and not acknowledged.
   uint64_t unacknowledged() const { return kept_records_.load(std::memory_order_relaxed); }
