@@ -190,13 +190,36 @@ void AppendNoticeLine(absl::Time when, int levelno, absl::string_view label, abs
   out->push_back('\n');
 }
 
+void AppendRecordLineStart(double created, int levelno, const LineFormatOptions& options,
+                           std::string* out) {
+  // The time in the sender's clock.
+  AppendRecordTime(created, options, out);
+  AppendLevel(levelno, options, out);
+}
+
+void AppendRecordLineEnd(absl::string_view filename, int lineno, absl::string_view message,
+                         absl::string_view exc_text, absl::string_view stack_info,
+                         std::string* out) {
+  if (!filename.empty()) {
+    out->push_back(' ');
+    AppendTerminalField(filename, out);
+    absl::StrAppend(out, ":", lineno, ":");
+  }
+  out->push_back(' ');
+  AppendTerminalSafe(message, kContinuation, out);
+  for (absl::string_view extra : {exc_text, stack_info}) {
+    if (extra.empty()) continue;
+    out->push_back('\n');
+    out->append(kContinuation.data(), kContinuation.size());
+    AppendTerminalSafe(extra, kContinuation, out);
+  }
+  out->push_back('\n');
+}
+
 void AppendRecordLine(const LogRecord& record, absl::string_view message,
                       const LineFormatOptions& options, std::string* out, absl::string_view sender,
                       bool unsigned_mark) {
-  // The time in the sender's clock.
-  AppendRecordTime(record.created(), options, out);
-  AppendLevel(record.levelno(), options, out);
-
+  AppendRecordLineStart(record.created(), record.levelno(), options, out);
   if (options.show_sender) {
     out->append(" [");
     AppendSenderLabel(record, sender, out);
@@ -207,20 +230,8 @@ void AppendRecordLine(const LogRecord& record, absl::string_view message,
     }
     out->push_back(']');
   }
-  if (!record.filename().empty()) {
-    out->push_back(' ');
-    AppendTerminalField(record.filename(), out);
-    absl::StrAppend(out, ":", record.lineno(), ":");
-  }
-  out->push_back(' ');
-  AppendTerminalSafe(message, kContinuation, out);
-  for (const std::string* extra : {&record.exc_text(), &record.stack_info()}) {
-    if (extra->empty()) continue;
-    out->push_back('\n');
-    out->append(kContinuation.data(), kContinuation.size());
-    AppendTerminalSafe(*extra, kContinuation, out);
-  }
-  out->push_back('\n');
+  AppendRecordLineEnd(record.filename(), record.lineno(), message, record.exc_text(),
+                      record.stack_info(), out);
 }
 
 }  // namespace toil::rtlog::internal

@@ -43,6 +43,16 @@ void AppendRecordLine(const LogRecord& record, absl::string_view message,
                       const LineFormatOptions& options, std::string* out,
                       absl::string_view sender = "", bool unsigned_mark = false);
 
+// The same line in its two parts, for a line without a sender (a job's own
+// copy) made from a record's fields without a LogRecord:
+// AppendRecordLineStart writes the time and the level, AppendRecordLineEnd
+// " file.cc:42: message", the lines of `exc_text` and `stack_info`, and '\n'.
+void AppendRecordLineStart(double created, int levelno, const LineFormatOptions& options,
+                           std::string* out);
+void AppendRecordLineEnd(absl::string_view filename, int lineno, absl::string_view message,
+                         absl::string_view exc_text, absl::string_view stack_info,
+                         std::string* out);
+
 // Appends a line of the leader's own about the records (a fold of repeats,
 // a count of lines not shown): the time `when`, the level, "[label]" and
 // `text`, terminal-safe.

@@ -252,12 +252,10 @@ void Client::WaitUntilSent(uint64_t number) {
 
 void Client::WriteDropped(const QueuedRecord& queued, absl::string_view text) {
   if (RecordCopiesDiscarded()) return;
-  // Locals, not thread_local caches: a thread that ends would leak them, and
+  // A local, not a thread_local cache: a thread that ends would leak it, and
   // this path already pays a write to stderr.
-  LogRecord record;
   std::string line;
-  BuildRecord(queued, text, context_, &record);
-  AppendRecordLine(record, text, RecordCopyOptions(), &line);
+  AppendRecordCopy(queued, text, context_, RecordCopyOptions(), &line);
   WriteRecordCopies(line);
 }
 

@@ -22,6 +22,28 @@ struct RecordContext {
   std::string process_name;  // its name; "": this one's
 };
 
+// A call site's __FILE__ as the record names it: "src/align.cc" is the
+// path, "align.cc" the file and "align" the module.
+struct SourceNames {
+  absl::string_view path;
+  absl::string_view file;
+  absl::string_view module;
+};
+SourceNames SourceNamesOf(const QueuedRecord& queued);
+
+// The logger's name (the default one is queued as null).
+absl::string_view LoggerName(const QueuedRecord& queued);
+
+// A record's times as Python's logging gives them: `created` in seconds
+// since the epoch, `msecs` its milliseconds, `relative_created` in
+// milliseconds since logging began.
+struct RecordTimes {
+  double created;
+  double msecs;
+  double relative_created;
+};
+RecordTimes TimesOf(const QueuedRecord& queued, const RecordContext& context);
+
 // Fills `out` (cleared first) from the queued record and its text.
 void BuildRecord(const QueuedRecord& queued, absl::string_view text, const RecordContext& context,
                  LogRecord* out);

@@ -10,6 +10,7 @@
 
 #include "toil/rtlog/base/environment.h"
 #include "toil/rtlog/base/fd_write.h"
+#include "toil/rtlog/base/level.h"
 #include "toil/rtlog/base/stderr_copy.h"
 
 namespace toil::rtlog::internal {
@@ -36,6 +37,13 @@ LineFormatOptions RecordCopyOptions() {
   LineFormatOptions options;
   options.show_sender = false;
   return options;
+}
+
+void AppendRecordCopy(const QueuedRecord& queued, absl::string_view text,
+                      const RecordContext& context, const LineFormatOptions& options,
+                      std::string* out) {
+  AppendRecordLineStart(TimesOf(queued, context).created, LevelNumber(queued.level), options, out);
+  AppendRecordLineEnd(SourceNamesOf(queued).file, queued.line, text, "", "", out);
 }
 
 void WriteRecordCopies(absl::string_view text) {

@@ -9,14 +9,25 @@
 #ifndef TOIL_RTLOG_JOB_RECORD_COPIES_H_
 #define TOIL_RTLOG_JOB_RECORD_COPIES_H_
 
+#include <string>
+
 #include "absl/strings/string_view.h"
 #include "toil/rtlog/common/line_format.h"
+#include "toil/rtlog/job/record_builder.h"
+#include "toil/rtlog/job/record_queue.h"
 
 namespace toil::rtlog::internal {
 
 // How a record's copy is written: as the leader's terminal shows it, in
 // this machine's time zone, without a sender.
 LineFormatOptions RecordCopyOptions();
+
+// Appends the copy of a queued record whose message is `text`: what
+// AppendRecordLine writes for BuildRecord's LogRecord with `options` (which
+// must show no sender), without making that LogRecord.
+void AppendRecordCopy(const QueuedRecord& queued, absl::string_view text,
+                      const RecordContext& context, const LineFormatOptions& options,
+                      std::string* out);
 
 // Writes `text` (whole lines) where this process's record copies go.
 void WriteRecordCopies(absl::string_view text);

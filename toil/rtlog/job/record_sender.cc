@@ -49,6 +49,7 @@ uint64_t NewStreamId() {
 
 void RecordSender::Configure(const ClientConfig& config, RecordContext context) {
   context_ = std::move(context);
+  encoder_.Reset(context_);
   stream_id_ = NewStreamId();
   if (!config.secret.empty()) {
     absl::StatusOr<std::unique_ptr<DatagramAuth>> auth = DatagramAuth::FromSecret(config.secret);
@@ -136,21 +137,13 @@ bool RecordSender::Reconnect() {
 }
 
 void RecordSender::Add(const QueuedRecord& queued, absl::string_view text) {
-  BuildRecord(queued, text, context_, &record_);
-  if (RecordCopiesDiscarded()) {
-    // No copy to write.
-  } else if (queued.original_size > text.size()) {
-    // Cut when queued: the job's own log says so too.
-    AppendRecordLine(record_, WithCutMarker(text, queued.original_size), copy_options_, &lines_);
-  } else {
-    AppendRecordLine(record_, text, copy_options_, &lines_);
-  }
+  if (!RecordCopiesDiscarded()) AppendCopy(queued, text);
   // A long batch's copies go out as they fill a chunk: held whole, a queue
   // full of records would double as much memory again.
   if (lines_.size() >= kCopyChunk) WriteCopies();
   if (!leader_address_) return;  // no leader: stderr only
   if (stream_ != nullptr) {
-    AddToStream(queued.original_size);
+    AddToStream(queued, text);
     return;
   }
   if (socket_ < 0 && !Reconnect()) {
@@ -159,17 +152,37 @@ void RecordSender::Add(const QueuedRecord& queued, absl::string_view text) {
     send_failed_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  record_.set_stream(stream_id_);
-  record_.set_seq(next_seq_++);
-  EncodeRecord(record_, &json_);
   const size_t limit = kMaxDatagramBytes - (auth_ != nullptr ? DatagramAuth::kTrailerBytes : 0);
+  if (packer_->Add(Encode(queued, text, next_seq_++, limit))) SendDatagrams();
+}
+
+void RecordSender::AppendCopy(const QueuedRecord& queued, absl::string_view text) {
+  std::string marked;
+  if (queued.original_size > text.size()) {
+    // Cut when queued: the job's own log says so too.
+    marked = WithCutMarker(text, queued.original_size);
+    text = marked;
+  }
+  AppendRecordCopy(queued, text, context_, copy_options_, &lines_);
+}
+
+absl::string_view RecordSender::Encode(const QueuedRecord& queued, absl::string_view text,
+                                       uint64_t seq, size_t limit) {
+  const absl::string_view json = encoder_.Encode(queued, text, seq, stream_id_);
+  if (json.size() <= limit && queued.original_size <= text.size()) return json;
+  // Too long, or cut when queued (and marked so): as rare as such records
+  // are, through a LogRecord.
+  BuildRecord(queued, text, context_, &record_);
+  record_.set_stream(stream_id_);
+  record_.set_seq(seq);
+  EncodeRecord(record_, &json_);
   if (FitRecordToDatagram(&record_, &json_, limit, queued.original_size)) {
     cut_.fetch_add(1, std::memory_order_relaxed);
   }
-  if (packer_->Add(json_)) SendDatagrams();
+  return json_;
 }
 
-void RecordSender::AddToStream(size_t original_size) {
+void RecordSender::AddToStream(const QueuedRecord& queued, absl::string_view text) {
   const uint64_t seq = next_seq_++;
   numbered_.store(seq, std::memory_order_release);
   if (stream_->full() && !stream_->connected()) {
@@ -178,19 +191,14 @@ void RecordSender::AddToStream(size_t original_size) {
     send_failed_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  record_.set_stream(stream_id_);
-  record_.set_seq(seq);
-  EncodeRecord(record_, &json_);
-  if (FitRecordToDatagram(&record_, &json_, kMaxFrameRecords, original_size)) {
-    cut_.fetch_add(1, std::memory_order_relaxed);
-  }
-  if (frame_records_ > 0 && frame_.size() + 1 + json_.size() > kMaxFrameRecords) CloseFrame();
+  const absl::string_view json = Encode(queued, text, seq, kMaxFrameRecords);
+  if (frame_records_ > 0 && frame_.size() + 1 + json.size() > kMaxFrameRecords) CloseFrame();
   if (frame_records_ == 0) {
     frame_first_ = seq;
   } else {
     frame_.push_back('\n');
   }
-  frame_.append(json_);
+  frame_.append(json.data(), json.size());
   frame_last_ = seq;
   ++frame_records_;
 }
@@ -320,6 +328,7 @@ uint64_t RecordSender::acknowledged() const {
 void RecordSender::AfterFork() {
   stream_id_ = NewStreamId();  // the child's records are a stream of its own
   next_seq_ = 1;
+  encoder_.Reset(context_);  // and its own pid
   frame_.clear();
   frame_records_ = 0;
   if (stream_ != nullptr) {

@@ -43,6 +43,7 @@
 #include "toil/rtlog/job/client_config.h"
 #include "toil/rtlog/job/record_builder.h"
 #include "toil/rtlog/job/record_copies.h"
+#include "toil/rtlog/job/record_json.h"
 #include "toil/rtlog/job/record_queue.h"
 #include "toil/rtlog/job/stream_client.h"
 #include "toil/rtlog/wire/datagram_auth.h"
@@ -118,8 +119,14 @@ class RecordSender {
   // Writes the copies held in lines_ to the job's stderr.
   void WriteCopies();
   void SetUpStream(const HostPort& stream, const std::string& secret);
-  // Adds record_ (numbered) to the frame being filled.
-  void AddToStream(size_t original_size);
+  // Appends the job's own copy of the record to lines_.
+  void AppendCopy(const QueuedRecord& queued, absl::string_view text);
+  // The record numbered `seq` as JSON, cut to fit `limit` bytes (counted in
+  // cut_); valid until the next call.
+  absl::string_view Encode(const QueuedRecord& queued, absl::string_view text, uint64_t seq,
+                           size_t limit);
+  // Adds the record, numbered, to the frame being filled.
+  void AddToStream(const QueuedRecord& queued, absl::string_view text);
   // Hands the frame being filled to the stream; waits for room when the
   // stream's buffer is full and the leader is there.
   void CloseFrame();
@@ -152,7 +159,8 @@ class RecordSender {
   uint64_t frame_last_ = 0;
   int frame_records_ = 0;
 
-  LogRecord record_;
+  RecordJson encoder_;
+  LogRecord record_;  // a record that must be cut, on its way to JSON
   // How the copies for the job's stderr are written: made once, as the
   // local time zone they name is looked up (getenv("TZ"), a lock) anew by
   // each LineFormatOptions.
