@@ -192,8 +192,11 @@ void RecordSender::AddToStream(const QueuedRecord& queued, absl::string_view tex
     return;
   }
   const absl::string_view json = Encode(queued, text, seq, kMaxFrameRecords);
-  if (frame_records_ > 0 && frame_.size() + 1 + json.size() > kMaxFrameRecords) CloseFrame();
+  if (frame_records_ > 0 && frame_.size() - kFrameHeader + 1 + json.size() > kMaxFrameRecords) {
+    CloseFrame();
+  }
   if (frame_records_ == 0) {
+    frame_ = stream_->NewFrame();
     frame_first_ = seq;
   } else {
     frame_.push_back('\n');
@@ -205,9 +208,9 @@ void RecordSender::AddToStream(const QueuedRecord& queued, absl::string_view tex
 
 void RecordSender::CloseFrame() {
   if (frame_records_ == 0) return;
-  stream_->Add(frame_, frame_first_, frame_last_, frame_records_);
+  stream_->Add(std::move(frame_), frame_first_, frame_last_, frame_records_);
   sent_.fetch_add(frame_records_, std::memory_order_relaxed);
-  frame_.clear();
+  frame_.clear();  // moved from: empty in fact, and now by definition
   frame_records_ = 0;
   if (stream_->window_full() && stream_->connected()) {
     // Backpressure: the leader's acknowledgements make room (a leader that

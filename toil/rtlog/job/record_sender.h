@@ -151,7 +151,7 @@ class RecordSender {
   std::unique_ptr<StreamClient> retired_;
   std::atomic<uint64_t> numbered_{0};
   std::atomic<bool> starting_{false};
-  std::string frame_;  // records being packed into a frame
+  std::string frame_;  // the frame being filled (StreamClient::NewFrame)
   uint64_t frame_first_ = 0;
   // The number of the frame's last record: what the leader's acknowledgement
   // of the frame says (not next_seq_ - 1: the record that finds the frame

@@ -30,12 +30,21 @@ std::mutex& StreamClient::OpenSslCalls() {
   return *mu;
 }
 
-void StreamClient::Add(absl::string_view records, uint64_t first_seq, uint64_t last_seq,
-                       int count) {
+std::string StreamClient::NewFrame() {
+  std::string frame;
+  if (!spare_frames_.empty()) {
+    frame = std::move(spare_frames_.back());
+    spare_frames_.pop_back();
+  }
+  frame.reserve(kMaxFrame);  // whole at once: grown by doubling, it would take twice that
+  frame.assign(kFrameHeader, '\0');
+  return frame;
+}
+
+void StreamClient::Add(std::string frame, uint64_t first_seq, uint64_t last_seq, int count) {
   if (frames_.empty()) last_progress_ = absl::Now();  // the stall clock starts
-  Kept kept{std::string(), first_seq, last_seq, count};
-  kept.frame.reserve(kFrameHeader + records.size());
-  AppendFrame(FrameType::kRecords, last_seq, records, &kept.frame);
+  SetFrameHeader(FrameType::kRecords, last_seq, &frame);
+  Kept kept{std::move(frame), first_seq, last_seq, count};
   kept_bytes_ += kept.frame.size();
   kept_records_.fetch_add(count, std::memory_order_relaxed);
   frames_.push_back(std::move(kept));
@@ -214,6 +223,8 @@ void StreamClient::Acknowledged(uint64_t number, absl::Time now) {
   while (!frames_.empty() && frames_.front().last_seq <= number) {
     kept_bytes_ -= frames_.front().frame.size();
     records += frames_.front().records;
+    if (spare_frames_.size() < kSpareFrames)
+      spare_frames_.push_back(std::move(frames_.front().frame));
     frames_.pop_front();
     if (send_index_ > 0) {
       --send_index_;

@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -60,9 +61,13 @@ class StreamClient {
   StreamClient(const StreamClient&) = delete;
   StreamClient& operator=(const StreamClient&) = delete;
 
-  // Keeps a frame's records, numbered `first_seq` to `last_seq`, until
-  // acknowledged, and sends what the socket takes now.
-  void Add(absl::string_view records, uint64_t first_seq, uint64_t last_seq, int count);
+  // A frame to fill: kFrameHeader bytes of room, for Add to fill in, then
+  // the caller appends the records (one JSON object per line). The memory
+  // of frames acknowledged is used again.
+  std::string NewFrame();
+  // Keeps a frame of NewFrame's, with its records, numbered `first_seq` to
+  // `last_seq`, until acknowledged, and sends what the socket takes now.
+  void Add(std::string frame, uint64_t first_seq, uint64_t last_seq, int count);
   // Takes every step it can now (connects, writes, reads acknowledgements),
   // then, until `deadline`, waits for the socket and goes on, returning as
   // soon as `done()` holds (checked after every step).
@@ -164,6 +169,10 @@ class StreamClient {
   std::string last_error_;
 
   std::deque<Kept> frames_;  // not yet acknowledged, in order
+  // Frames acknowledged, kept for NewFrame (a few: freed and allocated anew,
+  // each frame's pages were faulted in again).
+  static constexpr size_t kSpareFrames = 8;
+  std::vector<std::string> spare_frames_;
   size_t kept_bytes_ = 0;
   uint64_t last_added_ = 0;  // the last record number added
   std::string control_;      // hello or end, sent before frames_[send_index_]

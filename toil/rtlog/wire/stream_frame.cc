@@ -10,6 +10,10 @@ void AppendBigEndian(uint64_t value, int bytes, std::string* out) {
   for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>(value >> (8 * i)));
 }
 
+void WriteBigEndian(uint64_t value, int bytes, char* out) {
+  for (int i = bytes - 1; i >= 0; --i) *out++ = static_cast<char>(value >> (8 * i));
+}
+
 uint64_t ReadBigEndian(const char* p, int bytes) {
   uint64_t value = 0;
   for (int i = 0; i < bytes; ++i) value = (value << 8) | static_cast<unsigned char>(p[i]);
@@ -23,6 +27,13 @@ void AppendFrame(FrameType type, uint64_t number, absl::string_view body, std::s
   out->push_back(static_cast<char>(type));
   AppendBigEndian(number, 8, out);
   out->append(body.data(), body.size());
+}
+
+void SetFrameHeader(FrameType type, uint64_t number, std::string* frame) {
+  char* p = frame->data();
+  WriteBigEndian(frame->size() - 4, 4, p);
+  p[4] = static_cast<char>(type);
+  WriteBigEndian(number, 8, p + 5);
 }
 
 std::string StreamIdBody(uint64_t stream) {

@@ -52,6 +52,9 @@ struct Frame {
 
 // Appends one frame to `out`.
 void AppendFrame(FrameType type, uint64_t number, absl::string_view body, std::string* out);
+// Makes `frame`, kFrameHeader bytes of room followed by the body, the frame
+// AppendFrame would write for that body (the body is not copied).
+void SetFrameHeader(FrameType type, uint64_t number, std::string* frame);
 // The 8 bytes of a kHello's or kEnd's body, and back (0 unless 8 bytes).
 std::string StreamIdBody(uint64_t stream);
 uint64_t StreamIdOf(absl::string_view body);

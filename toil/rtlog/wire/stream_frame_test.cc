@@ -13,6 +13,23 @@
 namespace toil::rtlog::internal {
 namespace {
 
+// A header set in place before a body makes the frame AppendFrame writes.
+TEST(StreamFrameTest, AHeaderSetInPlaceMakesTheSameFrame) {
+  for (const std::string& body : {std::string(), std::string("{\"msg\":\"a\"}"),
+                                  std::string(65507, 'x'), std::string(300, '\xff')}) {
+    for (uint64_t number : {uint64_t{0}, uint64_t{1}, uint64_t{0x0102030405060708}, ~uint64_t{0}}) {
+      std::string expected;
+      AppendFrame(FrameType::kRecords, number, body, &expected);
+      std::string frame(kFrameHeader, '?');
+      frame += body;
+      SetFrameHeader(FrameType::kRecords, number, &frame);
+      EXPECT_EQ(absl::CEscape(frame.substr(0, kFrameHeader)),
+                absl::CEscape(expected.substr(0, kFrameHeader)));
+      EXPECT_EQ(frame, expected);
+    }
+  }
+}
+
 TEST(StreamFrameTest, FramesReadBackWholeHoweverTheBytesAreSplit) {
   std::string bytes;
   std::vector<std::string> bodies;
