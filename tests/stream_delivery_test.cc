@@ -6,8 +6,9 @@
 // one not sent is counted; a leader killed and started again on the same
 // port with the same secret receives what jobs logged while it was down; a
 // job killed with SIGKILL loses nothing it had sent before; a job exiting on
-// a hung connection connects again before it gives its leader up; a stream
-// that cannot be opened falls back to datagrams, with one warning.
+// a hung connection connects again before it gives its leader up, and one
+// exiting while its leader pauses leaves nothing unsent; a stream that
+// cannot be opened falls back to datagrams, with one warning.
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -190,6 +191,36 @@ TEST(StreamDeliveryTest, AJobExitingOnAHungConnectionConnectsAgainBeforeGivingUp
   EXPECT_THAT(ended.err, Not(HasSubstr("never acknowledged")));
   serve.Stop();
   EXPECT_TRUE(ExactlyOnce(Counts(ReadFile(out), "paced "), 40));
+}
+
+// A job that exits while its sender waits, in the middle of a batch, for
+// a leader that stopped answering for a while (7 s: longer than the 5 s a
+// job waits for a sender that makes no progress, shorter than the 10 s
+// after which a connection is given up): once the leader answers, the
+// sender takes the rest of its queue, every record arrives, and the job
+// does not say that records were left unsent.
+TEST(StreamDeliveryTest, AJobExitingWhileItsLeaderPausesLeavesNothingUnsent) {
+  // More than the 2 MiB a job sends ahead of acknowledgements; the rest
+  // fits in its queue.
+  constexpr int kRecords = 10000;
+  const std::string out = TempPath("pause.jsonl");
+  const std::string go = TempPath("pause.go");
+  Serve serve({"--format=jsonl", "--output=" + out});
+  BackgroundProcess job({TestJob(), "burst_on", go, absl::StrCat(kRecords)},
+                        StreamJobEnv(serve, "pause"));
+  ASSERT_TRUE(WaitUntil([&] { return absl::StrContains(ReadFile(out), "\"message\":\"ready\""); },
+                        absl::Seconds(60), "the job's first record at the leader"));
+  ASSERT_EQ(kill(serve.pid(), SIGSTOP), 0);
+  WriteFile(go, "");
+  // The leader's pause is the scenario, not a synchronisation.
+  absl::SleepFor(absl::Seconds(7));
+  kill(serve.pid(), SIGCONT);
+  const ProcessResult ended = job.Stop(0, absl::Seconds(120));
+  EXPECT_EQ(ended.exit_code, 0) << ended.err;
+  EXPECT_THAT(ended.err, Not(HasSubstr("still queued")));
+  EXPECT_THAT(ended.err, Not(HasSubstr("never acknowledged")));
+  serve.Stop();
+  EXPECT_TRUE(ExactlyOnce(Counts(ReadFile(out), "burst "), kRecords));
 }
 
 // A job killed with SIGKILL: the leader has every record it sent up to

@@ -11,6 +11,8 @@
 //                                   each padded with BYTES x's (none by
 //                                   default); prints "started" on stdout first
 //   test_job critical               one CRITICAL and one INFO record
+//   test_job burst_on FILE N        "ready", then, once FILE exists, N INFO
+//                                   records "burst i", and exits at once
 //   test_job twenty                 20 lines "stage <word> took <n> ms ...",
 //                                   the same words in every job, numbers
 //                                   of its own
@@ -81,6 +83,12 @@ int main(int argc, char** argv) {
     PrintEnv("TOIL_RT_LOGGING_CONTROL");
     PrintEnv("TOIL_RT_LOGGING_CONTROL_TOKEN");
     RT_LOG(INFO) << "env job ran";
+  } else if (mode == "burst_on" && argc > 3) {
+    RT_LOG(INFO) << "ready";
+    while (access(argv[2], F_OK) != 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    for (int i = 0; i < std::atoi(argv[3]); ++i) RT_LOG(INFO) << "burst " << i;
   } else if (mode == "big" && argc > 2) {
     RT_LOG(INFO) << std::string(std::atoi(argv[2]), 'x');
   } else if (mode == "bigutf8" && argc > 2) {

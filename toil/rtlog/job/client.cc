@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <array>
 #include <cstdlib>
 #include <set>
 #include <thread>
@@ -313,18 +314,27 @@ void Client::FlushFromSignal() {
       kSignalFlushTimeout);
 }
 
-uint64_t Client::FlushBeforeExit() {
+void Client::FlushBeforeExit() {
   const int64_t give_up = MonotonicNanos() + absl::ToInt64Nanoseconds(kExitFlushLimit);
-  uint64_t processed = queue_.processed();
+  // Progress: records taken from the queue, and within a long batch, records
+  // numbered and acknowledged (a sender waiting for the leader's
+  // acknowledgements in the middle of a batch takes none meanwhile).
+  const auto progress = [this] {
+    return std::array<uint64_t, 3>{queue_.processed(), sender_.numbered(), sender_.acknowledged()};
+  };
+  std::array<uint64_t, 3> seen = progress();
   while (!Flush(kExitStall)) {
-    const uint64_t now_processed = queue_.processed();
+    const std::array<uint64_t, 3> now = progress();
     // Opening the stream is progress too (it is bounded on its own).
-    const bool stalled = now_processed == processed && !sender_.starting();
+    const bool stalled = now == seen && !sender_.starting();
     if (stalled || MonotonicNanos() > give_up) break;
-    processed = now_processed;
+    seen = now;
   }
+}
+
+uint64_t Client::Unsent() const {
   const uint64_t enqueued = queue_.enqueued();
-  processed = queue_.processed();
+  const uint64_t processed = queue_.processed();
   return enqueued > processed ? enqueued - processed : 0;
 }
 
@@ -341,9 +351,11 @@ void Client::FinishStream() {
 void Client::OnExit() {
   Client& client = Instance();
   client.exiting_.store(true);
-  const uint64_t unsent = client.FlushBeforeExit();
+  client.FlushBeforeExit();
   client.FinishStream();
-  if (unsent > 0) {
+  // Counted after the stream's end: a sender that was only slow goes on
+  // taking records from the queue until then.
+  if (const uint64_t unsent = client.Unsent(); unsent > 0) {
     // Neither the leader nor this stderr got them: say so, at least here.
     WarnOnStderr(absl::StrCat(
         CountedWas(unsent, "record", "records"),

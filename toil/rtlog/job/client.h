@@ -115,8 +115,10 @@ class Client {
   // dropped since the last one.
   void ReportQueueDrops();
   // Waits for the queue to drain for as long as the sender makes progress
-  // (up to a limit); returns how many records it leaves unsent.
-  uint64_t FlushBeforeExit();
+  // (up to a limit).
+  void FlushBeforeExit();
+  // Records queued and not yet taken by the sender.
+  uint64_t Unsent() const;
   // At exit, with a stream: has the sender thread wait for the last
   // acknowledgement and end the stream (bounded), and waits for that.
   void FinishStream();
