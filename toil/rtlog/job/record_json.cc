@@ -1,8 +1,6 @@
 // Queued records straight to JSON; see record_json.h.
 #include "toil/rtlog/job/record_json.h"
 
-#include <cstring>
-
 #include "absl/strings/str_cat.h"
 #include "toil/rtlog/base/level.h"
 #include "toil/rtlog/common/process_info.h"
@@ -35,18 +33,6 @@ std::string LevelText(Level level) {
   AppendJsonString(LevelName(level), &text);
   absl::StrAppend(&text, ",\"levelno\":", LevelNumber(level));
   return text;
-}
-
-// Appends `text` kept, then moves `p` past it.
-char* Put(const std::string& text, char* p) {
-  std::memcpy(p, text.data(), text.size());
-  return p + text.size();
-}
-
-template <size_t N>
-char* Put(const char (&text)[N], char* p) {
-  std::memcpy(p, text, N - 1);
-  return p + N - 1;
 }
 
 }  // namespace
@@ -134,26 +120,26 @@ absl::string_view RecordJson::Encode(const QueuedRecord& queued, absl::string_vi
                        function.size() + process_.size() + thread.size() + 8 * 64;
   if (buffer_.size() < bound) buffer_.resize(bound);
   char* p = buffer_.data();
-  p = Put(logger, p);
+  p = WriteJsonRaw(logger, p);
   p = WriteJsonString(text, p);
-  p = Put(level, p);
-  p = Put(source, p);
+  p = WriteJsonRaw(level, p);
+  p = WriteJsonRaw(source, p);
   p = WriteJsonInt(queued.line, p);
-  p = Put(function, p);
+  p = WriteJsonRaw(function, p);
   p = WriteJsonDouble(times.created, p);
-  p = Put(",\"msecs\":", p);
+  p = WriteJsonRaw(",\"msecs\":", p);
   p = WriteJsonDouble(times.msecs, p);
-  p = Put(",\"relativeCreated\":", p);
+  p = WriteJsonRaw(",\"relativeCreated\":", p);
   p = WriteJsonDouble(times.relative_created, p);
-  p = Put(process_, p);
+  p = WriteJsonRaw(process_, p);
   p = WriteJsonUint(queued.thread_id, p);
-  p = Put(thread, p);
+  p = WriteJsonRaw(thread, p);
   if (seq != 0) {
-    p = Put(",\"seq\":", p);
+    p = WriteJsonRaw(",\"seq\":", p);
     p = WriteJsonUint(seq, p);
   }
   if (stream != 0) {
-    p = Put(",\"stream\":", p);
+    p = WriteJsonRaw(",\"stream\":", p);
     p = WriteJsonUint(stream, p);
   }
   *p++ = '}';

@@ -44,6 +44,9 @@ std::string StreamClient::NewFrame() {
 void StreamClient::Add(std::string frame, uint64_t first_seq, uint64_t last_seq, int count) {
   if (frames_.empty()) last_progress_ = absl::Now();  // the stall clock starts
   SetFrameHeader(FrameType::kRecords, last_seq, &frame);
+  // A frame of a few records keeps only what they take: many of them kept
+  // for a leader that is away would hold a whole frame's memory each.
+  if (frame.capacity() > 2 * frame.size()) frame.shrink_to_fit();
   Kept kept{std::move(frame), first_seq, last_seq, count};
   kept_bytes_ += kept.frame.size();
   kept_records_.fetch_add(count, std::memory_order_relaxed);

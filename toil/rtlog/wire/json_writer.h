@@ -7,6 +7,7 @@
 #define TOIL_RTLOG_WIRE_JSON_WRITER_H_
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -22,6 +23,13 @@ constexpr size_t JsonStringBound(size_t size) { return 2 + 6 * size; }
 // Writes `"text"` at `out`, which has room for JsonStringBound(text.size())
 // bytes; returns the end. The hot path of the record encoder.
 char* WriteJsonString(absl::string_view text, char* out);
+
+// Writes `bytes`, JSON already (a key, a kept fragment), at `out`; returns
+// the end.
+inline char* WriteJsonRaw(absl::string_view bytes, char* out) {
+  std::memcpy(out, bytes.data(), bytes.size());
+  return out + bytes.size();
+}
 
 // Writes a number at `out` (room for 32 bytes); returns the end.
 char* WriteJsonInt(int64_t value, char* out);

@@ -1,23 +1,11 @@
 // Encoding a LogRecord as one JSON object; see record_encoder.h.
 #include "toil/rtlog/wire/record_encoder.h"
 
-#include <cstring>
 #include <string>
 
 #include "toil/rtlog/wire/json_writer.h"
 
 namespace toil::rtlog::internal {
-
-namespace {
-
-// Copies a string literal without its terminating NUL.
-template <size_t N>
-char* Literal(char* out, const char (&text)[N]) {
-  std::memcpy(out, text, N - 1);
-  return out + N - 1;
-}
-
-}  // namespace
 
 void AppendJsonValue(const google::protobuf::Value& value, std::string* out) {
   switch (value.kind_case()) {
@@ -91,57 +79,56 @@ void AppendRecordFields(const LogRecord& r, std::string* out, Uint64Form uint64_
   const size_t old_size = out->size();
   out->resize(old_size + bound);
   char* p = out->data() + old_size;
-  p = Literal(p, "\"name\":");
+  p = WriteJsonRaw("\"name\":", p);
   p = WriteJsonString(r.name(), p);
-  p = Literal(p, ",\"msg\":");
+  p = WriteJsonRaw(",\"msg\":", p);
   p = WriteJsonString(r.msg(), p);
   if (r.has_args()) {
-    p = Literal(p, ",\"args\":");
-    std::memcpy(p, args.data(), args.size());
-    p += args.size();
+    p = WriteJsonRaw(",\"args\":", p);
+    p = WriteJsonRaw(args, p);
   }
-  p = Literal(p, ",\"levelname\":");
+  p = WriteJsonRaw(",\"levelname\":", p);
   p = WriteJsonString(r.levelname(), p);
-  p = Literal(p, ",\"levelno\":");
+  p = WriteJsonRaw(",\"levelno\":", p);
   p = WriteJsonInt(r.levelno(), p);
-  p = Literal(p, ",\"pathname\":");
+  p = WriteJsonRaw(",\"pathname\":", p);
   p = WriteJsonString(r.pathname(), p);
-  p = Literal(p, ",\"filename\":");
+  p = WriteJsonRaw(",\"filename\":", p);
   p = WriteJsonString(r.filename(), p);
-  p = Literal(p, ",\"module\":");
+  p = WriteJsonRaw(",\"module\":", p);
   p = WriteJsonString(r.module(), p);
-  p = Literal(p, ",\"lineno\":");
+  p = WriteJsonRaw(",\"lineno\":", p);
   p = WriteJsonInt(r.lineno(), p);
-  p = Literal(p, ",\"funcName\":");
+  p = WriteJsonRaw(",\"funcName\":", p);
   p = WriteJsonString(r.func_name(), p);
-  p = Literal(p, ",\"created\":");
+  p = WriteJsonRaw(",\"created\":", p);
   p = WriteJsonDouble(r.created(), p);
-  p = Literal(p, ",\"msecs\":");
+  p = WriteJsonRaw(",\"msecs\":", p);
   p = WriteJsonDouble(r.msecs(), p);
-  p = Literal(p, ",\"relativeCreated\":");
+  p = WriteJsonRaw(",\"relativeCreated\":", p);
   p = WriteJsonDouble(r.relative_created(), p);
-  p = Literal(p, ",\"process\":");
+  p = WriteJsonRaw(",\"process\":", p);
   p = WriteJsonInt(r.process(), p);
-  p = Literal(p, ",\"processName\":");
+  p = WriteJsonRaw(",\"processName\":", p);
   p = WriteJsonString(r.process_name(), p);
-  p = Literal(p, ",\"thread\":");
+  p = WriteJsonRaw(",\"thread\":", p);
   p = WriteUint64(r.thread(), strings, p);
-  p = Literal(p, ",\"threadName\":");
+  p = WriteJsonRaw(",\"threadName\":", p);
   p = WriteJsonString(r.thread_name(), p);
-  p = Literal(p, ",\"exc_text\":");
+  p = WriteJsonRaw(",\"exc_text\":", p);
   p = WriteJsonString(r.exc_text(), p);
-  p = Literal(p, ",\"stack_info\":");
+  p = WriteJsonRaw(",\"stack_info\":", p);
   p = WriteJsonString(r.stack_info(), p);
-  p = Literal(p, ",\"hostname\":");
+  p = WriteJsonRaw(",\"hostname\":", p);
   p = WriteJsonString(r.hostname(), p);
-  p = Literal(p, ",\"job\":");
+  p = WriteJsonRaw(",\"job\":", p);
   p = WriteJsonString(r.job(), p);
   if (r.seq() != 0) {
-    p = Literal(p, ",\"seq\":");
+    p = WriteJsonRaw(",\"seq\":", p);
     p = WriteUint64(r.seq(), strings, p);
   }
   if (r.stream() != 0) {
-    p = Literal(p, ",\"stream\":");
+    p = WriteJsonRaw(",\"stream\":", p);
     p = WriteUint64(r.stream(), strings, p);
   }
   out->resize(p - out->data());
