@@ -47,6 +47,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "bench/file_lines.h"
 #include "bench/monotonic_clock.h"
@@ -179,37 +180,30 @@ pid_t StartJob(const Leader& leader, int64_t records, const std::string& name,
   return pid;
 }
 
-// The job's own warnings (their lines start so), once each kind.
-std::string Warnings(const std::string& err) {
-  FILE* f = std::fopen(err.c_str(), "r");
+// The lines of `path` that start with `prefix`, without it, each cut to
+// `most` characters, one after another.
+std::string JoinedLines(const std::string& path, absl::string_view prefix, size_t most) {
+  FILE* f = std::fopen(path.c_str(), "r");
   if (f == nullptr) return "";
   std::string found;
   char line[4096];
   while (std::fgets(line, sizeof(line), f)) {
-    if (std::strncmp(line, "toil-rtlog: warning: ", 21) == 0) {
-      std::string text(line + 21);
-      while (!text.empty() && text.back() == '\n') text.pop_back();
-      absl::StrAppend(&found, found.empty() ? "" : " | ", text.substr(0, 120));
-    }
+    absl::string_view text(line);
+    if (!absl::ConsumePrefix(&text, prefix)) continue;
+    absl::ConsumeSuffix(&text, "\n");
+    absl::StrAppend(&found, found.empty() ? "" : " | ", text.substr(0, most));
   }
   std::fclose(f);
   return found;
 }
 
-// The leader's messages, one after another.
-std::string LeaderMessages(const std::string& err) {
-  FILE* f = std::fopen(err.c_str(), "r");
-  if (f == nullptr) return "";
-  std::string found;
-  char line[4096];
-  while (std::fgets(line, sizeof(line), f)) {
-    std::string text(line);
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    absl::StrAppend(&found, found.empty() ? "" : " | ", text.substr(0, 300));
-  }
-  std::fclose(f);
-  return found;
+// A job's own warnings (their lines start so).
+std::string Warnings(const std::string& err) {
+  return JoinedLines(err, "toil-rtlog: warning: ", 120);
 }
+
+// The leader's messages.
+std::string LeaderMessages(const std::string& err) { return JoinedLines(err, "", 300); }
 
 Result Burst(const std::string& dir, int jobs, bool stream, const std::string& overflow) {
   const int64_t total = absl::GetFlag(FLAGS_records);
