@@ -16,12 +16,6 @@ inline constexpr char kCaptureProgramVariable[] = "TOIL_RTLOG_BIN";
 // toil-rtlog in $PATH (/bin:/usr/bin when unset); "" when there is none.
 std::string FindCaptureProgram(const std::string& chosen);
 
-// 0 when `command` can be run as posix_spawnp would find it (a path, or a
-// name searched in $PATH); else the errno that says why not (ENOENT,
-// EACCES). For a job run under the capture program, which would say it
-// only in the job's log.
-int CommandRunnable(const std::string& command);
-
 // `command` with `args`, run under `capture_program`: exec, its `flags`
 // (e.g. "--stderr_level=WARNING"), then the program's own command line.
 std::vector<std::string> CapturedCommandLine(const std::string& capture_program,

@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,9 +22,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "toil/batch/capture_program.h"
+#include "toil/batch/command_path.h"
+#include "toil/batch/guarded_spawn.h"
 #include "toil/batch/job_environment.h"
 #include "toil/batch/job_files.h"
-#include "toil/batch/spawn_signals.h"
 #include "toil/rtlog/base/environment.h"
 #include "toil/rtlog/base/fd_write.h"
 
@@ -98,15 +98,14 @@ void LocalBatchSystem::StartQueuedLocked() {
   }
 }
 
-int LocalBatchSystem::OutputActionsLocked(Job& job, posix_spawn_file_actions_t* actions,
-                                          std::map<std::string, std::string>* env,
-                                          std::vector<std::string>* args) {
+int LocalBatchSystem::OutputFilesLocked(Job& job, JobProcess* process,
+                                        std::map<std::string, std::string>* env) {
   if (capture_output_ && pump_.has_listener()) {
     OutputPump::ChildEnds ends;
     if (const int error = pump_.Open(job.id, job.log_path, &ends); error != 0) return error;
-    posix_spawn_file_actions_adddup2(actions, ends.stdout_fd, STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(actions, ends.stderr_fd, STDERR_FILENO);
-    posix_spawn_file_actions_adddup2(actions, ends.copy_fd, ends.copy_fd);  // open across exec
+    process->files.push_back(ChildFile::Copy(ends.stdout_fd, STDOUT_FILENO));
+    process->files.push_back(ChildFile::Copy(ends.stderr_fd, STDERR_FILENO));
+    process->files.push_back(ChildFile::Copy(ends.copy_fd, ends.copy_fd));  // open across exec
     (*env)[rtlog::kStderrCopyVariable] = ends.copy_description;
     env->emplace("PYTHONUNBUFFERED", "1");  // a Python job's prints live, unless it says
     job.pumped = true;
@@ -118,7 +117,8 @@ int LocalBatchSystem::OutputActionsLocked(Job& job, posix_spawn_file_actions_t* 
     if (const int not_runnable = CommandRunnable(job.spec.command); not_runnable != 0) {
       return not_runnable;
     }
-    *args = CapturedCommandLine(capture_with_, capture_flags_, job.spec.command, job.spec.args);
+    process->argv =
+        CapturedCommandLine(capture_with_, capture_flags_, job.spec.command, job.spec.args);
   } else if (capture_output_ && !said_uncaptured_) {
     said_uncaptured_ = true;
     rtlog::internal::WarnOnStderr(absl::StrCat(
@@ -128,9 +128,9 @@ int LocalBatchSystem::OutputActionsLocked(Job& job, posix_spawn_file_actions_t* 
         ", or put toil-rtlog in PATH; LocalBatchSystemOptions::capture_output = false says "
         "this is meant)"));
   }
-  posix_spawn_file_actions_addopen(actions, STDOUT_FILENO, job.log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(actions, STDOUT_FILENO, STDERR_FILENO);
+  process->files.push_back(
+      ChildFile::Open(STDOUT_FILENO, job.log_path, O_WRONLY | O_CREAT | O_TRUNC));
+  process->files.push_back(ChildFile::Copy(STDOUT_FILENO, STDERR_FILENO));
   return 0;
 }
 
@@ -138,33 +138,13 @@ int LocalBatchSystem::StartProcessLocked(Job& job, pid_t* pid) {
   // The batch system's environment as it is now: a level changed since the
   // job was issued (`toil-rtlog level`) reaches it.
   std::map<std::string, std::string> env = JobEnvironment(GetEnvironment(), job.spec.name);
-  std::vector<std::string> args = {job.spec.command};
-  args.insert(args.end(), job.spec.args.begin(), job.spec.args.end());
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  int error = OutputActionsLocked(job, &actions, &env, &args);
-  std::vector<std::string> env_strings = EnvironmentStrings(env);
-  std::vector<char*> envp;
-  for (std::string& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  // Jobs start with default signal handling, whatever the leader blocks,
-  // each leading a process group of its own.
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  SetDefaultSignals(&attributes);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  AddSpawnFlags(&attributes, POSIX_SPAWN_SETPGROUP);
-  if (error == 0) {
-    error = posix_spawnp(pid, args[0].c_str(), &actions, &attributes, argv.data(), envp.data());
-  }
-  // Guarded at once: the job is running.
-  if (error == 0) guard_.Add(*pid);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
+  JobProcess process;
+  process.argv = {job.spec.command};
+  process.argv.insert(process.argv.end(), job.spec.args.begin(), job.spec.args.end());
+  process.files.push_back(ChildFile::Open(STDIN_FILENO, "/dev/null", O_RDONLY));
+  int error = OutputFilesLocked(job, &process, &env);
+  process.env = EnvironmentStrings(env);
+  if (error == 0) error = StartGuardedProcess(process, guard_, pid);
   if (job.pumped && error != 0) pump_.Abandon(job.id);
   if (job.pumped && error == 0) {
     pump_.Started({static_cast<uint64_t>(job.id), job.spec.name, *pid,

@@ -19,7 +19,6 @@
 #ifndef TOIL_BATCH_LOCAL_BATCH_SYSTEM_H_
 #define TOIL_BATCH_LOCAL_BATCH_SYSTEM_H_
 
-#include <spawn.h>
 #include <sys/types.h>
 
 #include <deque>
@@ -29,6 +28,7 @@
 #include <vector>
 
 #include "toil/batch/batch_system.h"
+#include "toil/batch/guarded_spawn.h"
 #include "toil/batch/job_files.h"
 #include "toil/batch/output_pump.h"
 #include "toil/batch/process_group_guard.h"
@@ -96,10 +96,9 @@ class LocalBatchSystem : public BatchSystem {
   // program, or neither) and guards its group; 0, or the errno that says
   // why it could not.
   int StartProcessLocked(Job& job, pid_t* pid);
-  // Where the job's stdout and stderr go, into `actions` (and `env`);
-  // 0, or the errno that says why they cannot.
-  int OutputActionsLocked(Job& job, posix_spawn_file_actions_t* actions,
-                          std::map<std::string, std::string>* env, std::vector<std::string>* args);
+  // Where the job's stdout and stderr go, into `process` (and `env`); 0, or
+  // the errno that says why they cannot.
+  int OutputFilesLocked(Job& job, JobProcess* process, std::map<std::string, std::string>* env);
   // Reaps a job whose process has ended; it is finished once its output is
   // all read.
   void ReapLocked(std::map<pid_t, Job>::iterator it, int status);

@@ -61,6 +61,14 @@ void Apply(const Message& message, int* count) {
   _exit(0);
 }
 
+// One message to the guardian; nothing when there is none.
+void Send(int fd, int op, pid_t pgid) {
+  if (fd < 0) return;
+  const Message message{op, static_cast<int32_t>(pgid)};
+  while (send(fd, &message, sizeof(message), MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+}
+
 }  // namespace
 
 ProcessGroupGuard::~ProcessGroupGuard() {
@@ -91,12 +99,7 @@ bool ProcessGroupGuard::StartLocked() {
   return true;
 }
 
-void ProcessGroupGuard::SendLocked(int op, pid_t pgid) {
-  if (write_fd_ < 0) return;
-  const Message message{op, static_cast<int32_t>(pgid)};
-  while (send(write_fd_, &message, sizeof(message), MSG_NOSIGNAL) < 0 && errno == EINTR) {
-  }
-}
+void ProcessGroupGuard::SendLocked(int op, pid_t pgid) { Send(write_fd_, op, pgid); }
 
 void ProcessGroupGuard::Add(pid_t pgid) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -112,6 +115,14 @@ void ProcessGroupGuard::Remove(pid_t pgid) {
   std::lock_guard<std::mutex> lock(mu_);
   SendLocked(kRemove, pgid);
 }
+
+int ProcessGroupGuard::ChildDescriptor() {
+  std::lock_guard<std::mutex> lock(mu_);
+  StartLocked();
+  return write_fd_;
+}
+
+void ProcessGroupGuard::AddFromChild(int descriptor) { Send(descriptor, kAdd, getpgrp()); }
 
 pid_t ProcessGroupGuard::guardian() const {
   std::lock_guard<std::mutex> lock(mu_);

@@ -19,6 +19,10 @@
 //   guard.Add(job_pid);     // the job leads its own process group
 //   ...
 //   guard.Remove(job_pid);  // the group has been ended and reaped
+//
+// A job started by StartGuardedProcess (guarded_spawn.h) adds its group
+// itself, before its program runs (AddFromChild): a leader killed the
+// moment after it started a job still leaves nothing behind.
 #ifndef TOIL_BATCH_PROCESS_GROUP_GUARD_H_
 #define TOIL_BATCH_PROCESS_GROUP_GUARD_H_
 
@@ -49,6 +53,13 @@ class ProcessGroupGuard {
   void Start();
   // Stops guarding `pgid`.
   void Remove(pid_t pgid);
+  // The descriptor a forked child passes to AddFromChild; starts the
+  // guardian first if it is not running. -1 without a guardian.
+  int ChildDescriptor();
+  // Starts guarding the process group that the calling process leads,
+  // through `descriptor` (from ChildDescriptor; nothing when it is -1).
+  // Async-signal-safe: for a child forked from a multithreaded leader.
+  static void AddFromChild(int descriptor);
   // The guardian's pid, or -1 (for tests).
   pid_t guardian() const;
 
