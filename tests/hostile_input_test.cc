@@ -372,7 +372,9 @@ TEST(HostileInputTest, LossFromManyStreamsIsSummedUpNotListed) {
   const uint64_t streams = 5000;
   for (uint64_t stream = 1; stream <= streams; ++stream) {
     sender.Send(Record("x", stream, 3));  // 1 and 2 never came
-    if (stream % 500 == 0) ASSERT_TRUE(sink.WaitFor(stream, absl::Seconds(30)));
+    if (stream % 500 == 0) {
+      ASSERT_TRUE(sink.WaitFor(stream, absl::Seconds(30)));
+    }
   }
   (*server)->Stop();
   EXPECT_EQ((*server)->stats().lost, 2 * streams);

@@ -35,16 +35,19 @@ inline constexpr Level kRtLogLevel_CRITICAL = Level::kCritical;
 
 #define RT_LOG(severity) RT_LOG_IF(severity, true)
 
-// The switch makes the macro one statement that a surrounding if/else cannot
-// capture; the empty branch keeps the stream expression unevaluated.
-#define RT_LOG_IF(severity, condition)                                                     \
-  switch (0)                                                                               \
-  case 0:                                                                                  \
-  default:                                                                                 \
-    if (!(RT_LOG_IS_ON(severity) && (condition))) {                                        \
-    } else                                                                                 \
-      ::toil::rtlog::internal::LogMessage(__FILE__, __LINE__, __func__,                    \
-                                          ::toil::rtlog::internal::kRtLogLevel_##severity) \
-          .stream()
+// An expression, not an if/else: an `if` around it without braces draws no
+// dangling-else warning. The switch makes it one statement that a
+// surrounding if/else cannot capture; the branch not taken keeps the stream
+// expression unevaluated; Voidify's `&` binds after every `<<`.
+#define RT_LOG_IF(severity, condition)                                                             \
+  switch (0)                                                                                       \
+  case 0:                                                                                          \
+  default:                                                                                         \
+    !(RT_LOG_IS_ON(severity) && (condition))                                                       \
+        ? (void)0                                                                                  \
+        : ::toil::rtlog::internal::Voidify() &                                                     \
+              ::toil::rtlog::internal::LogMessage(__FILE__, __LINE__, __func__,                    \
+                                                  ::toil::rtlog::internal::kRtLogLevel_##severity) \
+                  .stream()
 
 #endif  // TOIL_RTLOG_RT_LOG_H_

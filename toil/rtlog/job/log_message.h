@@ -20,6 +20,12 @@ namespace toil::rtlog::internal {
 // being streamed (inside an operator<<).
 struct LogMessageData;
 
+// Makes `Voidify() & message.stream() << a << b` a void expression, for the
+// ?: of RT_LOG_IF.
+struct Voidify {
+  void operator&(const std::ostream&) const {}
+};
+
 class LogMessage {
  public:
   LogMessage(const char* file, int line, const char* function, Level level);
