@@ -16,7 +16,7 @@ namespace toil::batch {
 namespace {
 
 // Pointers into the strings of `values`, ended by a null pointer (execve's
-// form, built before the fork: the child allocates nothing).
+// form, built before vfork: the child allocates nothing).
 std::vector<char*> Pointers(const std::vector<std::string>& values) {
   std::vector<char*> pointers;
   pointers.reserve(values.size() + 1);
@@ -25,6 +25,8 @@ std::vector<char*> Pointers(const std::vector<std::string>& values) {
   return pointers;
 }
 
+// Whether the child resets `signal_number` to its default action: the five
+// a job expects to end it, and any the leader has a handler for.
 bool ResetToDefault(int signal_number) {
   switch (signal_number) {
     case SIGINT:
@@ -65,7 +67,7 @@ bool SetUp(const ChildFile& file) {
   return copied;
 }
 
-// The child, from fork to exec; on a failure, its errno goes to the leader
+// The child, from vfork to exec; on a failure, its errno goes to the leader
 // through `error_fd` (closed by a successful exec).
 [[noreturn]] void RunChild(const std::string& path, char* const* argv, char* const* envp,
                            const std::vector<ChildFile>& files, int guard_fd, int error_fd) {

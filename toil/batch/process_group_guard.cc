@@ -101,11 +101,6 @@ bool ProcessGroupGuard::StartLocked() {
 
 void ProcessGroupGuard::SendLocked(int op, pid_t pgid) { Send(write_fd_, op, pgid); }
 
-void ProcessGroupGuard::Add(pid_t pgid) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (StartLocked()) SendLocked(kAdd, pgid);
-}
-
 void ProcessGroupGuard::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   StartLocked();

@@ -3,12 +3,12 @@
 // SIGKILL (which runs none of its code).
 //
 // On first use it forks a small guardian process that holds the read end of
-// a pipe; the leader tells it, through the pipe, which job process groups
-// are running. When the leader ends by any means, the kernel closes the
-// pipe's write end, the guardian reads end-of-file, sends SIGKILL to every
-// group still listed, and exits. A leader that ends its jobs itself
-// (LocalBatchSystem::Shutdown) removes them from the list first, so the
-// guardian then has nothing to do.
+// a socket pair; through it, each job tells the guardian its process group
+// (StartGuardedProcess in guarded_spawn.h, before the job's program runs),
+// and the leader tells it which groups it has ended. When the leader ends by any means, the kernel
+// closes the socket's other end, the guardian reads end-of-file, sends SIGKILL to every group still
+// listed, and exits. A leader that ends its jobs itself (LocalBatchSystem::Shutdown) removes them
+// from the list first, so the guardian then has nothing to do.
 //
 // The guardian runs in a process group of its own with every signal blocked
 // (a Ctrl-C in the leader's terminal does not end it), closes every other
@@ -16,13 +16,10 @@
 // multithreaded process).
 //
 //   ProcessGroupGuard guard;
-//   guard.Add(job_pid);     // the job leads its own process group
+//   guard.Start();
+//   StartGuardedProcess(process, guard, &job_pid);  // the child: AddFromChild
 //   ...
 //   guard.Remove(job_pid);  // the group has been ended and reaped
-//
-// A job started by StartGuardedProcess (guarded_spawn.h) adds its group
-// itself, before its program runs (AddFromChild): a leader killed the
-// moment after it started a job still leaves nothing behind.
 #ifndef TOIL_BATCH_PROCESS_GROUP_GUARD_H_
 #define TOIL_BATCH_PROCESS_GROUP_GUARD_H_
 
@@ -43,22 +40,18 @@ class ProcessGroupGuard {
   ProcessGroupGuard(const ProcessGroupGuard&) = delete;
   ProcessGroupGuard& operator=(const ProcessGroupGuard&) = delete;
 
-  // Starts guarding the process group `pgid`; starts the guardian first if
-  // it is not running. Best effort: without a guardian (fork failed), the
-  // group is not guarded.
-  void Add(pid_t pgid);
-  // Forks the guardian now rather than on the first Add, so that an Add
-  // right after a job is spawned is only a message (a fork of a large
-  // leader would leave the job unguarded meanwhile).
+  // Forks the guardian now rather than at the first job's start (a fork of
+  // a leader grown large costs more).
   void Start();
   // Stops guarding `pgid`.
   void Remove(pid_t pgid);
-  // The descriptor a forked child passes to AddFromChild; starts the
-  // guardian first if it is not running. -1 without a guardian.
+  // The descriptor a job's child process passes to AddFromChild; starts the
+  // guardian first if it is not running. -1 without a guardian (fork
+  // failed): best effort, its jobs are then not guarded.
   int ChildDescriptor();
   // Starts guarding the process group that the calling process leads,
   // through `descriptor` (from ChildDescriptor; nothing when it is -1).
-  // Async-signal-safe: for a child forked from a multithreaded leader.
+  // Async-signal-safe: for a child of a multithreaded leader.
   static void AddFromChild(int descriptor);
   // The guardian's pid, or -1 (for tests).
   pid_t guardian() const;
