@@ -87,6 +87,7 @@ absl::StatusOr<JobId> LocalBatchSystem::IssueJob(const JobSpec& spec) {
   job.log_path = absl::StrCat(log_dir_, "/", file_names_.Take(spec.name), ".log");
   queued_.push_back(std::move(job));
   StartQueuedLocked();
+  if (!finished_.empty()) exits_.Wake();  // one that could not start
   return next_id_ - 1;
 }
 
@@ -168,6 +169,7 @@ void LocalBatchSystem::SpawnLocked(Job job) {
     return;
   }
   RememberLocked(pid, job.spec.name);
+  exits_.Watch(pid);
   job.pid = pid;
   running_.emplace(pid, std::move(job));
 }
@@ -199,6 +201,7 @@ std::optional<std::string> LocalBatchSystem::JobOfProcess(int64_t pid) const {
 std::optional<FinishedJob> LocalBatchSystem::WaitForFinishedJob(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
+    bool draining = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (auto it = running_.begin(); it != running_.end(); ++it) {
@@ -216,14 +219,19 @@ std::optional<FinishedJob> LocalBatchSystem::WaitForFinishedJob(absl::Duration t
         return job;
       }
       if (running_.empty() && queued_.empty() && draining_.empty()) return std::nullopt;
+      draining = !draining_.empty();
     }
-    if (absl::Now() >= deadline) return std::nullopt;
-    absl::SleepFor(absl::Milliseconds(2));
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return std::nullopt;
+    // The waiter wakes when a job's process ends; the end of a job's output
+    // is looked for again soon.
+    exits_.Wait(draining ? std::min(left, kDrainPoll) : left);
   }
 }
 
 void LocalBatchSystem::ReapLocked(std::map<pid_t, Job>::iterator it, int status) {
   guard_.Remove(it->first);
+  exits_.Forget(it->first);
   if (it->second.pumped) {
     pump_.ProcessEnded(it->second.id);
     draining_.emplace(it->second.id, Ended(it->second, status));
@@ -270,6 +278,7 @@ void LocalBatchSystem::Shutdown() {
   }
   queued_.clear();
   EndRunningLocked();
+  exits_.Wake();
 }
 
 void LocalBatchSystem::EndRunningLocked() {

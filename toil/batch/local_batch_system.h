@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "toil/batch/batch_system.h"
+#include "toil/batch/child_exit_waiter.h"
 #include "toil/batch/guarded_spawn.h"
 #include "toil/batch/job_files.h"
 #include "toil/batch/output_pump.h"
@@ -113,6 +114,8 @@ class LocalBatchSystem : public BatchSystem {
   // kRememberedProcesses).
   void RememberLocked(pid_t pid, const std::string& name);
   static constexpr size_t kRememberedProcesses = 4096;
+  // How often a wait looks again for the end of an ended job's output.
+  static constexpr absl::Duration kDrainPoll = absl::Milliseconds(2);
 
   int max_parallel_;
   absl::Duration stop_grace_;
@@ -133,7 +136,8 @@ class LocalBatchSystem : public BatchSystem {
   std::deque<pid_t> remembered_;  // job_of_process_'s keys, oldest first
   bool shut_down_ = false;
   ProcessGroupGuard guard_;
-  OutputPump pump_;  // last: its thread stops first
+  ChildExitWaiter exits_;  // wakes WaitForFinishedJob when a job's process ends
+  OutputPump pump_;        // last: its thread stops first
 };
 
 }  // namespace toil::batch

@@ -5,12 +5,14 @@
 #include "toil/batch/local_batch_system.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -121,6 +123,44 @@ TEST(LocalBatchSystemTest, ShutdownReportsEveryJobItCancelled) {
   EXPECT_THAT(done["queued"].error, HasSubstr("never started"));
   EXPECT_FALSE(batch.WaitForFinishedJob(absl::ZeroDuration()).has_value());
   EXPECT_FALSE(batch.IssueJob({"late", "/bin/true", {}}).ok());
+}
+
+long VoluntarySwitches() {
+  rusage usage{};
+  getrusage(RUSAGE_THREAD, &usage);
+  return usage.ru_nvcsw;
+}
+
+// Waiting for a job is one sleep, not a look every few milliseconds (which
+// cost a leader waiting on long jobs 1% of a CPU).
+TEST(LocalBatchSystemTest, WaitingForARunningJobIsOneSleep) {
+  LocalBatchSystem batch({.log_dir = testing::TempPath("idle")});
+  ASSERT_TRUE(batch.IssueJob({"sleeper", "/bin/sleep", {"600"}}).ok());
+  const long switches = VoluntarySwitches();
+  EXPECT_FALSE(batch.WaitForFinishedJob(absl::Milliseconds(500)).has_value());
+  EXPECT_LE(VoluntarySwitches() - switches, 10);
+  batch.Shutdown();
+  testing::WaitForAll(batch, absl::Seconds(5));
+}
+
+// A wait that missed the job's end would last an hour: the test's timeout.
+TEST(LocalBatchSystemTest, AWaitEndsWhenAJobEnds) {
+  LocalBatchSystem batch({.log_dir = testing::TempPath("woken")});
+  ASSERT_TRUE(batch.IssueJob({"short", "/bin/sleep", {"0.2"}}).ok());
+  std::optional<FinishedJob> job = batch.WaitForFinishedJob(absl::Hours(1));
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(job->name, "short");
+  EXPECT_EQ(job->exit_code, 0);
+}
+
+TEST(LocalBatchSystemTest, AShutdownFromAnotherThreadEndsAWait) {
+  LocalBatchSystem batch({.log_dir = testing::TempPath("stopped")});
+  ASSERT_TRUE(batch.IssueJob({"sleeper", "/bin/sleep", {"600"}}).ok());
+  std::thread stopper([&] { batch.Shutdown(); });
+  std::optional<FinishedJob> job = batch.WaitForFinishedJob(absl::Hours(1));
+  stopper.join();
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(job->reason, "cancelled");
 }
 
 // A job's own clean-up runs (SIGTERM first), and nothing the job started
