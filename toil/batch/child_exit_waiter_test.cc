@@ -41,6 +41,11 @@ struct BlockedChild {
   }
   // Reaps it; true if it had already ended.
   bool Ended() { return waitpid(pid, nullptr, WNOHANG) == pid; }
+  // Lets it end, and reaps it.
+  void End() {
+    Release();
+    waitpid(pid, nullptr, 0);
+  }
 };
 
 long VoluntarySwitches() {
@@ -70,8 +75,7 @@ TEST(ChildExitWaiterTest, AnIdleWaitSleepsThroughItsTimeout) {
   // One sleep, not one every few milliseconds.
   EXPECT_LE(VoluntarySwitches() - switches, 5);
   EXPECT_FALSE(child.Ended());
-  child.Release();
-  waitpid(child.pid, nullptr, 0);
+  child.End();
   waiter.Forget(child.pid);
 }
 
@@ -87,8 +91,7 @@ TEST(ChildExitWaiterTest, AnotherThreadCanEndAWait) {
   const long switches = VoluntarySwitches();
   waiter.Wait(absl::Milliseconds(100));
   EXPECT_LE(VoluntarySwitches() - switches, 5);
-  child.Release();
-  waitpid(child.pid, nullptr, 0);
+  child.End();
   waiter.Forget(child.pid);
 }
 
@@ -96,8 +99,7 @@ TEST(ChildExitWaiterTest, AForgottenChildNoLongerEndsAWait) {
   ChildExitWaiter waiter;
   BlockedChild child = BlockedChild::Start();
   ASSERT_TRUE(waiter.Watch(child.pid));
-  child.Release();
-  waitpid(child.pid, nullptr, 0);
+  child.End();
   waiter.Forget(child.pid);
   const absl::Time start = absl::Now();
   waiter.Wait(absl::Milliseconds(100));
@@ -107,8 +109,7 @@ TEST(ChildExitWaiterTest, AForgottenChildNoLongerEndsAWait) {
 TEST(ChildExitWaiterTest, AChildThatCannotBeWatchedKeepsWaitsShort) {
   ChildExitWaiter waiter;
   BlockedChild gone = BlockedChild::Start();
-  gone.Release();
-  waitpid(gone.pid, nullptr, 0);
+  gone.End();
   // Reaped: there is no process to open a pidfd for.
   EXPECT_FALSE(waiter.Watch(gone.pid));
   waiter.Wait(absl::Hours(1));  // at most kFallbackPoll
@@ -118,8 +119,7 @@ TEST(ChildExitWaiterTest, AChildThatCannotBeWatchedKeepsWaitsShort) {
   const absl::Time start = absl::Now();
   waiter.Wait(absl::Milliseconds(100));
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(80));
-  child.Release();
-  waitpid(child.pid, nullptr, 0);
+  child.End();
   waiter.Forget(child.pid);
 }
 
