@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "toil/batch/command_path.h"
+#include "toil/batch/spawn_signals.h"
 
 namespace toil::batch {
 namespace {
@@ -25,16 +26,11 @@ std::vector<char*> Pointers(const std::vector<std::string>& values) {
   return pointers;
 }
 
-// Whether the child resets `signal_number` to its default action: the five
-// a job expects to end it, and any the leader has a handler for.
+// Whether the child resets `signal_number` to its default action: those a
+// job expects to end it, and any the leader has a handler for.
 bool ResetToDefault(int signal_number) {
-  switch (signal_number) {
-    case SIGINT:
-    case SIGTERM:
-    case SIGHUP:
-    case SIGQUIT:
-    case SIGPIPE:
-      return true;
+  for (int ending : kJobEndingSignals) {
+    if (signal_number == ending) return true;
   }
   struct sigaction current {};
   if (sigaction(signal_number, nullptr, &current) != 0) return false;

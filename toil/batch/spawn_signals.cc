@@ -1,18 +1,12 @@
 // Default signals for spawned programs; see spawn_signals.h.
 #include "toil/batch/spawn_signals.h"
 
-#include <signal.h>
-
-#include <initializer_list>
-
 namespace toil::batch {
 
 void SetDefaultSignals(posix_spawnattr_t* attributes) {
   sigset_t defaults;
   sigemptyset(&defaults);
-  for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE}) {
-    sigaddset(&defaults, signal_number);
-  }
+  for (int signal_number : kJobEndingSignals) sigaddset(&defaults, signal_number);
   sigset_t unblocked;
   sigemptyset(&unblocked);
   posix_spawnattr_setsigdefault(attributes, &defaults);

@@ -5,9 +5,14 @@
 #ifndef TOIL_BATCH_SPAWN_SIGNALS_H_
 #define TOIL_BATCH_SPAWN_SIGNALS_H_
 
+#include <signal.h>
 #include <spawn.h>
 
 namespace toil::batch {
+
+// The signals a started program expects to end it, whatever the leader
+// does with them: each gets its default action in the child.
+inline constexpr int kJobEndingSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
 
 // Sets `attributes` (initialized by the caller) so that the spawned program
 // starts with an empty signal mask and default SIGINT, SIGTERM, SIGHUP,
