@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -324,6 +325,12 @@ uint64_t ViewerMissed(absl::string_view tail_stderr) {
     if (end != absl::string_view::npos && absl::SimpleAtoi(line.substr(0, end), &n)) missed += n;
   }
   return missed;
+}
+
+long ThreadVoluntarySwitches() {
+  rusage usage{};
+  getrusage(RUSAGE_THREAD, &usage);
+  return usage.ru_nvcsw;
 }
 
 bool UdpPortInUse(int port) {

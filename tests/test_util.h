@@ -122,6 +122,10 @@ uint64_t ViewerMissed(absl::string_view tail_stderr);
 // another process that cannot say when it is ready).
 bool UdpPortInUse(int port);
 
+// How many times the calling thread has gone to sleep (voluntary context
+// switches), for tests that a wait is one sleep rather than a poll loop.
+long ThreadVoluntarySwitches();
+
 // A UDP socket connected to `to`, for sending datagrams by hand.
 class UdpSender {
  public:

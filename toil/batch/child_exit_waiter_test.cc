@@ -4,7 +4,6 @@
 // misses an end leaves a wait of an hour: the test's timeout fails it.
 #include "toil/batch/child_exit_waiter.h"
 
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/test_util.h"
 
 namespace toil::batch {
 namespace {
@@ -48,10 +48,17 @@ struct BlockedChild {
   }
 };
 
-long VoluntarySwitches() {
-  rusage usage{};
-  getrusage(RUSAGE_THREAD, &usage);
-  return usage.ru_nvcsw;
+// What one Wait took: how long, and how many times the thread slept.
+struct WaitCost {
+  absl::Duration took;
+  long sleeps;
+};
+
+WaitCost TimedWait(ChildExitWaiter& waiter, absl::Duration timeout) {
+  const long switches = testing::ThreadVoluntarySwitches();
+  const absl::Time start = absl::Now();
+  waiter.Wait(timeout);
+  return {absl::Now() - start, testing::ThreadVoluntarySwitches() - switches};
 }
 
 TEST(ChildExitWaiterTest, AWaitEndsWhenAWatchedChildEnds) {
@@ -68,12 +75,10 @@ TEST(ChildExitWaiterTest, AnIdleWaitSleepsThroughItsTimeout) {
   ChildExitWaiter waiter;
   BlockedChild child = BlockedChild::Start();
   ASSERT_TRUE(waiter.Watch(child.pid));
-  const long switches = VoluntarySwitches();
-  const absl::Time start = absl::Now();
-  waiter.Wait(absl::Milliseconds(300));
-  EXPECT_GE(absl::Now() - start, absl::Milliseconds(280));
+  const WaitCost cost = TimedWait(waiter, absl::Milliseconds(300));
+  EXPECT_GE(cost.took, absl::Milliseconds(280));
   // One sleep, not one every few milliseconds.
-  EXPECT_LE(VoluntarySwitches() - switches, 5);
+  EXPECT_LE(cost.sleeps, 5);
   EXPECT_FALSE(child.Ended());
   child.End();
   waiter.Forget(child.pid);
@@ -88,9 +93,7 @@ TEST(ChildExitWaiterTest, AnotherThreadCanEndAWait) {
   waker.join();
   EXPECT_FALSE(child.Ended());
   // The wake is used up: the next wait sleeps again.
-  const long switches = VoluntarySwitches();
-  waiter.Wait(absl::Milliseconds(100));
-  EXPECT_LE(VoluntarySwitches() - switches, 5);
+  EXPECT_LE(TimedWait(waiter, absl::Milliseconds(100)).sleeps, 5);
   child.End();
   waiter.Forget(child.pid);
 }
@@ -101,9 +104,7 @@ TEST(ChildExitWaiterTest, AForgottenChildNoLongerEndsAWait) {
   ASSERT_TRUE(waiter.Watch(child.pid));
   child.End();
   waiter.Forget(child.pid);
-  const absl::Time start = absl::Now();
-  waiter.Wait(absl::Milliseconds(100));
-  EXPECT_GE(absl::Now() - start, absl::Milliseconds(80));
+  EXPECT_GE(TimedWait(waiter, absl::Milliseconds(100)).took, absl::Milliseconds(80));
 }
 
 TEST(ChildExitWaiterTest, AChildThatCannotBeWatchedKeepsWaitsShort) {
@@ -116,9 +117,7 @@ TEST(ChildExitWaiterTest, AChildThatCannotBeWatchedKeepsWaitsShort) {
   waiter.Forget(gone.pid);
   BlockedChild child = BlockedChild::Start();
   ASSERT_TRUE(waiter.Watch(child.pid));
-  const absl::Time start = absl::Now();
-  waiter.Wait(absl::Milliseconds(100));
-  EXPECT_GE(absl::Now() - start, absl::Milliseconds(80));
+  EXPECT_GE(TimedWait(waiter, absl::Milliseconds(100)).took, absl::Milliseconds(80));
   child.End();
   waiter.Forget(child.pid);
 }

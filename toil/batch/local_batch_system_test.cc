@@ -5,7 +5,6 @@
 #include "toil/batch/local_batch_system.h"
 
 #include <signal.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -125,20 +124,14 @@ TEST(LocalBatchSystemTest, ShutdownReportsEveryJobItCancelled) {
   EXPECT_FALSE(batch.IssueJob({"late", "/bin/true", {}}).ok());
 }
 
-long VoluntarySwitches() {
-  rusage usage{};
-  getrusage(RUSAGE_THREAD, &usage);
-  return usage.ru_nvcsw;
-}
-
 // Waiting for a job is one sleep, not a look every few milliseconds (which
 // cost a leader waiting on long jobs 1% of a CPU).
 TEST(LocalBatchSystemTest, WaitingForARunningJobIsOneSleep) {
   LocalBatchSystem batch({.log_dir = testing::TempPath("idle")});
   ASSERT_TRUE(batch.IssueJob({"sleeper", "/bin/sleep", {"600"}}).ok());
-  const long switches = VoluntarySwitches();
+  const long switches = testing::ThreadVoluntarySwitches();
   EXPECT_FALSE(batch.WaitForFinishedJob(absl::Milliseconds(500)).has_value());
-  EXPECT_LE(VoluntarySwitches() - switches, 10);
+  EXPECT_LE(testing::ThreadVoluntarySwitches() - switches, 10);
   batch.Shutdown();
   testing::WaitForAll(batch, absl::Seconds(5));
 }
